@@ -1,0 +1,462 @@
+"""Forward and reverse geocoding against a :class:`~intake.geo.gazetteer.Gazetteer`.
+
+Reverse: point → grid/community/street/district (STRtree point-in-polygon, vectorised for batches) and the
+nearest address with a 方位描述 ("香港中路12号东侧约40米").
+
+Forward: description → point. Exact lookups come first (door = road + number, POI names and aliases, road
+names, area names, found as substrings of the cleaned text); only when they fail, fuzzy matching with
+rapidfuzz runs on a short candidate list drawn from a character-bigram index, so a query never scans the
+whole gazetteer.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import math
+import re
+from dataclasses import asdict, dataclass, replace
+from typing import Any
+
+import numpy as np
+import shapely
+from rapidfuzz import fuzz
+
+from intake.geo.crs import to_cgcs2000, to_cgcs2000_many
+from intake.geo.distance import (
+    bearing_deg,
+    destination,
+    direction_name,
+    haversine_m,
+    haversine_many,
+)
+from intake.geo.gazetteer import CODE_LENGTHS, LEVELS, Gazetteer
+from intake.geo.parse import ParsedPlace, parse_place
+
+CLI_KEYS = ("lat", "lng", "level", "confidence", "grid_code", "community_code", "street_code", "district_code",
+            "description")
+FORWARD_LEVELS = ("door", "poi", "intersection", "road", "community", "street", "district")
+FINE_TO_COARSE = ("grid", "community", "street", "district")
+
+NEAR_M = 10.0  # closer than this the description says "附近"
+DESCRIBE_MAX_M = 1000.0  # farther than this from any address there is no useful 方位描述
+FUZZY_MIN_SCORE = 70.0
+FUZZY_CANDIDATES = 30
+BIGRAM_MAX_POSTINGS = 50_000  # bigrams as common as "中路" say little; skip them when blocking
+
+_DOOR = re.compile(r"(\d+)(?:-(\d+))?(?:号|$)")
+
+
+@dataclass(frozen=True)
+class GeocodeResult:
+    """A geocoding answer; lat/lng in CGCS2000. Fields are None where nothing matched."""
+
+    lat: float | None = None
+    lng: float | None = None
+    level: str | None = None
+    confidence: float = 0.0
+    grid_code: str | None = None
+    grid_name: str | None = None
+    community_code: str | None = None
+    community_name: str | None = None
+    street_code: str | None = None
+    street_name: str | None = None
+    district_code: str | None = None
+    district_name: str | None = None
+    description: str | None = None
+    matched_name: str | None = None
+    distance_m: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The CLI keys first (in order), then the names and extras."""
+        data = asdict(self)
+        out = {k: data.pop(k) for k in CLI_KEYS}
+        out.update(data)
+        return out
+
+
+def _describe(base: str, direction: str | None, distance_m: float | None, approx: bool) -> str:
+    if direction is None or distance_m is None or distance_m < NEAR_M:
+        return f"{base}附近"
+    if distance_m >= 1000.0:
+        amount = f"{round(distance_m / 100.0) / 10:g}公里"
+    else:
+        amount = f"{int(round(distance_m / 10.0) * 10) if approx else round(distance_m)}米"
+    return f"{base}{direction}侧{'约' if approx else ''}{amount}"
+
+
+def _admin_prefix_names(district_codes: list[str]) -> list[str]:
+    """Province and city names (e.g. 山东省, 青岛市) of the districts, from jionlp's offline division table."""
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):  # jionlp prints a banner on import
+            import jionlp
+
+            table = jionlp.china_location_loader()
+    except Exception:  # noqa: BLE001 - optional helper; the gazetteer names still work without it
+        return []
+    wanted = {c[:2] + "0000" for c in district_codes} | {c[:4] + "00" for c in district_codes}
+    names: list[str] = []
+    for prov_name, prov in table.items():
+        if prov.get("_admin_code") in wanted:
+            names.append(prov_name)
+        for city_name, city in prov.items():
+            if not city_name.startswith("_") and isinstance(city, dict) and city.get("_admin_code") in wanted:
+                names.append(city_name)
+    return names
+
+
+class Geocoder:
+    """Geocoder over one gazetteer; safe to share between threads (read-only after construction)."""
+
+    def __init__(self, gazetteer: Gazetteer, use_jionlp: bool = True):
+        self.gaz = gazetteer
+        self._road_point: dict[int, int] = {}
+        self._numbers = self._door_numbers()
+        self._build_area_names(use_jionlp)
+        self._build_fuzzy_index()
+
+    # ------------------------------------------------------------------ construction
+
+    def _door_numbers(self) -> np.ndarray:
+        """Integer door number per address (-1 when none), for nearest-number fallbacks."""
+        nums = np.full(len(self.gaz), -1, dtype=np.int32)
+        for key, idx in self.gaz.door_index.items():
+            road = self.gaz.roads[self.gaz.road_of[idx]] if self.gaz.road_of[idx] >= 0 else ""
+            m = re.match(r"(\d+)", key[len(road):]) if key.startswith(road) else None
+            if m:
+                nums[idx] = int(m.group(1))
+        return nums
+
+    def _build_area_names(self, use_jionlp: bool) -> None:
+        self.area_names: dict[str, str] = {}  # spoken name → area code
+        for level in ("district", "street", "community"):
+            layer = self.gaz.layers.get(level)
+            if layer is None:
+                continue
+            for code, name in zip(layer.codes, layer.names, strict=True):
+                variants = {name}
+                if name.endswith("街道"):
+                    variants |= {name + "办", name + "办事处"}
+                if name.endswith("社区"):
+                    variants |= {name + "居委会", name + "居民委员会"}
+                for v in variants:
+                    self.area_names.setdefault(v, code)
+        district_codes = self.gaz.layers["district"].codes if "district" in self.gaz.layers else []
+        prefixes = _admin_prefix_names(district_codes) if use_jionlp else []
+        alternatives = sorted(set(prefixes) | set(self.area_names), key=len, reverse=True)
+        self._admin_re = re.compile("^(?:" + "|".join(map(re.escape, alternatives)) + ")") if alternatives else None
+
+    def _build_fuzzy_index(self) -> None:
+        """Character-bigram postings over road names and POI names/aliases (the blocking step)."""
+        self._fz_names: list[str] = []
+        self._fz_target: list[tuple[str, int]] = []
+        for rid, road in enumerate(self.gaz.roads):
+            self._fz_names.append(road)
+            self._fz_target.append(("road", rid))
+        for name, idx in self.gaz.name_index.items():
+            self._fz_names.append(name)
+            self._fz_target.append(("addr", idx))
+        postings: dict[str, list[int]] = {}
+        for i, name in enumerate(self._fz_names):
+            for bg in {name[k:k + 2] for k in range(len(name) - 1)}:
+                postings.setdefault(bg, []).append(i)
+        self._postings = {bg: np.asarray(ids, dtype=np.int32) for bg, ids in postings.items()}
+        self._road_fz_count = len(self.gaz.roads)
+        self._max_name_len = max([len(x) for x in self._fz_names] + [len(x) for x in self.area_names] + [2])
+
+    # ------------------------------------------------------------------ area helpers
+
+    def _areas_for_codes(self, codes: dict[str, str | None]) -> dict[str, str | None]:
+        out: dict[str, str | None] = {}
+        for level in FINE_TO_COARSE:
+            code = codes.get(level)
+            out[f"{level}_code"] = code
+            out[f"{level}_name"] = self.gaz.area_name(code)
+        return out
+
+    def _codes_from_area(self, code: str) -> dict[str, str | None]:
+        """An area code and its parents (by prefix, when the gazetteer has them)."""
+        codes: dict[str, str | None] = {}
+        for level in FINE_TO_COARSE:
+            n = CODE_LENGTHS[level]
+            prefix = code[:n] if len(code) >= n else None
+            codes[level] = prefix if prefix and (prefix == code or prefix in self.gaz.area_by_code) else None
+        return codes
+
+    def _point_codes(self, lats: np.ndarray, lngs: np.ndarray) -> dict[str, np.ndarray]:
+        """Index into each level's layer per point (-1 outside)."""
+        points = shapely.points(lngs, lats)
+        out: dict[str, np.ndarray] = {}
+        for level in LEVELS:
+            layer = self.gaz.layers.get(level)
+            hit = np.full(len(lats), -1, dtype=np.int64)
+            if layer is not None and len(lats):
+                inp, tree_idx = layer.tree.query(points, predicate="intersects")
+                hit[inp[::-1]] = tree_idx[::-1]  # first hit wins on shared borders
+            out[level] = hit
+        return out
+
+    def _codes_at(self, lat: float, lng: float) -> dict[str, str | None]:
+        hits = self._point_codes(np.array([lat]), np.array([lng]))
+        return {lvl: (self.gaz.layers[lvl].codes[int(h[0])] if h[0] >= 0 else None) for lvl, h in hits.items()}
+
+    # ------------------------------------------------------------------ reverse
+
+    def reverse(self, lat: float, lng: float, crs: str = "wgs84") -> GeocodeResult:
+        """Areas and 方位描述 of one point. ValueError on unknown crs or out-of-range coordinates."""
+        lat, lng = to_cgcs2000(lat, lng, crs)
+        return self.reverse_many(np.array([lat]), np.array([lng]), "cgcs2000")[0]
+
+    def reverse_many(self, lats, lngs, crs: str = "wgs84") -> list[GeocodeResult]:
+        """Vectorised :meth:`reverse` for arrays of points."""
+        lat, lng = to_cgcs2000_many(lats, lngs, crs)
+        n = len(lat)
+        hits = self._point_codes(lat, lng)
+        near_idx = np.full(n, -1, dtype=np.int64)
+        near_d = np.full(n, np.inf)
+        if self.gaz.point_tree is not None and n:
+            inp, idx = self.gaz.point_tree.query_nearest(self.gaz.planar(lat, lng), all_matches=False)
+            near_idx[inp] = idx
+            near_d[inp] = haversine_many(lat[inp], lng[inp], self.gaz.lat[idx], self.gaz.lng[idx])
+        layers = self.gaz.layers
+        results: list[GeocodeResult] = []
+        for i in range(n):
+            fields: dict[str, Any] = {}
+            level = None
+            for lvl in FINE_TO_COARSE:
+                h = int(hits[lvl][i])
+                if h >= 0:
+                    layer = layers[lvl]
+                    fields[f"{lvl}_code"] = layer.codes[h]
+                    fields[f"{lvl}_name"] = layer.names[h]
+                    level = level or lvl
+            description = matched = dist = None
+            j = int(near_idx[i])
+            if j >= 0 and near_d[i] <= DESCRIBE_MAX_M:
+                matched = self.gaz.names[j]
+                dist = float(near_d[i])
+                alat, alng = float(self.gaz.lat[j]), float(self.gaz.lng[j])
+                direction = direction_name(bearing_deg(alat, alng, float(lat[i]), float(lng[i])))
+                description = _describe(matched, direction, dist, approx=True)
+            results.append(
+                GeocodeResult(
+                    lat=float(lat[i]), lng=float(lng[i]), level=level, confidence=1.0 if level else 0.0,
+                    description=description, matched_name=matched, distance_m=dist, **fields,
+                )
+            )
+        return results
+
+    # ------------------------------------------------------------------ forward
+
+    def forward(self, text: str) -> GeocodeResult:
+        """Geocode a Chinese address or place description; an empty result (level None) when nothing fits."""
+        if not isinstance(text, str) or not text.strip():
+            return GeocodeResult()
+        parsed = parse_place(text)
+        core, admin_code = self._strip_admin(parsed.core)
+        match = None
+        if parsed.intersection:
+            a, _ = self._strip_admin(parsed.intersection[0])
+            b, _ = self._strip_admin(parsed.intersection[1])
+            match = self._match_intersection(a, b)
+        if match is None and core:
+            match = self._match_core(core)
+        if match is None and admin_code:
+            match = self._match_area(admin_code, 1.0)
+        if match is None:
+            return GeocodeResult()
+        return self._finish(match, parsed, admin_code)
+
+    def _strip_admin(self, s: str) -> tuple[str, str | None]:
+        """Remove leading province/city/district/street/community names; return the finest area code named."""
+        code = None
+        if self._admin_re is None:
+            return s, None
+        while True:
+            m = self._admin_re.match(s)
+            if not m or m.end() == 0:
+                return s, code
+            found = self.area_names.get(m.group(0))
+            if found and (code is None or len(found) >= len(code)):
+                code = found
+            s = s[m.end():]
+
+    def _finish(self, match: dict[str, Any], parsed: ParsedPlace, admin_code: str | None) -> GeocodeResult:
+        lat, lng = match["lat"], match["lng"]
+        base = match["name"]
+        if parsed.bearing is not None and parsed.distance_m:
+            lat, lng = destination(lat, lng, parsed.bearing, parsed.distance_m)
+            description = _describe(base, parsed.direction, parsed.distance_m, approx=False)
+        elif parsed.near or match["level"] in ("door", "poi"):
+            description = _describe(base, None, None, approx=False) if parsed.near else base
+        else:
+            description = base
+        confidence = match["confidence"]
+        if match.get("area_code"):
+            codes = self._codes_from_area(match["area_code"])
+        else:
+            codes = self._codes_at(lat, lng)
+        if admin_code and not any(c and c.startswith(admin_code) for c in codes.values()):
+            confidence *= 0.5  # the text names another area than where the place is
+        return GeocodeResult(
+            lat=lat, lng=lng, level=match["level"], confidence=round(min(1.0, confidence), 3),
+            description=description, matched_name=match["name"], **self._areas_for_codes(codes),
+        )
+
+    # -- candidates ---------------------------------------------------------------------------
+
+    def _addr(self, idx: int, confidence: float, level: str | None = None) -> dict[str, Any]:
+        lvl = level or ("poi" if self.gaz.is_poi[idx] else "door")
+        return {"lat": float(self.gaz.lat[idx]), "lng": float(self.gaz.lng[idx]), "level": lvl,
+                "name": self.gaz.names[idx], "confidence": confidence}
+
+    def _road(self, rid: int, confidence: float) -> dict[str, Any]:
+        idx = self._road_point.get(rid)
+        if idx is None:
+            members = self.gaz.road_members[rid]
+            mlat, mlng = self.gaz.lat[members], self.gaz.lng[members]
+            d = haversine_many(mlat, mlng, float(np.mean(mlat)), float(np.mean(mlng)))
+            idx = self._road_point[rid] = int(members[int(np.argmin(d))])
+        return {"lat": float(self.gaz.lat[idx]), "lng": float(self.gaz.lng[idx]), "level": "road",
+                "name": self.gaz.roads[rid], "confidence": confidence}
+
+    def _match_area(self, code: str, factor: float) -> dict[str, Any] | None:
+        entry = self.gaz.area_by_code.get(code)
+        if entry is None:
+            return None
+        level, name, geom = entry
+        pt = geom.representative_point()
+        confidence = {"community": 0.5, "street": 0.4, "district": 0.3}.get(level, 0.3) * factor
+        return {"lat": pt.y, "lng": pt.x, "level": level, "name": name, "confidence": confidence,
+                "area_code": code}
+
+    def _find_road(self, text: str) -> tuple[int, float] | None:
+        """Road id named by `text` (exact, the longest road name ending it, or fuzzy) and a score 0..1."""
+        if not text:
+            return None
+        for i in range(len(text) - 1):
+            rid = self.gaz.road_ids.get(text[i:])
+            if rid is not None:
+                return rid, 1.0
+        best = self._fuzzy(text, roads_only=True)
+        return (best[1], best[2]) if best else None
+
+    def _match_intersection(self, a: str, b: str) -> dict[str, Any] | None:
+        ra, rb = self._find_road(a), self._find_road(b)
+        if not ra or not rb or ra[0] == rb[0]:
+            return None
+        ma, mb = self.gaz.road_members[ra[0]], self.gaz.road_members[rb[0]]
+        # Cap the pairwise work on very long roads by striding; doors are dense so the gap stays small.
+        ma = ma[:: max(1, len(ma) // 1500)]
+        mb = mb[:: max(1, len(mb) // 1500)]
+        cos = self.gaz.cos_lat
+        ax, ay = self.gaz.lng[ma] * cos, self.gaz.lat[ma]
+        bx, by = self.gaz.lng[mb] * cos, self.gaz.lat[mb]
+        d2 = (ax[:, None] - bx[None, :]) ** 2 + (ay[:, None] - by[None, :]) ** 2
+        i, j = np.unravel_index(int(np.argmin(d2)), d2.shape)
+        pa, pb = int(ma[i]), int(mb[j])
+        gap = haversine_m(self.gaz.lat[pa], self.gaz.lng[pa], self.gaz.lat[pb], self.gaz.lng[pb])
+        confidence = (0.85 if gap <= 150.0 else 0.4) * ra[1] * rb[1]
+        name = f"{self.gaz.roads[ra[0]]}与{self.gaz.roads[rb[0]]}交叉口"
+        return {"lat": float((self.gaz.lat[pa] + self.gaz.lat[pb]) / 2),
+                "lng": float((self.gaz.lng[pa] + self.gaz.lng[pb]) / 2),
+                "level": "intersection", "name": name, "confidence": confidence}
+
+    def _match_door(self, core: str) -> dict[str, Any] | None:
+        for m in _DOOR.finditer(core):
+            prefix = core[: m.start()]
+            found = self._find_road(prefix)
+            if not found:
+                continue
+            rid, score = found
+            road = self.gaz.roads[rid]
+            number = m.group(1) + (f"-{m.group(2)}" if m.group(2) else "")
+            for key in (road + number, road + m.group(1), road + number + "号"):
+                idx = self.gaz.door_index.get(key)
+                if idx is not None:
+                    return self._addr(idx, 0.95 * score, "door")
+            # No such door: the nearest known number on that road, same side (parity) preferred.
+            members = self.gaz.road_members[rid]
+            nums = self._numbers[members]
+            ok = nums >= 0
+            if ok.any():
+                want = int(m.group(1))
+                cost = np.abs(nums - want) * 2 + ((nums - want) % 2 != 0) + np.where(ok, 0, 1 << 30)
+                idx = int(members[int(np.argmin(cost))])
+                match = self._addr(idx, 0.6 * score, "road")
+                match["name"] = f"{road}{number}号"
+                return match
+            return self._road(rid, 0.6 * score)
+        return None
+
+    def _longest_exact(self, core: str) -> tuple[str, int, int] | None:
+        """Longest substring of core that is a POI name/alias ("addr"), road ("road") or area ("area")."""
+        n = len(core)
+        for length in range(min(n, self._max_name_len), 1, -1):
+            for start in range(n - length + 1):
+                sub = core[start:start + length]
+                idx = self.gaz.name_index.get(sub)
+                if idx is not None:
+                    return "addr", idx, length
+                rid = self.gaz.road_ids.get(sub)
+                if rid is not None:
+                    return "road", rid, length
+                if sub in self.area_names:
+                    return "area", start, length
+        return None
+
+    def _match_core(self, core: str) -> dict[str, Any] | None:
+        door = self._match_door(core)
+        if door is not None:
+            return door
+        exact = self._longest_exact(core)
+        if exact is not None:
+            kind, ref, length = exact
+            if kind == "addr":
+                name = self.gaz.names[ref]
+                confidence = 0.9 if name in core else 0.85  # an alias is a little less certain
+                return self._addr(ref, confidence)
+            if kind == "road":
+                return self._road(ref, 0.6)
+            return self._match_area(self.area_names[core[ref:ref + length]], 1.0)
+        best = self._fuzzy(core, roads_only=False)
+        if best is None:
+            return None
+        kind, ref, score = best
+        if kind == "road":
+            return self._road(ref, 0.6 * score)
+        return self._addr(ref, 0.85 * score)
+
+    def _fuzzy(self, text: str, roads_only: bool) -> tuple[str, int, float] | None:
+        """Best fuzzy match among names sharing character bigrams with `text` (score 0..1), or None."""
+        grams = {text[k:k + 2] for k in range(len(text) - 1)}
+        lists = [p for g in grams if (p := self._postings.get(g)) is not None and len(p) <= BIGRAM_MAX_POSTINGS]
+        if not lists:
+            return None
+        ids = np.concatenate(lists)
+        if roads_only:
+            ids = ids[ids < self._road_fz_count]
+            if not len(ids):
+                return None
+        uniq, counts = np.unique(ids, return_counts=True)
+        top = uniq[np.argsort(-counts, kind="stable")[:FUZZY_CANDIDATES]]
+        best: tuple[float, int] | None = None
+        for cid in top.tolist():
+            name = self._fz_names[cid]
+            if len(name) < 3:
+                continue
+            score = fuzz.partial_ratio(name, text) if len(name) <= len(text) else fuzz.ratio(name, text)
+            if best is None or score > best[0]:
+                best = (score, cid)
+        if best is None or best[0] < FUZZY_MIN_SCORE:
+            return None
+        kind, ref = self._fz_target[best[1]]
+        return kind, ref, best[0] / 100.0
+
+
+def empty_result(**kwargs: Any) -> GeocodeResult:
+    return replace(GeocodeResult(), **kwargs)
+
+
+def is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
