@@ -1,0 +1,79 @@
+# Two commands: `make run` and `make test`. Everything else is what they build on.
+SHELL := /bin/bash
+PYTHON ?= /root/.pyenv/versions/3.11.7/bin/python3
+VENV := .venv
+PY := $(VENV)/bin/python
+export RASA_TELEMETRY_ENABLED := false
+export FLASK_APP := wsgi
+MODEL := intake/model/classifier.joblib
+API_PORT ?= 5000
+# Sources the trained classifier depends on: retrain when any of them changed.
+MODEL_INPUTS := $(wildcard intake/classify/*.py) $(wildcard intake/data/*.jsonl) $(wildcard intake/data/*.txt) \
+	$(wildcard intake/data/*.csv)
+
+.PHONY: setup run test test-py lint model db vendor browser clean help
+
+help:
+	@echo "make run    - set everything up and start API, worker, beat and bot"
+	@echo "make test   - set up what tests need and run the whole suite"
+
+# --- setup ------------------------------------------------------------------------------------
+$(VENV)/.stamp: requirements.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements.txt
+	@touch $@
+
+setup: $(VENV)/.stamp vendor bot-setup
+
+vendor: service_api/static/vendor/.stamp
+
+service_api/static/vendor/.stamp: service_api/static/vendor/package.json
+	@if command -v npm >/dev/null; then \
+		cd service_api/static/vendor && npm install --no-audit --no-fund --silent && touch .stamp; \
+	else echo "npm not found: charts and Swagger UI assets are not installed"; fi
+
+$(MODEL): $(VENV)/.stamp $(MODEL_INPUTS)
+	$(PY) -m intake train
+
+model: $(MODEL)
+
+db: $(VENV)/.stamp
+	@mkdir -p instance
+	$(VENV)/bin/flask db upgrade
+	$(VENV)/bin/flask taxonomy load
+	$(VENV)/bin/flask demo load
+
+# --- run --------------------------------------------------------------------------------------
+run: setup model db bot-train
+	@echo ""
+	@echo "  API and docs    http://127.0.0.1:$(API_PORT)/api/docs   (OpenAPI: /api/openapi.json)"
+	@echo "  Staff console   http://127.0.0.1:$(API_PORT)/staff/     (demo users: agent, dispatcher, handler, reviewer, admin; password demo-pass-2026)"
+	@echo "  Open311         http://127.0.0.1:$(API_PORT)/open311/v2/discovery.json"
+	@echo "  Rasa (REST)     http://127.0.0.1:$${RASA_PORT:-5005}/webhooks/rest/webhook, actions on :$${ACTIONS_PORT:-5055}"
+	@echo "  Celery worker and beat on $${CELERY_BROKER_URL:-the SQLite broker in instance/}"
+	@echo ""
+	API_PORT=$(API_PORT) $(VENV)/bin/honcho start -f Procfile
+
+# --- test -------------------------------------------------------------------------------------
+browser:
+	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+
+test: setup model browser test-py bot-test
+
+test-py:
+	$(VENV)/bin/ruff check service_api intake notifications tests bench
+	$(VENV)/bin/pytest -q -p no:cacheprovider tests
+
+lint:
+	$(VENV)/bin/ruff check service_api intake notifications tests bench
+
+clean:
+	rm -rf $(VENV) instance $(MODEL)
+
+ifneq ($(wildcard bot/bot.mk),)
+include bot/bot.mk
+else
+bot-setup bot-train bot-test bot-run:
+	@echo "bot/bot.mk is missing: the chatbot is skipped"
+endif

@@ -1,0 +1,92 @@
+"""The Flask application factory for the public-service API, webhooks and staff pages."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import logging
+from typing import Any
+
+from flask import Flask, jsonify
+from flask_smorest import Blueprint as ApiBlueprint
+
+from service_api.config import INSTANCE_DIR, Settings
+from service_api.errors import register_error_handlers
+from service_api.extensions import api as smorest_api
+from service_api.extensions import csrf, db, limiter, migrate
+
+# Areas of the app, each a module exposing `blp`. API areas are flask-smorest blueprints (documented
+# in the OpenAPI spec); the rest are plain Flask blueprints. An area whose module is not present
+# yet is skipped; an area that fails to import fails the app.
+BLUEPRINT_MODULES = (
+    "service_api.api.auth",
+    "service_api.api.photos",
+    "service_api.api.reports",
+    "service_api.api.me",
+    "service_api.api.cases",
+    "service_api.api.intake",
+    "service_api.api.callbacks",
+    "service_api.api.public",
+    "service_api.api.ratings",
+    "service_api.api.notifications",
+    "service_api.api.stats",
+    "service_api.api.chat",
+    "service_api.twilio_hooks.views",
+    "service_api.open311.views",
+    "service_api.staff.views",
+)
+CSRF_EXEMPT_PREFIXES = ("service_api.api.", "service_api.twilio_hooks.", "service_api.open311.")
+
+
+def create_app(overrides: dict[str, Any] | None = None, settings: Settings | None = None) -> Flask:
+    settings = settings or Settings()
+    app = Flask(__name__, instance_path=str(INSTANCE_DIR), instance_relative_config=False)
+    app.config.update(settings.flask_config())
+    if overrides:
+        app.config.update(overrides)
+    app.extensions["settings"] = settings
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(settings_root() / "migrations"))
+    smorest_api.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    _register_blueprints(app)
+    register_error_handlers(app)
+    _register_cli(app)
+
+    @app.get("/healthz")
+    def healthz() -> Any:
+        db.session.execute(db.text("SELECT 1"))
+        return jsonify(status="ok")
+
+    return app
+
+
+def settings_root() -> Any:
+    from service_api.config import PROJECT_ROOT
+
+    return PROJECT_ROOT
+
+
+def _register_blueprints(app: Flask) -> None:
+    for module_name in BLUEPRINT_MODULES:
+        if importlib.util.find_spec(module_name.rsplit(".", 1)[0]) is None:
+            continue
+        if importlib.util.find_spec(module_name) is None:
+            continue
+        module = importlib.import_module(module_name)
+        blueprint = module.blp
+        if module_name.startswith(CSRF_EXEMPT_PREFIXES):
+            csrf.exempt(blueprint)
+        if isinstance(blueprint, ApiBlueprint):
+            smorest_api.register_blueprint(blueprint)
+        else:
+            app.register_blueprint(blueprint)
+
+
+def _register_cli(app: Flask) -> None:
+    from service_api.cli import register_commands
+
+    register_commands(app)

@@ -1,0 +1,39 @@
+"""Public case status by case number: what anyone holding the number may know (no personal data)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from service_api.errors import APIError
+from service_api.extensions import db, limiter
+from service_api.models import Case, CaseEvent
+from service_api.services.report_view import EVENT_TEXT, matter_of
+from service_api.services.workflow import STATUS_TEXT, TRANSITIONS
+
+blp = Blueprint("public", __name__, url_prefix="/api/v1/public", description="公开查询")
+
+
+def public_case(case: Case) -> dict[str, Any]:
+    events = db.session.query(CaseEvent).filter_by(case_id=case.id, public=True).order_by(CaseEvent.id)
+    timeline = []
+    for event in events:
+        transition = TRANSITIONS.get(event.action)
+        text = EVENT_TEXT.get(event.action) or (transition.label if transition else "已受理")
+        timeline.append({"at": event.created_at, "action": event.action, "text": text})
+    return {"case_no": case.case_no, "status": case.status, "status_text": STATUS_TEXT.get(case.status, case.status),
+            "matter": matter_of(case.matter_code), "updated_at": case.updated_at, "public_timeline": timeline}
+
+
+@blp.route("/cases/<string:case_no>")
+class PublicCase(MethodView):
+    @blp.response(200)
+    @limiter.limit("60/minute")
+    def get(self, case_no: str) -> Any:
+        """按案件编号查询办理状态（不含个人信息）。"""
+        case = db.session.query(Case).filter_by(case_no=case_no.strip().upper()).one_or_none()
+        if case is None:
+            raise APIError(404, "case_not_found", f"未找到案件 {case_no}")
+        return public_case(case)

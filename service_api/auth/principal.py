@@ -1,0 +1,103 @@
+"""Who is calling: resolved once per request from the Authorization header."""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+
+from flask import current_app, g, request
+
+from service_api.auth.tokens import REPORT_TOKEN_PREFIX, hash_secret, read_signed
+from service_api.errors import APIError
+from service_api.extensions import db
+from service_api.models import Report, StaffUser
+
+
+@dataclass(frozen=True)
+class Principal:
+    """kind: anonymous | citizen | report | staff | service.
+
+    A service principal (the chatbot's action server) acts for the resident named in X-Resident:
+    "citizen:<id>" or an anonymous chat session "anon:<id>".
+    """
+
+    kind: str
+    citizen_id: int | None = None
+    report_id: int | None = None
+    staff: StaffUser | None = None
+    chat_sender: str | None = None
+
+    @property
+    def is_staff(self) -> bool:
+        return self.staff is not None
+
+    def can_read_report(self, report: Report) -> bool:
+        if self.staff is not None:
+            return True
+        if self.citizen_id is not None and report.citizen_id == self.citizen_id:
+            return True
+        if self.report_id is not None and report.id == self.report_id:
+            return True
+        return self.chat_sender is not None and report.channel_ref == self.chat_sender
+
+
+ANONYMOUS = Principal("anonymous")
+
+
+def _service_principal() -> Principal:
+    resident = (request.headers.get("X-Resident") or "").strip()
+    if resident.startswith("citizen:") and resident[8:].isdigit():
+        return Principal("service", citizen_id=int(resident[8:]), chat_sender=resident)
+    if resident:
+        return Principal("service", chat_sender=resident[:64])
+    return Principal("service")
+
+
+def _resolve() -> Principal:
+    header = request.headers.get("Authorization", "")
+    if not header:
+        return ANONYMOUS
+    scheme, _, token = header.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        raise APIError(401, "bad_token", "Authorization 头格式应为 'Bearer <token>'")
+    settings = current_app.extensions["settings"]
+    if hmac.compare_digest(token.encode(), settings.service_api_key.encode()):
+        return _service_principal()
+    if token.startswith(REPORT_TOKEN_PREFIX):
+        report_id = db.session.query(Report.id).filter_by(access_token_hash=hash_secret(token)).scalar()
+        if report_id is None:
+            raise APIError(401, "bad_token", "令牌无效")
+        return Principal("report", report_id=report_id)
+    signed = read_signed(token, max_age_seconds=settings.token_max_age_days * 86400)
+    if signed is None:
+        raise APIError(401, "bad_token", "令牌无效或已过期")
+    kind, payload = signed
+    if kind == "citizen":
+        return Principal("citizen", citizen_id=int(payload["cid"]))
+    staff = db.session.get(StaffUser, int(payload["sid"]))
+    if staff is None or not staff.active or staff.password_hash[-12:] != payload.get("pv"):
+        raise APIError(401, "bad_token", "令牌无效或已过期")
+    return Principal("staff", staff=staff)
+
+
+def current_principal() -> Principal:
+    if "principal" not in g:
+        g.principal = _resolve()
+    return g.principal
+
+
+def require_staff(*roles: str) -> StaffUser:
+    principal = current_principal()
+    if principal.staff is None:
+        raise APIError(401, "staff_only", "需要工作人员令牌")
+    if roles and principal.staff.role not in roles and principal.staff.role != "admin":
+        raise APIError(403, "role_forbidden", f"角色 {principal.staff.role} 无权进行此操作")
+    return principal.staff
+
+
+def require_service() -> Principal:
+    principal = current_principal()
+    if principal.kind != "service":
+        raise APIError(403, "service_only", "需要服务密钥")
+    return principal

@@ -1,0 +1,80 @@
+"""Flask CLI commands: `flask staff create-user`, `flask taxonomy load`, `flask gazetteer import`,
+`flask demo load`, `flask intake process-pending`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from service_api.extensions import db
+
+staff_cli = AppGroup("staff", help="Staff accounts.")
+taxonomy_cli = AppGroup("taxonomy", help="The matter directory and departments.")
+gazetteer_cli = AppGroup("gazetteer", help="The gazetteer used by the geocoder.")
+demo_cli = AppGroup("demo", help="Demo data for a fresh machine.")
+intake_cli = AppGroup("intake", help="Intake maintenance.")
+
+
+@staff_cli.command("create-user")
+@click.argument("name")
+@click.option("--role", required=True, type=click.Choice(["agent", "dispatcher", "handler", "reviewer", "admin"]))
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--display-name", default="")
+@click.option("--department", "department_code", default=None, help="Department code (required for handlers).")
+def create_user(name: str, role: str, password: str, display_name: str, department_code: str | None) -> None:
+    """Create a staff user NAME with a role."""
+    from service_api.services.staff_auth import create_staff_user
+
+    try:
+        user = create_staff_user(name, password, role, display_name=display_name, department_code=department_code)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"created staff user {user.username} ({user.role})")
+
+
+@taxonomy_cli.command("load")
+def taxonomy_load() -> None:
+    """Load the matter directory and the routing table's departments (idempotent)."""
+    from service_api.services.reference_data import load_departments, load_taxonomy
+
+    categories = load_taxonomy()
+    departments = load_departments()
+    click.echo(f"matter directory: {categories} entries; departments: {departments}")
+
+
+@gazetteer_cli.command("import")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+def gazetteer_import(directory: Path) -> None:
+    """Import areas.geojson and addresses.geojson from DIRECTORY, replacing the current gazetteer."""
+    from service_api.services.gazetteer_import import import_gazetteer
+
+    areas, addresses = import_gazetteer(directory, progress=True)
+    click.echo(f"imported {areas} areas and {addresses} addresses")
+
+
+@demo_cli.command("load")
+@click.option("--password", default="demo-pass-2026", show_default=True, help="Password of the demo staff users.")
+def demo_load(password: str) -> None:
+    """Demo staff users (one per role) for the demo city; skips users that exist."""
+    from service_api.services.reference_data import load_demo_staff
+
+    for line in load_demo_staff(password):
+        click.echo(line)
+
+
+@intake_cli.command("process-pending")
+@click.option("--limit", default=500, show_default=True)
+def process_pending_cmd(limit: int) -> None:
+    """Retry intake for reports whose inline intake failed."""
+    from service_api.services.intake_pipeline import process_pending
+
+    click.echo(f"{process_pending(limit)} reports got their case")
+
+
+def register_commands(app: Flask) -> None:
+    for group in (staff_cli, taxonomy_cli, gazetteer_cli, demo_cli, intake_cli):
+        app.cli.add_command(group)
+    _ = db

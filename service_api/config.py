@@ -1,0 +1,128 @@
+"""All settings, read from the environment in one place.
+
+The embedded default (no environment set) runs everything on one machine with no server:
+SQLite under instance/, Celery on a SQLite broker, photos on local disk, Twilio in log-only mode.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = Path(os.environ.get("INSTANCE_DIR", PROJECT_ROOT / "instance"))
+
+
+def _env(name: str, default: str) -> str:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def _env_int(name: str, default: int) -> int:
+    return int(_env(name, str(default)))
+
+
+def _env_float(name: str, default: float) -> float:
+    return float(_env(name, str(default)))
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    return _env(name, "1" if default else "0").lower() in {"1", "true", "yes", "on"}
+
+
+def _secret_key() -> str:
+    """SECRET_KEY from the environment; in the embedded default a key kept under instance/."""
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    path = INSTANCE_DIR / "secret_key"
+    if not path.exists():
+        INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _normalise_db_url(url: str) -> str:
+    """Accept the common postgres:// and postgresql:// forms and use psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+@dataclass
+class Settings:
+    """Every setting of the service, documented in README.md ("Configuration")."""
+
+    database_url: str = field(
+        default_factory=lambda: _normalise_db_url(
+            _env("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'service.db'}")
+        )
+    )
+    celery_broker_url: str = field(
+        default_factory=lambda: _env("CELERY_BROKER_URL", f"sqla+sqlite:///{INSTANCE_DIR / 'celery-broker.db'}")
+    )
+    photo_storage_dir: Path = field(
+        default_factory=lambda: Path(_env("PHOTO_STORAGE_DIR", str(INSTANCE_DIR / "photos")))
+    )
+    secret_key: str = field(default_factory=_secret_key)
+    public_base_url: str = field(default_factory=lambda: _env("PUBLIC_BASE_URL", "http://127.0.0.1:5000"))
+    service_api_key: str = field(default_factory=lambda: _env("SERVICE_API_KEY", "dev-service-key"))
+    photo_max_bytes: int = field(default_factory=lambda: _env_int("PHOTO_MAX_BYTES", 10 * 1024 * 1024))
+    max_request_bytes: int = field(default_factory=lambda: _env_int("MAX_REQUEST_BYTES", 12 * 1024 * 1024))
+    token_max_age_days: int = field(default_factory=lambda: _env_int("TOKEN_MAX_AGE_DAYS", 30))
+    staff_token_max_age_hours: int = field(default_factory=lambda: _env_int("STAFF_TOKEN_MAX_AGE_HOURS", 12))
+    wechat_appid: str = field(default_factory=lambda: _env("WECHAT_APPID", "demo-appid"))
+    wechat_secret: str = field(default_factory=lambda: _env("WECHAT_SECRET", ""))
+    wechat_api_base: str = field(default_factory=lambda: _env("WECHAT_API_BASE", "https://api.weixin.qq.com"))
+    sms_code_ttl_seconds: int = field(default_factory=lambda: _env_int("SMS_CODE_TTL_SECONDS", 300))
+    auto_register_threshold: float = field(default_factory=lambda: _env_float("AUTO_REGISTER_THRESHOLD", 0.6))
+    duplicate_radius_m: float = field(default_factory=lambda: _env_float("DUPLICATE_RADIUS_M", 50.0))
+    duplicate_window_days: int = field(default_factory=lambda: _env_int("DUPLICATE_WINDOW_DAYS", 7))
+    area_code: str = field(default_factory=lambda: _env("AREA_CODE", "370202"))
+    gazetteer_dir: Path = field(
+        default_factory=lambda: Path(_env("GAZETTEER_DIR", str(PROJECT_ROOT / "intake" / "data" / "demo_city")))
+    )
+    intake_model_path: Path = field(
+        default_factory=lambda: Path(
+            _env("INTAKE_MODEL_PATH", str(PROJECT_ROOT / "intake" / "model" / "classifier.joblib"))
+        )
+    )
+    intake_inline: bool = field(default_factory=lambda: _env_bool("INTAKE_INLINE", True))
+    rasa_url: str = field(default_factory=lambda: _env("RASA_URL", "http://127.0.0.1:5005"))
+    twilio_account_sid: str = field(default_factory=lambda: _env("TWILIO_ACCOUNT_SID", ""))
+    twilio_auth_token: str = field(default_factory=lambda: _env("TWILIO_AUTH_TOKEN", ""))
+    twilio_from_number: str = field(default_factory=lambda: _env("TWILIO_FROM_NUMBER", ""))
+    twilio_messaging_service_sid: str = field(
+        default_factory=lambda: _env("TWILIO_MESSAGING_SERVICE_SID", "")
+    )
+    twilio_agent_number: str = field(default_factory=lambda: _env("TWILIO_AGENT_NUMBER", ""))
+    twilio_api_base: str = field(default_factory=lambda: _env("TWILIO_API_BASE", ""))
+    rate_limit_storage_uri: str = field(default_factory=lambda: _env("RATE_LIMIT_STORAGE_URI", "memory://"))
+    rate_limits_enabled: bool = field(default_factory=lambda: _env_bool("RATE_LIMITS_ENABLED", True))
+    timezone: str = "Asia/Shanghai"
+
+    def flask_config(self) -> dict[str, object]:
+        """The Flask config keys derived from these settings."""
+        engine_options: dict[str, object] = {"pool_pre_ping": True}
+        if self.database_url.startswith("sqlite"):
+            engine_options = {"connect_args": {"timeout": 30}}
+        return {
+            "SECRET_KEY": self.secret_key,
+            "SQLALCHEMY_DATABASE_URI": self.database_url,
+            "SQLALCHEMY_ENGINE_OPTIONS": engine_options,
+            "MAX_CONTENT_LENGTH": self.max_request_bytes,
+            "API_TITLE": "城市运行管理服务平台 公众服务 API",
+            "API_VERSION": "v1",
+            "OPENAPI_VERSION": "3.0.3",
+            "OPENAPI_URL_PREFIX": "/api",
+            "OPENAPI_JSON_PATH": "openapi.json",
+            "OPENAPI_SWAGGER_UI_PATH": "/docs",
+            "OPENAPI_SWAGGER_UI_URL": "/static/vendor/node_modules/swagger-ui-dist/",
+            "WTF_CSRF_TIME_LIMIT": None,
+            "RATELIMIT_STORAGE_URI": self.rate_limit_storage_uri,
+            "RATELIMIT_ENABLED": self.rate_limits_enabled,
+            "RATELIMIT_HEADERS_ENABLED": True,
+        }

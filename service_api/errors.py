@@ -1,0 +1,104 @@
+"""One JSON error shape for the whole API: {"status", "code", "message", "errors"?}.
+
+Residents read `message` (Chinese); programs read `code`; `errors` names each bad field.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+_DEFAULT_CODES = {
+    400: ("bad_request", "请求有误"),
+    401: ("unauthorized", "需要登录或有效的令牌"),
+    403: ("forbidden", "无权访问"),
+    404: ("not_found", "未找到"),
+    405: ("method_not_allowed", "不支持该请求方法"),
+    409: ("conflict", "与当前状态冲突"),
+    413: ("payload_too_large", "上传内容过大"),
+    415: ("unsupported_media_type", "不支持的内容类型"),
+    422: ("validation_error", "提交的内容不符合要求"),
+    429: ("too_many_requests", "请求过于频繁，请稍后再试"),
+    500: ("internal_error", "服务器内部错误，请稍后再试"),
+    503: ("unavailable", "服务暂时不可用，请稍后再试"),
+    507: ("insufficient_storage", "存储空间不足，请稍后再试"),
+}
+
+
+class APIError(Exception):
+    """Raise anywhere in a request to answer with a JSON error."""
+
+    def __init__(self, status: int, code: str | None = None, message: str | None = None,
+                 errors: dict[str, Any] | None = None) -> None:
+        default_code, default_message = _DEFAULT_CODES.get(status, ("error", "出错了"))
+        super().__init__(message or default_message)
+        self.status = status
+        self.code = code or default_code
+        self.message = message or default_message
+        self.errors = errors
+
+
+def error_response(status: int, code: str, message: str, errors: dict[str, Any] | None = None) -> Response:
+    body: dict[str, Any] = {"status": status, "code": code, "message": message}
+    if errors:
+        body["errors"] = errors
+    response = jsonify(body)
+    response.status_code = status
+    return response
+
+
+def _field_summary(messages: dict[str, Any]) -> str:
+    """Name the bad fields, e.g. 'description: Longer than maximum length 4000.'"""
+    parts: list[str] = []
+
+    def walk(prefix: str, value: Any) -> None:
+        if isinstance(value, dict):
+            for key, sub in value.items():
+                walk(f"{prefix}.{key}" if prefix else str(key), sub)
+        elif isinstance(value, list):
+            parts.append(f"{prefix}: {'; '.join(str(v) for v in value)}")
+        else:
+            parts.append(f"{prefix}: {value}")
+
+    walk("", messages)
+    return "; ".join(parts)
+
+
+def _wants_json() -> bool:
+    return not request.path.startswith("/staff") or request.accept_mimetypes.best == "application/json"
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(APIError)
+    def handle_api_error(exc: APIError) -> Response:
+        return error_response(exc.status, exc.code, exc.message, exc.errors)
+
+    @app.errorhandler(HTTPException)
+    def handle_http_exception(exc: HTTPException) -> Response | HTTPException:
+        status = exc.code or 500
+        if not _wants_json():
+            return exc
+        code, message = _DEFAULT_CODES.get(status, ("error", exc.description or "出错了"))
+        errors = None
+        data = getattr(exc, "data", None) or {}
+        if "messages" in data:  # webargs/marshmallow validation from flask-smorest
+            locations = data["messages"]
+            errors = {k: v for loc in locations.values() for k, v in loc.items()} if isinstance(
+                locations, dict) else None
+            message = f"{message}：{_field_summary(errors or locations)}"
+        elif status == 413:
+            message = "上传内容过大：请求体超过允许的大小"
+        response = error_response(status, code, message, errors)
+        if status == 405 and hasattr(exc, "valid_methods") and exc.valid_methods:
+            response.headers["Allow"] = ", ".join(exc.valid_methods)
+        return response
+
+    @app.errorhandler(Exception)
+    def handle_unexpected(exc: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return error_response(500, "internal_error", _DEFAULT_CODES[500][1])

@@ -1,0 +1,83 @@
+"""The notification outbox, satisfaction surveys and ratings.
+
+The API writes Notification rows in the same transaction as the case change; Celery workers
+(`notifications/`) claim and send them. This table is the only interface between the two.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from service_api.models.base import Base, utcnow
+
+NOTIFICATION_STATES = ("pending", "claimed", "sending", "sent", "delivered", "failed", "cancelled")
+
+
+class Notification(Base):
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_due", "status", "send_after"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))  # received, merged, registered, ..., survey, survey_reminder
+    channel: Mapped[str] = mapped_column(String(16))  # sms | wechat | inapp | voice
+    recipient: Mapped[str | None] = mapped_column(String(64))  # phone number or openid
+    citizen_id: Mapped[int | None] = mapped_column(ForeignKey("citizens.id"), index=True)
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id"), index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    body: Mapped[str] = mapped_column(Text, default="")
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    urgent: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    send_after: Mapped[datetime] = mapped_column(default=utcnow)
+    attempts: Mapped[int] = mapped_column(default=0)
+    claimed_at: Mapped[datetime | None]
+    attempt_started_at: Mapped[datetime | None]
+    provider_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    provider_status: Mapped[str | None] = mapped_column(String(32))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None]
+    read_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Survey(Base):
+    """A satisfaction survey (回访) of one report's resident after its case closed."""
+
+    __tablename__ = "surveys"
+    __table_args__ = (UniqueConstraint("case_id", "report_id", "round", name="uq_surveys_case_report_round"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), index=True)
+    round: Mapped[int] = mapped_column(default=1)  # a reopened and re-closed case is surveyed again
+    phone: Mapped[str | None] = mapped_column(String(32), index=True)
+    channel: Mapped[str | None] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default="scheduled")  # scheduled|pending|answered|expired
+    send_after: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+    reminded_at: Mapped[datetime | None]
+    expires_at: Mapped[datetime | None]
+    answered_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Rating(Base):
+    """A resident's satisfaction with how their report's case was handled. One per report and case."""
+
+    __tablename__ = "ratings"
+    __table_args__ = (UniqueConstraint("case_id", "report_id", name="uq_ratings_case_report"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), index=True)
+    rating: Mapped[str] = mapped_column(String(24))  # satisfied | basically_satisfied | unsatisfied
+    solved: Mapped[bool | None]
+    comment: Mapped[str | None] = mapped_column(Text)
+    channel: Mapped[str] = mapped_column(String(16))  # miniprogram | sms | voice | hotline | chatbot
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

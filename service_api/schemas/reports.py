@@ -1,0 +1,74 @@
+"""Report request and response schemas (mini-program, chatbot and every other JSON client)."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from service_api.models.report import CHANNELS
+from service_api.schemas.common import LocationSchema, MatterSchema
+
+PHONE_PATTERN = r"^\+?[0-9][0-9\- ]{4,19}$"
+
+
+class ContactSchema(Schema):
+    phone = fields.String(validate=validate.Regexp(PHONE_PATTERN, error="电话号码格式不正确"), allow_none=True)
+    name = fields.String(validate=validate.Length(max=64), allow_none=True)
+
+
+class ReportCreateSchema(Schema):
+    description = fields.String(required=True, validate=validate.Length(min=1, max=4000))
+    location = fields.Nested(LocationSchema, allow_none=True)
+    address = fields.String(validate=validate.Length(max=255), allow_none=True)
+    photo_ids = fields.List(fields.String(validate=validate.Length(max=36)), load_default=list,
+                            validate=validate.Length(max=9))
+    contact = fields.Nested(ContactSchema, allow_none=True)
+    category_hint = fields.String(validate=validate.Length(max=64), allow_none=True)
+    channel = fields.String(validate=validate.OneOf(CHANNELS), load_default=None,
+                            metadata={"description": "只有服务密钥或工作人员可以指定；默认 miniprogram"})
+    join_case_no = fields.String(validate=validate.Length(max=32), allow_none=True,
+                                 metadata={"description": "居民确认与附近已有案件为同一问题时填写"})
+
+
+class TimelineEntrySchema(Schema):
+    at = fields.DateTime()
+    action = fields.String()
+    text = fields.String()
+
+
+class RatingOutSchema(Schema):
+    rating = fields.String()
+    solved = fields.Boolean(allow_none=True)
+    comment = fields.String(allow_none=True)
+    updated_at = fields.DateTime()
+
+
+class ReportOutSchema(Schema):
+    id = fields.Integer()
+    tracking_no = fields.String()
+    status = fields.String()
+    status_text = fields.String()
+    case_no = fields.String(allow_none=True)
+    matter = fields.Nested(MatterSchema, allow_none=True)
+    description = fields.String()
+    address = fields.String(allow_none=True)
+    location = fields.Dict(allow_none=True)
+    location_description = fields.String(allow_none=True)
+    channel = fields.String()
+    created_at = fields.DateTime()
+    photos = fields.List(fields.Dict())
+    timeline = fields.List(fields.Nested(TimelineEntrySchema))
+    outcome = fields.String(allow_none=True)
+    outcome_photos = fields.List(fields.Dict())
+    rating = fields.Nested(RatingOutSchema, allow_none=True)
+    links = fields.Dict()
+
+
+class ReportCreatedSchema(ReportOutSchema):
+    access_token = fields.String(allow_none=True)
+
+
+class ReportPageSchema(Schema):
+    items = fields.List(fields.Nested(ReportOutSchema))
+    total = fields.Integer()
+    page = fields.Integer()
+    page_size = fields.Integer()

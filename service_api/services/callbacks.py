@@ -1,0 +1,37 @@
+"""Callback tasks for hotline agents, due within working hours."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from service_api.extensions import db
+from service_api.models import Callback, utcnow
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+AGENT_HOURS = (time(8, 0), time(21, 0))  # the hotline is staffed 08:00–21:00 every day
+RESPONSE_TIME = timedelta(hours=2)
+
+
+def callback_due(now: datetime) -> datetime:
+    """Two hours from now, moved into the hotline's staffed hours."""
+    local = (now + RESPONSE_TIME).astimezone(SHANGHAI)
+    start, end = AGENT_HOURS
+    if local.time() < start:
+        local = local.replace(hour=start.hour, minute=30, second=0, microsecond=0)
+    elif local.time() >= end:
+        local = (local + timedelta(days=1)).replace(hour=start.hour, minute=30, second=0, microsecond=0)
+    return local.astimezone(now.tzinfo)
+
+
+def create_callback(*, kind: str, phone: str | None = None, reason: str | None = None,
+                    transcript: list[dict[str, Any]] | None = None, citizen_id: int | None = None,
+                    report_id: int | None = None, case_id: int | None = None,
+                    survey_id: int | None = None) -> Callback:
+    now = utcnow()
+    callback = Callback(kind=kind, phone=phone, reason=reason, transcript=transcript or [], citizen_id=citizen_id,
+                        report_id=report_id, case_id=case_id, survey_id=survey_id, due_at=callback_due(now))
+    db.session.add(callback)
+    db.session.flush()
+    return callback

@@ -1,0 +1,90 @@
+"""How a report looks to the resident who made it: status, public timeline, outcome, rating."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import url_for
+
+from service_api.extensions import db
+from service_api.models import Case, CaseEvent, Category, Rating, Report
+from service_api.services.workflow import STATUS_TEXT, TRANSITIONS
+
+EVENT_TEXT = {
+    "receive": "您的反映已受理",
+    "merge": "与同一问题的其他反映合并办理",
+    "extend": "处置期限已延长",
+}
+
+
+def matter_of(code: str | None) -> dict[str, str] | None:
+    if not code:
+        return None
+    category = db.session.get(Category, code)
+    return {"code": code, "name": category.name if category else code}
+
+
+def report_status(report: Report) -> str:
+    return report.case.status if report.case is not None else "received"
+
+
+def public_timeline(case: Case | None, report: Report) -> list[dict[str, Any]]:
+    entries = [{"at": report.created_at, "action": "submitted", "text": f"提交成功，受理编号 {report.tracking_no}"}]
+    if case is None:
+        return entries
+    events = db.session.query(CaseEvent).filter_by(case_id=case.id, public=True).order_by(CaseEvent.id)
+    for event in events:
+        if event.action == "receive":
+            continue
+        transition = TRANSITIONS.get(event.action)
+        text = EVENT_TEXT.get(event.action) or (
+            f"{transition.label}：{STATUS_TEXT.get(event.to_status or '', '')}" if transition else event.action
+        )
+        if event.action == "resolve" and case.outcome:
+            text = f"处置完成：{case.outcome}"
+        entries.append({"at": event.created_at, "action": event.action, "text": text})
+    return entries
+
+
+def photo_links(photo_id: str) -> dict[str, str]:
+    return {
+        "id": photo_id,
+        "url": url_for("photos.PhotoFile", photo_id=photo_id),
+        "thumb_url": url_for("photos.PhotoThumb", photo_id=photo_id),
+    }
+
+
+def report_to_dict(report: Report, *, access_token: str | None = None) -> dict[str, Any]:
+    case = report.case
+    status = report_status(report)
+    rating = None
+    if case is not None:
+        row = db.session.query(Rating).filter_by(case_id=case.id, report_id=report.id).one_or_none()
+        if row is not None:
+            rating = {"rating": row.rating, "solved": row.solved, "comment": row.comment, "updated_at": row.updated_at}
+    data: dict[str, Any] = {
+        "id": report.id,
+        "tracking_no": report.tracking_no,
+        "status": status,
+        "status_text": STATUS_TEXT.get(status, status),
+        "case_no": case.case_no if case else None,
+        "matter": matter_of(case.matter_code if case else (report.matter_code if report.in_scope else None)),
+        "description": report.description,
+        "address": report.address,
+        "location": {"lat": report.lat, "lng": report.lng, "crs": "cgcs2000"} if report.lat is not None else None,
+        "location_description": report.location_description,
+        "channel": report.channel,
+        "created_at": report.created_at,
+        "photos": [photo_links(p.id) for p in report.photos],
+        "timeline": public_timeline(case, report),
+        "outcome": case.outcome if case and case.status in ("resolved", "verified", "closed") else None,
+        "outcome_photos": [photo_links(p.id) for p in case.outcome_photos] if case else [],
+        "rating": rating,
+        "links": {
+            "self": url_for("reports.ReportById", report_ref=report.tracking_no),
+            "rating": url_for("reports.ReportById", report_ref=report.id) + "/rating",
+        },
+    }
+    if access_token is not None:
+        data["access_token"] = access_token
+    return data

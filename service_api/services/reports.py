@@ -1,0 +1,158 @@
+"""Accepting a report from any channel: validate, persist and commit first, then run intake."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import current_app
+from sqlalchemy.exc import IntegrityError
+
+from intake.geo.crs import to_cgcs2000
+from service_api.auth.principal import Principal
+from service_api.auth.tokens import new_report_token
+from service_api.errors import APIError
+from service_api.extensions import db
+from service_api.models import Citizen, Photo, Report, report_photos
+from service_api.services import numbers, outbox_writer
+from service_api.services.photos import usable_photos
+
+log = logging.getLogger(__name__)
+
+MAX_PHOTOS = 9
+
+
+@dataclass
+class ReportInput:
+    description: str
+    channel: str
+    location: dict[str, Any] | None = None
+    address: str | None = None
+    photo_ids: list[str] = field(default_factory=list)
+    contact: dict[str, Any] | None = None
+    category_hint: str | None = None
+    channel_ref: str | None = None
+    join_case_no: str | None = None
+    idempotency_key: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Accepted:
+    report: Report
+    created: bool
+    access_token: str | None
+
+
+def idempotency_scope(principal: Principal, channel: str) -> str:
+    if principal.staff is not None:
+        return f"staff:{principal.staff.id}"
+    if principal.chat_sender:
+        return f"chat:{principal.chat_sender}"
+    if principal.citizen_id is not None:
+        return f"citizen:{principal.citizen_id}"
+    return f"anon:{channel}"
+
+
+def find_replay(principal: Principal, channel: str, key: str | None) -> Report | None:
+    if not key:
+        return None
+    return db.session.query(Report).filter_by(
+        idempotency_scope=idempotency_scope(principal, channel), idempotency_key=key
+    ).one_or_none()
+
+
+def citizen_for_phone(phone: str) -> Citizen:
+    citizen = db.session.query(Citizen).filter_by(phone=phone).one_or_none()
+    if citizen is None:
+        citizen = Citizen(phone=phone)
+        db.session.add(citizen)
+        db.session.flush()
+    return citizen
+
+
+def accept_report(data: ReportInput, principal: Principal) -> Accepted:
+    """Persist a report and commit it. A replayed Idempotency-Key returns the first report."""
+    replay = find_replay(principal, data.channel, data.idempotency_key)
+    if replay is not None:
+        return Accepted(replay, created=False, access_token=None)
+    if len(data.photo_ids) > MAX_PHOTOS:
+        raise APIError(422, "too_many_photos", f"最多 {MAX_PHOTOS} 张照片", {"photo_ids": ["too many"]})
+    photos = usable_photos(data.photo_ids, principal)
+    report = Report(
+        tracking_no=numbers.new_tracking_no(),
+        channel=data.channel,
+        channel_ref=data.channel_ref or principal.chat_sender,
+        description=data.description.strip(),
+        address=(data.address or "").strip() or None,
+        category_hint=data.category_hint,
+        idempotency_scope=idempotency_scope(principal, data.channel) if data.idempotency_key else None,
+        idempotency_key=data.idempotency_key,
+        extra=dict(data.extra),
+    )
+    if data.join_case_no:
+        report.extra["join_case_no"] = data.join_case_no
+    _set_location(report, data.location, photos)
+    _set_contact(report, data.contact, principal)
+    token, token_hash = new_report_token()
+    report.access_token_hash = token_hash
+    db.session.add(report)
+    db.session.flush()
+    for position, photo in enumerate(photos):
+        db.session.execute(report_photos.insert().values(report_id=report.id, photo_id=photo.id, position=position))
+    outbox_writer.report_received(report)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        replay = find_replay(principal, data.channel, data.idempotency_key)
+        if replay is None:
+            raise
+        return Accepted(replay, created=False, access_token=None)
+    return Accepted(report, created=True, access_token=token)
+
+
+def _set_location(report: Report, location: dict[str, Any] | None, photos: list[Photo]) -> None:
+    if location:
+        crs = location.get("crs", "wgs84")
+        try:
+            lat, lng = to_cgcs2000(float(location["lat"]), float(location["lng"]), crs)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise APIError(422, "bad_location", f"位置无效：{exc}", {"location": [str(exc)]}) from exc
+        report.raw_lat, report.raw_lng, report.raw_crs = float(location["lat"]), float(location["lng"]), crs
+        report.lat, report.lng, report.location_source = lat, lng, "client"
+        return
+    for photo in photos:
+        if photo.gps_lat is not None and photo.gps_lng is not None:
+            report.raw_lat, report.raw_lng, report.raw_crs = photo.gps_lat, photo.gps_lng, "wgs84"
+            report.lat, report.lng = to_cgcs2000(photo.gps_lat, photo.gps_lng, "wgs84")
+            report.location_source = "photo"
+            return
+    report.location_source = "address" if report.address else "none"
+
+
+def _set_contact(report: Report, contact: dict[str, Any] | None, principal: Principal) -> None:
+    contact = contact or {}
+    report.contact_phone = contact.get("phone") or None
+    report.contact_name = contact.get("name") or None
+    if principal.citizen_id is not None:
+        citizen = db.session.get(Citizen, principal.citizen_id)
+        if citizen is not None:
+            report.citizen_id = citizen.id
+            report.wechat_openid = citizen.wechat_openid
+            report.contact_phone = report.contact_phone or citizen.phone
+            return
+    if report.contact_phone and report.channel in ("hotline", "sms", "voice"):
+        # The phone number is who these channels know the resident by.
+        report.citizen_id = citizen_for_phone(report.contact_phone).id
+
+
+def process_after_accept(report: Report) -> None:
+    """Run intake inline when configured; any failure leaves the report queued for a worker."""
+    settings = current_app.extensions["settings"]
+    if not settings.intake_inline:
+        return
+    from service_api.services.intake_pipeline import run_intake_safely
+
+    run_intake_safely(report.id)

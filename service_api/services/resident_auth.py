@@ -1,0 +1,78 @@
+"""Resident sign-in: WeChat mini-program login codes and SMS one-time codes."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from datetime import timedelta
+
+import requests
+from flask import current_app
+
+from service_api.auth.tokens import hash_secret
+from service_api.errors import APIError
+from service_api.extensions import db
+from service_api.models import Citizen, Notification, SmsLoginCode, utcnow
+
+MAX_CODE_ATTEMPTS = 5
+RESEND_INTERVAL = timedelta(seconds=60)
+
+
+def wechat_login(code: str) -> Citizen:
+    """Exchange a wx.login code for the openid via jscode2session (endpoint configurable)."""
+    settings = current_app.extensions["settings"]
+    try:
+        response = requests.get(
+            settings.wechat_api_base.rstrip("/") + "/sns/jscode2session",
+            params={"appid": settings.wechat_appid, "secret": settings.wechat_secret, "js_code": code,
+                    "grant_type": "authorization_code"},
+            timeout=5,
+        )
+        payload = response.json()
+    except (requests.RequestException, ValueError) as exc:
+        raise APIError(503, "wechat_unavailable", "微信登录服务暂时不可用，请稍后再试") from exc
+    openid = payload.get("openid")
+    if not openid:
+        raise APIError(401, "wechat_code_invalid", f"微信登录凭证无效（{payload.get('errcode', '')}）")
+    citizen = db.session.query(Citizen).filter_by(wechat_openid=openid).one_or_none()
+    if citizen is None:
+        citizen = Citizen(wechat_openid=openid)
+        db.session.add(citizen)
+        db.session.commit()
+    return citizen
+
+
+def send_sms_code(phone: str) -> None:
+    """Create a one-time code and queue it as an urgent SMS (quiet hours do not delay it)."""
+    now = utcnow()
+    recent = db.session.query(SmsLoginCode).filter(
+        SmsLoginCode.phone == phone, SmsLoginCode.created_at > now - RESEND_INTERVAL).first()
+    if recent is not None:
+        raise APIError(429, "code_recently_sent", "验证码已发送，请 60 秒后再试")
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    ttl = current_app.extensions["settings"].sms_code_ttl_seconds
+    db.session.add(SmsLoginCode(phone=phone, code_hash=hash_secret(phone + code),
+                                expires_at=now + timedelta(seconds=ttl)))
+    db.session.add(Notification(kind="login_code", channel="sms", recipient=phone, urgent=True,
+                                body=f"【城市管理】您的验证码为{code}，{ttl // 60}分钟内有效。请勿告诉他人。"))
+    db.session.commit()
+
+
+def sms_login(phone: str, code: str) -> Citizen:
+    now = utcnow()
+    row = db.session.query(SmsLoginCode).filter(
+        SmsLoginCode.phone == phone, SmsLoginCode.used.is_(False), SmsLoginCode.expires_at > now,
+    ).order_by(SmsLoginCode.id.desc()).first()
+    if row is None or row.attempts >= MAX_CODE_ATTEMPTS:
+        raise APIError(401, "code_invalid", "验证码无效或已过期，请重新获取")
+    if not hmac.compare_digest(row.code_hash, hash_secret(phone + code)):
+        row.attempts += 1
+        db.session.commit()
+        raise APIError(401, "code_invalid", "验证码不正确")
+    row.used = True
+    citizen = db.session.query(Citizen).filter_by(phone=phone).one_or_none()
+    if citizen is None:
+        citizen = Citizen(phone=phone)
+        db.session.add(citizen)
+    db.session.commit()
+    return citizen
