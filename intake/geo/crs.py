@@ -26,7 +26,7 @@ def _check(lat: float, lng: float, crs: str) -> str:
     if key not in CRS_NAMES:
         raise ValueError(f"unknown crs {crs!r}; expected one of {', '.join(CRS_NAMES)}")
     if not isinstance(lat, (int, float)) or not isinstance(lng, (int, float)) or isinstance(lat, bool):
-        raise ValueError("lat and lng must be numbers")  # noqa: TRY004 - one error type for callers
+        raise ValueError("lat and lng must be numbers")
     if not (math.isfinite(lat) and math.isfinite(lng)):
         raise ValueError("lat and lng must be finite")
     if not -90.0 <= lat <= 90.0:

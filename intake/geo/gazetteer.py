@@ -77,7 +77,7 @@ class _Stream:
 
     def __init__(self, path: Path, progress: ProgressCallback | None):
         self.path = path
-        self.fh = open(path, encoding="utf-8-sig")  # noqa: SIM115 - closed in close()
+        self.fh = open(path, encoding="utf-8-sig")
         self.total = path.stat().st_size
         self.read_bytes = 0
         self.buf = ""
@@ -239,7 +239,7 @@ def area_from_feature(path: Path, index: int, feature: Any) -> AreaRecord:
         raise GazetteerError(path, index, f"geometry must be Polygon or MultiPolygon, not {geom.get('type')!r}")
     try:
         shp = shape(geom)
-    except Exception as exc:  # noqa: BLE001 - shapely raises several types for bad coordinates
+    except Exception as exc:
         raise GazetteerError(path, index, f"bad polygon coordinates: {exc}") from None
     if shp.is_empty:
         raise GazetteerError(path, index, "empty polygon")

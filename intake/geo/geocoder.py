@@ -92,7 +92,7 @@ def _admin_prefix_names(district_codes: list[str]) -> list[str]:
             import jionlp
 
             table = jionlp.china_location_loader()
-    except Exception:  # noqa: BLE001 - optional helper; the gazetteer names still work without it
+    except Exception:
         return []
     wanted = {c[:2] + "0000" for c in district_codes} | {c[:4] + "00" for c in district_codes}
     names: list[str] = []

@@ -12,7 +12,9 @@ from dataclasses import dataclass
 
 from intake.geo.distance import DIRECTION_BEARINGS
 
-_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_DIGITS = {
+    "零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9,
+}
 _CN_UNITS = {"十": 10, "百": 100, "千": 1000}
 _CN_NUM = re.compile(r"([零〇一二两三四五六七八九十百千]+)(?=号|米|公里|千米)")
 _PHONE = re.compile(

@@ -1,0 +1,203 @@
+"""Forward and reverse geocoding against the shipped demo gazetteer of 市南区."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import shapely
+
+import intake
+from intake.geo.crs import from_cgcs2000
+from intake.geo.distance import bearing_deg, destination, haversine_m
+from intake.geo.gazetteer import load_gazetteer
+from intake.geo.geocoder import CLI_KEYS, Geocoder
+
+DEMO = Path(intake.__file__).parent / "data" / "demo_city"
+
+
+@pytest.fixture(scope="module")
+def geo() -> Geocoder:
+    return Geocoder(load_gazetteer(DEMO))
+
+
+def _point_of(geo: Geocoder, name: str) -> tuple[float, float]:
+    gaz = geo.gaz
+    idx = gaz.door_index.get(name.removesuffix("号"), gaz.door_index.get(name, gaz.name_index.get(name)))
+    assert idx is not None, name
+    return float(gaz.lat[idx]), float(gaz.lng[idx])
+
+
+def _area_contains(geo: Geocoder, code: str, lat: float, lng: float) -> bool:
+    return geo.gaz.area_by_code[code][2].covers(shapely.Point(lng, lat))
+
+
+# ----------------------------------------------------------------------------- reverse
+
+
+def test_reverse_returns_nested_codes_whose_polygons_contain_the_point(geo):
+    lat, lng = _point_of(geo, "五四广场")
+    r = geo.reverse(lat, lng)
+    assert r.district_code == "370202" and r.district_name == "市南区"
+    assert r.grid_code.startswith(r.community_code) and r.community_code.startswith(r.street_code)
+    assert r.street_code.startswith(r.district_code)
+    for code in (r.grid_code, r.community_code, r.street_code):
+        assert _area_contains(geo, code, lat, lng)
+    assert r.level == "grid" and r.confidence == 1.0
+
+
+def test_reverse_describes_position_relative_to_nearest_address(geo):
+    base_lat, base_lng = _point_of(geo, "五四广场")
+    lat, lng = destination(base_lat, base_lng, 180.0, 40.0)
+    d_all = [haversine_m(lat, lng, a, b) for a, b in zip(geo.gaz.lat, geo.gaz.lng, strict=True)]
+    assert geo.gaz.names[int(np.argmin(d_all))] == "五四广场"  # precondition: it is the nearest address
+    r = geo.reverse(lat, lng)
+    assert r.description == "五四广场南侧约40米"
+    assert r.matched_name == "五四广场" and r.distance_m == pytest.approx(40.0, abs=0.5)
+
+
+def test_reverse_next_to_an_address_says_nearby(geo):
+    lat, lng = _point_of(geo, "栈桥")
+    assert geo.reverse(lat, lng).description == "栈桥附近"
+
+
+@pytest.mark.parametrize("crs", ["gcj02", "bd09"])
+def test_reverse_accepts_client_coordinate_systems(geo, crs):
+    lat, lng = _point_of(geo, "香港中路12号")
+    wgs = geo.reverse(lat, lng, "wgs84")
+    shifted = geo.reverse(*from_cgcs2000(lat, lng, crs), crs)
+    assert haversine_m(shifted.lat, shifted.lng, lat, lng) < 0.5
+    assert shifted.grid_code == wgs.grid_code and shifted.matched_name == "香港中路12号"
+
+
+def test_reverse_outside_every_area_has_null_codes(geo):
+    r = geo.reverse(30.0, 110.0)
+    assert r.level is None and r.confidence == 0.0
+    assert r.grid_code is r.district_code is r.description is None
+    assert (r.lat, r.lng) == (30.0, 110.0)
+
+
+def test_reverse_rejects_bad_input(geo):
+    with pytest.raises(ValueError):
+        geo.reverse(36.0, 120.0, "mars")
+    with pytest.raises(ValueError):
+        geo.reverse(120.0, 36.0)
+
+
+def test_reverse_many_agrees_with_reverse(geo):
+    rng = np.random.default_rng(7)
+    lats = rng.uniform(36.050, 36.085, 200)
+    lngs = rng.uniform(120.29, 120.44, 200)
+    many = geo.reverse_many(lats, lngs, "gcj02")
+    for i in range(0, 200, 17):
+        assert many[i] == geo.reverse(lats[i], lngs[i], "gcj02")
+    assert sum(r.grid_code is not None for r in many) > 100
+
+
+# ----------------------------------------------------------------------------- forward
+
+
+def test_forward_door(geo):
+    r = geo.forward("香港中路12号")
+    assert r.level == "door" and r.confidence >= 0.9
+    assert (r.lat, r.lng) == _point_of(geo, "香港中路12号")
+    assert r.matched_name == "香港中路12号"
+    assert r.grid_code is not None and _area_contains(geo, r.grid_code, r.lat, r.lng)
+
+
+def test_forward_door_with_admin_prefix_and_offset(geo):
+    base = _point_of(geo, "香港中路12号")
+    r = geo.forward("青岛市市南区香港中路12号东侧50米")
+    assert r.level == "door" and r.description == "香港中路12号东侧50米"
+    assert haversine_m(*base, r.lat, r.lng) == pytest.approx(50.0, abs=0.5)
+    assert bearing_deg(*base, r.lat, r.lng) == pytest.approx(90.0, abs=1.0)
+    assert r.grid_code == geo.reverse(r.lat, r.lng).grid_code
+
+
+def test_forward_chinese_numerals_and_distance_words(geo):
+    base = _point_of(geo, "香港中路12号")
+    r = geo.forward("香港中路十二号往北走大约一百米")
+    assert r.matched_name == "香港中路12号"
+    assert haversine_m(*base, r.lat, r.lng) == pytest.approx(100.0, abs=1.0)
+    assert bearing_deg(*base, r.lat, r.lng) == pytest.approx(0.0, abs=1.0) or bearing_deg(
+        *base, r.lat, r.lng) == pytest.approx(360.0, abs=1.0)
+
+
+def test_forward_poi_nearby(geo):
+    r = geo.forward("五四广场附近")
+    assert r.level == "poi" and r.matched_name == "五四广场"
+    assert (r.lat, r.lng) == _point_of(geo, "五四广场")
+    assert r.description == "五四广场附近"
+
+
+def test_forward_alias(geo):
+    r = geo.forward("火车站")
+    assert r.level == "poi" and r.matched_name == "青岛火车站"
+    assert (r.lat, r.lng) == _point_of(geo, "青岛火车站")
+    exact = geo.forward("青岛火车站")
+    assert r.confidence < exact.confidence
+
+
+def test_forward_intersection(geo):
+    r = geo.forward("山东路和南京路交叉口")
+    assert r.level == "intersection" and r.description == "山东路与南京路交叉口"
+    for road in ("山东路", "南京路"):
+        members = geo.gaz.road_members[geo.gaz.road_ids[road]]
+        d = [haversine_m(r.lat, r.lng, geo.gaz.lat[i], geo.gaz.lng[i]) for i in members]
+        assert min(d) < 60.0
+    assert geo.forward("南京路与山东路路口").matched_name == "南京路与山东路交叉口"
+
+
+def test_forward_road_with_noise(geo):
+    r = geo.forward("我在香港中路那边")
+    assert r.level == "road" and r.matched_name == "香港中路"
+    members = geo.gaz.road_members[geo.gaz.road_ids["香港中路"]]
+    assert min(haversine_m(r.lat, r.lng, geo.gaz.lat[i], geo.gaz.lng[i]) for i in members) < 1.0
+    assert r.confidence < geo.forward("香港中路12号").confidence
+
+
+def test_forward_ignores_speech_noise_and_phone_numbers(geo):
+    r = geo.forward("你好，我现在在五四广场这边，电话13912345678")
+    assert r.level == "poi" and r.matched_name == "五四广场"
+
+
+def test_forward_tolerates_a_typo(geo):
+    r = geo.forward("五四广厂")
+    assert r.matched_name == "五四广场" and 0 < r.confidence < geo.forward("五四广场").confidence
+    assert geo.forward("香港中陆12号").matched_name == "香港中路12号"
+
+
+def test_forward_unknown_door_number_falls_back_to_the_road(geo):
+    r = geo.forward("香港中路9999号")
+    assert r.level == "road" and r.confidence < 0.9
+    members = geo.gaz.road_members[geo.gaz.road_ids["香港中路"]]
+    assert min(haversine_m(r.lat, r.lng, geo.gaz.lat[i], geo.gaz.lng[i]) for i in members) < 1.0
+
+
+def test_forward_area_names(geo):
+    street = geo.forward("湛山街道")
+    assert street.level == "street" and street.street_name == "湛山街道"
+    assert street.grid_code is None and street.district_code == "370202"
+    assert _area_contains(geo, street.street_code, street.lat, street.lng)
+    district = geo.forward("青岛市市南区")
+    assert district.level == "district" and district.district_code == "370202"
+
+
+def test_forward_conflicting_area_lowers_confidence(geo):
+    plain = geo.forward("五四广场")
+    street_code = plain.street_code
+    other = next(c for c in geo.gaz.layers["street"].codes if c != street_code)
+    other_name = geo.gaz.area_name(other)
+    assert geo.forward(other_name + "五四广场").confidence < plain.confidence
+    assert geo.forward(plain.street_name + "五四广场").confidence == plain.confidence
+
+
+@pytest.mark.parametrize("text", ["今天天气不错", "asdfgh", "", "   ", "12345", "我要投诉"])
+def test_forward_nonsense_is_an_empty_answer(geo, text):
+    r = geo.forward(text)
+    assert r.level is None and r.confidence == 0.0 and r.lat is None and r.grid_code is None
+
+
+def test_to_dict_has_the_cli_keys_first(geo):
+    d = geo.forward("栈桥").to_dict()
+    assert tuple(d)[: len(CLI_KEYS)] == CLI_KEYS
+    assert d["level"] == "poi" and d["street_code"] and d["description"] == "栈桥"
