@@ -35,7 +35,7 @@ def read_exif(img: Image.Image) -> Image.Exif | None:
     """The image's EXIF, or None when absent or unparsable."""
     try:
         exif = img.getexif()
-    except Exception:  # noqa: BLE001 - malformed EXIF must not refuse the photo
+    except Exception:
         return None
     return exif if len(exif) else None
 
@@ -57,7 +57,7 @@ def gps(exif: Image.Exif | None) -> tuple[float, float] | None:
         return None
     try:
         info = exif.get_ifd(ExifTags.IFD.GPSInfo)
-    except Exception:  # noqa: BLE001
+    except Exception:
         return None
     if not info:
         return None
@@ -78,7 +78,7 @@ def taken_at(exif: Image.Exif | None) -> datetime | None:
         return None
     try:
         sub = exif.get_ifd(ExifTags.IFD.Exif)
-    except Exception:  # noqa: BLE001
+    except Exception:
         sub = {}
     candidates = (
         (sub.get(_TAG_DATETIME_ORIGINAL), sub.get(_TAG_OFFSET_TIME_ORIGINAL), sub.get(_TAG_SUBSEC_TIME_ORIGINAL)),

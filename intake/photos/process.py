@@ -24,6 +24,7 @@ import pillow_heif
 from PIL import Image, ImageCms, ImageFile
 
 from . import exif as exif_facts
+from . import structure
 from .errors import (
     CorruptImage,
     DecompressionBomb,
@@ -105,7 +106,7 @@ def process_photo(
         raise
     except MemoryError as exc:
         raise DecompressionBomb(detail=f"out of memory: {exc}") from None
-    except Exception as exc:  # noqa: BLE001 - the contract is "only PhotoError"; log what slipped through
+    except Exception as exc:
         log.warning("photo decode failed unexpectedly (%s): %r", sniffed, exc)
         raise CorruptImage(detail=f"{type(exc).__name__}: {exc}") from None
 
@@ -114,10 +115,7 @@ def _process(data: bytes, sniffed: str, *, max_pixels: int, max_side: int, thumb
     if ImageFile.LOAD_TRUNCATED_IMAGES:  # somebody flipped the global; truncation must stay an error here
         log.warning("PIL.ImageFile.LOAD_TRUNCATED_IMAGES was True; resetting it to False")
         ImageFile.LOAD_TRUNCATED_IMAGES = False
-    if sniffed == "PNG" and b"IEND\xaeB`\x82" not in data:
-        raise TruncatedImage(detail="PNG without IEND chunk")
-    if sniffed == "WEBP" and int.from_bytes(data[4:8], "little") + 8 > len(data):
-        raise TruncatedImage(detail="RIFF size larger than the upload")
+    structure.precheck(data, sniffed, max_pixels)
 
     img = _open(data, sniffed, max_pixels)
     fmt = _ACCEPTED_PILLOW_FORMATS.get(img.format or "")
@@ -179,10 +177,10 @@ def _open(data: bytes, sniffed: str, max_pixels: int) -> ImageFile.ImageFile:
 
 def _draft(img: Image.Image, max_side: int) -> None:
     """Ask libjpeg to decode at the smallest 1/s scale still close enough to max_side (see DRAFT_MIN_FRACTION)."""
-    long_side = max(img.size)
+    long_side, short_side = max(img.size), min(img.size)
     scale = 1
     for s in (8, 4, 2):
-        if long_side // s >= max_side * DRAFT_MIN_FRACTION:
+        if long_side // s >= max_side * DRAFT_MIN_FRACTION and short_side // s >= 1:
             scale = s
             break
     if scale > 1:
@@ -206,7 +204,7 @@ def _decode_error(data: bytes, sniffed: str, exc: BaseException) -> PhotoError:
     text = str(exc).lower()
     if "truncated" in text or isinstance(exc, EOFError):
         return TruncatedImage(detail=str(exc))
-    if sniffed == "HEIF" and int.from_bytes(data[0:4], "big") > len(data):
+    if (sniffed == "HEIF" and structure.bmff_truncated(data)) or (sniffed == "JPEG" and b"\xff\xd9" not in data):
         return TruncatedImage(detail=str(exc))
     return CorruptImage(detail=f"{sniffed}: {type(exc).__name__}: {exc}")
 
@@ -272,7 +270,7 @@ def _to_srgb(img: Image.Image, icc: bytes | None, mode: str) -> Image.Image | No
         if mode == "RGB" and "srgb" in ImageCms.getProfileDescription(profile).lower():
             return None
         return ImageCms.profileToProfile(img, profile, _SRGB, outputMode="RGB")
-    except Exception as exc:  # noqa: BLE001 - a broken profile only costs colour accuracy
+    except Exception as exc:
         log.info("ignoring unusable ICC profile: %r", exc)
         return None
 
