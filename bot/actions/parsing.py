@@ -1,0 +1,94 @@
+"""Pulling numbers, phones and ratings out of what residents type, and showing times in Beijing time."""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+from typing import Any, Dict, List, Optional
+from zoneinfo import ZoneInfo
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+CASE_NO_RE = re.compile(r"C\d{6}-\d{8}-\d{5}", re.IGNORECASE)
+TRACKING_NO_RE = re.compile(r"(?<![A-Za-z0-9-])([A-BD-Z]{1,3}\d{8}-\d{3,6})(?![A-Za-z0-9])", re.IGNORECASE)
+MOBILE_RE = re.compile(r"(?<!\d)(1[3-9]\d{9})(?!\d)")
+LANDLINE_RE = re.compile(r"(?<!\d)(0\d{2,3}-?\d{7,8})(?!\d)")
+CANCEL_RE = re.compile(r"取消|不报了|不反映了|不想报|不想反映|别提交|不提交|算了|撤销")
+NOT_SOLVED_RE = re.compile(r"没解决|没有解决|未解决|还没处理|还在那|根本没")
+SOLVED_RE = re.compile(r"已解决|解决了|处理好了|弄好了")
+RATING_WORDS = [
+    ("basically_satisfied", ("基本满意", "还行", "一般", "凑合")),
+    ("unsatisfied", ("不满意", "差评", "太差", "不行")),
+    ("satisfied", ("满意", "好评", "很好", "不错")),
+]
+RATING_LABELS = {"satisfied": "满意", "basically_satisfied": "基本满意", "unsatisfied": "不满意"}
+
+
+def find_case_no(text: str) -> Optional[str]:
+    match = CASE_NO_RE.search(text or "")
+    return match.group(0).upper() if match else None
+
+
+def find_tracking_no(text: str) -> Optional[str]:
+    match = TRACKING_NO_RE.search(text or "")
+    return match.group(1).upper() if match else None
+
+
+def find_phone(text: str) -> Optional[str]:
+    match = MOBILE_RE.search(text or "") or LANDLINE_RE.search(text or "")
+    return match.group(1) if match else None
+
+
+def is_cancel(text: str) -> bool:
+    return bool(CANCEL_RE.search(text or ""))
+
+
+def rating_from(entity_value: Optional[str], text: str) -> Optional[str]:
+    """Canonical rating from the synonym-mapped entity, else from the words in the message."""
+    if entity_value in RATING_LABELS:
+        return entity_value
+    for value, words in RATING_WORDS:
+        if any(word in (entity_value or "") or word in (text or "") for word in words):
+            return value
+    return None
+
+
+def solved_from(rating: str, text: str) -> bool:
+    if NOT_SOLVED_RE.search(text or ""):
+        return False
+    if SOLVED_RE.search(text or ""):
+        return True
+    return rating != "unsatisfied"
+
+
+def comment_from(text: str) -> Optional[str]:
+    """The resident's free-text remark, when the message says more than the rating word."""
+    stripped = re.sub(r"^(我)?(对处理结果)?(非常|很|基本)?(不)?满意[，,。！!\s]*", "", (text or "").strip())
+    if stripped.startswith("/") or len(stripped) < 4:
+        return None
+    return (text or "").strip()[:500]
+
+
+def beijing_time(iso: Optional[str]) -> Optional[str]:
+    """'11月24日 14:30' in Asia/Shanghai for an ISO 8601 instant (naive means UTC)."""
+    if not iso:
+        return None
+    try:
+        moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    local = moment.astimezone(SHANGHAI)
+    return f"{local.month}月{local.day}日 {local:%H:%M}"
+
+
+def transcript(events: List[Dict[str, Any]], limit: int = 40) -> List[Dict[str, Any]]:
+    """The conversation so far as [{"from": "user"|"bot", "text", "at"}] for hotline agents."""
+    lines: List[Dict[str, Any]] = []
+    for event in events:
+        kind = event.get("event")
+        if kind not in ("user", "bot") or not event.get("text"):
+            continue
+        stamp = event.get("timestamp")
+        at = datetime.fromtimestamp(stamp, timezone.utc).isoformat() if stamp else None
+        lines.append({"from": kind, "text": event["text"], "at": at})
+    return lines[-limit:]

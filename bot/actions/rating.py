@@ -1,0 +1,72 @@
+"""Satisfaction rating of a closed report: 满意 / 基本满意 / 不满意, with an optional comment."""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.api_client import ApiError, get_api
+from actions.parsing import RATING_LABELS, comment_from, find_tracking_no, rating_from, solved_from
+from actions.report_form import MSG_UNAVAILABLE
+
+RATING_BUTTONS = [{"title": label, "payload": f'/rate_service{{"rating": "{value}"}}'}
+                  for value, label in RATING_LABELS.items()]
+
+
+def _pick_report(api: Any, tracker: Tracker) -> Optional[Dict[str, Any]]:
+    """The report to rate: named in the message, asked about earlier, or the latest closed unrated one."""
+    ref = find_tracking_no(tracker.latest_message.get("text") or "") or tracker.get_slot("rating_report_id")
+    if ref:
+        return api.get_report(tracker.sender_id, ref)
+    reports = api.my_reports(tracker.sender_id, page_size=5)
+    closed = [r for r in reports if r.get("status") == "closed" and not r.get("rating")]
+    if closed:
+        return closed[0]
+    if tracker.get_slot("last_report_id"):
+        return api.get_report(tracker.sender_id, tracker.get_slot("last_report_id"))
+    return reports[0] if reports else None
+
+
+class ActionRateService(Action):
+    def name(self) -> Text:
+        return "action_rate_service"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        text = tracker.latest_message.get("text") or ""
+        api = get_api()
+        try:
+            report = _pick_report(api, tracker)
+        except ApiError as exc:
+            dispatcher.utter_message(text=MSG_UNAVAILABLE if exc.unavailable else "没有找到这条反映记录，请核对受理编号。")
+            return [SlotSet("rating", None)]
+        if not report:
+            dispatcher.utter_message(text="没有找到可以评价的反映记录。请发送“评价”加受理编号，例如“评价R20261124-00042”。")
+            return [SlotSet("rating", None)]
+        report_ref = str(report.get("id") or report.get("tracking_no"))
+        if report.get("status") != "closed":
+            dispatcher.utter_message(text=f"受理编号{report.get('tracking_no')}的问题还在办理中（"
+                                          f"{report.get('status_text') or report.get('status')}），办结后才能评价。")
+            return [SlotSet("rating", None), SlotSet("rating_report_id", None)]
+        rating = rating_from(tracker.get_slot("rating"), text)
+        if not rating:
+            dispatcher.utter_message(text=f"请对受理编号{report.get('tracking_no')}的处理结果进行评价：",
+                                     buttons=RATING_BUTTONS)
+            return [SlotSet("rating_report_id", report_ref)]
+        try:
+            api.rate(tracker.sender_id, report_ref, rating, solved_from(rating, text), comment_from(text))
+        except ApiError as exc:
+            if exc.status == 409:
+                dispatcher.utter_message(text="这个问题还没有办结，暂时不能评价；办结后我们会邀请您评价。")
+            elif exc.unavailable:
+                dispatcher.utter_message(text=MSG_UNAVAILABLE)
+            else:
+                dispatcher.utter_message(text=f"评价没有成功：{exc.message}")
+            return [SlotSet("rating", None), SlotSet("rating_report_id", None)]
+        reply = f"已收到您的评价：{RATING_LABELS[rating]}。感谢您的反馈！"
+        if rating == "unsatisfied":
+            reply += "我们会安排复核，并尽快与您联系。"
+        dispatcher.utter_message(text=reply)
+        return [SlotSet("rating", None), SlotSet("rating_report_id", None)]

@@ -1,0 +1,300 @@
+"""The report form: validation through the intake preview, the confirmation question, and filing."""
+from __future__ import annotations
+
+import hashlib
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.api_client import ApiError, get_api
+from actions.parsing import find_phone, is_cancel
+
+CLOSED_STATUSES = {"closed", "rejected", "verified"}
+NO_PHONE = "none"
+FORM_SLOTS = ["problem_description", "problem_location", "contact_phone", "report_confirmed", "join_existing",
+              "geo_point", "photo_ids", "matter_code", "matter_name", "location_label", "nearby_case_no",
+              "nearby_case_info", "awaiting_correction"]
+MSG_UNAVAILABLE = "抱歉，系统暂时繁忙，请稍后再试，或者说“转人工”由话务员帮您登记。"
+
+
+def _metadata(tracker: Tracker) -> Dict[str, Any]:
+    metadata = tracker.latest_message.get("metadata") or {}
+    return metadata if isinstance(metadata, dict) else {}
+
+
+def _text(tracker: Tracker) -> str:
+    return tracker.latest_message.get("text") or ""
+
+
+def _intent(tracker: Tracker) -> str:
+    return (tracker.latest_message.get("intent") or {}).get("name") or ""
+
+
+def _nearby_same_matter(preview: Dict[str, Any], matter_code: Optional[str]) -> Optional[Dict[str, Any]]:
+    cases = [c for c in preview.get("nearby_cases") or []
+             if (c.get("matter") or {}).get("code") == matter_code and c.get("status") not in CLOSED_STATUSES]
+    return min(cases, key=lambda c: c.get("distance_m") or 0) if cases else None
+
+
+def _nearby_text(case: Dict[str, Any]) -> str:
+    where = case.get("address") or "附近"
+    distance = case.get("distance_m")
+    far = f"，距离约{int(distance)}米" if distance is not None else ""
+    return f"案件号{case['case_no']}，{where}{far}"
+
+
+class ValidateReportForm(FormValidationAction):
+    """Extracts custom slots (phone, GPS, photos), checks description and place with the intake preview."""
+
+    def name(self) -> Text:
+        return "validate_report_form"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        requested = tracker.get_slot("requested_slot")
+        if _intent(tracker) == "deny" and (is_cancel(_text(tracker)) or requested in (None, "problem_description",
+                                                                                          "problem_location")):
+            dispatcher.utter_message(response="utter_report_cancelled")
+            return [SlotSet(slot, None) for slot in FORM_SLOTS] + [SlotSet("report_confirmed", False),
+                                                                    SlotSet("requested_slot", None), ActiveLoop(None)]
+        return await super().run(dispatcher, tracker, domain)
+
+    async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
+                             tracker: Tracker, domain: DomainDict) -> List[Text]:
+        slots = ["problem_description"]
+        if not tracker.get_slot("geo_point"):
+            slots.append("problem_location")
+        slots.append("contact_phone")
+        if tracker.get_slot("nearby_case_no"):
+            slots.append("join_existing")
+        slots.append("report_confirmed")
+        return slots
+
+    # --- custom extraction -------------------------------------------------------------------------
+
+    async def get_extraction_events(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                    domain: DomainDict) -> List[EventType]:
+        """Also picks up a GPS fix or photos the client sent with any message, whatever was asked."""
+        events = await super().get_extraction_events(dispatcher, tracker, domain)
+        extracted = {event["name"] for event in events}
+        for slot, extract in (("geo_point", self.extract_geo_point), ("photo_ids", self.extract_photo_ids)):
+            if slot not in extracted:
+                events += [SlotSet(k, v) for k, v in (await extract(dispatcher, tracker, domain)).items()]
+        return events
+
+    async def extract_contact_phone(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                    domain: DomainDict) -> Dict[Text, Any]:
+        phone = find_phone(_text(tracker))
+        if phone:
+            return {"contact_phone": phone}
+        if tracker.get_slot("requested_slot") == "contact_phone" and _intent(tracker) == "deny":
+            return {"contact_phone": NO_PHONE}
+        return {}
+
+    async def extract_geo_point(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                domain: DomainDict) -> Dict[Text, Any]:
+        location = _metadata(tracker).get("location")
+        if isinstance(location, dict) and "lat" in location and "lng" in location:
+            return {"geo_point": {"lat": float(location["lat"]), "lng": float(location["lng"]),
+                                  "crs": location.get("crs") or "wgs84"}}
+        return {}
+
+    async def extract_photo_ids(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                domain: DomainDict) -> Dict[Text, Any]:
+        new_ids = _metadata(tracker).get("photo_ids")
+        if not isinstance(new_ids, list) or not new_ids:
+            return {}
+        known = list(tracker.get_slot("photo_ids") or [])
+        merged = known + [str(i) for i in new_ids if str(i) not in known]
+        return {"photo_ids": merged[:9]}
+
+    # --- validation ---------------------------------------------------------------------------------
+
+    async def get_validation_events(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                    domain: DomainDict) -> List[EventType]:
+        """Validates the client's GPS fix and photos too (they are not among the asked-for slots)."""
+        pending = tracker.slots_to_validate()
+        events: List[EventType] = []
+        if "geo_point" in pending:
+            result = await self.validate_geo_point(pending["geo_point"], dispatcher, tracker, domain)
+            tracker.slots.update(result)
+            events += [SlotSet(k, v) for k, v in result.items()]
+        if "photo_ids" in pending:
+            events.append(SlotSet("photo_ids", pending["photo_ids"]))
+        return events + await super().get_validation_events(dispatcher, tracker, domain)
+
+    def _preview(self, tracker: Tracker, description: str, address: Optional[str]) -> Dict[str, Any]:
+        return get_api().preview(tracker.sender_id, description, address=address,
+                                 location=tracker.get_slot("geo_point"))
+
+    def _place_events(self, preview: Dict[str, Any], matter_code: Optional[str]) -> Dict[Text, Any]:
+        geocode = preview.get("geocode") or {}
+        nearby = _nearby_same_matter(preview, matter_code)
+        return {"location_label": geocode.get("description"),
+                "nearby_case_no": nearby["case_no"] if nearby else None,
+                "nearby_case_info": _nearby_text(nearby) if nearby else None,
+                "join_existing": None}
+
+    async def validate_problem_description(self, value: Any, dispatcher: CollectingDispatcher,
+                                           tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        text = str(value or "").strip()
+        address = tracker.get_slot("problem_location")
+        try:
+            preview = self._preview(tracker, text, address)
+        except ApiError:
+            dispatcher.utter_message(text=MSG_UNAVAILABLE)
+            return {"problem_description": None}
+        classification = preview.get("classification") or {}
+        if not classification.get("in_scope") or not classification.get("code"):
+            dispatcher.utter_message(text="抱歉，我还没弄清楚是什么问题。请再具体描述一下，比如“垃圾桶满了没人清理”“井盖缺失”“路灯不亮”。")
+            return {"problem_description": None, "matter_code": None, "matter_name": None}
+        result: Dict[Text, Any] = {"problem_description": text, "matter_code": classification["code"],
+                                   "matter_name": classification.get("name"), "report_confirmed": None,
+                                   "awaiting_correction": None}
+        if address and preview.get("geocode"):
+            result.update(self._place_events(preview, classification["code"]))
+        return result
+
+    async def validate_problem_location(self, value: Any, dispatcher: CollectingDispatcher,
+                                        tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        address = str(value or "").strip()
+        description = tracker.get_slot("problem_description") or ""
+        try:
+            preview = self._preview(tracker, description or address, address)
+        except ApiError:
+            dispatcher.utter_message(text=MSG_UNAVAILABLE)
+            return {"problem_location": None}
+        if not preview.get("geocode"):
+            dispatcher.utter_message(text=f"抱歉，没有找到“{address}”这个地点。请说得具体一些，比如路名加门牌号，或附近的小区、商场等标志性建筑。")
+            return {"problem_location": None, "location_label": None}
+        result: Dict[Text, Any] = {"problem_location": address, "report_confirmed": None,
+                                   "awaiting_correction": None}
+        result.update(self._place_events(preview, tracker.get_slot("matter_code")))
+        return result
+
+    async def validate_geo_point(self, value: Any, dispatcher: CollectingDispatcher,
+                                 tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        description = tracker.get_slot("problem_description") or "位置"
+        try:
+            preview = get_api().preview(tracker.sender_id, description, location=value)
+        except ApiError:
+            dispatcher.utter_message(text=MSG_UNAVAILABLE)
+            return {"geo_point": None}
+        if not preview.get("geocode"):
+            dispatcher.utter_message(text="抱歉，您发送的定位不在本市服务范围内，请用文字告诉我地址。")
+            return {"geo_point": None}
+        result: Dict[Text, Any] = {"geo_point": value, "report_confirmed": None, "awaiting_correction": None}
+        result.update(self._place_events(preview, tracker.get_slot("matter_code")))
+        return result
+
+    async def validate_contact_phone(self, value: Any, dispatcher: CollectingDispatcher,
+                                     tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        if value == NO_PHONE or find_phone(str(value)):
+            return {"contact_phone": value, "report_confirmed": None}
+        dispatcher.utter_message(text="这个号码好像不对，请输入11位手机号，或者说“不用”。")
+        return {"contact_phone": None}
+
+    async def validate_report_confirmed(self, value: Any, dispatcher: CollectingDispatcher,
+                                        tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        if value is True:
+            return {"report_confirmed": True}
+        return {"report_confirmed": None, "awaiting_correction": True}
+
+
+def summary_text(tracker: Tracker) -> str:
+    """'您反映的是【暴露垃圾】问题，位置在【香港中路12号附近】，对吗？' plus join/phone details."""
+    matter = tracker.get_slot("matter_name") or "城市管理"
+    place = tracker.get_slot("location_label") or tracker.get_slot("problem_location") or "您发送的定位"
+    parts = [f"您反映的是【{matter}】问题，位置在【{place}】"]
+    photos = tracker.get_slot("photo_ids") or []
+    if photos:
+        parts.append(f"附照片{len(photos)}张")
+    phone = tracker.get_slot("contact_phone")
+    if phone and phone != NO_PHONE:
+        parts.append(f"联系电话{phone}")
+    if tracker.get_slot("join_existing") and tracker.get_slot("nearby_case_no"):
+        parts.append(f"将并入已在处理的案件{tracker.get_slot('nearby_case_no')}")
+    return "，".join(parts) + "，对吗？"
+
+
+class ActionAskReportConfirmed(Action):
+    """Reads back what was understood, or asks what to change after a 'no'."""
+
+    def name(self) -> Text:
+        return "action_ask_report_confirmed"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        if tracker.get_slot("awaiting_correction"):
+            dispatcher.utter_message(text="好的，请告诉我需要修改的内容：可以直接说新的地点（如“地点是山东路28号”），"
+                                          "重新描述问题，或者说“取消”。")
+            return []
+        dispatcher.utter_message(text=summary_text(tracker), buttons=[
+            {"title": "对，提交", "payload": "/affirm"}, {"title": "不对，修改", "payload": "/deny"}])
+        return []
+
+
+def idempotency_key(tracker: Tracker) -> str:
+    """Same key for the same confirmation turn, so a retried action never files twice."""
+    user_turns = sum(1 for event in tracker.events if event.get("event") == "user")
+    raw = f"{tracker.sender_id}:{user_turns}:{tracker.get_slot('problem_description')}"
+    return "chatbot-" + hashlib.sha256(raw.encode()).hexdigest()[:40]
+
+
+class ActionSubmitReport(Action):
+    """Files the confirmed report (or acknowledges the cancellation) and clears the form."""
+
+    def name(self) -> Text:
+        return "action_submit_report"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        reset = [SlotSet(slot, None) for slot in FORM_SLOTS]
+        if tracker.get_slot("report_confirmed") is not True:
+            return reset
+        payload: Dict[str, Any] = {"description": tracker.get_slot("problem_description"), "channel": "chatbot"}
+        if tracker.get_slot("problem_location"):
+            payload["address"] = tracker.get_slot("problem_location")
+        if tracker.get_slot("geo_point"):
+            payload["location"] = tracker.get_slot("geo_point")
+        if tracker.get_slot("photo_ids"):
+            payload["photo_ids"] = tracker.get_slot("photo_ids")
+        phone = tracker.get_slot("contact_phone")
+        if phone and phone != NO_PHONE:
+            payload["contact"] = {"phone": phone}
+        if tracker.get_slot("matter_code"):
+            payload["category_hint"] = tracker.get_slot("matter_code")
+        join_case = tracker.get_slot("nearby_case_no") if tracker.get_slot("join_existing") else None
+        if join_case:
+            payload["join_case_no"] = join_case
+        try:
+            report = get_api().create_report(tracker.sender_id, payload, idempotency_key(tracker))
+        except ApiError as exc:
+            if exc.unavailable:
+                dispatcher.utter_message(text=MSG_UNAVAILABLE)
+            else:
+                dispatcher.utter_message(text=f"抱歉，提交没有成功：{exc.message or '信息有误'}。请修改后重新反映。")
+            return reset
+        tracking_no = report.get("tracking_no")
+        if join_case:
+            text = f"已将您的反映并入案件{report.get('case_no') or join_case}，受理编号{tracking_no}。处理进展会同步通知您。"
+        else:
+            text = f"已为您提交，受理编号{tracking_no}。"
+            if report.get("case_no"):
+                text += f"已立案，案件号{report['case_no']}。"
+            text += "发送受理编号或说“我上次反映的问题”即可查询进度。"
+        dispatcher.utter_message(text=text)
+        return reset + [SlotSet("last_report_id", str(report.get("id") or tracking_no)),
+                        SlotSet("last_tracking_no", tracking_no)]
+
+
+class ActionResetReport(Action):
+    """Drops a half-filled report (the resident left the form, e.g. by saying goodbye)."""
+
+    def name(self) -> Text:
+        return "action_reset_report"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        if tracker.get_slot("problem_description") or tracker.get_slot("problem_location"):
+            dispatcher.utter_message(response="utter_report_cancelled")
+        return [SlotSet(slot, None) for slot in FORM_SLOTS]

@@ -1,0 +1,257 @@
+"""The custom actions, run with rasa-sdk's Tracker/CollectingDispatcher against a local fake of the API."""
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+from typing import Any, Dict, Iterator, List, Optional
+
+import pytest
+import yaml
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.handoff import ActionHandleFallback, ActionRequestCallback
+from actions.rating import ActionRateService
+from actions.report_form import ActionAskReportConfirmed, ActionSubmitReport, ValidateReportForm
+from actions.status import ActionCheckStatus
+from fake_service_api import OPEN_CASE, FakeServiceApiServer
+
+DOMAIN: Dict[str, Any] = yaml.safe_load((Path(__file__).resolve().parents[1] / "domain.yml").read_text("utf-8"))
+CITIZEN = "citizen:7"
+ANON = "anon:0b9c6a52-5b0e-4a51-9a57-0f4a1d2e3c4b"
+
+
+@pytest.fixture()
+def api(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeServiceApiServer]:
+    with FakeServiceApiServer(api_key="test-service-key") as server:
+        monkeypatch.setenv("SERVICE_API_URL", server.url)
+        monkeypatch.setenv("SERVICE_API_KEY", "test-service-key")
+        monkeypatch.delenv("SERVICE_API_MODE", raising=False)
+        yield server
+
+
+def tracker(text: str = "", intent: str = "inform", slots: Optional[Dict[str, Any]] = None,
+            new_slots: Optional[Dict[str, Any]] = None, entities: Optional[List[Dict[str, Any]]] = None,
+            metadata: Optional[Dict[str, Any]] = None, sender: str = CITIZEN,
+            history: Optional[List[Dict[str, Any]]] = None) -> Tracker:
+    """A tracker whose latest user turn is `text`; `new_slots` are set after it (what a form validates)."""
+    latest = {"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": entities or [],
+              "metadata": metadata or {}}
+    events = list(history or []) + [{"event": "user", "text": text, "parse_data": latest, "timestamp": time.time(),
+                                     "metadata": metadata or {}}]
+    events += [{"event": "slot", "name": k, "value": v} for k, v in (new_slots or {}).items()]
+    all_slots = {name: None for name in DOMAIN["slots"]}
+    all_slots.update(slots or {})
+    all_slots.update(new_slots or {})
+    return Tracker(sender, all_slots, latest, events, False, None, {"name": "report_form"}, "action_listen")
+
+
+def run(action: Any, trk: Tracker) -> tuple[CollectingDispatcher, Dict[str, Any]]:
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(action.run(dispatcher, trk, DOMAIN))
+    return dispatcher, {e["name"]: e["value"] for e in events if e.get("event") == "slot"} | {
+        "_events": events}
+
+
+def texts(dispatcher: CollectingDispatcher) -> str:
+    return "\n".join(m.get("text") or m.get("response") or "" for m in dispatcher.messages)
+
+
+def test_every_call_carries_service_key_and_resident(api: FakeServiceApiServer) -> None:
+    run(ValidateReportForm(), tracker("香港中路12号有暴露垃圾", "report_problem",
+                                      slots={"requested_slot": "problem_description"},
+                                      new_slots={"problem_description": "香港中路12号有暴露垃圾"}))
+    call = api.calls("POST", "/api/v1/intake/preview")[0]
+    assert call["headers"]["Authorization"] == "Bearer test-service-key"
+    assert call["headers"]["X-Resident"] == CITIZEN
+    assert call["json"]["text"] == "香港中路12号有暴露垃圾"
+
+
+def test_clear_description_is_classified(api: FakeServiceApiServer) -> None:
+    dispatcher, slots = run(ValidateReportForm(), tracker(
+        "小区门口垃圾堆了好几天", "report_problem", slots={"requested_slot": "problem_description"},
+        new_slots={"problem_description": "小区门口垃圾堆了好几天"}))
+    assert slots["problem_description"] == "小区门口垃圾堆了好几天"
+    assert slots["matter_name"] == "暴露垃圾"
+    assert slots["requested_slot"] == "problem_location"
+    assert dispatcher.messages == []
+
+
+def test_vague_description_is_asked_again(api: FakeServiceApiServer) -> None:
+    dispatcher, slots = run(ValidateReportForm(), tracker(
+        "那个东西坏了", "report_problem", slots={"requested_slot": "problem_description"},
+        new_slots={"problem_description": "那个东西坏了"}))
+    assert slots["problem_description"] is None
+    assert slots["requested_slot"] == "problem_description"
+    assert "具体描述" in texts(dispatcher)
+
+
+def test_unknown_place_is_asked_again(api: FakeServiceApiServer) -> None:
+    dispatcher, slots = run(ValidateReportForm(), tracker(
+        "火星路999号", slots={"requested_slot": "problem_location", "problem_description": "垃圾没人清",
+                              "matter_code": "06010", "matter_name": "暴露垃圾"},
+        new_slots={"problem_location": "火星路999号"}))
+    assert slots["problem_location"] is None
+    assert "没有找到“火星路999号”" in texts(dispatcher)
+    assert api.calls("POST", "/api/v1/intake/preview")[0]["json"]["address"] == "火星路999号"
+
+
+def test_nearby_open_case_of_the_same_matter_is_offered(api: FakeServiceApiServer) -> None:
+    _, slots = run(ValidateReportForm(), tracker(
+        "在香港中路12号", slots={"requested_slot": "problem_location", "problem_description": "垃圾没人清",
+                              "matter_code": "06010", "matter_name": "暴露垃圾"},
+        new_slots={"problem_location": "香港中路12号"}))
+    assert slots["problem_location"] == "香港中路12号"
+    assert slots["location_label"] == "香港中路12号附近"
+    # the closer 路灯 case is a different matter and must not be offered
+    assert slots["nearby_case_no"] == OPEN_CASE
+    assert "距离约80米" in slots["nearby_case_info"]
+
+
+def test_confirmation_reads_back_matter_and_place(api: FakeServiceApiServer) -> None:
+    dispatcher, _ = run(ActionAskReportConfirmed(), tracker(
+        "不用", "deny", slots={"matter_name": "暴露垃圾", "location_label": "香港中路12号附近",
+                              "problem_location": "香港中路12号", "contact_phone": "none"}))
+    assert dispatcher.messages[0]["text"] == "您反映的是【暴露垃圾】问题，位置在【香港中路12号附近】，对吗？"
+    assert [b["payload"] for b in dispatcher.messages[0]["buttons"]] == ["/affirm", "/deny"]
+
+
+def test_deny_at_confirmation_asks_what_to_change(api: FakeServiceApiServer) -> None:
+    filled = {"requested_slot": "report_confirmed", "problem_description": "垃圾没人清", "matter_name": "暴露垃圾",
+              "problem_location": "山东路", "contact_phone": "none"}
+    _, slots = run(ValidateReportForm(), tracker("不对", "deny", slots=filled, new_slots={"report_confirmed": False}))
+    assert slots["report_confirmed"] is None and slots["awaiting_correction"] is True
+    dispatcher, _ = run(ActionAskReportConfirmed(), tracker("不对", "deny", slots=filled | {"awaiting_correction": True}))
+    assert "需要修改" in texts(dispatcher)
+
+
+def test_corrected_place_resets_the_confirmation(api: FakeServiceApiServer) -> None:
+    filled = {"requested_slot": "report_confirmed", "problem_description": "垃圾没人清", "matter_code": "06010",
+              "matter_name": "暴露垃圾", "problem_location": "山东路", "contact_phone": "none",
+              "awaiting_correction": True}
+    _, slots = run(ValidateReportForm(), tracker("地点是南京路100号", slots=filled,
+                                                 new_slots={"problem_location": "南京路100号"}))
+    assert slots["problem_location"] == "南京路100号" and slots["location_label"] == "南京路100号附近"
+    assert slots["awaiting_correction"] is None
+    assert slots["requested_slot"] == "report_confirmed"
+
+
+def test_cancel_ends_the_form(api: FakeServiceApiServer) -> None:
+    dispatcher, slots = run(ValidateReportForm(), tracker(
+        "算了，不报了", "deny", slots={"requested_slot": "contact_phone", "problem_description": "垃圾"}))
+    assert slots["report_confirmed"] is False and slots["requested_slot"] is None
+    assert any(e["event"] == "active_loop" and e["name"] is None for e in slots["_events"])
+    assert dispatcher.messages[0]["response"] == "utter_report_cancelled"
+
+
+def test_phone_no_phone_and_client_location_and_photos(api: FakeServiceApiServer) -> None:
+    _, slots = run(ValidateReportForm(), tracker("电话13912345678", slots={"requested_slot": "contact_phone"}))
+    assert slots["contact_phone"] == "13912345678"
+    _, slots = run(ValidateReportForm(), tracker("不用", "deny", slots={"requested_slot": "contact_phone"}))
+    assert slots["contact_phone"] == "none"
+    _, slots = run(ValidateReportForm(), tracker(
+        "这里", metadata={"location": {"lat": 36.06, "lng": 120.38, "crs": "gcj02"}, "photo_ids": ["p1", "p2"]},
+        slots={"requested_slot": "problem_location", "problem_description": "垃圾", "matter_code": "06010"}))
+    assert slots["geo_point"] == {"lat": 36.06, "lng": 120.38, "crs": "gcj02"}
+    assert slots["photo_ids"] == ["p1", "p2"]
+    assert slots["requested_slot"] == "contact_phone"  # no need to ask for the place in words
+
+
+def confirmed(**extra: Any) -> Dict[str, Any]:
+    return {"problem_description": "香港中路12号有暴露垃圾", "problem_location": "香港中路12号",
+            "matter_code": "06010", "contact_phone": "13912345678", "photo_ids": ["p1"],
+            "report_confirmed": True} | extra
+
+
+def test_confirmed_report_is_filed_once_with_tracking_number(api: FakeServiceApiServer) -> None:
+    trk = tracker("对", "affirm", slots=confirmed())
+    dispatcher, slots = run(ActionSubmitReport(), trk)
+    body = api.calls("POST", "/api/v1/reports")[0]["json"]
+    assert body["channel"] == "chatbot" and body["address"] == "香港中路12号"
+    assert body["contact"] == {"phone": "13912345678"} and body["photo_ids"] == ["p1"]
+    assert "join_case_no" not in body
+    assert "受理编号R20261124-00102" in texts(dispatcher)
+    assert slots["last_tracking_no"] == "R20261124-00102" and slots["problem_description"] is None
+    run(ActionSubmitReport(), trk)  # the action server retried the same turn
+    keys = {c["headers"]["Idempotency-Key"] for c in api.calls("POST", "/api/v1/reports")}
+    assert len(keys) == 1 and len(api.by_key) == 1
+
+
+def test_joining_a_nearby_case(api: FakeServiceApiServer) -> None:
+    dispatcher, _ = run(ActionSubmitReport(), tracker("是", "affirm", slots=confirmed(
+        nearby_case_no=OPEN_CASE, join_existing=True)))
+    assert api.calls("POST", "/api/v1/reports")[0]["json"]["join_case_no"] == OPEN_CASE
+    assert f"并入案件{OPEN_CASE}" in texts(dispatcher)
+
+
+def test_not_confirmed_files_nothing(api: FakeServiceApiServer) -> None:
+    run(ActionSubmitReport(), tracker("取消", "deny", slots=confirmed(report_confirmed=False)))
+    assert api.calls("POST", "/api/v1/reports") == []
+
+
+def test_api_down_is_told_not_crashed(api: FakeServiceApiServer) -> None:
+    api.fail_with = 503
+    dispatcher, _ = run(ActionSubmitReport(), tracker("对", "affirm", slots=confirmed()))
+    assert "系统暂时繁忙" in texts(dispatcher)
+
+
+def test_status_by_case_number(api: FakeServiceApiServer) -> None:
+    dispatcher, _ = run(ActionCheckStatus(), tracker(f"查一下{OPEN_CASE}", "check_status", sender=ANON))
+    assert api.calls("GET", f"/api/v1/public/cases/{OPEN_CASE}")
+    assert f"案件{OPEN_CASE}（暴露垃圾）当前状态：处置中" in texts(dispatcher)
+    assert "11月24日 10:05 已派遣至市南区城市管理局" in texts(dispatcher)
+    dispatcher, _ = run(ActionCheckStatus(), tracker("C370202-20261124-09999", "check_status"))
+    assert "没有找到案件号C370202-20261124-09999" in texts(dispatcher)
+
+
+def test_status_by_tracking_number_and_latest(api: FakeServiceApiServer) -> None:
+    dispatcher, _ = run(ActionCheckStatus(), tracker("R20261101-00001进度", "check_status"))
+    assert "处理结果：垃圾已清运完毕" in texts(dispatcher) and "欢迎对处理结果进行评价" in texts(dispatcher)
+    dispatcher, _ = run(ActionCheckStatus(), tracker("我上次反映的问题", "check_status"))
+    assert "1. 受理编号R20261120-00015（暴露垃圾）：处置中" in texts(dispatcher)
+    assert api.calls("GET", "/api/v1/me/reports")[0]["path"].endswith("page=1&page_size=5")
+    dispatcher, _ = run(ActionCheckStatus(), tracker("我上次反映的问题", "check_status", sender=ANON))
+    assert "没有查到您的反映记录" in texts(dispatcher)
+
+
+def test_rating_a_closed_report(api: FakeServiceApiServer) -> None:
+    dispatcher, slots = run(ActionRateService(), tracker("我要评价", "rate_service"))
+    assert [b["title"] for b in dispatcher.messages[0]["buttons"]] == ["满意", "基本满意", "不满意"]
+    report_id = slots["rating_report_id"]
+    dispatcher, _ = run(ActionRateService(), tracker(
+        "不满意，垃圾还在那里没解决", "rate_service", slots={"rating_report_id": report_id, "rating": "unsatisfied"}))
+    assert api.ratings["R20261101-00001"] == {"rating": "unsatisfied", "solved": False,
+                                              "comment": "不满意，垃圾还在那里没解决"}
+    assert "不满意" in texts(dispatcher) and "复核" in texts(dispatcher)
+
+
+def test_rating_an_open_report_is_refused_kindly(api: FakeServiceApiServer) -> None:
+    api.reports["R20261101-00001"]["status"] = "closed"
+    dispatcher, _ = run(ActionRateService(), tracker("满意 R20261120-00015", "rate_service",
+                                                     slots={"rating": "satisfied"}))
+    assert "还在办理中" in texts(dispatcher)
+    assert api.ratings == {}
+
+
+def test_handoff_creates_callback_with_transcript(api: FakeServiceApiServer) -> None:
+    history = [{"event": "user", "text": "井盖丢了", "timestamp": time.time() - 60},
+               {"event": "bot", "text": "问题发生在哪里？", "timestamp": time.time() - 59}]
+    dispatcher, _ = run(ActionRequestCallback(), tracker("转人工", "request_human", history=history,
+                                                         slots={"contact_phone": "13912345678"}))
+    callback = api.callbacks[0]
+    assert callback["kind"] == "chatbot_handoff" and callback["sender_id"] == CITIZEN
+    assert callback["phone"] == "13912345678"
+    assert [line["from"] for line in callback["transcript"]] == ["user", "bot", "user"]
+    assert "11月24日 14:30前给您回电" in texts(dispatcher)
+
+
+def test_second_fallback_in_a_row_hands_off(api: FakeServiceApiServer) -> None:
+    first = tracker("阿巴阿巴", "nlu_fallback")
+    dispatcher, _ = run(ActionHandleFallback(), first)
+    assert dispatcher.messages[0]["response"] == "utter_default" and api.callbacks == []
+    history = [{"event": "user", "text": "阿巴阿巴", "parse_data": {"intent": {"name": "nlu_fallback"}}},
+               {"event": "bot", "text": "抱歉，我没太明白。"}]
+    dispatcher, _ = run(ActionHandleFallback(), tracker("嗯哼哼", "nlu_fallback", history=history))
+    assert len(api.callbacks) == 1 and "智能客服连续两次未能理解" in api.callbacks[0]["reason"]
+    assert "转人工" in texts(dispatcher)
