@@ -36,6 +36,8 @@ class Notification(Base):
     attempts: Mapped[int] = mapped_column(default=0)
     claimed_at: Mapped[datetime | None]
     attempt_started_at: Mapped[datetime | None]
+    claim_token: Mapped[str | None] = mapped_column(String(32))  # which dispatch owns the row (notifications/)
+    uncertain: Mapped[bool] = mapped_column(default=False)  # an attempt may have reached the provider: look up first
     provider_id: Mapped[str | None] = mapped_column(String(64), index=True)
     provider_status: Mapped[str | None] = mapped_column(String(32))
     last_error: Mapped[str | None] = mapped_column(Text)
