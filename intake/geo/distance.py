@@ -38,6 +38,21 @@ def bearing_deg(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
     return math.degrees(math.atan2(x, y)) % 360.0
 
 
+def bearing_many(lat1, lng1, lat2, lng2) -> np.ndarray:
+    """Vectorised :func:`bearing_deg`."""
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    dl = np.radians(np.asarray(lng2) - np.asarray(lng1))
+    x = np.sin(dl) * np.cos(p2)
+    y = np.cos(p1) * np.sin(p2) - np.sin(p1) * np.cos(p2) * np.cos(dl)
+    return np.degrees(np.arctan2(x, y)) % 360.0
+
+
+def direction_names(bearings: np.ndarray) -> list[str]:
+    """Vectorised :func:`direction_name`."""
+    idx = (((np.asarray(bearings) % 360.0) + 22.5) // 45.0).astype(np.int64) % 8
+    return [DIRECTIONS[k] for k in idx.tolist()]
+
+
 def direction_name(bearing: float) -> str:
     """The 8-point compass name (东, 东南, ...) of a bearing."""
     return DIRECTIONS[int(((bearing % 360.0) + 22.5) // 45.0) % 8]

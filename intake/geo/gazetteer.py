@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 import shapely
+from scipy.spatial import cKDTree
 from shapely.geometry import mapping, shape
 from shapely.geometry.base import BaseGeometry
 
@@ -364,7 +365,8 @@ class Gazetteer:
     """Areas by level plus address points in columnar arrays, indexed for geocoding.
 
     Memory stays modest for a million addresses: coordinates are numpy arrays, names one list, and the
-    spatial index works on planar coordinates (lng scaled by cos(latitude)) so nearest means nearest in metres.
+    nearest-address index (a k-d tree) works on planar coordinates (lng scaled by cos(latitude)) so nearest
+    means nearest in metres; areas are in shapely STRtrees.
     """
 
     def __init__(self) -> None:
@@ -382,7 +384,7 @@ class Gazetteer:
         self.name_index: dict[str, int] = {}  # POI names and all aliases → address index
         self.alias_names: set[str] = set()
         self.cos_lat = 1.0
-        self.point_tree: shapely.STRtree | None = None
+        self.point_tree: cKDTree | None = None
 
     # -- construction ---------------------------------------------------------------------
 
@@ -436,12 +438,16 @@ class Gazetteer:
         self.road_members = [order[bounds[k]:bounds[k + 1]] for k in range(len(self.roads))]
         if len(self.lat):
             self.cos_lat = float(np.cos(np.radians(np.median(self.lat))))
-            self.point_tree = shapely.STRtree(shapely.points(self.lng * self.cos_lat, self.lat))
+            self.point_tree = cKDTree(np.column_stack([self.lng * self.cos_lat, self.lat]), balanced_tree=False)
 
     # -- queries -------------------------------------------------------------------------
 
-    def planar(self, lats: np.ndarray, lngs: np.ndarray) -> np.ndarray:
-        return shapely.points(np.asarray(lngs, dtype=np.float64) * self.cos_lat, np.asarray(lats, dtype=np.float64))
+    def nearest(self, lats: np.ndarray, lngs: np.ndarray) -> np.ndarray:
+        """Index of the nearest address to each point (-1 when the gazetteer has none)."""
+        if self.point_tree is None:
+            return np.full(len(lats), -1, dtype=np.int64)
+        xy = np.column_stack([np.asarray(lngs, dtype=np.float64) * self.cos_lat, np.asarray(lats, dtype=np.float64)])
+        return self.point_tree.query(xy, k=1)[1].astype(np.int64)
 
     def __len__(self) -> int:
         return len(self.names)

@@ -201,3 +201,22 @@ def test_to_dict_has_the_cli_keys_first(geo):
     d = geo.forward("栈桥").to_dict()
     assert tuple(d)[: len(CLI_KEYS)] == CLI_KEYS
     assert d["level"] == "poi" and d["street_code"] and d["description"] == "栈桥"
+
+
+def test_partial_gazetteer_without_grids_or_addresses():
+    from shapely.geometry import box
+
+    from intake.geo.gazetteer import AreaRecord, Gazetteer
+
+    gaz = Gazetteer.from_records(
+        [AreaRecord("district", "370202", "市南区", box(120.3, 36.0, 120.4, 36.1)),
+         AreaRecord("street", "370202001", "八大峡街道", box(120.3, 36.0, 120.35, 36.1))],
+        [],
+    )
+    g = Geocoder(gaz)
+    r = g.reverse(36.05, 120.32)
+    assert (r.level, r.street_code, r.district_code, r.grid_code) == ("street", "370202001", "370202", None)
+    assert r.description is None
+    assert g.reverse(36.05, 120.38).level == "district"
+    assert g.forward("香港中路12号").level is None
+    assert g.forward("八大峡街道").street_code == "370202001"
