@@ -100,6 +100,26 @@ class Settings:
     )
     twilio_agent_number: str = field(default_factory=lambda: _env("TWILIO_AGENT_NUMBER", ""))
     twilio_api_base: str = field(default_factory=lambda: _env("TWILIO_API_BASE", ""))
+    # Notifications (notifications/ workers and the survey scheduler).
+    quiet_hours: str = field(default_factory=lambda: _env("QUIET_HOURS", "21:00-08:00"))  # local time; "" = none
+    notify_max_attempts: int = field(default_factory=lambda: _env_int("NOTIFY_MAX_ATTEMPTS", 6))
+    notify_backoff_seconds: float = field(default_factory=lambda: _env_float("NOTIFY_BACKOFF_SECONDS", 30.0))
+    notify_http_timeout: float = field(default_factory=lambda: _env_float("NOTIFY_HTTP_TIMEOUT", 10.0))
+    outbox_dispatch_seconds: float = field(default_factory=lambda: _env_float("OUTBOX_DISPATCH_SECONDS", 2.0))
+    outbox_batch_size: int = field(default_factory=lambda: _env_int("OUTBOX_BATCH_SIZE", 200))
+    twilio_voice: str = field(default_factory=lambda: _env("TWILIO_VOICE", "alice"))
+    wechat_survey_template_id: str = field(default_factory=lambda: _env("WECHAT_SURVEY_TEMPLATE_ID", ""))
+    wechat_notify_template_id: str = field(default_factory=lambda: _env("WECHAT_NOTIFY_TEMPLATE_ID", ""))
+    miniprogram_rating_page: str = field(
+        default_factory=lambda: _env("MINIPROGRAM_RATING_PAGE", "pages/report/rate")
+    )
+    survey_delay_minutes: int = field(default_factory=lambda: _env_int("SURVEY_DELAY_MINUTES", 120))
+    survey_reminder_hours: int = field(default_factory=lambda: _env_int("SURVEY_REMINDER_HOURS", 24))
+    survey_expire_hours: int = field(default_factory=lambda: _env_int("SURVEY_EXPIRE_HOURS", 24))  # after reminder
+    survey_cn_mode: str = field(default_factory=lambda: _env("SURVEY_CN_MODE", "callback"))  # link|callback|voice
+    survey_reopen_on_unsatisfied: bool = field(
+        default_factory=lambda: _env_bool("SURVEY_REOPEN_ON_UNSATISFIED", False)
+    )
     rate_limit_storage_uri: str = field(default_factory=lambda: _env("RATE_LIMIT_STORAGE_URI", "memory://"))
     rate_limits_enabled: bool = field(default_factory=lambda: _env_bool("RATE_LIMITS_ENABLED", True))
     timezone: str = "Asia/Shanghai"

@@ -16,7 +16,40 @@ TEMPLATES: dict[str, str] = {
     "survey": "【城市管理】案件{case_no}已办结，请对办理结果评价：回复1满意、2基本满意、3不满意，可附意见。{link}",
     "survey_link": "【城市管理】案件{case_no}已办结，请点击链接对办理结果进行评价：{link}",
     "survey_reminder": "【城市管理】温馨提示：案件{case_no}的满意度评价尚未完成，回复1满意、2基本满意、3不满意。{link}",
+    "survey_link_reminder": "【城市管理】温馨提示：案件{case_no}的满意度评价尚未完成，请点击链接评价：{link}",
     "survey_thanks": "感谢您的评价！{extra}",
+    "rating_review": "【城市管理】已收到您对案件{case_no}的评价，案件已转交复核，我们会尽快与您联系。{link}",
+    # Replies on the SMS line (TwiML <Message>).
+    "sms_received": "【城市管理】您反映的问题已受理，受理编号{tracking_no}。查询进度请回复“查询 {tracking_no}”。{link}",
+    "sms_opted_out": "【城市管理】您已退订短信通知。如需恢复，请回复“订阅”或START。",
+    "sms_opted_in": "【城市管理】您已恢复接收短信通知。",
+    "sms_status": "【城市管理】{ref}当前状态：{status}。{detail}",
+    "sms_not_found": "【城市管理】未找到编号{ref}，请核对后重试。",
+    "sms_too_short": "【城市管理】请用一句话描述问题及具体位置，例如“香港中路8号门口井盖破损”。",
+    "sms_rating_thanks": "【城市管理】感谢您对案件{case_no}的评价（{rating_text}）。{extra}",
+    "sms_rating_refused": "【城市管理】{message}",
+}
+
+# What the voice line says (TwiML <Say language="zh-CN">).
+VOICE: dict[str, str] = {
+    "welcome": "您好，这里是城市管理服务热线。反映问题请按1，查询办理进度请按2，人工服务请按3。",
+    "no_input": "没有听到您的选择，再见。",
+    "ask_description": "请在提示音后说出您要反映的问题，说完请稍等。",
+    "ask_place": "请说出问题所在的具体位置，例如街道和门牌号。",
+    "ask_record": "没有听清，请在提示音后留言描述问题和位置，说完请挂机或按井号键。",
+    "report_done": "已受理，您的受理编号是 {tracking_digits}。我们会通过短信告知办理进度，再见。",
+    "recording_done": "留言已收到，工作人员会尽快整理并回电，再见。",
+    "ask_case_no": "请输入案件编号中的数字，以井号键结束。",
+    "status": "案件 {ref_digits} 当前状态：{status}。{detail}",
+    "status_not_found": "没有找到这个编号，请核对后再拨。",
+    "to_agent": "正在为您转接人工服务，请稍候。",
+    "agent_busy": "坐席繁忙，我们已记录您的来电，工作人员会尽快回电，再见。",
+    "survey_intro": "您好，这里是城市管理服务热线回访。您反映的案件 {case_digits} 已办结，处理结果是：{outcome}。",
+    "survey_ask": "满意请按1，基本满意请按2，不满意请按3。",
+    "survey_solved": "问题是否已经解决？已解决请按1，未解决请按2。",
+    "survey_thanks": "感谢您的评价，再见。",
+    "survey_closed": "该案件的回访已结束，感谢您的支持，再见。",
+    "goodbye": "再见。",
 }
 
 OUT_OF_SCOPE_HINT = "如需咨询社保、就业等非城市管理事项，请拨打12345政务服务热线。"
@@ -30,3 +63,13 @@ def render(kind: str, **values: Any) -> str:
             return ""
 
     return TEMPLATES[kind].format_map(_Blank(values))
+
+
+def say(key: str, **values: Any) -> str:
+    """A voice prompt, filled like `render`."""
+
+    class _Blank(dict[str, Any]):
+        def __missing__(self, missing: str) -> str:
+            return ""
+
+    return VOICE[key].format_map(_Blank(values))

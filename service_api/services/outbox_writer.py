@@ -5,7 +5,7 @@ Workers in `notifications/` claim and send them; this module never sends anythin
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -16,7 +16,41 @@ from service_api.models import Case, Citizen, Notification, Report, utcnow
 from service_api.services.workflow import REJECT_REASONS, Actor, TransitionRequest, on_transition
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-URGENT_KINDS = frozenset()  # every kind waits for quiet hours unless listed here
+URGENT_KINDS: frozenset[str] = frozenset()  # every kind waits for quiet hours unless listed here
+SILENT_CHANNELS = frozenset({"inapp"})  # a list entry wakes nobody: no quiet hours
+
+
+def parse_quiet_hours(spec: str) -> tuple[time, time] | None:
+    """'21:00-08:00' → (21:00, 08:00); '' or 'off' → None."""
+    spec = (spec or "").strip()
+    if not spec or spec.lower() in {"off", "none", "0"}:
+        return None
+    start, _, end = spec.partition("-")
+    return time.fromisoformat(start.strip()), time.fromisoformat(end.strip())
+
+
+def quiet_until(moment: datetime, spec: str, tz: ZoneInfo = SHANGHAI) -> datetime | None:
+    """When `moment` falls in the quiet hours, the (UTC) end of them; otherwise None."""
+    window = parse_quiet_hours(spec)
+    if window is None:
+        return None
+    start, end = window
+    local = moment.astimezone(tz)
+    now_t = local.time()
+    in_window = (start <= now_t or now_t < end) if start > end else (start <= now_t < end)
+    if not in_window:
+        return None
+    end_day = local.date() if now_t < end else local.date() + timedelta(days=1)
+    return datetime.combine(end_day, end, tzinfo=tz).astimezone(moment.tzinfo)
+
+
+def earliest_send(moment: datetime, *, urgent: bool = False, channel: str = "sms", spec: str | None = None) -> datetime:
+    """The first moment a message may go out: `moment`, or the end of quiet hours for non-urgent sends."""
+    if urgent or channel in SILENT_CHANNELS:
+        return moment
+    if spec is None:
+        spec = current_app.extensions["settings"].quiet_hours
+    return quiet_until(moment, spec) or moment
 
 
 def report_link(report: Report) -> str:
@@ -24,8 +58,11 @@ def report_link(report: Report) -> str:
     return f"{base}/r/{report.tracking_no}"
 
 
-def channels_for(report: Report) -> list[tuple[str, str | None]]:
-    """Where to tell this report's resident: (channel, recipient) pairs, by how they reached us."""
+def channels_for(report: Report, kind: str | None = None) -> list[tuple[str, str | None]]:
+    """Where to tell this report's resident: (channel, recipient) pairs, by how they reached us.
+
+    An SMS report's receipt is not sent by SMS: the webhook already answered it with the tracking number.
+    """
     citizen = db.session.get(Citizen, report.citizen_id) if report.citizen_id else None
     result: list[tuple[str, str | None]] = []
     if report.citizen_id is not None:
@@ -34,23 +71,29 @@ def channels_for(report: Report) -> list[tuple[str, str | None]]:
     if openid and report.channel in ("miniprogram", "chatbot"):
         result.append(("wechat", openid))
     elif report.contact_phone and not (citizen and citizen.sms_opted_out):
-        result.append(("sms", report.contact_phone))
+        if not (kind == "received" and report.channel == "sms"):
+            result.append(("sms", report.contact_phone))
     return result
 
 
 def enqueue(kind: str, report: Report, case: Case | None, send_after: datetime | None = None,
+            urgent: bool | None = None, channels: list[tuple[str, str | None]] | None = None,
             **values: object) -> list[Notification]:
+    """Add one row per channel for this report's resident to the current transaction (not committed)."""
     values.setdefault("tracking_no", report.tracking_no)
     values.setdefault("link", report_link(report))
     if case is not None:
         values.setdefault("case_no", case.case_no)
     body = render(kind, **values)
+    urgent = kind in URGENT_KINDS if urgent is None else urgent
+    moment = send_after or utcnow()
     rows = []
-    for channel, recipient in channels_for(report):
+    for channel, recipient in (channels if channels is not None else channels_for(report, kind)):
         row = Notification(
             kind=kind, channel=channel, recipient=recipient, citizen_id=report.citizen_id, report_id=report.id,
-            case_id=case.id if case else None, body=body, urgent=kind in URGENT_KINDS,
-            send_after=send_after or utcnow(), payload={k: str(v) for k, v in values.items()},
+            case_id=case.id if case else None, body=body, urgent=urgent,
+            send_after=earliest_send(moment, urgent=urgent, channel=channel),
+            payload={k: str(v) for k, v in values.items()},
         )
         db.session.add(row)
         rows.append(row)
@@ -86,3 +129,7 @@ def _announce_transition(case: Case, action: str, actor: Actor, request: Transit
         values["outcome"] = case.outcome or ""
     for report in _subscribers(case):
         enqueue(kind, report, case, **values)
+
+
+# Surveys are scheduled by their own transition hook; importing it here registers it wherever the outbox is.
+from service_api.services import surveys as _surveys  # noqa: E402,F401

@@ -1,0 +1,75 @@
+"""The Celery app: `celery -A notifications.celery_app worker` and `celery -A notifications.celery_app beat`.
+
+Beat only triggers short periodic jobs; long delays live in the outbox's `send_after` column, never in
+Celery ETAs. Tasks are acknowledged after they finish (`acks_late`) and re-queued when their worker process
+dies (`task_reject_on_worker_lost`); they are idempotent, so running one twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from celery import Celery, Task
+from flask import Flask
+
+from service_api.config import Settings
+
+_settings = Settings()
+_flask_app: Flask | None = None
+_app_lock = threading.Lock()
+
+
+def flask_app() -> Flask:
+    """The Flask app whose context every task runs in (created once per worker process)."""
+    global _flask_app
+    with _app_lock:
+        if _flask_app is None:
+            from service_api import create_app
+
+            _flask_app = create_app(settings=_settings)
+        return _flask_app
+
+
+def use_flask_app(app: Flask) -> None:
+    """Run tasks in this app's context (tests and benchmarks with their own settings)."""
+    global _flask_app
+    _flask_app = app
+
+
+class FlaskTask(Task):
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        from service_api.extensions import db
+
+        with flask_app().app_context():
+            try:
+                return self.run(*args, **kwargs)
+            finally:
+                db.session.remove()
+
+
+def make_celery(settings: Settings) -> Celery:
+    app = Celery("notifications", task_cls=FlaskTask, include=["notifications.tasks"])
+    app.conf.update(
+        broker_url=settings.celery_broker_url,
+        broker_connection_retry_on_startup=True,
+        # Without ETAs a message only waits while its task runs: a short visibility timeout brings back
+        # the messages of a worker that died as a whole.
+        broker_transport_options={"visibility_timeout": 300},
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_ignore_result=True,
+        task_default_queue="notifications",
+        timezone="UTC",
+        beat_schedule={
+            "outbox-dispatch": {"task": "notifications.dispatch", "schedule": settings.outbox_dispatch_seconds},
+            "surveys-tick": {"task": "notifications.surveys_tick", "schedule": 60.0},
+            "intake-pending": {"task": "notifications.intake_pending", "schedule": 60.0},
+        },
+    )
+    return app
+
+
+celery = make_celery(_settings)
+app = celery  # `celery -A notifications.celery_app` finds `app` / `celery`

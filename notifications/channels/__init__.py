@@ -1,0 +1,32 @@
+"""Channel adapters behind one interface (`Channel`), chosen per notification row's channel."""
+
+from __future__ import annotations
+
+from notifications.channels.base import Channel, ChannelError, PermanentError, SendResult, TransientError
+from notifications.channels.inapp import InAppChannel
+from notifications.channels.logonly import LogOnlyChannel
+from notifications.channels.twilio_client import has_credentials
+from notifications.channels.twilio_sms import TwilioSmsChannel
+from notifications.channels.twilio_voice import TwilioVoiceChannel
+from notifications.channels.wechat import WeChatSubscribeChannel
+from service_api.config import Settings
+
+__all__ = ["Channel", "ChannelError", "PermanentError", "SendResult", "TransientError", "adapter_for"]
+
+_wechat: dict[int, WeChatSubscribeChannel] = {}
+
+
+def adapter_for(channel: str, settings: Settings) -> Channel:
+    """The adapter for a row's channel; without credentials SMS/voice/WeChat only log."""
+    if channel == "inapp":
+        return InAppChannel()
+    if channel in ("sms", "voice"):
+        if not has_credentials(settings):
+            return LogOnlyChannel(channel)
+        return TwilioSmsChannel(settings) if channel == "sms" else TwilioVoiceChannel(settings)
+    if channel == "wechat":
+        if not (settings.wechat_secret and settings.wechat_notify_template_id):
+            return LogOnlyChannel(channel)
+        # One per settings object so the access token is cached between sends.
+        return _wechat.setdefault(id(settings), WeChatSubscribeChannel(settings))
+    raise ValueError(f"unknown channel {channel!r}")

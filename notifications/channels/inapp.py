@@ -1,0 +1,17 @@
+"""In-app: the row itself is the message; residents list it at GET /api/v1/me/notifications."""
+
+from __future__ import annotations
+
+from notifications.channels.base import SendResult
+from service_api.models import Notification
+
+
+class InAppChannel:
+    name = "inapp"
+    can_lookup = True
+
+    def send(self, notification: Notification) -> SendResult:
+        return SendResult(None, "stored")
+
+    def lookup(self, notification: Notification) -> SendResult | None:
+        return None

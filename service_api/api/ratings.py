@@ -1,0 +1,64 @@
+"""POST /api/v1/reports/{id}/rating: the resident rates how their report's case was handled."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from service_api.api.reports import find_readable_report
+from service_api.auth.principal import current_principal
+from service_api.errors import APIError
+from service_api.extensions import limiter
+from service_api.services.ratings import RATINGS, submit_rating
+
+# The reports blueprint owns url_prefix /api/v1/reports, so this one spells out its full paths.
+blp = Blueprint("ratings", __name__, description="满意度评价（回访）")
+
+
+class RatingInSchema(Schema):
+    rating = fields.String(required=True, validate=validate.OneOf(tuple(RATINGS)),
+                           metadata={"description": "satisfied 满意|basically_satisfied 基本满意|unsatisfied 不满意"})
+    solved = fields.Boolean(load_default=None, allow_none=True, metadata={"description": "问题是否已解决"})
+    comment = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=1000))
+
+
+class RatingResultSchema(Schema):
+    report_id = fields.Integer()
+    case_no = fields.String()
+    rating = fields.String()
+    rating_text = fields.String()
+    solved = fields.Boolean(allow_none=True)
+    comment = fields.String(allow_none=True)
+    created = fields.Boolean(metadata={"description": "true: 首次评价；false: 7天内修改了评价"})
+    needs_review = fields.Boolean()
+    reopened = fields.Boolean()
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+
+@blp.route("/api/v1/reports/<string:report_ref>/rating")
+class ReportRating(MethodView):
+    @blp.arguments(RatingInSchema)
+    @blp.response(200, RatingResultSchema)
+    @limiter.limit("20/minute")
+    def post(self, data: dict[str, Any], report_ref: str) -> Any:
+        """对已办结案件评价：一个反映一次评价，7天内可修改，之后不能再改（409）；案件未办结时 409。
+
+        不满意或问题未解决时案件转入复核（可配置为自动重新办理），并通知您。
+        """
+        principal = current_principal()
+        if principal.is_staff:
+            raise APIError(403, "residents_only", "只有反映人本人可以评价")
+        report = find_readable_report(report_ref)
+        channel = "chatbot" if principal.kind == "service" else "miniprogram"
+        outcome = submit_rating(report, data["rating"], data.get("solved"), data.get("comment"), channel)
+        rating = outcome.rating
+        return {
+            "report_id": report.id, "case_no": report.case.case_no if report.case else None, "rating": rating.rating,
+            "rating_text": RATINGS[rating.rating], "solved": rating.solved, "comment": rating.comment,
+            "created": outcome.created, "needs_review": outcome.flagged, "reopened": outcome.reopened,
+            "created_at": rating.created_at, "updated_at": rating.updated_at,
+        }
