@@ -42,7 +42,7 @@ NEAR_M = 10.0  # closer than this the description says "附近"
 DESCRIBE_MAX_M = 1000.0  # farther than this from any address there is no useful 方位描述
 FUZZY_MIN_SCORE = 70.0
 FUZZY_CANDIDATES = 30
-BIGRAM_MAX_POSTINGS = 50_000  # bigrams as common as "中路" say little; skip them when blocking
+FUZZY_POSTINGS_BUDGET = 8_000  # candidate ids gathered from the bigram postings per fuzzy query
 
 _DOOR = re.compile(r"(\d+)(?:-(\d+))?(?:号|$)")
 
@@ -302,10 +302,10 @@ class Geocoder:
         parsed = parse_place(text)
         core, admin_code = self._strip_admin(parsed.core)
         match = None
-        if parsed.intersection:
-            a, _ = self._strip_admin(parsed.intersection[0])
-            b, _ = self._strip_admin(parsed.intersection[1])
-            match = self._match_intersection(a, b)
+        for left, right in parsed.intersections:
+            match = self._match_intersection(self._strip_admin(left)[0], self._strip_admin(right)[0])
+            if match is not None:
+                break
         if match is None and core:
             match = self._match_core(core)
         if match is None and admin_code:
@@ -471,6 +471,12 @@ class Geocoder:
             if kind == "addr":
                 name = self.gaz.names[ref]
                 confidence = 0.9 if name in core else 0.85  # an alias is a little less certain
+                if length < len(core) - 1:
+                    # A short name inside longer text may be part of a longer, misspelt one ("盛东大" in
+                    # "盛东大公厂" → 盛东大公园): a close fuzzy match on a longer name wins.
+                    fuzzy = self._fuzzy(core, roads_only=False, min_len=length + 1)
+                    if fuzzy and fuzzy[0] == "addr" and fuzzy[2] >= 0.8:
+                        return self._addr(fuzzy[1], 0.85 * fuzzy[2])
                 return self._addr(ref, confidence)
             if kind == "road":
                 return self._road(ref, 0.6)
@@ -478,28 +484,35 @@ class Geocoder:
         best = self._fuzzy(core, roads_only=False)
         if best is None:
             return None
-        kind, ref, score = best
+        kind, ref, score, _ = best
         if kind == "road":
             return self._road(ref, 0.6 * score)
         return self._addr(ref, 0.85 * score)
 
-    def _fuzzy(self, text: str, roads_only: bool) -> tuple[str, int, float] | None:
-        """Best fuzzy match among names sharing character bigrams with `text` (score 0..1), or None."""
+    def _fuzzy(self, text: str, roads_only: bool, min_len: int = 3) -> tuple[str, int, float, str] | None:
+        """Best fuzzy match among names sharing character bigrams with `text`: (kind, ref, score 0..1, name)."""
         grams = {text[k:k + 2] for k in range(len(text) - 1)}
-        lists = [p for g in grams if (p := self._postings.get(g)) is not None and len(p) <= BIGRAM_MAX_POSTINGS]
-        if not lists:
+        lists = [p for g in grams if (p := self._postings.get(g)) is not None]
+        if roads_only:  # road ids come first in every postings array
+            lists = [p[: int(np.searchsorted(p, self._road_fz_count))] for p in lists]
+        lists = sorted((p for p in lists if len(p)), key=len)
+        # Rarest bigrams first, until the candidate budget is spent: common ones ("中路", "广场") add little.
+        chosen: list[np.ndarray] = []
+        total = 0
+        for postings in lists:
+            if chosen and total + len(postings) > FUZZY_POSTINGS_BUDGET:
+                break
+            chosen.append(postings[:FUZZY_POSTINGS_BUDGET])
+            total += len(postings)
+        if not chosen:
             return None
-        ids = np.concatenate(lists)
-        if roads_only:
-            ids = ids[ids < self._road_fz_count]
-            if not len(ids):
-                return None
+        ids = np.concatenate(chosen)
         uniq, counts = np.unique(ids, return_counts=True)
         top = uniq[np.argsort(-counts, kind="stable")[:FUZZY_CANDIDATES]]
         best: tuple[float, int] | None = None
         for cid in top.tolist():
             name = self._fz_names[cid]
-            if len(name) < 3:
+            if len(name) < min_len:
                 continue
             score = fuzz.partial_ratio(name, text) if len(name) <= len(text) else fuzz.ratio(name, text)
             if best is None or score > best[0]:
@@ -507,7 +520,7 @@ class Geocoder:
         if best is None or best[0] < FUZZY_MIN_SCORE:
             return None
         kind, ref = self._fz_target[best[1]]
-        return kind, ref, best[0] / 100.0
+        return kind, ref, best[0] / 100.0, self._fz_names[best[1]]
 
 
 def empty_result(**kwargs: Any) -> GeocodeResult:

@@ -20,7 +20,7 @@ _CN_NUM = re.compile(r"([零〇一二两三四五六七八九十百千]+)(?=号|
 _PHONE = re.compile(
     r"(?:联系)?(?:电话|手机|号码|联系方式)?(?:号码)?(?:是)?(?<!\d)(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8})(?!\d)"
 )
-_PUNCT = re.compile(r"[\s,，。.!！?？;；:：\"'“”‘’（）()\[\]【】<>《》~～…]+")
+_PUNCT = re.compile(r"(?<!\d)\.|\.(?!\d)|[\s,，。!！?？;；:：\"'“”‘’（）()\[\]【】<>《》~～…]+")
 
 _LEAD_NOISE = re.compile(
     r"^(?:你好|您好|喂|那个|就是|请问|麻烦|我要反映|我想反映|反映一下|我要投诉|投诉)*"
@@ -50,7 +50,12 @@ class ParsedPlace:
     near: bool = False
     direction: str | None = None
     distance_m: float | None = None
-    intersection: tuple[str, str] | None = None
+    intersections: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def intersection(self) -> tuple[str, str] | None:
+        """The most likely reading as an intersection of two roads."""
+        return self.intersections[0] if self.intersections else None
 
     @property
     def bearing(self) -> float | None:
@@ -113,14 +118,28 @@ def parse_place(text: str) -> ParsedPlace:
             s = s[: m.start()]
         if s == before:
             break
-    intersection = None
     m = _INTERSECTION_TAIL.search(s)
     body = s[: m.start()] if m and m.start() > 0 else s
-    parts = [p for p in _INTERSECTION_SPLIT.split(body) if p]
-    if len(parts) == 2 and (m is not None or all(_looks_like_road(p) for p in parts)):
-        intersection = (parts[0], parts[1])
+    splits = _intersection_splits(body, has_tail=m is not None)
+    if splits:
         s = body
-    return ParsedPlace(core=s, near=near, direction=direction, distance_m=distance, intersection=intersection)
+    return ParsedPlace(core=s, near=near, direction=direction, distance_m=distance, intersections=splits)
+
+
+def _intersection_splits(body: str, has_tail: bool) -> tuple[tuple[str, str], ...]:
+    """Ways to read `body` as "<road> and <road>"; separators also occur inside names (盛和路), so every
+    separator position is tried, splits where both sides look like roads first."""
+    both: list[tuple[str, str]] = []
+    other: list[tuple[str, str]] = []
+    for m in _INTERSECTION_SPLIT.finditer(body):
+        left, right = body[: m.start()], body[m.end():]
+        if len(left) < 2 or len(right) < 2:
+            continue
+        if _looks_like_road(left) and _looks_like_road(right):
+            both.append((left, right))
+        elif has_tail:
+            other.append((left, right))
+    return tuple(both + other)
 
 
 _ROAD_SUFFIX = re.compile(r"(?:路|街|道|大道|巷|胡同|弄|里|线|桥|隧道)$")

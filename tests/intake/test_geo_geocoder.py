@@ -220,3 +220,14 @@ def test_partial_gazetteer_without_grids_or_addresses():
     assert g.reverse(36.05, 120.38).level == "district"
     assert g.forward("香港中路12号").level is None
     assert g.forward("八大峡街道").street_code == "370202001"
+
+
+def test_intersection_of_roads_whose_names_contain_a_separator():
+    from intake.geo.gazetteer import AddressRecord, Gazetteer
+
+    recs = [AddressRecord("door", f"盛和路{i}号", "盛和路", str(i), 36.05, 120.30 + i * 0.0005) for i in range(1, 20)]
+    recs += [AddressRecord("door", f"南京路{i}号", "南京路", str(i), 36.04 + i * 0.0005, 120.305) for i in range(1, 40)]
+    g = Geocoder(Gazetteer.from_records([], recs), use_jionlp=False)
+    r = g.forward("盛和路和南京路交叉口")
+    assert r.level == "intersection" and r.matched_name == "盛和路与南京路交叉口"
+    assert haversine_m(r.lat, r.lng, 36.05, 120.305) < 30.0

@@ -1,0 +1,36 @@
+"""Parsing of place descriptions, independent of any gazetteer."""
+
+import pytest
+
+from intake.geo.parse import cn_to_int, parse_place
+
+
+@pytest.mark.parametrize(
+    ("text", "core", "direction", "distance", "near"),
+    [
+        ("市南区香港中路12号东侧50米", "市南区香港中路12号", "东", 50.0, False),
+        ("香港中路十二号往西北走大约一百米处", "香港中路12号", "西北", 100.0, False),
+        ("五四广场南边1.5公里", "五四广场", "南", 1500.0, False),
+        ("五四广场附近", "五四广场", None, None, True),
+        ("我在香港中路那边", "香港中路", None, None, False),
+        ("你好，我现在在栈桥这边，电话13912345678", "栈桥", None, None, False),
+        ("就在中山公园门口", "中山公园", None, None, True),
+    ],
+)
+def test_place_and_modifiers_are_separated(text, core, direction, distance, near):
+    p = parse_place(text)
+    assert (p.core, p.direction, p.distance_m, p.near) == (core, direction, distance, near)
+
+
+def test_intersections_try_every_separator():
+    p = parse_place("盛和路和南京路交叉口")
+    assert p.intersection == ("盛和路", "南京路")
+    assert ("盛", "路和南京路") not in p.intersections
+    assert parse_place("山东路与南京路路口").intersection == ("山东路", "南京路")
+    assert parse_place("山东路、南京路").intersection == ("山东路", "南京路")
+    assert parse_place("五四广场").intersections == ()
+
+
+@pytest.mark.parametrize(("text", "value"), [("十二", 12), ("一百零五", 105), ("三五", 35), ("两千", 2000), ("十", 10)])
+def test_chinese_numerals(text, value):
+    assert cn_to_int(text) == value
