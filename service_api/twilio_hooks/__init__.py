@@ -1,0 +1,1 @@
+"""Twilio webhooks: inbound SMS, the voice hotline (IVR), and message/call status callbacks."""

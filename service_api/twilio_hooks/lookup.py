@@ -1,0 +1,52 @@
+"""Status of a case or report by its number, as the SMS line and the voice line tell it."""
+
+from __future__ import annotations
+
+import re
+
+from flask import current_app
+
+from service_api.extensions import db
+from service_api.models import Case, Report
+from service_api.services.workflow import STATUS_TEXT
+
+CASE_NO = re.compile(r"^C(\d{6})-(\d{8})-(\d{5})$")
+
+
+def normalise_ref(text: str) -> str:
+    return text.strip().upper().replace(" ", "")
+
+
+def ref_from_digits(digits: str) -> str | None:
+    """Keypad input → a case number (area+date+seq or date+seq) or tracking number (date+6)."""
+    digits = re.sub(r"\D", "", digits)
+    area = current_app.extensions["settings"].area_code
+    if len(digits) == 19:
+        return f"C{digits[:6]}-{digits[6:14]}-{digits[14:]}"
+    if len(digits) == 13:
+        return f"C{area}-{digits[:8]}-{digits[8:]}"
+    if len(digits) == 14:
+        return f"R{digits}"
+    return None
+
+
+def status_of(ref: str, phone: str | None) -> tuple[str, str] | None:
+    """(status text, detail) for a case number, or a tracking number reported from `phone`; else None."""
+    ref = normalise_ref(ref)
+    if ref.startswith("C"):
+        case = db.session.query(Case).filter_by(case_no=ref).one_or_none()
+        return _case_status(case) if case is not None else None
+    report = db.session.query(Report).filter_by(tracking_no=ref).one_or_none()
+    if report is None or (phone and report.contact_phone and report.contact_phone != phone):
+        return None  # tracking numbers are private to whoever reported
+    if report.case is None:
+        return STATUS_TEXT["received"], ""
+    status, detail = _case_status(report.case)
+    return status, f"案件编号{report.case.case_no}。{detail}"
+
+
+def _case_status(case: Case) -> tuple[str, str]:
+    detail = ""
+    if case.status in ("resolved", "verified", "closed") and case.outcome:
+        detail = f"处置结果：{case.outcome[:60]}"
+    return STATUS_TEXT.get(case.status, case.status), detail
