@@ -449,14 +449,17 @@ class Geocoder:
         """Longest substring of core that is a POI name/alias ("addr"), road ("road") or area ("area")."""
         n = len(core)
         for length in range(min(n, self._max_name_len), 1, -1):
-            for start in range(n - length + 1):
-                sub = core[start:start + length]
+            subs = [core[start:start + length] for start in range(n - length + 1)]
+            # At equal length a POI beats a road ("香港中路海信广场" is the mall, not the road).
+            for sub in subs:
                 idx = self.gaz.name_index.get(sub)
                 if idx is not None:
                     return "addr", idx, length
+            for sub in subs:
                 rid = self.gaz.road_ids.get(sub)
                 if rid is not None:
                     return "road", rid, length
+            for start, sub in enumerate(subs):
                 if sub in self.area_names:
                     return "area", start, length
         return None

@@ -231,3 +231,19 @@ def test_intersection_of_roads_whose_names_contain_a_separator():
     r = g.forward("盛和路和南京路交叉口")
     assert r.level == "intersection" and r.matched_name == "盛和路与南京路交叉口"
     assert haversine_m(r.lat, r.lng, 36.05, 120.305) < 30.0
+
+
+def test_poi_on_a_road_wins_over_the_road(geo):
+    r = geo.forward("香港中路海信广场门口垃圾桶满了")
+    assert r.level == "poi" and r.matched_name == "海信广场"
+
+
+def test_forward_never_raises_on_random_text(geo):
+    rng = np.random.default_rng(11)
+    alphabet = list("香港中路号东西南北米和与交叉口附近五四广场我在这边那边()[].*+?|\\^$0123456789 ，。abc")
+    for _ in range(300):
+        text = "".join(rng.choice(alphabet, int(rng.integers(0, 40))))
+        r = geo.forward(text)
+        assert r.level is None or r.level in ("door", "poi", "intersection", "road", "community", "street",
+                                              "district")
+        assert 0.0 <= r.confidence <= 1.0
