@@ -75,6 +75,8 @@ def process_pending_cmd(limit: int) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    for group in (staff_cli, taxonomy_cli, gazetteer_cli, demo_cli, intake_cli):
+    from service_api.open311.cli import open311_cli
+
+    for group in (staff_cli, taxonomy_cli, gazetteer_cli, demo_cli, intake_cli, open311_cli):
         app.cli.add_command(group)
     _ = db
