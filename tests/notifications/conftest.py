@@ -1,0 +1,1 @@
+from tests.notifications.support import fake_twilio, fake_twilio_server  # noqa: F401
