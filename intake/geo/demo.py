@@ -173,16 +173,12 @@ def build_areas() -> list[AreaRecord]:
 def _communities(street_code: str, street_name: str, street: Polygon) -> list[AreaRecord]:
     base = street_name.removesuffix("街道")
     minx, miny, maxx, maxy = street.bounds
-    # 3 to 5 communities per street depending on its size, seeded on a fixed pattern inside the street.
+    # 3 to 5 compact communities per street depending on its size: k-means centres of a lattice inside it.
     n = int(min(5, max(3, round(street.area / 2.0e-5))))
-    seeds: list[tuple[float, float]] = []
-    for k in range(40):
-        fx, fy = ((k * 0.618034) % 1.0), ((k * 0.381966 + 0.5) % 1.0)
-        pt = Point(minx + fx * (maxx - minx), miny + fy * (maxy - miny))
-        if street.contains(pt) and all(pt.distance(Point(s)) > 0.004 for s in seeds):
-            seeds.append((pt.x, pt.y))
-        if len(seeds) == n:
-            break
+    xs, ys = np.meshgrid(np.arange(minx, maxx, 0.0005), np.arange(miny, maxy, 0.0005))
+    lattice = np.column_stack([xs.ravel(), ys.ravel()])
+    lattice = lattice[shapely.contains_xy(street, lattice[:, 0], lattice[:, 1])]
+    seeds = [tuple(c) for c in _kmeans(lattice, n)] if len(lattice) >= n else []
     if len(seeds) < 2:
         seeds = [(street.representative_point().x, street.representative_point().y)]
     seeds.sort(key=lambda s: (-round(s[1], 3), s[0]))
@@ -193,6 +189,18 @@ def _communities(street_code: str, street_name: str, street: Polygon) -> list[Ar
         out.append(AreaRecord("community", code, name, cell))
         out.extend(_grids(code, name, cell))
     return out
+
+
+def _kmeans(points: np.ndarray, k: int, iterations: int = 30) -> np.ndarray:
+    """Deterministic Lloyd k-means: starts from points spread along the first coordinate."""
+    order = np.argsort(points[:, 0] * 1000 + points[:, 1], kind="stable")
+    centres = points[order[np.linspace(0, len(points) - 1, k).astype(int)]].copy()
+    for _ in range(iterations):
+        labels = np.argmin(((points[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2), axis=1)
+        for j in range(k):
+            if np.any(labels == j):
+                centres[j] = points[labels == j].mean(axis=0)
+    return np.round(centres, 6)
 
 
 def _grids(community_code: str, community_name: str, community) -> list[AreaRecord]:
