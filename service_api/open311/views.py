@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Blueprint, Response, current_app, g, request
+from flask import Blueprint, Response, current_app, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from service_api.errors import APIError
@@ -52,9 +52,12 @@ def _sent_key() -> str | None:
 
 
 def _api_key() -> ApiKey | None:
-    if "open311_key" not in g:
-        g.open311_key = keys.find_active_key(_sent_key())
-    return g.open311_key
+    """The caller's active key, looked up once per request (cached in the WSGI environ, not in `g`,
+    which outlives a request when an app context is already pushed)."""
+    cache = request.environ
+    if "open311.api_key" not in cache:
+        cache["open311.api_key"] = keys.find_active_key(_sent_key())
+    return cache["open311.api_key"]
 
 
 def _rate_key() -> str:
