@@ -117,7 +117,7 @@ _FAKE_MATTERS = [
     (("护栏",), "02017", "交通护栏异常"),
 ]
 _VAGUE_PLACES = re.compile(r"^(这里|那里|这儿|那儿|不知道|不清楚|附近|旁边|路边|就在路边)$")
-FAKE_CLOSED_REPORT = "R20261101-00001"
+FAKE_CLOSED_REPORT = "R20261101000001"
 FAKE_OPEN_CASE = "C370202-20261124-00017"
 
 
@@ -159,7 +159,7 @@ class FakeServiceApi:
 
     def create_report(self, resident: str, payload: Dict[str, Any], idempotency_key: str) -> Dict[str, Any]:
         digest = int(hashlib.sha256(idempotency_key.encode()).hexdigest(), 16) % 100000
-        tracking_no = f"R{_now():%Y%m%d}-{digest:05d}"
+        tracking_no = f"R{_now():%Y%m%d}{digest:06d}"
         report = {"id": str(digest), "tracking_no": tracking_no, "status": "received",
                   "case_no": payload.get("join_case_no"), "matter": None,
                   "links": {"self": f"/api/v1/reports/{tracking_no}"}, "access_token": "fake-token"}
@@ -168,7 +168,7 @@ class FakeServiceApi:
 
     def get_report(self, resident: str, report_ref: str) -> Dict[str, Any]:
         closed = report_ref in (FAKE_CLOSED_REPORT, "1")
-        if not closed and not re.match(r"^(R\d{8}-\d{5}|\d+)$", report_ref):
+        if not closed and not re.match(r"^(R\d{14}|\d+)$", report_ref):
             raise ApiError(404, "not_found", "report not found")
         if report_ref.endswith("99999"):
             raise ApiError(404, "not_found", "report not found")
@@ -192,7 +192,7 @@ class FakeServiceApi:
     def my_reports(self, resident: str, page_size: int = 5) -> List[Dict[str, Any]]:
         if not resident.startswith("citizen:"):
             return [r for r in self.reports.values()][-page_size:][::-1]
-        return [self.get_report(resident, "R20261120-00015"), self.get_report(resident, FAKE_CLOSED_REPORT)]
+        return [self.get_report(resident, "R20261120000015"), self.get_report(resident, FAKE_CLOSED_REPORT)]
 
     def rate(self, resident: str, report_id: str, rating: str, solved: bool,
              comment: Optional[str]) -> Dict[str, Any]:

@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 CASE_NO_RE = re.compile(r"C\d{6}-\d{8}-\d{5}", re.IGNORECASE)
-TRACKING_NO_RE = re.compile(r"(?<![A-Za-z0-9-])([A-BD-Z]{1,3}\d{8}-\d{3,6})(?![A-Za-z0-9])", re.IGNORECASE)
+# The API's tracking numbers are "R" + local date + sequence, e.g. R20261124000042 (a dash is tolerated).
+TRACKING_NO_RE = re.compile(r"(?<![A-Za-z0-9-])(R\d{8}-?\d{4,6})(?![A-Za-z0-9])", re.IGNORECASE)
 MOBILE_RE = re.compile(r"(?<!\d)(1[3-9]\d{9})(?!\d)")
 LANDLINE_RE = re.compile(r"(?<!\d)(0\d{2,3}-?\d{7,8})(?!\d)")
 CANCEL_RE = re.compile(r"取消|不报了|不反映了|不想报|不想反映|别提交|不提交|算了|撤销")

@@ -43,7 +43,7 @@ class ActionRateService(Action):
             dispatcher.utter_message(text=MSG_UNAVAILABLE if exc.unavailable else "没有找到这条反映记录，请核对受理编号。")
             return [SlotSet("rating", None)]
         if not report:
-            dispatcher.utter_message(text="没有找到可以评价的反映记录。请发送“评价”加受理编号，例如“评价R20261124-00042”。")
+            dispatcher.utter_message(text="没有找到可以评价的反映记录。请发送“评价”加受理编号，例如“评价R20261124000042”。")
             return [SlotSet("rating", None)]
         report_ref = str(report.get("id") or report.get("tracking_no"))
         if report.get("status") != "closed":

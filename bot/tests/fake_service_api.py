@@ -21,9 +21,9 @@ class FakeServiceApiServer:
         self.ratings: Dict[str, Dict[str, Any]] = {}
         self.callbacks: List[Dict[str, Any]] = []
         self.fail_with: Optional[int] = None
-        self.add_report("R20261101-00001", status="closed", status_text="已办结", owner="citizen:7",
+        self.add_report("R20261101000001", status="closed", status_text="已办结", owner="citizen:7",
                         outcome="垃圾已清运完毕")
-        self.add_report("R20261120-00015", status="dispatched", status_text="处置中", owner="citizen:7")
+        self.add_report("R20261120000015", status="dispatched", status_text="处置中", owner="citizen:7")
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
@@ -123,7 +123,7 @@ class FakeServiceApiServer:
     def create_report(self, resident: str, key: str, body: Dict[str, Any]) -> Tuple[int, Any]:
         if key in self.by_key:
             return 200, self.reports[self.by_key[key]]
-        tracking_no = f"R20261124-{len(self.reports) + 100:05d}"
+        tracking_no = f"R20261124{len(self.reports) + 100:06d}"
         report = self.add_report(tracking_no, status="received", status_text="已受理", owner=resident)
         report.update({"case_no": body.get("join_case_no"), "request": body, "access_token": "tok"})
         self.by_key[key] = tracking_no

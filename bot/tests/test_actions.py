@@ -171,8 +171,8 @@ def test_confirmed_report_is_filed_once_with_tracking_number(api: FakeServiceApi
     assert body["channel"] == "chatbot" and body["address"] == "香港中路12号"
     assert body["contact"] == {"phone": "13912345678"} and body["photo_ids"] == ["p1"]
     assert "join_case_no" not in body
-    assert "受理编号R20261124-00102" in texts(dispatcher)
-    assert slots["last_tracking_no"] == "R20261124-00102" and slots["problem_description"] is None
+    assert "受理编号R20261124000102" in texts(dispatcher)
+    assert slots["last_tracking_no"] == "R20261124000102" and slots["problem_description"] is None
     run(ActionSubmitReport(), trk)  # the action server retried the same turn
     keys = {c["headers"]["Idempotency-Key"] for c in api.calls("POST", "/api/v1/reports")}
     assert len(keys) == 1 and len(api.by_key) == 1
@@ -206,10 +206,10 @@ def test_status_by_case_number(api: FakeServiceApiServer) -> None:
 
 
 def test_status_by_tracking_number_and_latest(api: FakeServiceApiServer) -> None:
-    dispatcher, _ = run(ActionCheckStatus(), tracker("R20261101-00001进度", "check_status"))
+    dispatcher, _ = run(ActionCheckStatus(), tracker("R20261101000001进度", "check_status"))
     assert "处理结果：垃圾已清运完毕" in texts(dispatcher) and "欢迎对处理结果进行评价" in texts(dispatcher)
     dispatcher, _ = run(ActionCheckStatus(), tracker("我上次反映的问题", "check_status"))
-    assert "1. 受理编号R20261120-00015（暴露垃圾）：处置中" in texts(dispatcher)
+    assert "1. 受理编号R20261120000015（暴露垃圾）：处置中" in texts(dispatcher)
     assert api.calls("GET", "/api/v1/me/reports")[0]["path"].endswith("page=1&page_size=5")
     dispatcher, _ = run(ActionCheckStatus(), tracker("我上次反映的问题", "check_status", sender=ANON))
     assert "没有查到您的反映记录" in texts(dispatcher)
@@ -221,14 +221,14 @@ def test_rating_a_closed_report(api: FakeServiceApiServer) -> None:
     report_id = slots["rating_report_id"]
     dispatcher, _ = run(ActionRateService(), tracker(
         "不满意，垃圾还在那里没解决", "rate_service", slots={"rating_report_id": report_id, "rating": "unsatisfied"}))
-    assert api.ratings["R20261101-00001"] == {"rating": "unsatisfied", "solved": False,
+    assert api.ratings["R20261101000001"] == {"rating": "unsatisfied", "solved": False,
                                               "comment": "不满意，垃圾还在那里没解决"}
     assert "不满意" in texts(dispatcher) and "复核" in texts(dispatcher)
 
 
 def test_rating_an_open_report_is_refused_kindly(api: FakeServiceApiServer) -> None:
-    api.reports["R20261101-00001"]["status"] = "closed"
-    dispatcher, _ = run(ActionRateService(), tracker("满意 R20261120-00015", "rate_service",
+    api.reports["R20261101000001"]["status"] = "closed"
+    dispatcher, _ = run(ActionRateService(), tracker("满意 R20261120000015", "rate_service",
                                                      slots={"rating": "satisfied"}))
     assert "还在办理中" in texts(dispatcher)
     assert api.ratings == {}

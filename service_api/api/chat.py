@@ -1,0 +1,92 @@
+"""Chat with the assistant: the mini-program's only way to the Rasa bot.
+
+The resident's identity becomes Rasa's sender id: "citizen:<id>" from a resident bearer token, otherwise an
+anonymous chat session "anon:<uuid>" that is returned as `session_id` and sent back in `X-Chat-Session`.
+Messages go to Rasa's REST channel (the metadata-aware variant, so a GPS fix or photo ids reach the bot).
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+
+import requests
+from flask import current_app, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from service_api.auth.principal import current_principal
+from service_api.errors import APIError
+from service_api.extensions import limiter
+
+blp = Blueprint("chat", __name__, url_prefix="/api/v1/chat", description="智能客服")
+
+RASA_WEBHOOK = "/webhooks/metadata_rest/webhook"
+RASA_TIMEOUT_SECONDS = 30
+ANON_SESSION = re.compile(r"^anon:[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+
+
+class ChatRequestSchema(Schema):
+    message = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    metadata = fields.Dict(keys=fields.String(), load_default=None, allow_none=True)
+
+
+class ButtonSchema(Schema):
+    title = fields.String()
+    payload = fields.String()
+
+
+class BotMessageSchema(Schema):
+    text = fields.String(allow_none=True)
+    buttons = fields.List(fields.Nested(ButtonSchema))
+    image = fields.String(allow_none=True)
+
+
+class ChatResponseSchema(Schema):
+    session_id = fields.String()
+    messages = fields.List(fields.Nested(BotMessageSchema))
+
+
+def sender_id() -> str:
+    """citizen:<id> for a signed-in resident; else the client's anonymous session or a new one."""
+    principal = current_principal()
+    if principal.kind == "citizen" and principal.citizen_id is not None:
+        return f"citizen:{principal.citizen_id}"
+    session = (request.headers.get("X-Chat-Session") or "").strip().lower()
+    if ANON_SESSION.match(session):
+        return session
+    return f"anon:{uuid.uuid4()}"
+
+
+def to_message(raw: dict[str, Any]) -> dict[str, Any]:
+    buttons = [{"title": str(b.get("title", "")), "payload": str(b.get("payload", ""))}
+               for b in raw.get("buttons") or [] if isinstance(b, dict)]
+    return {"text": raw.get("text"), "buttons": buttons, "image": raw.get("image")}
+
+
+def ask_rasa(sender: str, message: str, metadata: dict[str, Any] | None) -> list[dict[str, Any]]:
+    url = current_app.extensions["settings"].rasa_url.rstrip("/") + RASA_WEBHOOK
+    body: dict[str, Any] = {"sender": sender, "message": message}
+    if metadata:
+        body["metadata"] = metadata
+    try:
+        response = requests.post(url, json=body, timeout=RASA_TIMEOUT_SECONDS)
+        response.raise_for_status()
+        replies = response.json()
+    except (requests.RequestException, ValueError) as exc:
+        current_app.logger.warning("chat: Rasa at %s unavailable: %s", url, exc)
+        raise APIError(503, "chatbot_unavailable", "智能客服暂时不可用，请稍后再试，或拨打12345热线") from exc
+    return [to_message(r) for r in replies if isinstance(r, dict)] if isinstance(replies, list) else []
+
+
+@blp.route("")
+class Chat(MethodView):
+    @blp.arguments(ChatRequestSchema)
+    @blp.response(200, ChatResponseSchema)
+    @limiter.limit("30/minute")
+    def post(self, data: dict[str, Any]) -> Any:
+        """向智能客服发送一条消息，返回机器人的回复（文字、按钮、图片）。"""
+        sender = sender_id()
+        return {"session_id": sender, "messages": ask_rasa(sender, data["message"], data.get("metadata"))}
