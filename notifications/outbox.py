@@ -117,10 +117,20 @@ def deliver(notification_id: int, token: str) -> str:
     Returns the row's outcome: skipped | sent | retry | failed.
     """
     settings = _settings()
-    row = _lock_row(notification_id)
-    if row is None or row.status != "claimed" or row.claim_token != token:
-        db.session.rollback()
+    # Compare-and-set: only one execution can move the row from this claim to 'sending' (atomic on every
+    # backend, unlike SELECT … FOR UPDATE, which SQLite ignores). The attempt is saved before the provider
+    # is called: a crash from here on leaves a 'sending' row that the reaper marks uncertain.
+    now = utcnow()
+    moved = db.session.execute(
+        update(Notification)
+        .where(Notification.id == notification_id, Notification.status == "claimed",
+               Notification.claim_token == token)
+        .values(status="sending", attempts=Notification.attempts + 1, attempt_started_at=now, updated_at=now)
+        .execution_options(synchronize_session=False)).rowcount
+    db.session.commit()
+    if not moved:
         return "skipped"
+    row = db.session.get(Notification, notification_id, populate_existing=True)
     adapter = adapter_for(row.channel, settings)
     if row.uncertain:
         if not adapter.can_lookup:
@@ -133,13 +143,8 @@ def deliver(notification_id: int, token: str) -> str:
             log.info("outbox: #%s was already delivered to the provider (%s); not sending again", row.id,
                      found.provider_id)
             return _finish_sent(row, found.provider_id, found.provider_status)
-    # Save the attempt before calling the provider: a crash from here on leaves an uncertain row.
-    now = utcnow()
-    row.status = "sending"
-    row.attempts += 1
-    row.attempt_started_at = now
-    row.uncertain = False
-    db.session.commit()
+        row.uncertain = False
+        db.session.commit()
     try:
         result = adapter.send(row)
     except PermanentError as exc:
