@@ -19,9 +19,9 @@ log = logging.getLogger(__name__)
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 WORKDAY_START = time(9)
 WORKDAY_END = time(17, 30)
-_MAX_DAYS = 3660
+_MAX_DAYS = 3660  # guard against a calendar with no working days
 # Statutory holidays on fixed solar dates (元旦, 劳动节, 国庆节); used only for years the calendar lacks.
-FIXED_HOLIDAYS = frozenset({(1, 1), (5, 1), (5, 2), (10, 1), (10, 2), (10, 3)})  # guard against a calendar with no working days
+FIXED_HOLIDAYS = frozenset({(1, 1), (5, 1), (5, 2), (10, 1), (10, 2), (10, 3)})
 
 
 @lru_cache(maxsize=4096)
@@ -36,8 +36,8 @@ def is_workday(day: date) -> bool:
 
 @lru_cache(maxsize=64)
 def _warn_unknown_year(year: int) -> None:
-    log.warning("chinese_calendar %s has no holiday data for %s; counting Monday-Friday except fixed-date holidays as working days",
-                getattr(chinese_calendar, "__version__", "?"), year)
+    log.warning("chinese_calendar %s has no holiday data for %s; counting Monday-Friday except "
+                "fixed-date holidays as working days", getattr(chinese_calendar, "__version__", "?"), year)
 
 
 def calendar_knows(year: int) -> bool:

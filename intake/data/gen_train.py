@@ -532,7 +532,8 @@ OOS = [
     "我要办居住证", "残疾证怎么申请", "生育津贴怎么领", "住房补贴申请", "公租房排号",
     "手机信号不好", "话费乱扣费", "我家孩子走丢了", "邻居吵架打起来了", "我被人打了", "家里被盗了",
 ]
-OOS_SUFFIX = ["", "", "。", "，谢谢", "，联系电话{phone}", "，我电话是{phone}", "，急！", "，就这个事", "，麻烦回个电话"]
+OOS_SUFFIX = ["", "", "。", "，谢谢", "，联系电话{phone}", "，我电话是{phone}", "，急！", "，就这个事",
+              "，麻烦回个电话"]
 OOS_TAIL = ["，怎么办", "，该找哪个部门", "，请帮忙问问", "？", "，我要投诉", "，麻烦给个说法", ""]
 
 PREFIX = [
@@ -593,10 +594,13 @@ def typo(text: str, rng: random.Random) -> str:
     return text
 
 
-def core(spec: dict, rng: random.Random) -> str:
+def core(spec: dict, rng: random.Random) -> tuple[str, str]:
+    """A core phrase and its group: texts of one group share wording, so calibration holds groups out."""
     if rng.random() < 0.5 or not spec["obj"]:
-        return rng.choice(spec["sent"])
-    return rng.choice(spec["obj"]) + rng.choice(spec["state"]) + rng.choice(spec["extra"])
+        i = rng.randrange(len(spec["sent"]))
+        return spec["sent"][i], f"s{i}"
+    j = rng.randrange(len(spec["state"]))
+    return rng.choice(spec["obj"]) + spec["state"][j] + rng.choice(spec["extra"]), f"o{j}"
 
 
 def wrap(body: str, rng: random.Random, with_place: bool = True, suffixes: list[str] = SUFFIX) -> str:
@@ -618,26 +622,28 @@ def generate(seed: int = SEED) -> list[dict]:
     for code in sorted(C):
         spec = C[code]
         seen: set[str] = set()
-        for sent in spec["sent"]:  # every hand-written sentence at least once, plainly
+        for i, sent in enumerate(spec["sent"]):  # every hand-written sentence at least once, plainly
             seen.add(sent)
-            rows.append({"text": sent, "code": code})
+            rows.append({"text": sent, "code": code, "group": f"{code}/s{i}"})
         attempts = 0
         while len(seen) < spec["n"] + len(spec["sent"]) and attempts < spec["n"] * 20:
             attempts += 1
-            text = wrap(core(spec, rng), rng)
+            body, group = core(spec, rng)
+            text = wrap(body, rng)
             if text not in seen:
                 seen.add(text)
-                rows.append({"text": text, "code": code})
+                rows.append({"text": text, "code": code, "group": f"{code}/{group}"})
     seen = set()
-    for sent in OOS:
-        rows.append({"text": sent, "code": None})
+    for i, sent in enumerate(OOS):
+        rows.append({"text": sent, "code": None, "group": f"oos/{i}"})
         seen.add(sent)
     while len(seen) < len(OOS) * 4:
-        body = rng.choice(OOS) + rng.choice(OOS_TAIL)
+        i = rng.randrange(len(OOS))
+        body = OOS[i] + rng.choice(OOS_TAIL)
         text = wrap(body, rng, with_place=rng.random() < 0.3, suffixes=OOS_SUFFIX)
         if text not in seen:
             seen.add(text)
-            rows.append({"text": text, "code": None})
+            rows.append({"text": text, "code": None, "group": f"oos/{i}"})
     return rows
 
 
