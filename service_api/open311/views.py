@@ -70,7 +70,8 @@ def _rate_limit() -> str:
     return key.rate_limit if key is not None else ANONYMOUS_RATE_LIMIT
 
 
-limiter.limit(_rate_limit, key_func=_rate_key)(blp)
+# One budget per key across every Open311 route (a shared limit, not one per endpoint).
+limiter.shared_limit(_rate_limit, scope="open311", key_func=_rate_key)(blp)
 
 
 def require_key() -> ApiKey:
