@@ -1,12 +1,14 @@
 """Time `intake.photos.process_photo` on realistic phone-sized photos, pinned to one CPU core.
 
-    .venv/bin/python bench/bench_photos.py            # 30 runs per case
-    .venv/bin/python bench/bench_photos.py --runs 50 --cpu 1
+    .venv/bin/python bench/bench_photos.py            # 30 runs per JPEG case, 10 per other format
+    .venv/bin/python bench/bench_photos.py --runs 50 --other-runs 30 --cpu 1
 
 Target (issue 2): a 4000x3000 JPEG with EXIF (orientation, GPS, DateTimeOriginal) in at most 150 ms on
 one core. The images are synthetic but compress like photographs (structure at several scales plus
 sensor grain: ~2.8 MB at quality 90 for 12 MP, like a phone JPEG). HEIF decoding is limited to one
-thread too. Exit status 1 when the JPEG target is missed (p95 over 150 ms).
+thread too. Times in ms: wall clock and this process's CPU time (the core is shared with other jobs on a
+busy machine; CPU time is the work the pipeline itself does). Exit status 1 when the JPEG target is
+missed (CPU p95 over 150 ms).
 """
 
 from __future__ import annotations
@@ -73,46 +75,64 @@ def cases() -> list[BenchCase]:
     ]
 
 
-def measure(data: bytes, runs: int, max_bytes: int) -> tuple[list[float], ProcessedPhoto]:
+@dataclass(frozen=True)
+class Timing:
+    wall_ms: list[float]  # sorted
+    cpu_ms: list[float]  # sorted; CPU time of this process, immune to other jobs on a shared machine
+
+    @staticmethod
+    def pct(values: list[float], q: float) -> float:
+        return values[min(len(values) - 1, round(q * (len(values) - 1)))]
+
+
+def measure(data: bytes, runs: int, max_bytes: int) -> tuple[Timing, ProcessedPhoto]:
     result = process_photo(data, max_bytes=max_bytes)  # warm-up (imports, code paths)
-    times = []
+    wall, cpu = [], []
     for _ in range(runs):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         result = process_photo(data, max_bytes=max_bytes)
-        times.append((time.perf_counter() - start) * 1000)
-    return sorted(times), result
+        cpu.append((time.process_time() - start_cpu) * 1000)
+        wall.append((time.perf_counter() - start) * 1000)
+    return Timing(sorted(wall), sorted(cpu)), result
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--runs", type=int, default=30, help="runs of the JPEG cases")
+    parser.add_argument("--other-runs", type=int, default=10, help="runs of the PNG/WebP/HEIC cases")
     parser.add_argument("--cpu", type=int, default=None, help="core to pin to (default: the last one)")
     args = parser.parse_args(argv)
 
     cpu = args.cpu if args.cpu is not None else max(os.sched_getaffinity(0))
     os.sched_setaffinity(0, {cpu})
     pillow_heif.options.DECODE_THREADS = 1
-    print(f"pinned to CPU {cpu}; {args.runs} runs per case; load average {os.getloadavg()[0]:.2f}")
-    header = (f"{'case':<40} {'in MB':>6} {'out':>11} {'out KB':>7} {'thumb KB':>8} "
-              f"{'median ms':>9} {'p95 ms':>7} {'min ms':>7}")
+    print(f"pinned to CPU {cpu}; {args.runs} runs per JPEG case, {args.other_runs} per other case; "
+          f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
+    header = (
+        f"{'case':<40} {'in MB':>6} {'out':>10} {'out KB':>6} {'thumb KB':>8} "
+        f"{'wall p50':>8} {'wall p95':>8} {'cpu p50':>7} {'cpu p95':>7}"
+    )
     print(header)
     print("-" * len(header))
     failed = False
     for case in cases():
         data = case.build()
-        times, photo = measure(data, args.runs, case.max_bytes)
-        p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
-        out = f"{photo.width}x{photo.height}"
+        runs = args.runs if case.name.startswith("JPEG") else args.other_runs
+        timing, photo = measure(data, runs, case.max_bytes)
+        wall_p95, cpu_p95 = Timing.pct(timing.wall_ms, 0.95), Timing.pct(timing.cpu_ms, 0.95)
         mark = ""
         if case.target:
-            ok = p95 <= TARGET_MS
+            ok = cpu_p95 <= TARGET_MS
             failed |= not ok
-            mark = f"  target {TARGET_MS:.0f} ms: {'PASS' if ok else 'FAIL'}"
+            mark = f"  target cpu p95 <= {TARGET_MS:.0f} ms: {'PASS' if ok else 'FAIL'}"
         print(
-            f"{case.name:<40} {len(data) / 1e6:>6.2f} {out:>11} {len(photo.image_bytes) / 1024:>7.0f} "
-            f"{len(photo.thumb_bytes) / 1024:>8.1f} {statistics.median(times):>9.1f} {p95:>7.1f} "
-            f"{times[0]:>7.1f}{mark}"
+            f"{case.name:<40} {len(data) / 1e6:>6.2f} {f'{photo.width}x{photo.height}':>10} "
+            f"{len(photo.image_bytes) / 1024:>6.0f} {len(photo.thumb_bytes) / 1024:>8.1f} "
+            f"{statistics.median(timing.wall_ms):>8.1f} {wall_p95:>8.1f} "
+            f"{statistics.median(timing.cpu_ms):>7.1f} {cpu_p95:>7.1f}{mark}",
+            flush=True,
         )
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
     return 1 if failed else 0
 
 

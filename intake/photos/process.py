@@ -5,8 +5,9 @@ Order matters and is deliberate:
 2. the pixel count from the header is checked *before* any decoding (decompression bombs);
 3. JPEG draft mode so large photos are decoded at 1/2, 1/4 or 1/8 scale by libjpeg itself;
 4. a full decode with truncation refused (no silent grey padding);
-5. EXIF orientation applied, then everything else about the original dropped: the output is built from
-   pixels only, so no EXIF, XMP, comment or ICC profile (colours are converted to sRGB first) can leak.
+5. downscale, then EXIF orientation (rotating the smaller image gives the same pixels for less work),
+   then everything else about the original is dropped: the output is built from pixels only, so no
+   EXIF, XMP, comment or ICC profile (colours are converted to sRGB first) can leak.
 
 Every failure leaves as a `PhotoError`; a bug or an unexpected library error becomes `CorruptImage`.
 """
@@ -132,13 +133,13 @@ def _process(data: bytes, sniffed: str, *, max_pixels: int, max_side: int, thumb
 
     meta = exif_facts.read_exif(img)  # after load: PNG may carry eXIf after the pixel data
     turn = exif_facts.orientation(meta)
-    for method in _TRANSPOSE.get(turn, ()):
-        img = img.transpose(method)
     original_w, original_h = (raw_h, raw_w) if turn >= 5 else (raw_w, raw_h)
 
     icc = img.info.get("icc_profile")
     img = _normalise_mode(img, icc)
-    img = _fit(img, max_side, slack=SCALE_SLACK)
+    img = _fit(img, max_side, slack=SCALE_SLACK)  # the long side does not depend on orientation
+    for method in _TRANSPOSE.get(turn, ()):  # so rotate the smaller image: same result, less work
+        img = img.transpose(method)
     img = _flatten(img, icc)
     thumb = _fit(img, thumb_side)
 

@@ -82,6 +82,28 @@ def test_jpeg_orientation_applied_before_metadata_is_stripped() -> None:
     assert photo.format == "JPEG" and photo.mime == "image/jpeg"
 
 
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_every_exif_orientation_matches_pillows_exif_transpose(orientation) -> None:
+    from PIL import ImageOps
+
+    data = samples.jpeg_with_metadata((160, 120), orientation=orientation)
+    reference = ImageOps.exif_transpose(Image.open(io.BytesIO(data)))
+    out = open_jpeg(process_photo(data).image_bytes)
+    assert out.size == reference.size
+    w, h = out.size
+    for corner in ((5, 5), (w - 6, 5), (5, h - 6), (w - 6, h - 6)):
+        assert near(out.getpixel(corner), reference.getpixel(corner)), corner
+
+
+def test_multi_picture_jpeg_from_a_camera_is_a_jpeg() -> None:
+    first, second = samples.marked_image((160, 120)), samples.photographic(160, 120)
+    data = samples.encode(first, "MPO", save_all=True, append_images=[second])
+    assert Image.open(io.BytesIO(data)).format == "MPO"
+    photo = process_photo(data)
+    assert photo.format == "JPEG" and (photo.width, photo.height) == (160, 120)
+    assert near(open_jpeg(photo.image_bytes).getpixel((5, 5)), samples.MARKER)
+
+
 def test_output_and_thumbnail_carry_no_metadata() -> None:
     data = samples.jpeg_with_metadata((400, 300), orientation=6, gps=QINGDAO, taken="2026:11:20 09:15:30")
     for marker in (b"Exif", b"GPS", b"secret comment", b"xmpmeta"):
