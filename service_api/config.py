@@ -120,6 +120,8 @@ class Settings:
     survey_reopen_on_unsatisfied: bool = field(
         default_factory=lambda: _env_bool("SURVEY_REOPEN_ON_UNSATISFIED", False)
     )
+    # Open311 jurisdiction ids (comma list); when several, every Open311 call must name one.
+    open311_jurisdictions: str = field(default_factory=lambda: _env("OPEN311_JURISDICTIONS", "qingdao.shinan"))
     rate_limit_storage_uri: str = field(default_factory=lambda: _env("RATE_LIMIT_STORAGE_URI", "memory://"))
     rate_limits_enabled: bool = field(default_factory=lambda: _env_bool("RATE_LIMITS_ENABLED", True))
     timezone: str = "Asia/Shanghai"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -81,9 +80,7 @@ def parse_point(lat: str | None, lng: str | None) -> tuple[float, float] | None:
 
 def jurisdictions() -> list[str]:
     """OPEN311_JURISDICTIONS (comma list); the first is this deployment's default."""
-    settings = current_app.extensions["settings"]
-    raw = getattr(settings, "open311_jurisdictions", None) or os.environ.get("OPEN311_JURISDICTIONS") or \
-        DEFAULT_JURISDICTIONS
+    raw = current_app.extensions["settings"].open311_jurisdictions or DEFAULT_JURISDICTIONS
     return [j.strip() for j in raw.split(",") if j.strip()]
 
 

@@ -27,7 +27,7 @@ MAX_SPAN = timedelta(days=90)
 MAX_PAGE_SIZE = 500
 DEFAULT_PAGE_SIZE = 100
 CLOSED_STATUSES = ("closed", "rejected")
-_PHONE_RUN = re.compile(r"(?<![A-Za-z0-9])(?:\+86|0086)?[ -]?(?:\d{3,4}-)?\d{7,11}(?![0-9])")
+_PHONE_RUN = re.compile(r"(?<![A-Za-z0-9])(?:(?:\+86|0086)[ -]?)?(?:\d{3,4}-)?\d{7,11}(?![0-9])")
 _UNITS = {"working_days": "个工作日", "working_hours": "个工作小时", "natural_hours": "小时", "natural_days": "天",
           "days": "天", "hours": "小时"}
 _NOTE_TEXT = {"merge": "与同一问题的其他反映合并办理", "extend": "处置期限已延长"}
