@@ -14,6 +14,7 @@ from service_api.config import INSTANCE_DIR, Settings
 from service_api.errors import register_error_handlers
 from service_api.extensions import api as smorest_api
 from service_api.extensions import csrf, db, limiter, migrate
+from service_api.json import IsoJSONProvider
 
 # Areas of the app, each a module exposing `blp`. API areas are flask-smorest blueprints (documented
 # in the OpenAPI spec); the rest are plain Flask blueprints. An area whose module is not present
@@ -41,6 +42,7 @@ CSRF_EXEMPT_PREFIXES = ("service_api.api.", "service_api.twilio_hooks.", "servic
 def create_app(overrides: dict[str, Any] | None = None, settings: Settings | None = None) -> Flask:
     settings = settings or Settings()
     app = Flask(__name__, instance_path=str(INSTANCE_DIR), instance_relative_config=False)
+    app.json = IsoJSONProvider(app)
     app.config.update(settings.flask_config())
     if overrides:
         app.config.update(overrides)

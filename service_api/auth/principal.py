@@ -82,9 +82,13 @@ def _resolve() -> Principal:
 
 
 def current_principal() -> Principal:
-    if "principal" not in g:
-        g.principal = _resolve()
-    return g.principal
+    """The caller of the current request, resolved once per request."""
+    current = request._get_current_object()
+    cached = g.get("principal")
+    if cached is None or cached[0] is not current:
+        cached = (current, _resolve())
+        g.principal = cached
+    return cached[1]
 
 
 def require_staff(*roles: str) -> StaffUser:

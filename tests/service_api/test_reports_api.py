@@ -1,0 +1,174 @@
+"""POST/GET /api/v1/reports: a resident reports a problem and follows it up."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from service_api.extensions import db
+from service_api.models import Case, Notification, Report
+from tests.service_api.images import jpeg_bytes, upload
+
+# 五四广场, 市南区, in WGS-84.
+MAY_FOURTH_SQUARE = {"lat": 36.0620, "lng": 120.3845, "crs": "wgs84"}
+
+
+def post_report(client, body, headers=None):
+    return client.post("/api/v1/reports", json=body, headers=headers or {})
+
+
+def test_report_is_persisted_classified_and_becomes_a_case(client):
+    response = post_report(client, {
+        "description": "五四广场东边的垃圾桶满了，垃圾溢出来一地，好几天没人清理",
+        "location": MAY_FOURTH_SQUARE, "contact": {"phone": "13812341234", "name": "王先生"},
+    })
+    assert response.status_code == 201, response.json
+    body = response.json
+    assert body["tracking_no"].startswith("R") and body["access_token"].startswith("rpt_")
+    assert body["case_no"] and body["case_no"].startswith("C370202-")
+    assert body["matter"]["code"] == "06042"  # 垃圾站(箱)满溢
+    report = db.session.get(Report, body["id"])
+    assert report.intake_status == "done" and report.street_code and report.grid_code
+    assert report.channel == "miniprogram"
+    case = db.session.query(Case).filter_by(case_no=body["case_no"]).one()
+    assert case.status == "registered" and case.department_id is not None
+    kinds = {n.kind for n in db.session.query(Notification).filter_by(report_id=report.id)}
+    assert "received" in kinds and "registered" in kinds
+
+
+def test_resident_reads_own_report_with_access_token_only(client):
+    created = post_report(client, {"description": "香港中路12号门口井盖丢了，很危险", "address": "香港中路12号"}).json
+    token = {"Authorization": f"Bearer {created['access_token']}"}
+    own = client.get(f"/api/v1/reports/{created['tracking_no']}", headers=token)
+    assert own.status_code == 200
+    assert own.json["timeline"][0]["text"].startswith("提交成功")
+    assert client.get(f"/api/v1/reports/{created['id']}").status_code == 401
+    other = post_report(client, {"description": "路灯不亮了，晚上很黑", "address": "山东路"}).json
+    assert client.get(f"/api/v1/reports/{other['id']}", headers=token).status_code == 404
+
+
+def test_idempotency_key_replay_returns_the_same_report(client):
+    body = {"description": "南京路上有人占道摆摊卖水果", "address": "南京路"}
+    headers = {"Idempotency-Key": "abc-123"}
+    first = post_report(client, body, headers)
+    second = post_report(client, body, headers)
+    assert first.status_code == 201 and second.status_code == 200
+    assert first.json["id"] == second.json["id"]
+    assert db.session.query(Report).count() == 1
+
+
+def test_location_falls_back_to_photo_gps(client):
+    photo = upload(client, jpeg_bytes(gps=(36.0620, 120.3845))).json
+    created = post_report(client, {"description": "这里有一堆建筑垃圾没人管", "photo_ids": [photo["id"]]}).json
+    report = db.session.get(Report, created["id"])
+    assert report.location_source == "photo" and abs(report.lat - 36.0620) < 1e-6
+    assert report.district_code == "370202"
+    assert created["photos"][0]["id"] == photo["id"]
+
+
+def test_gcj02_location_is_normalised(client):
+    gcj = {"lat": 36.0597, "lng": 120.3898, "crs": "gcj02"}
+    created = post_report(client, {"description": "路边违章停车堵住了消防通道", "location": gcj}).json
+    report = db.session.get(Report, created["id"])
+    assert (report.raw_lat, report.raw_lng, report.raw_crs) == (36.0597, 120.3898, "gcj02")
+    # GCJ-02 is offset a few hundred metres from WGS-84 in Qingdao.
+    assert 0.001 < abs(report.lng - 120.3898) < 0.01
+
+
+def test_duplicate_report_joins_the_open_case(client):
+    text = "五四广场旁边垃圾箱满溢，臭味很大"
+    first = post_report(client, {"description": text, "location": MAY_FOURTH_SQUARE}).json
+    nearby = dict(MAY_FOURTH_SQUARE, lat=MAY_FOURTH_SQUARE["lat"] + 0.0001)  # about 11 m north
+    second = post_report(client, {"description": "五四广场这里的垃圾桶满了溢出来了", "location": nearby}).json
+    assert second["case_no"] == first["case_no"]
+    case = db.session.query(Case).filter_by(case_no=first["case_no"]).one()
+    assert case.report_count == 2
+    assert db.session.get(Report, second["id"]).is_duplicate
+
+
+def test_out_of_scope_report_waits_for_triage(client):
+    created = post_report(client, {"description": "我的社保卡补办要去哪里办理？单位拖欠工资怎么办"}).json
+    case = db.session.query(Case).filter_by(case_no=created["case_no"]).one()
+    assert case.triage and case.status == "received" and case.matter_code is None
+
+
+def test_intake_failure_leaves_report_queued_not_lost(client, app, monkeypatch):
+    from service_api.services import intake_runtime
+
+    def broken():
+        raise RuntimeError("model file unreadable")
+
+    monkeypatch.setattr(intake_runtime, "classifier", broken)
+    response = post_report(client, {"description": "井盖松动了，车一过就响", "address": "香港中路"})
+    assert response.status_code == 201
+    report = db.session.get(Report, response.json["id"])
+    assert report.intake_status == "pending" and "model file unreadable" in report.intake_error
+    assert response.json["case_no"] is None
+    monkeypatch.undo()
+    from service_api.services.intake_pipeline import process_pending
+
+    report.created_at = report.created_at - timedelta(minutes=1)  # the worker leaves fresh reports alone
+    db.session.commit()
+    assert process_pending() == 1
+    assert db.session.get(Report, report.id).case_id is not None
+
+
+@pytest.mark.parametrize("body, field", [
+    ({"description": ""}, "description"),
+    ({"description": "x" * 10000}, "description"),
+    ({"description": "垃圾", "location": {"lat": 95, "lng": 120}}, "location"),
+    ({"description": "垃圾", "location": {"lat": 36, "lng": 120, "crs": "mars"}}, "location"),
+    ({"description": "垃圾", "photo_ids": [str(i) for i in range(10)]}, "photo_ids"),
+    ({"description": "垃圾", "contact": {"phone": "call me"}}, "contact"),
+])
+def test_bad_input_is_a_clear_4xx_and_nothing_is_written(client, body, field):
+    response = post_report(client, body)
+    assert response.status_code == 422
+    assert field in response.json["errors"] and response.json["message"]
+    assert db.session.query(Report).count() == 0
+
+
+def test_unknown_and_foreign_photo_ids_are_refused(client, app):
+    response = post_report(client, {"description": "垃圾", "photo_ids": ["nope"]})
+    assert response.status_code == 422 and response.json["code"] == "unknown_photo"
+    from service_api.auth.tokens import issue_citizen_token
+    from service_api.models import Citizen
+
+    alice, bob = Citizen(phone="13800000001"), Citizen(phone="13800000002")
+    db.session.add_all([alice, bob])
+    db.session.commit()
+    alice_headers = {"Authorization": f"Bearer {issue_citizen_token(alice.id)}"}
+    bob_headers = {"Authorization": f"Bearer {issue_citizen_token(bob.id)}"}
+    photo = upload(client, jpeg_bytes(), alice_headers).json
+    stolen = post_report(client, {"description": "垃圾", "photo_ids": [photo["id"]]}, bob_headers)
+    assert stolen.status_code == 403
+    assert client.get(f"/api/v1/photos/{photo['id']}", headers=bob_headers).status_code == 404
+    assert client.get(f"/api/v1/photos/{photo['id']}", headers=alice_headers).status_code == 200
+    assert db.session.query(Report).count() == 0
+
+
+def test_bad_token_is_401(client):
+    response = client.get("/api/v1/me/reports", headers={"Authorization": "Bearer c.garbage"})
+    assert response.status_code == 401 and response.json["code"] == "bad_token"
+
+
+def test_residents_cannot_claim_privileged_channels(client):
+    response = post_report(client, {"description": "垃圾满了", "channel": "hotline"})
+    assert response.status_code == 403
+
+
+def test_my_reports_newest_first(client, app):
+    from service_api.auth.tokens import issue_citizen_token
+    from service_api.models import Citizen
+
+    citizen = Citizen(wechat_openid="openid-1")
+    db.session.add(citizen)
+    db.session.commit()
+    headers = {"Authorization": f"Bearer {issue_citizen_token(citizen.id)}"}
+    for text in ("第一条：路灯坏了", "第二条：垃圾满了", "第三条：井盖丢了"):
+        assert post_report(client, {"description": text}, headers).status_code == 201
+    post_report(client, {"description": "别人的反映"})
+    page = client.get("/api/v1/me/reports?page_size=2", headers=headers).json
+    assert page["total"] == 3
+    assert [i["description"] for i in page["items"]] == ["第三条：井盖丢了", "第二条：垃圾满了"]
