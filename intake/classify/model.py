@@ -18,6 +18,7 @@ DEFAULT_MODEL_PATH = PACKAGE_DIR / "model" / "classifier.joblib"
 MODEL_ENV = "INTAKE_MODEL_PATH"
 OOS_LABEL = "OOS"  # the out-of-scope class (code null in the data)
 FORMAT_VERSION = 1
+MAX_TEXT_CHARS = 2000  # longer texts (whole call transcripts) are classified by their beginning
 
 
 class ModelNotTrained(FileNotFoundError):
@@ -85,7 +86,7 @@ class Classifier:
     def _features(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         counts: dict[int, int] = {}
         vocab = self._vocab
-        for token in self._analyzer(text):
+        for token in self._analyzer(text[:MAX_TEXT_CHARS]):
             j = vocab.get(token)
             if j is not None:
                 counts[j] = counts.get(j, 0) + 1
