@@ -1,0 +1,107 @@
+"""Twilio webhooks: signatures, retried deliveries, inbound SMS and status callbacks."""
+
+from __future__ import annotations
+
+from xml.etree import ElementTree
+
+import pytest
+
+from service_api.extensions import db
+from service_api.models import Citizen, Notification, Report, WebhookReceipt
+from tests.notifications.support import (  # noqa: F401
+    fake_twilio,
+    fake_twilio_server,
+    make_case,
+    make_report,
+    post_twilio,
+    sign,
+    use_twilio,
+)
+
+PHONE = "+14155550161"
+
+
+@pytest.fixture
+def settings(settings, fake_twilio):  # noqa: F811
+    return use_twilio(settings, fake_twilio)
+
+
+def _sms(client, body: str, sid: str, phone: str = PHONE, **kw):
+    return post_twilio(client, "/twilio/sms", {"From": phone, "To": "+15005550006", "Body": body,
+                                               "MessageSid": sid}, **kw)
+
+
+def _message(response) -> str:
+    assert response.status_code == 200 and response.mimetype == "application/xml"
+    return ElementTree.fromstring(response.data).findtext("Message")
+
+
+@pytest.mark.parametrize("path", ["/twilio/sms", "/twilio/voice", "/twilio/status", "/twilio/voice/menu"])
+def test_unsigned_or_badly_signed_requests_are_refused(app, client, path):
+    params = {"From": PHONE, "Body": "井盖坏了很危险", "MessageSid": "SMx", "CallSid": "CAx"}
+    assert client.post(path, data=params).status_code == 403
+    assert post_twilio(client, path, params, signature="bm90LXRoZS1zaWduYXR1cmU=").status_code == 403
+    # Signed for another URL (what a proxy's internal address would give) does not pass either.
+    wrong = sign(path, params, base="http://10.0.0.5:5000")
+    assert post_twilio(client, path, params, signature=wrong).status_code == 403
+    assert db.session.query(Report).count() == 0
+
+
+def test_inbound_sms_becomes_a_report_answered_with_its_tracking_number(app, client):
+    text = _message(_sms(client, "香港中路8号门口井盖破损，很危险", "SMnew1"))
+    report = db.session.query(Report).one()
+    assert report.channel == "sms" and report.contact_phone == PHONE
+    assert report.tracking_no in text
+    # The TwiML reply is the receipt: no second SMS with the same news from the outbox.
+    assert db.session.query(Notification).filter_by(kind="received", channel="sms").count() == 0
+
+
+def test_a_retried_webhook_is_handled_once(app, client):
+    headers = {"I-Twilio-Idempotency-Token": "retry-token-1"}
+    first = _sms(client, "中山路路灯不亮了好几天", "SMretry", headers=headers)
+    second = _sms(client, "中山路路灯不亮了好几天", "SMretry", headers=headers)
+    assert first.data == second.data
+    assert db.session.query(Report).count() == 1
+    assert db.session.query(WebhookReceipt).count() == 1
+
+
+def test_status_query_by_case_number(app, client):
+    report = make_report(phone=PHONE)
+    case = make_case(report, status="dispatched")
+    text = _message(_sms(client, f"查询 {case.case_no}", "SMq1"))
+    assert case.case_no in text and "处置中" in text
+    assert "未找到" in _message(_sms(client, "查询 C370202-20200101-99999", "SMq2"))
+    # A tracking number is only told to the number that reported it.
+    assert "未找到" in _message(_sms(client, f"查询 {report.tracking_no}", "SMq3", phone="+14155550999"))
+    assert db.session.query(Report).count() == 1
+
+
+@pytest.mark.parametrize("keyword", ["STOP", "退订", "td"])
+def test_opt_out_and_back_in(app, client, keyword):
+    assert "退订" in _message(_sms(client, keyword, f"SMstop-{keyword}"))
+    citizen = db.session.query(Citizen).filter_by(phone=PHONE).one()
+    assert citizen.sms_opted_out and citizen.sms_opted_out_at is not None
+    assert "恢复" in _message(_sms(client, "订阅", f"SMstart-{keyword}"))
+    db.session.refresh(citizen)
+    assert not citizen.sms_opted_out
+    assert db.session.query(Report).count() == 0
+
+
+def test_status_callbacks_update_delivery_state(app, client):
+    report = make_report(phone=PHONE)
+    row = Notification(kind="closed", channel="sms", recipient=PHONE, report_id=report.id, body="x",
+                       status="sent", provider_id="SMabc", provider_status="queued")
+    other = Notification(kind="closed", channel="sms", recipient=PHONE, report_id=report.id, body="y",
+                         status="sent", provider_id="SMdef", provider_status="queued")
+    db.session.add_all([row, other])
+    db.session.commit()
+    assert post_twilio(client, "/twilio/status", {"MessageSid": "SMabc", "MessageStatus": "delivered"}).status_code \
+        == 204
+    # A late "sent" does not move a delivered message back.
+    post_twilio(client, "/twilio/status", {"MessageSid": "SMabc", "MessageStatus": "sent"})
+    post_twilio(client, "/twilio/status", {"MessageSid": "SMdef", "MessageStatus": "undelivered",
+                                           "ErrorCode": "21610"})
+    db.session.expire_all()
+    assert (row.status, row.provider_status) == ("delivered", "delivered")
+    assert other.status == "failed" and "21610" in other.last_error
+    assert db.session.query(Citizen).filter_by(phone=PHONE).one().sms_opted_out
