@@ -13,7 +13,7 @@ from service_api.config import Settings
 
 __all__ = ["Channel", "ChannelError", "PermanentError", "SendResult", "TransientError", "adapter_for"]
 
-_wechat: dict[int, WeChatSubscribeChannel] = {}
+_wechat: dict[tuple[str, str, str], WeChatSubscribeChannel] = {}
 
 
 def adapter_for(channel: str, settings: Settings) -> Channel:
@@ -27,6 +27,9 @@ def adapter_for(channel: str, settings: Settings) -> Channel:
     if channel == "wechat":
         if not (settings.wechat_secret and settings.wechat_notify_template_id):
             return LogOnlyChannel(channel)
-        # One per settings object so the access token is cached between sends.
-        return _wechat.setdefault(id(settings), WeChatSubscribeChannel(settings))
+        # One per account so the access token is cached between sends.
+        key = (settings.wechat_api_base, settings.wechat_appid, settings.wechat_secret)
+        if key not in _wechat:
+            _wechat[key] = WeChatSubscribeChannel(settings)
+        return _wechat[key]
     raise ValueError(f"unknown channel {channel!r}")
