@@ -26,6 +26,10 @@ class Case(Base):
     __table_args__ = (
         Index("ix_cases_status_matter", "status", "matter_code"),
         Index("ix_cases_created", "created_at"),
+        # Covering index for services/stats.py (index-only scans on PostgreSQL); see migration 0004.
+        Index("ix_cases_stats", "created_at", postgresql_include=[
+            "id", "department_id", "matter_code", "street_code", "district_code", "source_channel", "status",
+            "report_count", "registered_at", "dispatched_at", "deadline", "resolved_at", "closed_at"]),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
