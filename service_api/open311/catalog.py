@@ -150,7 +150,7 @@ def validate_attributes(service: Service, form: MultiDict[str, str]) -> dict[str
     """The submitted attributes, checked against the service definition; 400 names the first problem."""
     sent = _attribute_values(form)
     known = {a.code: a for a in service.attributes if a.variable}
-    unknown = sorted(set(sent) - set(known))
+    unknown = sorted(set(sent) - {a.code for a in service.attributes})  # informational ones are ignored
     if unknown:
         raise Open311Error(400, f"服务 {service.code} 没有属性 {', '.join(unknown)}")
     result: dict[str, Any] = {}

@@ -164,7 +164,7 @@ def service_definition(service_code: str, fmt: str) -> Response:
 @blp.post(f"/requests.{FORMATS}")
 def create_request(fmt: str) -> Response:
     api_key = require_key()
-    check_jurisdiction(request.form.get("jurisdiction_id"))
+    check_jurisdiction(request.values.get("jurisdiction_id"))
     submitted = submit(request.form, request.files.getlist("media"), request.headers, api_key)
     report, row = submitted.report, submitted.request
     item: dict[str, Any] = {"service_request_id": report.tracking_no} if report.case_id is not None else {

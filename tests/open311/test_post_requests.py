@@ -141,9 +141,13 @@ def test_manhole_report_with_hole_open_question(post_request):
     response = post_request(**{
         "service_code": "01023", "description": "香港中路12号门口井盖丢了，很危险",
         "attribute[time_of_day]": None, "attribute[hole_open]": "yes", "attribute[cover_state]": "missing",
+        "attribute[safety_notice]": "已阅读",  # an informational attribute: accepted and ignored
     })
     assert response.status_code == 201, response.data
-    assert only_report().extra["open311"]["attributes"]["hole_open"] == "yes"
+    assert only_report().extra["open311"]["attributes"] == {"hole_open": "yes", "cover_state": "missing"}
+    missing = post_request(**{"service_code": "01023", "attribute[time_of_day]": None,
+                              "attribute[cover_state]": "broken"})
+    assert missing.status_code == 400 and "hole_open" in missing.json[0]["description"]
 
 
 def test_idempotent_retry_of_one_device_returns_the_first_request(post_request):
