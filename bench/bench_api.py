@@ -1,0 +1,128 @@
+"""POST /api/v1/reports through gunicorn on PostgreSQL, side by side with a bare Flask hello-world.
+
+Both run under the same gunicorn settings; wrk drives each for the same time and connections.
+Usage: .venv/bin/python bench/bench_api.py [--duration 20] [--connections 8] [--workers 2] [--inline]
+Needs wrk (Debian package) and PostgreSQL at 127.0.0.1:5432. Makes and drops its own database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_up(port: int, path: str, timeout: float = 60) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"nothing listening on {port}")
+
+
+def gunicorn(app: str, port: int, workers: int, env: dict[str, str]) -> subprocess.Popen:
+    return subprocess.Popen(
+        [str(VENV_BIN / "gunicorn"), "--workers", str(workers), "--bind", f"127.0.0.1:{port}", "--log-level",
+         "warning", app], cwd=ROOT, env=env,
+    )
+
+
+def wrk(port: int, script: str, path: str, duration: int, connections: int) -> dict[str, float]:
+    out = subprocess.run(
+        ["wrk", "-t", "2", "-c", str(connections), "-d", f"{duration}s", "--latency", "-s",
+         str(ROOT / "bench" / script), f"http://127.0.0.1:{port}{path}"],
+        capture_output=True, text=True, check=True).stdout
+
+    def latency(label: str) -> float:
+        match = re.search(rf"^\s+{label}%\s+([\d.]+)(us|ms|s)", out, re.M)
+        if not match:
+            return float("nan")
+        value, unit = float(match.group(1)), match.group(2)
+        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    total = int(re.search(r"(\d+) requests in", out).group(1))
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    errors = re.search(r"Socket errors: (.*)", out)
+    return {"rps": rps, "p50": latency("50"), "p99": latency("99"), "requests": total,
+            "non2xx": int(non2xx.group(1)) if non2xx else 0, "socket_errors": errors.group(1) if errors else "none"}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=int, default=20)
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--inline", action="store_true", help="run intake inside the request (default: worker)")
+    args = parser.parse_args()
+
+    name = f"bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = f"postgresql://postgres@127.0.0.1:5432/{name}"
+    env = dict(os.environ, DATABASE_URL=url, RATE_LIMITS_ENABLED="0", SECRET_KEY="bench",
+               INTAKE_INLINE="1" if args.inline else "0", PHOTO_STORAGE_DIR=f"/tmp/{name}-photos")
+    procs: list[subprocess.Popen] = []
+    try:
+        for command in (["db", "upgrade"], ["taxonomy", "load"]):
+            subprocess.run([str(VENV_BIN / "flask"), "--app", "wsgi", *command], cwd=ROOT, env=env, check=True,
+                           capture_output=True)
+        results = {}
+        for label, app, script, path in (("hello-world", "bench.hello_app:app", "hello.lua", "/hello"),
+                                         ("POST /api/v1/reports", "wsgi:app", "report.lua", "/api/v1/reports")):
+            port = free_port()
+            proc = gunicorn(app, port, args.workers, env)
+            procs.append(proc)
+            wait_up(port, path)
+            wrk(port, script, path, 3, args.connections)  # warm-up: imports, model load, connections
+            results[label] = wrk(port, script, path, args.duration, args.connections)
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=30)
+        engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
+        with engine.connect() as conn:
+            stored = conn.execute(text("SELECT count(*) FROM reports")).scalar_one()
+        engine.dispose()
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+    print(f"gunicorn --workers {args.workers} (sync), wrk -t2 -c{args.connections} -d{args.duration}s, "
+          f"intake {'inline' if args.inline else 'by worker'}, {os.cpu_count()} cores")
+    print(f"{'endpoint':<24}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'non-2xx':>10}")
+    for label, r in results.items():
+        print(f"{label:<24}{r['rps']:>10.0f}{r['p50']:>10.2f}{r['p99']:>10.2f}{r['non2xx']:>10}")
+    ratio = results["POST /api/v1/reports"]["rps"] / results["hello-world"]["rps"]
+    accepted = results["POST /api/v1/reports"]["requests"]
+    print(f"reports reach {ratio:.0%} of hello-world (target ≥ 40%); {stored} reports stored "
+          f"(wrk counted {accepted} completed requests incl. warm-up excluded)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
