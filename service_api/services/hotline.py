@@ -1,0 +1,214 @@
+"""The hotline agent's work: logging calls (new reports, status queries, follow-ups, consultations, transfers)
+and working through callbacks (phone surveys, chatbot hand-offs, missed calls, voice messages)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from service_api.auth.principal import Principal
+from service_api.errors import APIError
+from service_api.extensions import db
+from service_api.models import Callback, Case, CaseEvent, HotlineCall, Report, StaffUser, Survey, utcnow
+from service_api.models.hotline import CALL_TYPES
+from service_api.services.callbacks import callback_due
+from service_api.services.reports import ReportInput, accept_report, process_after_accept
+from service_api.services.workflow import Actor, TransitionRequest, apply_transition
+
+CALL_TYPE_TEXT = {
+    "new_report": "新反映", "status_query": "进度查询", "follow_up": "催办/投诉处置", "consultation": "咨询（不立案）",
+    "out_of_scope": "非受理范围（已转办）",
+}
+CALLBACK_KIND_TEXT = {
+    "survey": "电话回访", "chatbot_handoff": "智能客服转人工", "missed_call": "未接来电", "follow_up": "跟进回电",
+    "voice_recording": "语音留言",
+}
+CALLBACK_RESULTS = {"done": "已完成", "no_answer": "未接通，稍后再拨", "cancelled": "无需回电"}
+NO_ANSWER_LIMIT = 3
+
+
+@dataclass
+class CallInput:
+    phone: str
+    call_type: str
+    description: str = ""
+    address: str | None = None
+    matter_code: str | None = None  # a candidate the agent clicked
+    join_case_no: str | None = None  # "加入已有案件"
+    case_ref: str | None = None  # case or tracking number the caller asks about
+    notes: str | None = None
+    transfer_to: str | None = None
+    call_id: int | None = None  # a HotlineCall that came in through the Twilio line
+
+
+@dataclass
+class CallResult:
+    call: HotlineCall
+    report: Report | None = None
+    case: Case | None = None
+
+
+def previous_reports(phone: str, limit: int = 20) -> list[Report]:
+    if not phone:
+        return []
+    return (db.session.query(Report).filter(Report.contact_phone == phone)
+            .order_by(Report.created_at.desc(), Report.id.desc()).limit(limit).all())
+
+
+def find_case(ref: str) -> Case | None:
+    """A case by its case number, or the case of a report by tracking number."""
+    ref = (ref or "").strip().upper()
+    if not ref:
+        return None
+    case = db.session.query(Case).filter_by(case_no=ref).one_or_none()
+    if case is None:
+        report = db.session.query(Report).filter_by(tracking_no=ref).one_or_none()
+        case = report.case if report is not None else None
+    return case
+
+
+def _call_row(data: CallInput, agent: StaffUser) -> HotlineCall:
+    call = db.session.get(HotlineCall, data.call_id) if data.call_id else None
+    if call is None:
+        call = HotlineCall(caller_phone=data.phone or None)
+        db.session.add(call)
+    call.caller_phone = call.caller_phone or data.phone or None
+    call.agent_id = agent.id
+    call.call_type = data.call_type
+    return call
+
+
+def log_call(data: CallInput, agent: StaffUser) -> CallResult:
+    """Save one call; a new report goes through the same intake as every channel. Commits."""
+    if data.call_type not in CALL_TYPES:
+        raise APIError(422, "bad_call_type", f"来电类型应为 {', '.join(CALL_TYPES)}")
+    if data.call_type == "new_report":
+        return _new_report(data, agent)
+    case = None
+    if data.call_type in ("status_query", "follow_up"):
+        case = find_case(data.case_ref or "")
+        if case is None:
+            raise APIError(422, "case_required", "请填写要查询或催办的案件编号或受理编号", {"case_ref": ["unknown"]})
+    call = _call_row(data, agent)
+    notes = [(data.notes or "").strip(), (data.description or "").strip()]
+    if data.call_type == "out_of_scope" and data.transfer_to:
+        notes.append(f"已转办：{data.transfer_to.strip()}")
+    call.notes = "\n".join(n for n in notes if n) or None
+    call.status = "done"
+    if case is not None:
+        call.case_id = case.id
+        actor = Actor.of_staff(agent)
+        text = (data.description or data.notes or "").strip()
+        if data.call_type == "follow_up":
+            case.needs_review = True  # a complaint about the handling puts the case in the review queue
+        db.session.add(CaseEvent(
+            case_id=case.id, action="hotline_" + data.call_type, from_status=case.status, to_status=case.status,
+            actor_type="staff", actor_id=actor.id, actor_name=actor.name, public=False,
+            note=("居民来电催办/投诉：" if data.call_type == "follow_up" else "居民来电查询进度") + (
+                f"：{text}" if text and data.call_type == "status_query" else text),
+            data={"phone_last4": (data.phone or "")[-4:]},
+        ))
+    db.session.commit()
+    return CallResult(call, None, case)
+
+
+def _new_report(data: CallInput, agent: StaffUser) -> CallResult:
+    if not data.description.strip():
+        raise APIError(422, "description_required", "请填写反映内容", {"description": ["required"]})
+    call = _call_row(data, agent)
+    call.status = "open"
+    db.session.flush()
+    accepted = accept_report(
+        ReportInput(description=data.description, channel="hotline", address=data.address,
+                    contact={"phone": data.phone} if data.phone else None, join_case_no=data.join_case_no or None,
+                    channel_ref=call.call_sid, extra={"hotline_call_id": call.id, "agent_id": agent.id}),
+        Principal("staff", staff=agent),
+    )
+    report = accepted.report
+    process_after_accept(report)
+    db.session.refresh(report)
+    case = report.case
+    if case is not None and data.matter_code and not report.is_duplicate:
+        _confirm_matter(case, data.matter_code, agent)
+    call = db.session.get(HotlineCall, call.id)
+    call.report_id, call.case_id, call.status = report.id, case.id if case else None, "done"
+    call.notes = (data.notes or "").strip() or None
+    db.session.commit()
+    return CallResult(call, report, case)
+
+
+def _confirm_matter(case: Case, matter_code: str, agent: StaffUser) -> None:
+    """The agent picked the matter while talking to the caller: apply it and, if waiting for triage, register."""
+    from service_api.staff.desk import change_matter
+
+    if case.matter_code != matter_code:
+        change_matter(case, matter_code, "坐席接听时确认事项类别", agent, commit=False)
+    if case.status == "received":
+        apply_transition(case, TransitionRequest("register", note="坐席确认事项后立案"), Actor.of_staff(agent))
+
+
+# -- callbacks -------------------------------------------------------------------------------------------
+
+def due_callbacks(limit: int = 200) -> list[Callback]:
+    return (db.session.query(Callback).filter(Callback.status == "open")
+            .order_by(Callback.due_at, Callback.id).limit(limit).all())
+
+
+@dataclass
+class CallbackOutcome:
+    result: str
+    outcome: str = ""
+    rating: str | None = None
+    solved: bool | None = None
+    comment: str | None = None
+
+
+def record_callback(callback: Callback, data: CallbackOutcome, agent: StaffUser) -> Callback:
+    """Close (or postpone) one callback; for a phone survey, record the resident's rating. Commits."""
+    if callback.status != "open":
+        raise APIError(409, "callback_closed", "该回电任务已处理")
+    if data.result not in CALLBACK_RESULTS:
+        raise APIError(422, "bad_result", "请选择回电结果")
+    now = utcnow()
+    actor = Actor.of_staff(agent)
+    note = (data.outcome or "").strip()
+    if data.result == "no_answer":
+        tries = [line for line in (callback.transcript or []) if line.get("from") == "agent"]
+        callback.transcript = [*(callback.transcript or []),
+                               {"from": "agent", "text": f"未接通（{actor.name}）", "at": now.isoformat()}]
+        if len(tries) + 1 >= NO_ANSWER_LIMIT:
+            callback.status, callback.outcome = "done", f"连续{NO_ANSWER_LIMIT}次未接通"
+            callback.done_by_id, callback.done_at = agent.id, now
+        else:
+            callback.due_at = callback_due(now + timedelta(hours=1))
+    else:
+        callback.status = "done" if data.result == "done" else "cancelled"
+        callback.outcome = note or CALLBACK_RESULTS[data.result]
+        callback.done_by_id, callback.done_at = agent.id, now
+    case = db.session.get(Case, callback.case_id) if callback.case_id else None
+    if case is not None:
+        db.session.add(CaseEvent(
+            case_id=case.id, report_id=callback.report_id, action="callback", from_status=case.status,
+            to_status=case.status, actor_type="staff", actor_id=actor.id, actor_name=actor.name, public=False,
+            note=f"{CALLBACK_KIND_TEXT.get(callback.kind, callback.kind)}：{CALLBACK_RESULTS[data.result]}"
+                 + (f"，{note}" if note else ""),
+            data={"callback_id": callback.id, "result": data.result},
+        ))
+    if callback.kind == "survey" and data.result == "done" and data.rating:
+        report = _survey_report(callback)
+        if report is None:
+            raise APIError(422, "survey_report_missing", "找不到该回访对应的反映")
+        from service_api.services.ratings import submit_rating
+
+        submit_rating(report, data.rating, data.solved, data.comment, "hotline", now=now)  # commits
+        return callback
+    db.session.commit()
+    return callback
+
+
+def _survey_report(callback: Callback) -> Report | None:
+    if callback.survey_id:
+        survey = db.session.get(Survey, callback.survey_id)
+        if survey is not None:
+            return db.session.get(Report, survey.report_id)
+    return db.session.get(Report, callback.report_id) if callback.report_id else None

@@ -1,0 +1,169 @@
+"""The case desk: queues, deadline lights, and the corrections dispatchers make (split a report out, change
+the matter or the department). Every change is a CaseEvent in the same transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import exists, or_
+from sqlalchemy.orm import Query
+
+from service_api.errors import APIError
+from service_api.extensions import db
+from service_api.models import Case, CaseEvent, Category, Department, Rating, Report, StaffUser, utcnow
+from service_api.services import intake_runtime
+from service_api.services.cases import visible_cases
+from service_api.services.intake_pipeline import _create_case, ensure_department
+from service_api.services.workflow import Actor
+
+QUEUES = {
+    "triage": "待人工分类",
+    "to_register": "待立案",
+    "to_dispatch": "待派遣",
+    "overdue": "已超期",
+    "reopened": "重新办理",
+    "unsatisfied": "不满意/待复核",
+}
+HANDLED = ("resolved", "verified", "closed")
+EVENT_TEXT = {
+    "receive": "受理", "merge": "合并重复件", "change_matter": "更改事项", "change_department": "更改部门",
+    "split_out": "拆分出反映", "split_in": "由拆分新建", "hotline_status_query": "热线查询",
+    "hotline_follow_up": "热线催办/投诉", "callback": "回电", "rating": "评价",
+}
+
+
+def queue_query(staff: StaffUser, queue: str | None, now: datetime | None = None) -> Query[Case]:
+    query = visible_cases(staff)
+    now = now or utcnow()
+    if queue == "triage":
+        return query.filter(Case.triage.is_(True), Case.status == "received")
+    if queue == "to_register":
+        return query.filter(Case.status == "received")
+    if queue == "to_dispatch":
+        return query.filter(Case.status.in_(("registered", "returned")))
+    if queue == "overdue":
+        return query.filter(Case.status == "dispatched", Case.deadline < now)
+    if queue == "reopened":
+        return query.filter(Case.status == "reopened")
+    if queue == "unsatisfied":
+        unsatisfied = exists().where(Rating.case_id == Case.id, Rating.rating == "unsatisfied")
+        return query.filter(or_(Case.needs_review.is_(True), unsatisfied))
+    return query
+
+
+def queue_counts(staff: StaffUser) -> dict[str, int]:
+    now = utcnow()
+    return {name: queue_query(staff, name, now).count() for name in QUEUES}
+
+
+@dataclass(frozen=True)
+class Light:
+    color: str  # green | yellow | red
+    fraction: float
+    text: str
+
+
+def deadline_light(case: Case, now: datetime | None = None) -> Light | None:
+    """Green below 80 % of the time limit used, yellow 80–100 %, red past the deadline (working time)."""
+    if case.deadline is None or case.dispatched_at is None:
+        return None
+    from intake.worktime import elapsed_fraction
+
+    end = case.resolved_at if case.status in HANDLED and case.resolved_at else (now or utcnow())
+    fraction = elapsed_fraction(case.dispatched_at, case.deadline, end, case.time_limit_unit or "working_hours")
+    if fraction >= 1.0:
+        color, text = "red", "已超期"
+    elif fraction >= 0.8:
+        color, text = "yellow", "即将到期"
+    else:
+        color, text = "green", "正常"
+    if case.status in HANDLED:
+        text = "超期办结" if color == "red" else "按期办结"
+    return Light(color, fraction, f"{text}（已用 {fraction * 100:.0f}%）")
+
+
+def _event(case: Case, staff: StaffUser, action: str, note: str, data: dict[str, Any],
+           report_id: int | None = None) -> CaseEvent:
+    actor = Actor.of_staff(staff)
+    event = CaseEvent(case_id=case.id, report_id=report_id, action=action, from_status=case.status,
+                      to_status=case.status, actor_type="staff", actor_id=actor.id, actor_name=actor.name,
+                      note=note, public=False, data=data, created_at=utcnow())
+    db.session.add(event)
+    case.updated_at = event.created_at
+    return event
+
+
+def _reason(reason: str | None) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise APIError(422, "reason_required", "请填写原因", {"reason": ["required"]})
+    return reason[:500]
+
+
+def change_matter(case: Case, matter_code: str, reason: str | None, staff: StaffUser, *, commit: bool = True) -> None:
+    """Correct the matter; before dispatch the routing (department, time limit) follows the new matter."""
+    reason = _reason(reason)
+    category = db.session.get(Category, matter_code)
+    if category is None or not category.active:
+        raise APIError(422, "unknown_matter", f"未知的事项代码 {matter_code!r}", {"matter": [matter_code]})
+    if case.status in ("closed", "rejected"):
+        raise APIError(409, "case_finished", "案件已办结或不予立案，不能更改事项")
+    old = case.matter_code
+    case.matter_code = matter_code
+    data: dict[str, Any] = {"from": old, "to": matter_code}
+    if case.status in ("received", "registered", "returned", "reopened"):
+        route = intake_runtime.routing().route(matter_code, case.street_code)
+        department = ensure_department(route.department_code, route.department_name)
+        if department.id != case.department_id:
+            data["department"] = department.code
+        case.department_id = department.id
+        case.priority = route.priority
+        case.time_limit_amount, case.time_limit_unit = route.time_limit_amount, route.time_limit_unit
+    _event(case, staff, "change_matter", f"事项由 {old or '未分类'} 改为 {matter_code} {category.name}：{reason}", data)
+    if commit:
+        db.session.commit()
+
+
+def change_department(case: Case, department_code: str, reason: str | None, staff: StaffUser) -> None:
+    reason = _reason(reason)
+    department = db.session.query(Department).filter_by(code=department_code).one_or_none()
+    if department is None:
+        raise APIError(422, "unknown_department", f"未知的部门 {department_code!r}", {"department": [department_code]})
+    if case.status in ("closed", "rejected"):
+        raise APIError(409, "case_finished", "案件已办结或不予立案，不能更改部门")
+    old = case.department
+    case.department_id = department.id
+    _event(case, staff, "change_department", f"处置部门由 {old.name if old else '未分派'} 改为 {department.name}：{reason}",
+           {"from": old.code if old else None, "to": department.code})
+    db.session.commit()
+
+
+def split_report(case: Case, report_id: int, reason: str | None, staff: StaffUser) -> Case:
+    """Take a wrongly merged report out of `case` into a case of its own (routed like any new case)."""
+    reason = _reason(reason)
+    report = db.session.get(Report, report_id)
+    if report is None or report.case_id != case.id:
+        raise APIError(404, "report_not_found", "该反映不属于此案件")
+    if case.report_count <= 1 or db.session.query(Report).filter_by(case_id=case.id).count() <= 1:
+        raise APIError(409, "last_report", "案件只有这一条反映，无法拆分")
+    db.session.refresh(case, with_for_update=True)
+    report.is_duplicate = False
+    report.extra = {**(report.extra or {}), "split_from": case.case_no}
+    new_case = _create_case(report)  # numbered, routed and (if confident) registered like intake does
+    case.report_count = max(case.report_count - 1, 1)
+    _event(case, staff, "split_out", f"将反映 {report.tracking_no} 拆分为新案件 {new_case.case_no}：{reason}",
+           {"report_id": report.id, "new_case_no": new_case.case_no}, report_id=report.id)
+    _event(new_case, staff, "split_in", f"由案件 {case.case_no} 拆分而来：{reason}",
+           {"report_id": report.id, "from_case_no": case.case_no}, report_id=report.id)
+    db.session.commit()
+    return new_case
+
+
+def matter_choices() -> list[Category]:
+    return db.session.query(Category).filter_by(active=True).order_by(Category.code).all()
+
+
+def department_choices() -> list[Department]:
+    return db.session.query(Department).order_by(Department.code).all()

@@ -1,0 +1,462 @@
+"""Staff console pages under /staff: sign-in, hotline calls and callbacks, the case desk, statistics."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from werkzeug.exceptions import HTTPException
+
+from service_api.auth.principal import Principal
+from service_api.errors import APIError
+from service_api.extensions import db, limiter
+from service_api.models import (
+    CASE_STATUSES,
+    CHANNELS,
+    Callback,
+    Case,
+    CaseEvent,
+    Category,
+    HotlineCall,
+    Photo,
+    Rating,
+    Report,
+    utcnow,
+)
+from service_api.privacy import mask_name, mask_phone
+from service_api.services import hotline, stats
+from service_api.services.cases import filter_cases, get_visible_case, transition_case
+from service_api.services.photos import photo_file
+from service_api.services.preview import preview
+from service_api.services.staff_auth import authenticate
+from service_api.services.workflow import REJECT_REASONS, STATUS_TEXT, TRANSITIONS, allowed_actions
+from service_api.staff import desk
+from service_api.staff.auth import (
+    HOME_BY_ROLE,
+    ROLE_TEXT,
+    configure_cookies,
+    load_staff,
+    login_required,
+    safe_next,
+    sign_in,
+    sign_out,
+)
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+STATS_ROLES = ("reviewer", "dispatcher")
+PAGE_SIZE = 50
+
+blp = Blueprint("staff", __name__, url_prefix="/staff", template_folder="templates", static_folder="static",
+                static_url_path="/static")
+blp.record_once(lambda state: configure_cookies(state.app))
+
+
+@blp.before_request
+def _load_user() -> None:
+    load_staff()
+
+
+@blp.app_template_filter("local")
+def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    return value.astimezone(SHANGHAI).strftime(fmt) if value else ""
+
+
+@blp.app_template_filter("pct")
+def percent(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+@blp.app_template_filter("masked")
+def masked(value: str | None) -> str:
+    return mask_phone(value) or ""
+
+
+@blp.context_processor
+def _globals() -> dict[str, Any]:
+    return {"staff": g.get("staff"), "ROLE_TEXT": ROLE_TEXT, "STATUS_TEXT": STATUS_TEXT,
+            "CHANNEL_TEXT": stats.CHANNEL_TEXT, "nav": _nav(g.get("staff"))}
+
+
+def _nav(user: Any) -> list[tuple[str, str, str]]:
+    if user is None:
+        return []
+    items = []
+    if user.role in ("agent", "admin"):
+        items += [("staff.call_new", "接听登记", "calls"), ("staff.calls", "来电记录", "calls"),
+                  ("staff.callbacks", "待回电", "callbacks")]
+    items.append(("staff.cases", "案件台", "cases"))
+    if user.role in (*STATS_ROLES, "admin"):
+        items.append(("staff.stats_page", "满意度与绩效", "stats"))
+    return items
+
+
+@blp.errorhandler(APIError)
+def _api_error(exc: APIError) -> Any:
+    if request.path.startswith("/staff/api/"):
+        body = {"status": exc.status, "code": exc.code, "message": exc.message}
+        return jsonify(body), exc.status
+    return render_template("staff/error.html", status=exc.status, message=exc.message), exc.status
+
+
+@blp.errorhandler(403)
+@blp.errorhandler(404)
+def _http_error(exc: HTTPException) -> Any:
+    messages = {403: "您的角色无权访问此页面", 404: "未找到该页面或记录"}
+    if request.path.startswith("/staff/api/"):
+        return jsonify(status=exc.code, code="forbidden" if exc.code == 403 else "not_found",
+                       message=messages.get(exc.code or 0, "")), exc.code
+    return render_template("staff/error.html", status=exc.code, message=messages.get(exc.code or 0, "")), exc.code
+
+
+def _principal() -> Principal:
+    return Principal("staff", staff=g.staff)
+
+
+# -- sign-in --------------------------------------------------------------------------------------------
+
+@blp.route("/login", methods=["GET", "POST"])
+@limiter.limit("20/minute", methods=["POST"])
+def login() -> Any:
+    error = None
+    if request.method == "POST":
+        try:
+            user = authenticate(request.form.get("username", "").strip()[:64], request.form.get("password", "")[:256])
+        except APIError as exc:
+            error = exc.message
+        else:
+            sign_in(user)
+            return redirect(safe_next(request.args.get("next")) or url_for(HOME_BY_ROLE[user.role]))
+    return render_template("staff/login.html", error=error), 401 if error else 200
+
+
+@blp.post("/logout")
+def logout() -> Any:
+    sign_out()
+    flash("已退出登录", "info")
+    return redirect(url_for("staff.login"))
+
+
+@blp.get("/")
+@login_required()
+def home() -> Any:
+    return redirect(url_for(HOME_BY_ROLE.get(g.staff.role, "staff.cases")))
+
+
+# -- hotline --------------------------------------------------------------------------------------------
+
+@blp.get("/calls/new")
+@login_required("agent")
+def call_new() -> Any:
+    call = None
+    phone = (request.args.get("phone") or "").strip()[:32]
+    if request.args.get("call", "").isdigit():
+        call = db.session.get(HotlineCall, int(request.args["call"]))
+        if call is not None:
+            phone = phone or (call.caller_phone or "")
+    return render_template("staff/call_new.html", phone=phone, call=call, call_types=hotline.CALL_TYPE_TEXT,
+                           previous=hotline.previous_reports(phone), form={})
+
+
+@blp.post("/calls/new")
+@login_required("agent")
+def call_save() -> Any:
+    form = request.form
+    data = hotline.CallInput(
+        phone=form.get("phone", "").strip()[:32], call_type=form.get("call_type", ""),
+        description=form.get("description", "").strip()[:4000], address=form.get("address", "").strip()[:255] or None,
+        matter_code=form.get("matter_code") or None, join_case_no=form.get("join_case_no") or None,
+        case_ref=form.get("case_ref", "").strip()[:40] or None, notes=form.get("notes", "").strip()[:2000] or None,
+        transfer_to=form.get("transfer_to", "").strip()[:100] or None,
+        call_id=int(form["call_id"]) if form.get("call_id", "").isdigit() else None,
+    )
+    try:
+        result = hotline.log_call(data, g.staff)
+    except APIError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return render_template("staff/call_new.html", phone=data.phone, call=None, form=form,
+                               call_types=hotline.CALL_TYPE_TEXT, previous=hotline.previous_reports(data.phone)), 422
+    return render_template("staff/call_saved.html", result=result, call_types=hotline.CALL_TYPE_TEXT)
+
+
+@blp.post("/api/preview")
+@login_required("agent", "dispatcher")
+@limiter.limit("240/minute")
+def api_preview() -> Any:
+    """The intake preview for the agent page (session + X-CSRFToken, not a bearer token)."""
+    body = request.get_json(silent=True) or {}
+    text = str(body.get("text") or "").strip()[:4000]
+    address = str(body.get("address") or "").strip()[:255] or None
+    if not text and not address:
+        return jsonify(classification=None, geocode=None, nearby_cases=[])
+    return jsonify(preview(text or address or "", None, address))
+
+
+@blp.get("/calls")
+@login_required("agent")
+def calls() -> Any:
+    page = max(request.args.get("page", 1, type=int), 1)
+    query = db.session.query(HotlineCall).order_by(HotlineCall.created_at.desc(), HotlineCall.id.desc())
+    total = query.count()
+    rows = query.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE).all()
+    reports = {r.id: r for r in db.session.query(Report).filter(Report.id.in_([c.report_id for c in rows if c.report_id]))}
+    cases = {c.id: c for c in db.session.query(Case).filter(Case.id.in_([c.case_id for c in rows if c.case_id]))}
+    return render_template("staff/calls.html", rows=rows, reports=reports, cases=cases, page=page, total=total,
+                           pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1), call_types=hotline.CALL_TYPE_TEXT)
+
+
+@blp.get("/callbacks")
+@login_required("agent")
+def callbacks() -> Any:
+    rows = hotline.due_callbacks()
+    cases = {c.id: c for c in db.session.query(Case).filter(Case.id.in_([r.case_id for r in rows if r.case_id]))}
+    return render_template("staff/callbacks.html", rows=rows, cases=cases, kinds=hotline.CALLBACK_KIND_TEXT,
+                           now=utcnow())
+
+
+@blp.route("/callbacks/<int:callback_id>", methods=["GET", "POST"])
+@login_required("agent")
+def callback_detail(callback_id: int) -> Any:
+    callback = db.session.get(Callback, callback_id) or abort(404)
+    if request.method == "POST":
+        form = request.form
+        solved = {"yes": True, "no": False}.get(form.get("solved", ""))
+        outcome = hotline.CallbackOutcome(result=form.get("result", ""), outcome=form.get("outcome", "")[:2000],
+                                          rating=form.get("rating") or None, solved=solved,
+                                          comment=form.get("comment", "")[:1000] or None)
+        try:
+            hotline.record_callback(callback, outcome, g.staff)
+        except APIError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+            return redirect(url_for("staff.callback_detail", callback_id=callback_id))
+        flash("回电结果已保存", "success")
+        return redirect(url_for("staff.callbacks"))
+    case = db.session.get(Case, callback.case_id) if callback.case_id else None
+    call = db.session.query(HotlineCall).filter_by(caller_phone=callback.phone).order_by(
+        HotlineCall.id.desc()).first() if callback.kind == "voice_recording" and callback.phone else None
+    return render_template("staff/callback.html", callback=callback, case=case, call=call,
+                           kinds=hotline.CALLBACK_KIND_TEXT, results=hotline.CALLBACK_RESULTS,
+                           ratings=stats.RATING_TEXT)
+
+
+# -- case desk ------------------------------------------------------------------------------------------
+
+def _parse_date(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+@blp.get("/cases")
+@login_required()
+def cases() -> Any:
+    args = request.args
+    queue = args.get("queue") if args.get("queue") in desk.QUEUES else None
+    filters: dict[str, Any] = {k: args.get(k, "").strip() for k in (
+        "status", "matter", "department", "district", "street", "community", "channel")}
+    if filters["status"] and filters["status"] not in CASE_STATUSES:
+        filters["status"] = ""
+    if filters["channel"] and filters["channel"] not in CHANNELS:
+        filters["channel"] = ""
+    filters["date_from"], filters["date_to"] = _parse_date(args.get("date_from")), _parse_date(args.get("date_to"))
+    query = filter_cases(desk.queue_query(g.staff, queue), filters)
+    page = max(args.get("page", 1, type=int), 1)
+    total = query.count()
+    rows = query.order_by(Case.created_at.desc(), Case.id.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE).all()
+    now = utcnow()
+    return render_template(
+        "staff/cases.html", rows=rows, total=total, page=page, pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
+        queue=queue, queues=desk.QUEUES, counts=desk.queue_counts(g.staff), filters=filters,
+        lights={c.id: desk.deadline_light(c, now) for c in rows}, matters=_matter_names([c.matter_code for c in rows]),
+        departments=desk.department_choices(), statuses=CASE_STATUSES, channels=CHANNELS,
+        query_args={k: v for k, v in args.items() if k != "page"},
+    )
+
+
+def _matter_names(codes: list[str | None]) -> dict[str, str]:
+    present = [c for c in codes if c]
+    if not present:
+        return {}
+    return dict(db.session.query(Category.code, Category.name).filter(Category.code.in_(present)).all())
+
+
+@blp.get("/cases/<case_no>")
+@login_required()
+def case_page(case_no: str) -> Any:
+    case = get_visible_case(case_no, g.staff)
+    reports = db.session.query(Report).filter_by(case_id=case.id).order_by(Report.id).all()
+    events = db.session.query(CaseEvent).filter_by(case_id=case.id).order_by(CaseEvent.id).all()
+    ratings = {r.report_id: r for r in db.session.query(Rating).filter_by(case_id=case.id)}
+    actions = [TRANSITIONS[a] for a in allowed_actions(case, g.staff.role)]
+    matter = db.session.get(Category, case.matter_code) if case.matter_code else None
+    role = g.staff.role
+    return render_template(
+        "staff/case.html", case=case, reports=reports, events=events, ratings=ratings, actions=actions,
+        matter=matter, light=desk.deadline_light(case), reject_reasons=REJECT_REASONS,
+        departments=desk.department_choices(), matters=desk.matter_choices(), event_text=desk.EVENT_TEXT,
+        transition_labels={t.action: t.label for t in TRANSITIONS.values()}, mask_name=mask_name,
+        candidates=_candidates(reports), can_change_matter=role in ("agent", "dispatcher", "admin"),
+        can_change_department=role in ("dispatcher", "admin"), can_split=role in ("dispatcher", "admin"),
+    )
+
+
+def _candidates(reports: list[Report]) -> list[dict[str, Any]]:
+    """Intake's matter candidates of the case's first report (for manual triage)."""
+    for report in reports:
+        if report.candidates:
+            return [c for c in report.candidates if isinstance(c, dict)][:5]
+    return []
+
+
+def _local_deadline(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value).replace(tzinfo=SHANGHAI)
+    except ValueError as exc:
+        raise APIError(422, "bad_deadline", "期限格式不正确") from exc
+
+
+@blp.post("/cases/<case_no>/transition")
+@login_required()
+def case_transition(case_no: str) -> Any:
+    form = request.form
+    data = {"action": form.get("action", ""), "note": form.get("note", "").strip()[:2000] or None,
+            "outcome": form.get("outcome", "").strip()[:4000] or None,
+            "department": form.get("department") or None, "reason": form.get("reason", "").strip()[:200] or None}
+    try:
+        data["deadline"] = _local_deadline(form.get("deadline"))
+        transition_case(case_no, data, g.staff, _principal())
+    except APIError as exc:
+        db.session.rollback()
+        if exc.status == 404:
+            raise
+        flash(exc.message, "error")
+    else:
+        flash(f"已执行「{TRANSITIONS[data['action']].label}」", "success")
+    return redirect(url_for("staff.case_page", case_no=case_no))
+
+
+@blp.post("/cases/<case_no>/matter")
+@login_required("agent", "dispatcher")
+def case_matter(case_no: str) -> Any:
+    return _correction(case_no, lambda case: desk.change_matter(case, request.form.get("matter", "").strip(),
+                                                                 request.form.get("reason"), g.staff), "事项已更改")
+
+
+@blp.post("/cases/<case_no>/department")
+@login_required("dispatcher")
+def case_department(case_no: str) -> Any:
+    return _correction(case_no, lambda case: desk.change_department(case, request.form.get("department", ""),
+                                                                     request.form.get("reason"), g.staff), "部门已更改")
+
+
+@blp.post("/cases/<case_no>/split")
+@login_required("dispatcher")
+def case_split(case_no: str) -> Any:
+    report_id = request.form.get("report_id", type=int) or 0
+
+    def split(case: Case) -> None:
+        new_case = desk.split_report(case, report_id, request.form.get("reason"), g.staff)
+        flash(f"已拆分为新案件 {new_case.case_no}", "success")
+
+    return _correction(case_no, split, None)
+
+
+def _correction(case_no: str, change: Any, message: str | None) -> Any:
+    case = get_visible_case(case_no, g.staff)
+    try:
+        change(case)
+    except APIError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        if message:
+            flash(message, "success")
+    return redirect(url_for("staff.case_page", case_no=case_no))
+
+
+@blp.get("/photos/<photo_id>")
+@blp.get("/photos/<photo_id>/<any(thumb, full):kind>")
+@login_required()
+def photo(photo_id: str, kind: str = "full") -> Response:
+    row = db.session.get(Photo, photo_id) or abort(404)
+    path = photo_file(row, kind)
+    if not path.exists():
+        abort(404)
+    response = send_file(path, mimetype="image/jpeg", max_age=86400, etag=row.sha256 + kind)
+    response.headers["Cache-Control"] = "private, max-age=86400"
+    return response
+
+
+# -- statistics -----------------------------------------------------------------------------------------
+
+def _stats_period() -> stats.Period:
+    today = utcnow().astimezone(SHANGHAI).date()
+    end = _parse_date(request.args.get("to")) or today
+    start = _parse_date(request.args.get("from")) or end - timedelta(days=29)
+    if start > end:
+        start, end = end, start
+    if (end - start).days > 3 * 366:
+        start = end - timedelta(days=3 * 366)
+    return stats.Period(start, end)
+
+
+def _group_by() -> str:
+    value = request.args.get("group_by", "department")
+    return value if value in stats.GROUP_BY else "department"
+
+
+@blp.get("/stats")
+@login_required(*STATS_ROLES)
+def stats_page() -> Any:
+    period, group_by = _stats_period(), _group_by()
+    result = stats.compute(period, group_by)
+    trend = result if group_by == "week" else stats.compute(period, "week", medians=False)
+    by_department = result if group_by == "department" else stats.compute(period, "department", medians=False)
+    chart = {
+        "trend": {"labels": [r.key for r in trend.rows],
+                  "satisfaction": [r.satisfaction_rate for r in trend.rows],
+                  "on_time": [r.on_time_rate for r in trend.rows],
+                  "cases": [r.cases for r in trend.rows]},
+        "departments": {"labels": [r.label for r in by_department.rows if r.rated],
+                        "satisfaction": [r.satisfaction_rate for r in by_department.rows if r.rated]},
+    }
+    return render_template(
+        "staff/stats.html", result=result, period=period, group_by=group_by, groups=stats.GROUP_TEXT, chart=chart,
+        worst=stats.worst_matters(period), comments=stats.unsatisfied_comments(period),
+        export_args={"from": period.start.isoformat(), "to": period.end.isoformat(), "group_by": group_by},
+    )
+
+
+@blp.get("/stats/export.<any(csv, xlsx):fmt>")
+@login_required(*STATS_ROLES)
+def stats_export(fmt: str) -> Response:
+    period, group_by = _stats_period(), _group_by()
+    result = stats.compute(period, group_by)
+    name = f"satisfaction_{group_by}_{period.start:%Y%m%d}_{period.end:%Y%m%d}.{fmt}"
+    if fmt == "csv":
+        response = Response(stats.to_csv(result), mimetype="text/csv; charset=utf-8")
+    else:
+        response = Response(stats.to_xlsx(result, stats.unsatisfied_comments(period, limit=1000)),
+                            mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
