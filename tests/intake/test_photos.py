@@ -113,13 +113,15 @@ def test_output_and_thumbnail_carry_no_metadata() -> None:
     assert_no_metadata(photo.thumb_bytes)
 
 
-def test_icc_profile_is_converted_and_dropped() -> None:
-    from PIL import ImageCms
-
-    lab_like = ImageCms.ImageCmsProfile(ImageCms.createProfile("LAB")).tobytes()  # a non-sRGB profile
-    data = samples.encode(samples.marked_image((64, 48)), "JPEG", icc_profile=lab_like)
-    photo = process_photo(data)
-    assert "icc_profile" not in open_jpeg(photo.image_bytes).info
+def test_icc_profile_is_applied_to_the_pixels_then_dropped() -> None:
+    """Without its profile a photo's colours would shift; with the conversion they look the same in sRGB."""
+    grey = Image.new("RGB", (64, 48), (128, 128, 128))
+    linear = samples.icc_rgb_profile(gamma=1.0)  # linear 0.5 is sRGB ~188
+    out = open_jpeg(process_photo(samples.encode(grey, "JPEG", quality=95, icc_profile=linear)).image_bytes)
+    assert "icc_profile" not in out.info
+    assert near(out.getpixel((10, 10)), (188, 188, 188), tol=4)
+    plain = open_jpeg(process_photo(samples.encode(grey, "JPEG", quality=95)).image_bytes)
+    assert near(plain.getpixel((10, 10)), (128, 128, 128), tol=4)
 
 
 @pytest.mark.parametrize(
