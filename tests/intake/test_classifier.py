@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from intake.classify import ModelNotTrained, evaluate, load_classifier, train
-from intake.classify.training import TEST_PATH, TRAIN_PATH, read_examples
+from intake.classify.training import DEV_PATH, TEST_PATH, TRAIN_PATH, read_examples
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -34,9 +34,9 @@ def test_beats_targets_on_the_held_out_split(classifier):
     assert report.oos_precision >= 0.9 and report.oos_recall >= 0.9
 
 
-def test_held_out_split_is_not_training_text():
-    train_texts = {e.text for e in read_examples(TRAIN_PATH)}
-    assert not [e.text for e in read_examples(TEST_PATH) if e.text in train_texts]
+def test_held_out_split_is_not_training_or_calibration_text():
+    seen = {e.text for e in read_examples(TRAIN_PATH)} | {e.text for e in read_examples(DEV_PATH)}
+    assert not [e.text for e in read_examples(TEST_PATH) if e.text in seen]
 
 
 @pytest.mark.parametrize("text, code", [
@@ -83,6 +83,16 @@ def test_training_is_deterministic(classifier, tmp_path: Path):
     texts = [e.text for e in read_examples(TEST_PATH)]
     assert again.temperature == classifier.temperature
     np.testing.assert_array_equal(again.probabilities(texts), classifier.probabilities(texts))
+
+
+def test_without_a_dev_split_the_temperature_comes_from_grouped_folds(classifier, tmp_path: Path):
+    lines = TRAIN_PATH.read_text(encoding="utf-8").splitlines()
+    subset = tmp_path / "train.jsonl"
+    subset.write_text("\n".join(lines[::2]) + "\n", encoding="utf-8")
+    result = train(tmp_path / "folds.joblib", train_path=subset, calibration_path=None)
+    folds = load_classifier(result.path)
+    assert 0.005 < folds.temperature < 1 and folds.temperature != classifier.temperature
+    assert folds.classify("小区门口垃圾桶满了没人倒").code == "06042"
 
 
 def test_missing_model_is_reported_not_trained(tmp_path: Path):
