@@ -84,6 +84,8 @@ def seed_files() -> dict[str, bytes]:
         "webp": samples.encode(img, "WEBP", quality=70, exif=exif),
         "webp-lossless": samples.encode(img, "WEBP", lossless=True),
         "heic": samples.encode(img, "HEIF", quality=50, exif=exif),
+        "jpeg-icc": samples.encode(img, "JPEG", quality=85, icc_profile=samples.icc_rgb_profile(1.0)),
+        "png-icc": samples.encode(img, "PNG", icc_profile=samples.icc_rgb_profile(1.8)),
     }
 
 
