@@ -135,7 +135,8 @@ def change_department(case: Case, department_code: str, reason: str | None, staf
         raise APIError(409, "case_finished", "案件已办结或不予立案，不能更改部门")
     old = case.department
     case.department_id = department.id
-    _event(case, staff, "change_department", f"处置部门由 {old.name if old else '未分派'} 改为 {department.name}：{reason}",
+    old_name = old.name if old else "未分派"
+    _event(case, staff, "change_department", f"处置部门由 {old_name} 改为 {department.name}：{reason}",
            {"from": old.code if old else None, "to": department.code})
     db.session.commit()
 

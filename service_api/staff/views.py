@@ -213,8 +213,10 @@ def calls() -> Any:
     query = db.session.query(HotlineCall).order_by(HotlineCall.created_at.desc(), HotlineCall.id.desc())
     total = query.count()
     rows = query.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE).all()
-    reports = {r.id: r for r in db.session.query(Report).filter(Report.id.in_([c.report_id for c in rows if c.report_id]))}
-    cases = {c.id: c for c in db.session.query(Case).filter(Case.id.in_([c.case_id for c in rows if c.case_id]))}
+    report_ids = [c.report_id for c in rows if c.report_id]
+    case_ids = [c.case_id for c in rows if c.case_id]
+    reports = {r.id: r for r in db.session.query(Report).filter(Report.id.in_(report_ids))}
+    cases = {c.id: c for c in db.session.query(Case).filter(Case.id.in_(case_ids))}
     return render_template("staff/calls.html", rows=rows, reports=reports, cases=cases, page=page, total=total,
                            pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1), call_types=hotline.CALL_TYPE_TEXT)
 
