@@ -104,6 +104,7 @@ def _http_error(exc: HTTPException) -> Response:
 
 @blp.errorhandler(Open311Error)
 def _open311_error(exc: Open311Error) -> Response:
+    db.session.rollback()  # e.g. photos saved before a later check failed
     return render_error(_fmt(), exc.status, exc.description)
 
 

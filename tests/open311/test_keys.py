@@ -76,3 +76,15 @@ def test_each_key_has_its_own_rate_limit(limited_client):
     assert xml.status_code == 429 and ET.fromstring(xml.data).findtext("error/code") == "429"
     # Another partner is not affected.
     assert limited_client.post(f"{BASE}/requests.json", data=form(other)).status_code == 201
+
+
+def test_calls_without_a_key_are_limited_per_address(limited_client, monkeypatch):
+    from service_api.open311 import views
+
+    monkeypatch.setattr(views, "ANONYMOUS_RATE_LIMIT", "2/minute")
+    assert limited_client.get(f"{BASE}/services.json").status_code == 200
+    assert limited_client.get(f"{BASE}/requests.json").status_code == 200
+    blocked = limited_client.get(f"{BASE}/requests.json")
+    assert blocked.status_code == 429 and blocked.json[0]["code"] == 429
+    other_address = limited_client.get(f"{BASE}/requests.json", environ_base={"REMOTE_ADDR": "10.0.0.9"})
+    assert other_address.status_code == 200

@@ -206,3 +206,13 @@ def test_oversized_body_is_413_in_open311_format(app, client, api_key):
     })
     assert response.status_code == 413
     assert ET.fromstring(response.data).findtext("error/code") == "413"
+
+
+def test_a_bad_second_media_file_files_nothing(client, api_key):
+    response = client.post(f"{BASE}/requests.json", content_type="multipart/form-data", data={
+        "api_key": api_key, "service_code": "06042", "address_string": "五四广场",
+        "media": [(io.BytesIO(jpeg_bytes()), "ok.jpg"), (io.BytesIO(b"GIF89a nonsense"), "bad.gif")],
+    })
+    assert response.status_code == 400
+    assert client.get(f"{BASE}/services.json").status_code == 200  # a later request commits nothing stale
+    assert db.session.query(Report).count() == 0 and db.session.query(Photo).count() == 0

@@ -110,3 +110,23 @@ def test_jurisdiction_is_checked_and_required_when_several(app, client):
     missing = client.get(f"{BASE}/requests.json")
     assert missing.status_code == 400 and "jurisdiction_id" in missing.json[0]["description"]
     assert client.get(f"{BASE}/requests.json?jurisdiction_id=qingdao.shibei").status_code == 200
+
+
+def test_post_needs_a_jurisdiction_when_several(app, post_request):
+    app.extensions["settings"].open311_jurisdictions = "qingdao.shinan,qingdao.shibei"
+    missing = post_request()
+    assert missing.status_code == 400 and "jurisdiction_id" in missing.json[0]["description"]
+    assert post_request(jurisdiction_id="qingdao.shinan").status_code == 201
+
+
+def test_unexpected_failure_is_500_in_open311_format(client, monkeypatch):
+    from service_api.open311 import query
+
+    def broken(filters):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(query, "find_reports", broken)
+    response = client.get(f"{BASE}/requests.xml")
+    assert response.status_code == 500
+    root = ET.fromstring(response.data)
+    assert root.findtext("error/code") == "500" and "database" not in response.data.decode()
