@@ -111,7 +111,8 @@ def working_time_between(start: datetime, end: datetime, *, workday_start: time 
     return total
 
 
-def elapsed_fraction(start: datetime, deadline: datetime, now: datetime, unit: str = "working_hours") -> float:
+def working_time_elapsed_fraction(start: datetime, deadline: datetime, now: datetime,
+                                  unit: str = "working_hours") -> float:
     """How much of the time limit has been used (0 at start, 1 at the deadline, >1 overdue).
 
     For deadline lights: working units measure working time, natural_hours wall-clock time.

@@ -8,23 +8,27 @@ import sys
 from pathlib import Path
 
 from intake.classify.model import ModelNotTrained, load_classifier, model_path
-from intake.classify.training import C_DEFAULT, TARGETS, TEST_PATH, TRAIN_PATH, evaluate, train
+from intake.classify.training import C_DEFAULT, DEV_PATH, TARGETS, TEST_PATH, TRAIN_PATH, evaluate, train
 
 
 def train_main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="python -m intake train", description="Train the matter classifier.")
+    parser = argparse.ArgumentParser(prog="python -m intake train",
+                                     description="Train the matter classifier.")
     parser.add_argument("--output", type=Path, help="artefact path (default $INTAKE_MODEL_PATH or "
                                                     "intake/model/classifier.joblib)")
     parser.add_argument("--data", type=Path, default=TRAIN_PATH, help="training JSON Lines")
     parser.add_argument("--local-matters", type=Path, help="local matter extension CSV")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--c", type=float, default=C_DEFAULT, help="inverse regularisation strength")
+    parser.add_argument("--dev", type=Path, default=DEV_PATH,
+                        help="hand-written texts for fitting the confidence temperature (if missing: "
+                             "grouped out-of-fold scores of the training texts)")
     parser.add_argument("--no-calibrate", action="store_true", help="skip fitting the temperature")
     args = parser.parse_args(argv)
     from intake.taxonomy import load_directory
 
     result = train(args.output, train_path=args.data, directory=load_directory(args.local_matters),
-                   c=args.c, seed=args.seed, calibrate=not args.no_calibrate)
+                   c=args.c, seed=args.seed, calibrate=not args.no_calibrate, calibration_path=args.dev)
     print(f"trained on {result.examples} examples, {result.classes} classes "
           f"(temperature {result.temperature:.3f}, data {result.digest}) in {result.seconds:.1f} s "
           f"→ {result.path}")
@@ -99,8 +103,11 @@ def classify_main(argv: list[str]) -> int:
             result = {"error": str(exc), "line": lineno}
         else:
             result = classifier.classify(text, args.k).to_dict()
-        out.write(json.dumps(result, ensure_ascii=False) + "\n")
-        out.flush()
+        try:
+            out.write(json.dumps(result, ensure_ascii=False) + "\n")
+            out.flush()
+        except BrokenPipeError:  # the reader went away (e.g. `| head`)
+            return 0
     return 0
 
 

@@ -1,8 +1,10 @@
 """Train and evaluate the matter classifier.
 
-Deterministic: inputs are sorted, the solver is seeded and single-threaded, so the same data gives the
-same model. Calibration: a multinomial logistic regression, then one temperature fitted on out-of-fold
-scores (minimising log loss), so confidences can drive the auto-register threshold.
+Features: one TF-IDF over jieba words, word bigrams, character 1–3 grams and synonym flags (text.py).
+Model: a one-vs-rest linear SVM over all 管理事项 plus "OOS" (out of scope). Probabilities: softmax of the
+margins divided by one temperature, fitted (minimising log loss) on hand-written texts the model has not
+seen, so confidences can drive the auto-register threshold. Deterministic: inputs are sorted and the
+solver is seeded, so the same data gives the same model.
 """
 
 from __future__ import annotations
@@ -113,13 +115,15 @@ def train(output: Path | str | None = None, *, train_path: Path = TRAIN_PATH,
     vectorizer = TfidfVectorizer(analyzer=Analyzer(synonyms), sublinear_tf=True, dtype=np.float32)
     x = vectorizer.fit_transform(texts)
     model = _model(c, seed).fit(x, labels)
-    temperature = 1.0
+    temperature, calibration = 1.0, "none"
     if calibrate and calibration_path is not None and calibration_path.exists():
+        calibration = calibration_path.name
         held = [e for e in read_examples(calibration_path) if e.label in set(model.classes_)]
         index = {lab: j for j, lab in enumerate(model.classes_)}
         scores = model.decision_function(vectorizer.transform([e.text for e in held]))
-        temperature = _fit_temperature_folds([scores], [np.array([index[e.label] for e in held])])
+        temperature = _fit_temperature([scores], [np.array([index[e.label] for e in held])])
     elif calibrate:
+        calibration = "grouped out-of-fold"
         temperature = _calibrate(x, labels, examples, directory, c, seed, folds)
     names = {m.code: m.name for m in directory.events()}
     digest = _digest(examples)
@@ -131,7 +135,8 @@ def train(output: Path | str | None = None, *, train_path: Path = TRAIN_PATH,
         "labels": [str(x) for x in model.classes_],
         "names": {lab: names[lab] for lab in model.classes_ if lab in names},
         "temperature": temperature,
-        "info": {"examples": len(examples), "train_digest": digest, "c": c, "seed": seed},
+        "info": {"examples": len(examples), "train_digest": digest, "c": c, "seed": seed,
+                 "calibration": calibration},
     }
     path = model_path(output)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -165,7 +170,7 @@ def _calibrate(x, labels: list[str], examples: list[Example], directory: MatterD
         index = {lab: j for j, lab in enumerate(model.classes_)}
         scores.append(model.decision_function(x[held]))
         gold.append(np.array([index[y[i]] for i in held]))
-    return _fit_temperature_folds(scores, gold)
+    return _fit_temperature(scores, gold)
 
 
 def _is_written(example: Example, directory: MatterDirectory) -> bool:
@@ -173,7 +178,7 @@ def _is_written(example: Example, directory: MatterDirectory) -> bool:
     return matter is None or (example.text != matter.name and example.text not in matter.synonyms)
 
 
-def _fit_temperature_folds(scores: list[np.ndarray], gold: list[np.ndarray]) -> float:
+def _fit_temperature(scores: list[np.ndarray], gold: list[np.ndarray]) -> float:
     def nll(t: float) -> float:
         total, n = 0.0, 0
         for s, g in zip(scores, gold, strict=True):

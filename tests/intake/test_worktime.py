@@ -2,7 +2,13 @@ from datetime import UTC, datetime, time
 
 import pytest
 
-from intake.worktime import LOCAL_TZ, add_working_time, calendar_knows, elapsed_fraction, is_workday
+from intake.worktime import (
+    LOCAL_TZ,
+    add_working_time,
+    calendar_knows,
+    is_workday,
+    working_time_elapsed_fraction,
+)
 
 
 def sh(*args: int) -> datetime:
@@ -61,7 +67,8 @@ def test_year_without_calendar_data_falls_back_to_weekdays_and_fixed_holidays():
 def test_elapsed_fraction_counts_working_time():
     start = sh(2026, 10, 9, 16, 0)
     due = add_working_time(start, 4, "working_hours")
-    assert elapsed_fraction(start, due, sh(2026, 10, 9, 17, 30)) == pytest.approx(0.375)
-    assert elapsed_fraction(start, due, sh(2026, 10, 9, 23, 0)) == pytest.approx(0.375)  # night does not count
-    assert elapsed_fraction(start, due, sh(2026, 10, 10, 12, 30)) == pytest.approx(1.25)
-    assert elapsed_fraction(start, start.replace(hour=18), sh(2026, 10, 9, 17), "natural_hours") == 0.5
+    assert working_time_elapsed_fraction(start, due, sh(2026, 10, 9, 17, 30)) == pytest.approx(0.375)
+    # the night does not count
+    assert working_time_elapsed_fraction(start, due, sh(2026, 10, 9, 23, 0)) == pytest.approx(0.375)
+    assert working_time_elapsed_fraction(start, due, sh(2026, 10, 10, 12, 30)) == pytest.approx(1.25)
+    assert working_time_elapsed_fraction(start, start.replace(hour=18), sh(2026, 10, 9, 17), "natural_hours") == 0.5
