@@ -19,7 +19,7 @@ from service_api.extensions import db
 from service_api.models import Case, CaseEvent, Report, utcnow
 from service_api.models.open311 import Open311Request
 from service_api.open311.catalog import service_names
-from service_api.open311.params import Open311Error, format_datetime, parse_datetime
+from service_api.open311.params import Open311Error, format_datetime, parse_datetime, parse_int
 from service_api.privacy import mask_phone
 from service_api.services.workflow import STATUS_TEXT, TRANSITIONS
 
@@ -58,9 +58,23 @@ def _comma_list(value: str | None) -> list[str] | None:
     return items or None
 
 
-def read_filters(args: Any) -> Filters:
-    from service_api.open311.params import parse_int
+def _window(args: Any) -> tuple[datetime, datetime]:
+    """start_date/end_date: default the last 90 days; one alone means the 90 days after/before it."""
+    start = parse_datetime(args["start_date"], "start_date") if args.get("start_date") else None
+    end = parse_datetime(args["end_date"], "end_date") if args.get("end_date") else None
+    if start is None:
+        end = end or utcnow()
+        start = end - MAX_SPAN
+    elif end is None:
+        end = start + MAX_SPAN
+    if end < start:
+        raise Open311Error(400, "end_date 早于 start_date")
+    if end - start > MAX_SPAN:
+        raise Open311Error(400, "start_date 与 end_date 相隔不得超过 90 天")
+    return start, end
 
+
+def read_filters(args: Any) -> Filters:
     filters = Filters(
         page=parse_int(args.get("page"), "page", 1, 1, 1_000_000),
         page_size=parse_int(args.get("page_size"), "page_size", DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE),
@@ -75,20 +89,7 @@ def read_filters(args: Any) -> Filters:
     for status in filters.statuses or ():
         if status not in ("open", "closed"):
             raise Open311Error(400, "status 应为 open 或 closed")
-    start = parse_datetime(args["start_date"], "start_date") if args.get("start_date") else None
-    end = parse_datetime(args["end_date"], "end_date") if args.get("end_date") else None
-    if start is None and end is None:
-        end = utcnow()
-        start = end - MAX_SPAN
-    elif start is None:
-        start = end - MAX_SPAN  # type: ignore[operator]
-    elif end is None:
-        end = start + MAX_SPAN
-    if end < start:  # type: ignore[operator]
-        raise Open311Error(400, "end_date 早于 start_date")
-    if end - start > MAX_SPAN:  # type: ignore[operator]
-        raise Open311Error(400, "start_date 与 end_date 相隔不得超过 90 天")
-    filters.start, filters.end = start, end
+    filters.start, filters.end = _window(args)
     if args.get("updated_after"):
         filters.updated_after = parse_datetime(args["updated_after"], "updated_after")
     if args.get("updated_before"):
