@@ -16,3 +16,10 @@ keepalive = 5
 max_requests = int(os.environ.get("WEB_MAX_REQUESTS", "5000"))  # recycle workers; keeps memory flat
 max_requests_jitter = 500
 accesslog = os.environ.get("WEB_ACCESS_LOG", "-") or None
+
+
+def post_worker_init(worker):
+    """Load the classifier and geocoder before the first request, not during it."""
+    from service_api.services.intake_runtime import warm_up
+
+    warm_up(worker.app.wsgi())
