@@ -97,6 +97,8 @@ def process_photo(
     thumb_side: int = 320,
 ) -> ProcessedPhoto:
     """Validate, decode, orient, strip and re-encode one uploaded photo. Raises only `PhotoError`."""
+    if not isinstance(data, bytes):
+        data = bytes(data)  # bytearray / memoryview from a request stream
     if len(data) > max_bytes:
         raise TooLarge(detail=f"{len(data)} bytes > {max_bytes}")
     if not data:

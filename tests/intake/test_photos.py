@@ -267,6 +267,13 @@ def test_same_bytes_same_sha_of_the_original() -> None:
     assert other.sha256 != first.sha256
 
 
+def test_bytearray_and_memoryview_uploads_are_accepted() -> None:
+    data = samples.jpeg_with_metadata(gps=QINGDAO)
+    expected = process_photo(data)
+    assert process_photo(bytearray(data)) == expected
+    assert process_photo(memoryview(data)) == expected
+
+
 def test_result_is_frozen() -> None:
     photo = process_photo(samples.png_with_alpha())
     with pytest.raises(FrozenInstanceError):
