@@ -69,7 +69,7 @@ def deadline_light(case: Case, now: datetime | None = None) -> Light | None:
     """Green below 80 % of the time limit used, yellow 80–100 %, red past the deadline (working time)."""
     if case.deadline is None or case.dispatched_at is None:
         return None
-    from intake.worktime import elapsed_fraction
+    from intake.worktime import working_time_elapsed_fraction as elapsed_fraction
 
     end = case.resolved_at if case.status in HANDLED and case.resolved_at else (now or utcnow())
     fraction = elapsed_fraction(case.dispatched_at, case.deadline, end, case.time_limit_unit or "working_hours")

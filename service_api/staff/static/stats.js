@@ -12,15 +12,15 @@
     xAxis: {type: "category", data: data.trend.labels},
     yAxis: [{type: "value", min: 0, max: 100, axisLabel: {formatter: "{value}%"}}, {type: "value", name: "件"}],
     series: [
-      {name: "满意率", type: "line", data: data.trend.satisfaction.map(pct), connectNulls: true},
-      {name: "按期办结率", type: "line", data: data.trend.on_time.map(pct), connectNulls: true},
-      {name: "案件数", type: "bar", yAxisIndex: 1, data: data.trend.cases, itemStyle: {opacity: 0.3}}
+      {name: "案件数", type: "bar", yAxisIndex: 1, data: data.trend.cases, itemStyle: {opacity: 0.3}, z: 1},
+      {name: "满意率", type: "line", data: data.trend.satisfaction.map(pct), connectNulls: true, symbolSize: 8, z: 3},
+      {name: "按期办结率", type: "line", data: data.trend.on_time.map(pct), connectNulls: true, symbolSize: 8, z: 3}
     ]
   });
   var bars = echarts.init(document.getElementById("chart-departments"));
   bars.setOption({
     textStyle: font, tooltip: {trigger: "axis", valueFormatter: function (v) { return v + "%"; }},
-    grid: {left: 160, right: 24, bottom: 30},
+    grid: {left: 160, right: 56, bottom: 30},
     xAxis: {type: "value", min: 0, max: 100, axisLabel: {formatter: "{value}%"}},
     yAxis: {type: "category", data: data.departments.labels, inverse: true},
     series: [{name: "满意率", type: "bar", data: data.departments.satisfaction.map(pct), label: {show: true, position: "right", formatter: "{c}%"}}]
