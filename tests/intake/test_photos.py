@@ -274,6 +274,31 @@ def test_bytearray_and_memoryview_uploads_are_accepted() -> None:
     assert process_photo(memoryview(data)) == expected
 
 
+def test_concurrent_calls_give_the_same_results_as_sequential_ones() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    exif = samples.photo_exif(orientation=6, gps=SYDNEY, taken="2026:11:20 09:15:30")
+    uploads = [
+        samples.jpeg_with_metadata(orientation=6, gps=QINGDAO),
+        samples.png_with_alpha(),
+        samples.webp_sample(exif=exif),
+        samples.heic_sample(exif=exif),
+        samples.gif_sample(),
+        samples.png_bomb(),
+    ] * 3
+
+    def outcome(data: bytes) -> object:
+        try:
+            return process_photo(data, max_pixels=1_000_000)
+        except PhotoError as exc:
+            return exc.code
+
+    sequential = [outcome(d) for d in uploads]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        assert list(pool.map(outcome, uploads)) == sequential
+    assert sequential[4:6] == ["unsupported_format", "decompression_bomb"]
+
+
 def test_result_is_frozen() -> None:
     photo = process_photo(samples.png_with_alpha())
     with pytest.raises(FrozenInstanceError):
