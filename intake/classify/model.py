@@ -77,7 +77,9 @@ class Classifier:
         self._analyzer = self.vectorizer.build_analyzer()
         self._vocab: dict[str, int] = self.vectorizer.vocabulary_
         self._idf = np.asarray(self.vectorizer.idf_, dtype=np.float64)
-        self._coef = np.ascontiguousarray(np.asarray(self.model.coef_, dtype=np.float64).T)
+        # one float32 copy, laid out feature-major for the row gather; the model keeps a view of it
+        self._coef = np.ascontiguousarray(np.asarray(self.model.coef_, dtype=np.float32).T)
+        self.model.coef_ = self._coef.T
         self._intercept = np.asarray(self.model.intercept_, dtype=np.float64)
         if not self.vectorizer.sublinear_tf or self.vectorizer.norm != "l2" or self._coef.shape[1] != len(
                 self.labels):
@@ -94,7 +96,7 @@ class Classifier:
         tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
         w = (1.0 + np.log(tf)) * self._idf[idx]
         norm = np.sqrt(w @ w)
-        return idx, (w / norm if norm > 0 else w)
+        return idx, (w / norm if norm > 0 else w).astype(np.float32)
 
     def scores(self, texts: Sequence[str]) -> np.ndarray:
         """Linear decision scores, shape (len(texts), len(self.labels))."""

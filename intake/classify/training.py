@@ -115,6 +115,7 @@ def train(output: Path | str | None = None, *, train_path: Path = TRAIN_PATH,
     vectorizer = TfidfVectorizer(analyzer=Analyzer(synonyms), sublinear_tf=True, dtype=np.float32)
     x = vectorizer.fit_transform(texts)
     model = _model(c, seed).fit(x, labels)
+    model.coef_ = model.coef_.astype(np.float32)  # halves the artefact and memory; scores change < 1e-6
     temperature, calibration = 1.0, "none"
     if calibrate and calibration_path is not None and calibration_path.exists():
         calibration = calibration_path.name
