@@ -164,6 +164,7 @@ def _polyglots(rng: random.Random, seeds: dict[str, bytes]) -> list[tuple[str, b
         ("riff-webp-empty", b"RIFF\x04\x00\x00\x00WEBP"),
         ("random", rng.randbytes(rng.randint(1, 4096))),
         ("jpeg-comment-script", jpeg[:2] + b"\xff\xfe\x00\x12<script>x</script>" + jpeg[2:]),
+        ("jpeg+motion-photo-trailer", jpeg + b"\x00\x00\x00\x18ftypmp42" + b"\xff\xda\x00\x08" * 5000),
     ]
 
 
@@ -229,7 +230,7 @@ def _slow_parse(budget: int = 10 * 1024 * 1024 - 4096) -> list[tuple[str, bytes]
         ("jpeg-10MB-of-fill-bytes", jpeg[:2] + b"\xff" * budget + jpeg[2:]),
         ("jpeg-10MB-of-junk", jpeg[:2] + b"\x00" * budget + jpeg[2:]),
         (f"jpeg-{n}-repeated-scans", progressive[:eoi] + tiny_scan * n + progressive[eoi:]),
-        ("jpeg-150-repeated-scans", progressive[:eoi] + tiny_scan * 140 + progressive[eoi:]),
+        ("jpeg-100-scans", progressive[:eoi] + tiny_scan * (100 - len(_jpeg_scans(progressive))) + progressive[eoi:]),
         ("png-empty-chunks-before-idat", png[:after_ihdr] + empty_chunk * (budget // 12) + png[after_ihdr:]),
         ("png-empty-chunks-after-idat", png[:before_iend] + empty_chunk * (budget // 12) + png[before_iend:]),
         ("png-text-chunks", png[:after_ihdr] + text_chunk * (budget // len(text_chunk)) + png[after_ihdr:]),

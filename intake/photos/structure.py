@@ -3,8 +3,10 @@
 They exist for bounded time, not for validation: Pillow parses JPEG markers and PNG chunks in Python, one
 at a time, so 10 MB of empty COM segments, 0xFF fill bytes or empty PNG chunks cost several seconds; and
 libjpeg re-processes the whole image for every progressive scan, so thousands of tiny repeated scans do
-too. Real cameras and editors stay far below the limits here. The walks use C-speed `bytes` searches and
-stop at the limit, so they cost well under a millisecond on an ordinary photo.
+too (scans are counted up to the primary image's EOI, so a camera's appended video or second MPO frame,
+where 0xFF 0xDA occurs by chance, is not mistaken for scans). Real cameras and editors stay far below
+the limits here. The walks use C-speed `bytes`/regex searches and stop at the limits, so they cost a
+couple of milliseconds on a 3 MB photo.
 """
 
 from __future__ import annotations
@@ -15,11 +17,15 @@ from .errors import CorruptImage, DecompressionBomb, TruncatedImage
 
 MAX_JPEG_HEADER_SEGMENTS = 500  # segments before the first scan (typical photo: ~10-20)
 MAX_JPEG_JUNK_BYTES = 4096  # fill/garbage bytes between header segments (normally 0)
-MAX_JPEG_SCANS = 150  # SOS markers in the whole file, embedded thumbnails and MPO frames included (~10-40)
+MAX_JPEG_SCANS = 100  # scans of the primary image (baseline: 1, progressive: typically 10, mozjpeg ~20)
+MAX_JPEG_SCAN_SEGMENTS = 1000  # DHT/DQT/COM... segments between scans (progressive: ~1 per scan)
 MAX_PNG_CHUNKS = 20_000  # a 10 MB PNG with 8 KiB IDAT chunks has ~1,300
 
 _NOT_FF = re.compile(rb"[^\xff]")
 _STANDALONE_MARKERS = frozenset({0x01, 0xD8, *range(0xD0, 0xD8)})
+# In entropy-coded data 0xFF is followed by 0x00 (stuffing), a restart marker or fill 0xFF; anything else
+# is the next real marker.
+_MARKER_AFTER_ENTROPY = re.compile(rb"\xff[^\x00\xd0-\xd7\xff]")
 
 
 def precheck(data: bytes, sniffed: str, max_pixels: int) -> None:
@@ -52,6 +58,12 @@ def bmff_truncated(data: bytes) -> bool:
 
 
 def _check_jpeg(data: bytes) -> None:
+    off = _walk_jpeg_header(data)
+    _walk_jpeg_scans(data, off)
+
+
+def _walk_jpeg_header(data: bytes) -> int:
+    """Segments up to the first SOS (parsed by Pillow in Python); returns the offset of the SOS length."""
     off, segments, junk = 2, 0, 0
     end = len(data)
     while True:
@@ -75,7 +87,7 @@ def _check_jpeg(data: bytes) -> None:
         if segments > MAX_JPEG_HEADER_SEGMENTS:
             raise CorruptImage(detail=f"more than {MAX_JPEG_HEADER_SEGMENTS} JPEG header segments")
         if marker == 0xDA:
-            break
+            return off
         if marker == 0xD9:
             raise CorruptImage(detail="JPEG end-of-image before any scan")
         if marker in _STANDALONE_MARKERS:
@@ -86,9 +98,36 @@ def _check_jpeg(data: bytes) -> None:
         if length < 2:
             raise CorruptImage(detail=f"JPEG segment {marker:#04x} with length {length}")
         off += length
-    scans = data.count(b"\xff\xda")
-    if scans > MAX_JPEG_SCANS:
-        raise CorruptImage(detail=f"{scans} JPEG scans (limit {MAX_JPEG_SCANS})")
+
+
+def _walk_jpeg_scans(data: bytes, off: int) -> None:
+    """Count the primary image's scans up to its EOI; anything after EOI (MPO frames, the video of a
+    "motion photo") is never decoded and not counted. `off` is the offset of the first SOS length."""
+    scans, segments = 0, 0
+    end = len(data)
+    while True:  # off: the length field of an SOS segment
+        scans += 1
+        if scans > MAX_JPEG_SCANS:
+            raise CorruptImage(detail=f"more than {MAX_JPEG_SCANS} JPEG scans")
+        if off + 2 > end:
+            raise TruncatedImage(detail="JPEG scan header cut short")
+        match = _MARKER_AFTER_ENTROPY.search(data, off + int.from_bytes(data[off : off + 2], "big"))
+        while True:  # segments between this scan's data and the next scan or the end of the image
+            if match is None:
+                raise TruncatedImage(detail="JPEG ends inside scan data (no end-of-image marker)")
+            marker, pos = data[match.start() + 1], match.start() + 2
+            if marker == 0xD9:
+                return
+            if marker == 0xDA:
+                off = pos
+                break
+            segments += 1
+            if segments > MAX_JPEG_SCAN_SEGMENTS:
+                raise CorruptImage(detail=f"more than {MAX_JPEG_SCAN_SEGMENTS} JPEG segments between scans")
+            if marker in _STANDALONE_MARKERS or pos + 2 > end:
+                match = _MARKER_AFTER_ENTROPY.search(data, pos)
+                continue
+            match = _MARKER_AFTER_ENTROPY.search(data, pos + int.from_bytes(data[pos : pos + 2], "big"))
 
 
 def _check_png(data: bytes) -> None:

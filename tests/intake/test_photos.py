@@ -385,6 +385,28 @@ def test_truncated_jpeg_refused_even_if_someone_enabled_truncated_loading(monkey
     assert isinstance(refusal(data[: len(data) // 2]), TruncatedImage)
 
 
+def test_camera_trailer_after_the_image_is_ignored() -> None:
+    """Motion photos append a video whose bytes contain 0xFF 0xDA by chance; those are not JPEG scans."""
+    jpeg = samples.jpeg_with_metadata()
+    trailer = b"\x00\x00\x00\x18ftypmp42" + b"\xff\xda\x00\x08" * 2000
+    photo = process_photo(jpeg + trailer)
+    assert (photo.width, photo.height) == (400, 300)
+    assert b"ftypmp42" not in photo.image_bytes
+
+
+def test_progressive_jpeg_with_hundreds_of_scans_is_refused_fast() -> None:
+    progressive = samples.encode(samples.photographic(320, 240), "JPEG", quality=85, progressive=True)
+    scans = fuzz._jpeg_scans(progressive)
+    start, end = scans[-1]
+    eoi = progressive.rindex(b"\xff\xd9")
+    bomb = progressive[:eoi] + progressive[start:end] * 500 + progressive[eoi:]
+    began = time.perf_counter()
+    err = refusal(bomb)
+    assert time.perf_counter() - began < 0.5
+    assert err.code == "corrupt_image" and err.status == 400
+    process_photo(progressive[:eoi] + progressive[start:end] * (100 - len(scans)) + progressive[eoi:])
+
+
 @pytest.mark.parametrize(
     "data",
     [
