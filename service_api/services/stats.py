@@ -290,7 +290,8 @@ def _labels(group_by: str, keys: list[Any]) -> dict[Any, tuple[str | None, str]]
                      .filter(Category.major_code.in_(present)).all())
         labels.update({k: (k, names.get(k, k)) for k in present})
     elif group_by in ("district", "street"):
-        labels.update({k: (k, _area_name(k)) for k in present})
+        names = _area_names(present)
+        labels.update({k: (k, names.get(k) or k) for k in present})
     elif group_by == "channel":
         labels.update({k: (k, CHANNEL_TEXT.get(k, k)) for k in present})
     else:  # week
@@ -306,13 +307,14 @@ _NONE_TEXT = {
 }
 
 
-def _area_name(code: str) -> str:
+def _area_names(codes: list[str]) -> dict[str, str | None]:
     try:
         from service_api.services import intake_runtime
 
-        return intake_runtime.geocoder().gaz.area_name(code) or code
+        gazetteer = intake_runtime.geocoder().gaz
     except Exception:  # labels are a nicety: a missing gazetteer must not break the numbers
-        return code
+        return {}
+    return {code: gazetteer.area_name(code) for code in codes}
 
 
 # -- public functions --------------------------------------------------------------------------------
@@ -323,7 +325,11 @@ def compute(period: Period, group_by: str, *, medians: bool = True, now: datetim
         raise ValueError(f"group_by must be one of {', '.join(GROUP_BY)}")
     now = now or utcnow()
     key = _key_expr(group_by)
-    rows = _collect(key, period, now, medians)
+    if _dialect() == "postgresql":
+        rows, total = _collect_rollup(key, period, now, medians)
+    else:
+        rows = _collect(key, period, now, medians)
+        total = _collect(None, period, now, medians).get("total") or StatsRow(key="total", label="合计")
     labels = _labels(group_by, list(rows))
     result_rows: list[StatsRow] = []
     for raw_key, row in rows.items():
@@ -333,7 +339,6 @@ def compute(period: Period, group_by: str, *, medians: bool = True, now: datetim
         result_rows.sort(key=lambda r: r.key or "")
     else:
         result_rows.sort(key=lambda r: (-r.cases, r.key or ""))
-    total = _collect(None, period, now, medians).get("total") or StatsRow(key="total", label="合计")
     total.key, total.label = "total", "合计"
     return StatsResult(group_by=group_by, period=period, rows=result_rows, total=total)
 
@@ -357,6 +362,66 @@ def _collect(key: Key, period: Period, now: datetime, medians: bool) -> dict[Any
             for name, value in values.items():
                 setattr(row_for(group_key), name, value)
     return rows
+
+
+def _per_case(query: Select[Any]) -> Any:
+    return query.subquery()
+
+
+def _combined_query(key: ColumnElement[Any], period: Period, now: datetime) -> Select[Any]:
+    """PostgreSQL: every count in one scan of the period's cases, groups and total at once (ROLLUP).
+
+    Ratings and surveys are first summed per case (only rows made since the period began: neither can
+    predate its case), then joined to the cases, so each case is read once.
+    """
+    start, _ = period.bounds()
+    ratings = _per_case(
+        select(Rating.case_id.label("case_id"), func.count().label("rated"),
+               _count_if(Rating.rating == "satisfied").label("satisfied"),
+               _count_if(Rating.rating == "basically_satisfied").label("basically_satisfied"),
+               _count_if(Rating.rating == "unsatisfied").label("unsatisfied"),
+               _count_if(Rating.solved.is_(True)).label("solved"),
+               func.count(Rating.solved).label("solved_answered"))
+        .where(Rating.created_at >= start).group_by(Rating.case_id))
+    surveys = _per_case(
+        select(Survey.case_id.label("case_id"), func.count(Survey.sent_at).label("surveys_sent"),
+               _count_if(and_(Survey.sent_at.is_not(None), Survey.status == "answered")).label("surveys_answered"))
+        .where(Survey.created_at >= start).group_by(Survey.case_id))
+    case_columns = _case_query(key, period, now).selected_columns[1:]
+    summed = [func.coalesce(func.sum(column), 0).label(column.name)
+              for column in (*list(ratings.c)[1:], *list(surveys.c)[1:])]
+    return (
+        select(key.label("key"), func.grouping(key).label("is_total"), *case_columns, *summed)
+        .select_from(Case)
+        .outerjoin(ratings, ratings.c.case_id == Case.id)
+        .outerjoin(surveys, surveys.c.case_id == Case.id)
+        .where(_in_period(period))
+        .group_by(func.rollup(key))
+    )
+
+
+def _collect_rollup(key: ColumnElement[Any], period: Period, now: datetime,
+                    medians: bool) -> tuple[dict[Any, StatsRow], StatsRow]:
+    rows: dict[Any, StatsRow] = {}
+    total = StatsRow(key="total", label="合计")
+    for mapping in db.session.execute(_combined_query(key, period, now)).mappings():
+        target = total if mapping["is_total"] else rows.setdefault(mapping["key"], StatsRow(key=None, label=""))
+        for name, value in mapping.items():
+            if name not in ("key", "is_total"):
+                setattr(target, name, int(value or 0))
+    if medians:
+        columns = [
+            func.percentile_cont(0.5).within_group(_seconds_between(Case.created_at, end)).label(name)
+            for name, end in _DURATIONS.items()
+        ]
+        query = (select(key.label("key"), func.grouping(key).label("is_total"), *columns)
+                 .where(_in_period(period)).group_by(func.rollup(key)))
+        for mapping in db.session.execute(query).mappings():
+            target = total if mapping["is_total"] else rows.get(mapping["key"])
+            if target is not None:
+                for name in _DURATIONS:
+                    setattr(target, name, _hours(mapping[name]))
+    return rows, total
 
 
 def satisfaction(period: Period, group_by: str) -> dict[str, Any]:
