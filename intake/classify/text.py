@@ -1,8 +1,10 @@
 """Text normalisation and the feature analyzer of the matter classifier.
 
 One analyzer produces three kinds of tokens so one TF-IDF vectorizer does the whole job:
-jieba words (with the city-management user dictionary) and word bigrams, character 1–3 grams (robust to
-typos and unknown words), and "@syn:<code>" flags for synonyms from the matter directory.
+jieba words (with the city-management user dictionary), character 1–2 grams with word-boundary padding
+(robust to typos and unknown words), and "@syn:<code>" flags for synonyms from the matter directory.
+Word bigrams and character 3-grams were dropped: in cross-validation that holds out whole wording groups
+they lowered top-1 accuracy (0.839 with them vs 0.877 without, at C=0.6), i.e. they memorise phrasings.
 """
 
 from __future__ import annotations
@@ -58,16 +60,12 @@ class Analyzer:
 
     def __call__(self, text: str) -> list[str]:
         norm = normalize(text)
-        words = [w for w in tokenizer().lcut(norm, HMM=False) if not _NON_TEXT.fullmatch(w)]
-        tokens = list(words)
-        tokens.extend(f"{a}_{b}" for a, b in zip(words, words[1:], strict=False))
+        tokens = [w for w in tokenizer().lcut(norm, HMM=False) if not _NON_TEXT.fullmatch(w)]
         for chunk in _NON_TEXT.split(norm):
             if not chunk:
                 continue
             padded = " " + _LATIN.sub("a", chunk) + " "
-            n = len(padded)
-            tokens.extend("#" + padded[i:i + 1] for i in range(1, n - 1))
-            tokens.extend("#" + padded[i:i + 2] for i in range(n - 1))
-            tokens.extend("#" + padded[i:i + 3] for i in range(n - 2))
+            tokens.extend("#" + ch for ch in padded[1:-1])
+            tokens.extend("#" + padded[i:i + 2] for i in range(len(padded) - 1))
         tokens.extend(f"@syn:{code}" for syn, code in self.synonyms if syn in norm)
         return tokens
