@@ -100,6 +100,8 @@ class Classifier:
 
     def scores(self, texts: Sequence[str]) -> np.ndarray:
         """Linear decision scores, shape (len(texts), len(self.labels))."""
+        if not texts:
+            return np.empty((0, len(self.labels)))
         if len(texts) == 1:
             idx, w = self._features(texts[0])
             return (w @ self._coef[idx] + self._intercept)[None, :]
@@ -120,6 +122,7 @@ class Classifier:
         return scores
 
     def _result(self, probs: np.ndarray, k: int) -> Classification:
+        k = max(k, 0)
         m = min(k + 1, len(probs))
         top = np.argpartition(-probs, m - 1)[:m] if m < len(probs) else np.arange(len(probs))
         top = top[np.argsort(-probs[top], kind="stable")]
