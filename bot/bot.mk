@@ -6,9 +6,13 @@ RASA_PORT ?= 5005
 ACTIONS_PORT ?= 5055
 RASA_TRACKER_DIALECT ?= sqlite
 RASA_TRACKER_URL ?= sqlite:///tracker.db
+SERVICE_API_URL ?= http://127.0.0.1:$(or $(API_PORT),5000)
+SERVICE_API_KEY ?= dev-service-key
+SERVICE_API_MODE ?= http
 BOT_ENV = RASA_TELEMETRY_ENABLED=false SQLALCHEMY_SILENCE_UBER_WARNING=1 TF_CPP_MIN_LOG_LEVEL=2 \
 	PYTHONWARNINGS=ignore ACTIONS_PORT=$(ACTIONS_PORT) RASA_PORT=$(RASA_PORT) \
-	RASA_TRACKER_DIALECT=$(RASA_TRACKER_DIALECT) RASA_TRACKER_URL=$(RASA_TRACKER_URL)
+	RASA_TRACKER_DIALECT=$(RASA_TRACKER_DIALECT) RASA_TRACKER_URL=$(RASA_TRACKER_URL) \
+	SERVICE_API_URL=$(SERVICE_API_URL) SERVICE_API_KEY=$(SERVICE_API_KEY) SERVICE_API_MODE=$(SERVICE_API_MODE)
 BOT_RASA = cd bot && $(BOT_ENV) .venv/bin/rasa
 
 .PHONY: bot-setup bot-train bot-validate bot-test bot-test-stories bot-test-actions bot-eval bot-run \
@@ -31,11 +35,14 @@ bot-validate: bot-setup
 	cd bot && $(BOT_ENV) scripts/validate.sh
 	cd bot && $(BOT_ENV) .venv/bin/python -m pytest -q -p no:cacheprovider tests/test_entity_boundaries.py
 
-bot-test: bot-test-stories bot-test-actions
+# Validation, the end-to-end test stories (NLU + dialogue: any wrong intent, entity or action fails the story),
+# the held-out NLU accuracy and the action tests.
+bot-test: bot-validate bot-test-stories bot-eval bot-test-actions
 
 bot-test-stories: bot-train
 	$(BOT_RASA) test core --model models/current.tar.gz --stories tests/test_stories.yml \
-		--out results/stories --fail-on-prediction-errors --no-plot
+		--out results/stories --e2e --no-plot
+	cd bot && .venv/bin/python scripts/check_results.py --stories-only results/stories
 
 bot-test-actions: bot-setup
 	cd bot && $(BOT_ENV) .venv/bin/python -m pytest -q -p no:cacheprovider tests
@@ -44,7 +51,7 @@ bot-test-actions: bot-setup
 bot-eval: bot-train
 	$(BOT_RASA) test nlu --model models/current.tar.gz --nlu tests/heldout_nlu.yml --out results/heldout \
 		--no-plot >/dev/null
-	cd bot && .venv/bin/python scripts/eval_heldout.py results/heldout
+	cd bot && .venv/bin/python scripts/check_results.py results/heldout
 
 # For the Procfile: one line each, or `make bot-run` for both.
 bot-run-actions: bot-setup

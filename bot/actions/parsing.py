@@ -13,6 +13,7 @@ TRACKING_NO_RE = re.compile(r"(?<![A-Za-z0-9-])(R\d{8}-?\d{4,6})(?![A-Za-z0-9])"
 MOBILE_RE = re.compile(r"(?<!\d)(1[3-9]\d{9})(?!\d)")
 LANDLINE_RE = re.compile(r"(?<!\d)(0\d{2,3}-?\d{7,8})(?!\d)")
 CANCEL_RE = re.compile(r"取消|不报了|不反映了|不想报|不想反映|别提交|不提交|算了|撤销")
+YES_RE = re.compile(r"^/affirm$|是|对|好|嗯|确认|确定|没错|可以|行|提交|正确|没问题|ok|yes|同一", re.IGNORECASE)
 NOT_SOLVED_RE = re.compile(r"没解决|没有解决|未解决|还没处理|还在那|根本没")
 SOLVED_RE = re.compile(r"已解决|解决了|处理好了|弄好了")
 RATING_WORDS = [
@@ -40,6 +41,10 @@ def find_phone(text: str) -> Optional[str]:
 
 def is_cancel(text: str) -> bool:
     return bool(CANCEL_RE.search(text or ""))
+
+
+def looks_like_yes(text: str) -> bool:
+    return bool(YES_RE.search((text or "").strip()))
 
 
 def rating_from(entity_value: Optional[str], text: str) -> Optional[str]:

@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.api_client import ApiError, get_api
-from actions.parsing import find_phone, is_cancel
+from actions.parsing import find_phone, is_cancel, looks_like_yes
 
 CLOSED_STATUSES = {"closed", "rejected", "verified"}
 NO_PHONE = "none"
@@ -199,8 +199,19 @@ class ValidateReportForm(FormValidationAction):
     async def validate_report_confirmed(self, value: Any, dispatcher: CollectingDispatcher,
                                         tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         if value is True:
+            if not looks_like_yes(_text(tracker)):
+                # DIET is confident on nonsense too; filing needs a recognisable "yes" (or the button).
+                dispatcher.utter_message(text="请回复“对”确认提交，或回复“不对”进行修改。")
+                return {"report_confirmed": None}
             return {"report_confirmed": True}
         return {"report_confirmed": None, "awaiting_correction": True}
+
+    async def validate_join_existing(self, value: Any, dispatcher: CollectingDispatcher,
+                                     tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        if value is True and not looks_like_yes(_text(tracker)):
+            dispatcher.utter_message(text="请回复“是”并入已有案件，或回复“不是”单独反映。")
+            return {"join_existing": None}
+        return {"join_existing": value, "report_confirmed": None}
 
 
 def summary_text(tracker: Tracker) -> str:

@@ -126,6 +126,17 @@ def test_deny_at_confirmation_asks_what_to_change(api: FakeServiceApiServer) -> 
     assert "需要修改" in texts(dispatcher)
 
 
+def test_confirmation_needs_a_recognisable_yes(api: FakeServiceApiServer) -> None:
+    filled = {"requested_slot": "report_confirmed", "problem_description": "垃圾没人清", "matter_name": "暴露垃圾",
+              "problem_location": "山东路", "contact_phone": "none"}
+    dispatcher, slots = run(ValidateReportForm(), tracker("zzzzzz", "affirm", slots=filled,
+                                                          new_slots={"report_confirmed": True}))
+    assert slots["report_confirmed"] is None and "确认提交" in texts(dispatcher)
+    for yes in ("对", "/affirm", "确认提交"):
+        _, slots = run(ValidateReportForm(), tracker(yes, "affirm", slots=filled, new_slots={"report_confirmed": True}))
+        assert slots["report_confirmed"] is True and slots["requested_slot"] is None
+
+
 def test_corrected_place_resets_the_confirmation(api: FakeServiceApiServer) -> None:
     filled = {"requested_slot": "report_confirmed", "problem_description": "垃圾没人清", "matter_code": "06010",
               "matter_name": "暴露垃圾", "problem_location": "山东路", "contact_phone": "none",
