@@ -78,7 +78,7 @@ class Settings:
     wechat_secret: str = field(default_factory=lambda: _env("WECHAT_SECRET", ""))
     wechat_api_base: str = field(default_factory=lambda: _env("WECHAT_API_BASE", "https://api.weixin.qq.com"))
     sms_code_ttl_seconds: int = field(default_factory=lambda: _env_int("SMS_CODE_TTL_SECONDS", 300))
-    auto_register_threshold: float = field(default_factory=lambda: _env_float("AUTO_REGISTER_THRESHOLD", 0.6))
+    auto_register_threshold: float = field(default_factory=lambda: _env_float("AUTO_REGISTER_THRESHOLD", 0.9))
     duplicate_radius_m: float = field(default_factory=lambda: _env_float("DUPLICATE_RADIUS_M", 50.0))
     duplicate_window_days: int = field(default_factory=lambda: _env_int("DUPLICATE_WINDOW_DAYS", 7))
     area_code: str = field(default_factory=lambda: _env("AREA_CODE", "370202"))

@@ -201,7 +201,7 @@ def _route(case: Case) -> None:
 def ensure_department(code: str, name: str) -> Department:
     department = db.session.query(Department).filter_by(code=code).one_or_none()
     if department is None:
-        department = Department(code=code, name=name, kind="territory" if code.startswith("street:") else "owner")
+        department = Department(code=code, name=name, kind="street" if code.startswith("street:") else "owner")
         db.session.add(department)
         db.session.flush()
     return department

@@ -9,9 +9,13 @@ from service_api.models import Category, Department, StaffUser
 
 
 def load_taxonomy() -> int:
-    """Upsert every entry of the directory (standard plus local extensions)."""
+    """Upsert every 管理事项 of the directory (standard plus local extensions).
+
+    Cases are classified into 事项; the 部件 with the same codes (01xxx–05xxx) are their objects and
+    stay in the intake library, so one row per code is kept.
+    """
     count = 0
-    for matter in load_directory():
+    for matter in load_directory().events():
         row = db.session.get(Category, matter.code) or Category(code=matter.code)
         row.kind, row.name, row.major_code, row.major_name = matter.kind, matter.name, matter.major_code, \
             matter.major_name

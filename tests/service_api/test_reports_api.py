@@ -172,3 +172,11 @@ def test_my_reports_newest_first(client, app):
     page = client.get("/api/v1/me/reports?page_size=2", headers=headers).json
     assert page["total"] == 3
     assert [i["description"] for i in page["items"]] == ["第三条：井盖丢了", "第二条：垃圾满了"]
+
+
+def test_below_the_confidence_threshold_goes_to_manual_triage(client, app):
+    app.extensions["settings"].auto_register_threshold = 1.01  # nothing is confident enough
+    text = "五四广场东边的垃圾桶满了，垃圾溢出来一地"
+    created = post_report(client, {"description": text, "location": MAY_FOURTH_SQUARE}).json
+    case = db.session.query(Case).filter_by(case_no=created["case_no"]).one()
+    assert case.status == "received" and case.triage and case.matter_code == "06042"
