@@ -166,9 +166,11 @@ def run_queries(db, stats) -> None:
         timings.append(time.perf_counter() - conn.info.pop("t0"))
 
     periods = {"year 2026": stats.Period(date(2026, 1, 1), date(2026, 12, 31)),
+               "quarter 2026Q2": stats.Period(date(2026, 4, 1), date(2026, 6, 30)),
                "month 2026-06": stats.Period(date(2026, 6, 1), date(2026, 6, 30))}
     stats.compute(periods["month 2026-06"], "department")  # warm the cache once, as a running server would be
     worst = 0.0
+    slowest_by_kind: dict[str, float] = {}
     print(f"{'period':<14} {'group_by':<11} {'what':<22} {'rows':>5} {'queries':>7} {'slowest query':>13} "
           f"{'total':>8}")
     for period_name, period in periods.items():
@@ -182,6 +184,8 @@ def run_queries(db, stats) -> None:
                 rows = len(result["rows"]) if isinstance(result, dict) else len(result.rows)
                 slowest = max(timings)
                 worst = max(worst, slowest)
+                kind = f"{what} over the {period_name.split()[0]}"
+                slowest_by_kind[kind] = max(slowest_by_kind.get(kind, 0.0), slowest)
                 print(f"{period_name:<14} {group_by:<11} {what:<22} {rows:>5} {len(timings):>7} "
                       f"{slowest * 1000:>10.0f} ms {elapsed * 1000:>5.0f} ms")
         timings.clear()
@@ -191,6 +195,8 @@ def run_queries(db, stats) -> None:
               f"{max(timings) * 1000:>10.0f} ms {(time.perf_counter() - started) * 1000:>5.0f} ms")
         worst = max(worst, max(timings))
     print(f"slowest single stats query: {worst * 1000:.0f} ms (target ≤ 1000 ms)")
+    for name, value in sorted(slowest_by_kind.items()):
+        print(f"slowest {name}: {value * 1000:.0f} ms")
 
 
 if __name__ == "__main__":

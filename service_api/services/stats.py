@@ -21,7 +21,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, case, func, literal_column, or_, select
+from sqlalchemy import Select, and_, case, func, literal_column, or_, select, text
 from sqlalchemy.sql.elements import ColumnElement
 
 from service_api.extensions import db
@@ -245,6 +245,8 @@ def _median_rows(key: Key, period: Period) -> dict[Any, dict[str, float | None]]
     """Median durations per group: percentile_cont on PostgreSQL, a window-function median elsewhere."""
     result: dict[Any, dict[str, float | None]] = {}
     if _dialect() == "postgresql":
+        # Medians sort every duration of the period; let the sort stay in memory (this transaction only).
+        db.session.execute(text("SET LOCAL work_mem = '64MB'"))
         columns = [
             func.percentile_cont(0.5).within_group(_seconds_between(Case.created_at, end)).label(name)
             for name, end in _DURATIONS.items()
@@ -325,11 +327,11 @@ def compute(period: Period, group_by: str, *, medians: bool = True, now: datetim
         raise ValueError(f"group_by must be one of {', '.join(GROUP_BY)}")
     now = now or utcnow()
     key = _key_expr(group_by)
-    if _dialect() == "postgresql":
-        rows, total = _collect_rollup(key, period, now, medians)
-    else:
-        rows = _collect(key, period, now, medians)
-        total = _collect(None, period, now, medians).get("total") or StatsRow(key="total", label="合计")
+    rows = _collect(key, period, now, medians)
+    total = _sum_rows(list(rows.values()))
+    if medians:  # medians do not add up: one more query over the whole period
+        for name, value in _median_rows(None, period).get("total", {}).items():
+            setattr(total, name, value)
     labels = _labels(group_by, list(rows))
     result_rows: list[StatsRow] = []
     for raw_key, row in rows.items():
@@ -341,6 +343,18 @@ def compute(period: Period, group_by: str, *, medians: bool = True, now: datetim
         result_rows.sort(key=lambda r: (-r.cases, r.key or ""))
     total.key, total.label = "total", "合计"
     return StatsResult(group_by=group_by, period=period, rows=result_rows, total=total)
+
+
+ADDITIVE = ("cases", "reports", "dispatched", "handled", "due", "on_time", "rated", "satisfied",
+            "basically_satisfied", "unsatisfied", "solved", "solved_answered", "surveys_sent", "surveys_answered")
+
+
+def _sum_rows(rows: list[StatsRow]) -> StatsRow:
+    """The total of the groups: every count is additive (each case is in exactly one group)."""
+    total = StatsRow(key="total", label="合计")
+    for name in ADDITIVE:
+        setattr(total, name, sum(getattr(row, name) for row in rows))
+    return total
 
 
 def _collect(key: Key, period: Period, now: datetime, medians: bool) -> dict[Any, StatsRow]:
@@ -362,66 +376,6 @@ def _collect(key: Key, period: Period, now: datetime, medians: bool) -> dict[Any
             for name, value in values.items():
                 setattr(row_for(group_key), name, value)
     return rows
-
-
-def _per_case(query: Select[Any]) -> Any:
-    return query.subquery()
-
-
-def _combined_query(key: ColumnElement[Any], period: Period, now: datetime) -> Select[Any]:
-    """PostgreSQL: every count in one scan of the period's cases, groups and total at once (ROLLUP).
-
-    Ratings and surveys are first summed per case (only rows made since the period began: neither can
-    predate its case), then joined to the cases, so each case is read once.
-    """
-    start, _ = period.bounds()
-    ratings = _per_case(
-        select(Rating.case_id.label("case_id"), func.count().label("rated"),
-               _count_if(Rating.rating == "satisfied").label("satisfied"),
-               _count_if(Rating.rating == "basically_satisfied").label("basically_satisfied"),
-               _count_if(Rating.rating == "unsatisfied").label("unsatisfied"),
-               _count_if(Rating.solved.is_(True)).label("solved"),
-               func.count(Rating.solved).label("solved_answered"))
-        .where(Rating.created_at >= start).group_by(Rating.case_id))
-    surveys = _per_case(
-        select(Survey.case_id.label("case_id"), func.count(Survey.sent_at).label("surveys_sent"),
-               _count_if(and_(Survey.sent_at.is_not(None), Survey.status == "answered")).label("surveys_answered"))
-        .where(Survey.created_at >= start).group_by(Survey.case_id))
-    case_columns = _case_query(key, period, now).selected_columns[1:]
-    summed = [func.coalesce(func.sum(column), 0).label(column.name)
-              for column in (*list(ratings.c)[1:], *list(surveys.c)[1:])]
-    return (
-        select(key.label("key"), func.grouping(key).label("is_total"), *case_columns, *summed)
-        .select_from(Case)
-        .outerjoin(ratings, ratings.c.case_id == Case.id)
-        .outerjoin(surveys, surveys.c.case_id == Case.id)
-        .where(_in_period(period))
-        .group_by(func.rollup(key))
-    )
-
-
-def _collect_rollup(key: ColumnElement[Any], period: Period, now: datetime,
-                    medians: bool) -> tuple[dict[Any, StatsRow], StatsRow]:
-    rows: dict[Any, StatsRow] = {}
-    total = StatsRow(key="total", label="合计")
-    for mapping in db.session.execute(_combined_query(key, period, now)).mappings():
-        target = total if mapping["is_total"] else rows.setdefault(mapping["key"], StatsRow(key=None, label=""))
-        for name, value in mapping.items():
-            if name not in ("key", "is_total"):
-                setattr(target, name, int(value or 0))
-    if medians:
-        columns = [
-            func.percentile_cont(0.5).within_group(_seconds_between(Case.created_at, end)).label(name)
-            for name, end in _DURATIONS.items()
-        ]
-        query = (select(key.label("key"), func.grouping(key).label("is_total"), *columns)
-                 .where(_in_period(period)).group_by(func.rollup(key)))
-        for mapping in db.session.execute(query).mappings():
-            target = total if mapping["is_total"] else rows.get(mapping["key"])
-            if target is not None:
-                for name in _DURATIONS:
-                    setattr(target, name, _hours(mapping[name]))
-    return rows, total
 
 
 def satisfaction(period: Period, group_by: str) -> dict[str, Any]:
