@@ -69,7 +69,9 @@ def _resolve() -> Principal:
         if report_id is None:
             raise APIError(401, "bad_token", "令牌无效")
         return Principal("report", report_id=report_id)
-    signed = read_signed(token, max_age_seconds=settings.token_max_age_days * 86400)
+    max_age = (settings.staff_token_max_age_hours * 3600 if token.startswith("s.")
+               else settings.token_max_age_days * 86400)
+    signed = read_signed(token, max_age_seconds=max_age)
     if signed is None:
         raise APIError(401, "bad_token", "令牌无效或已过期")
     kind, payload = signed
