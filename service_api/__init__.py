@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import Flask, jsonify
 from flask_smorest import Blueprint as ApiBlueprint
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from service_api.config import INSTANCE_DIR, Settings
 from service_api.errors import register_error_handlers
@@ -47,6 +48,10 @@ def create_app(overrides: dict[str, Any] | None = None, settings: Settings | Non
     if overrides:
         app.config.update(overrides)
     app.extensions["settings"] = settings
+    if settings.trusted_proxies > 0:
+        # The client IP (per-IP rate limits, logs) comes from the proxies' X-Forwarded-For, not the socket.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies,  # type: ignore[method-assign]
+                                x_proto=settings.trusted_proxies)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     db.init_app(app)

@@ -124,6 +124,8 @@ class Settings:
     open311_jurisdictions: str = field(default_factory=lambda: _env("OPEN311_JURISDICTIONS", "qingdao.shinan"))
     rate_limit_storage_uri: str = field(default_factory=lambda: _env("RATE_LIMIT_STORAGE_URI", "memory://"))
     rate_limits_enabled: bool = field(default_factory=lambda: _env_bool("RATE_LIMITS_ENABLED", True))
+    # How many reverse proxies in front of the app append X-Forwarded-For/-Proto (0 = none: trust no header).
+    trusted_proxies: int = field(default_factory=lambda: _env_int("TRUSTED_PROXIES", 0))
     timezone: str = "Asia/Shanghai"
 
     def flask_config(self) -> dict[str, object]:
