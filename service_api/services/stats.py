@@ -152,8 +152,8 @@ def _key_expr(group_by: str) -> ColumnElement[Any]:
         return Case.source_channel
     if group_by == "week":  # the Monday of the local week, as YYYY-MM-DD
         if _dialect() == "postgresql":
-            local = func.timezone(SHANGHAI.key, Case.created_at)
-            return func.to_char(func.date_trunc("week", local), "YYYY-MM-DD")
+            # Grouped on the truncated timestamp (cheap); formatted as YYYY-MM-DD in _labels.
+            return func.date_trunc("week", func.timezone(SHANGHAI.key, Case.created_at))
         return func.date(Case.created_at, "+8 hours", "weekday 0", "-6 days")
     raise ValueError(f"group_by must be one of {', '.join(GROUP_BY)}")
 
@@ -247,13 +247,13 @@ def _median_rows(key: Key, period: Period) -> dict[Any, dict[str, float | None]]
     if _dialect() == "postgresql":
         # Medians sort every duration of the period; let the sort stay in memory (this transaction only).
         db.session.execute(text("SET LOCAL work_mem = '64MB'"))
-        columns = [
-            func.percentile_cont(0.5).within_group(_seconds_between(Case.created_at, end)).label(name)
-            for name, end in _DURATIONS.items()
-        ]
-        query = _grouped(select(_key_column(key), *columns).where(_in_period(period)), key)
-        for row in db.session.execute(query).mappings():
-            result[row["key"]] = {name: _hours(row[name]) for name in _DURATIONS}
+        # One query per duration: each sorts only the cases that reached that step.
+        for name, end in _DURATIONS.items():
+            median = func.percentile_cont(0.5).within_group(_seconds_between(Case.created_at, end))
+            query = _grouped(select(_key_column(key), median.label("m"))
+                             .where(_in_period(period), end.is_not(None)), key)
+            for row in db.session.execute(query).mappings():
+                result.setdefault(row["key"], {})[name] = _hours(row["m"])
         return result
     for name, end in _DURATIONS.items():
         seconds = _seconds_between(Case.created_at, end)
@@ -296,8 +296,10 @@ def _labels(group_by: str, keys: list[Any]) -> dict[Any, tuple[str | None, str]]
         labels.update({k: (k, names.get(k) or k) for k in present})
     elif group_by == "channel":
         labels.update({k: (k, CHANNEL_TEXT.get(k, k)) for k in present})
-    else:  # week
-        labels.update({k: (k, f"{k} 周") for k in present})
+    else:  # week: a date string on SQLite, a local timestamp on PostgreSQL
+        for k in present:
+            day = k.date().isoformat() if isinstance(k, datetime) else str(k)
+            labels[k] = (day, f"{day} 周")
     for k in present:
         labels.setdefault(k, (str(k), str(k)))
     return labels
