@@ -85,6 +85,7 @@ def main() -> int:
     parser.add_argument("--conversations", type=int, default=20)
     parser.add_argument("--url", help="a running Rasa server; otherwise the bot is started here")
     parser.add_argument("--real-api", action="store_true", help="actions call SERVICE_API_URL instead of fake")
+    parser.add_argument("--show", action="store_true", help="print the first conversation of each script")
     args = parser.parse_args()
     processes: list[subprocess.Popen] = []
     with tempfile.TemporaryDirectory() as workdir:
@@ -103,10 +104,20 @@ def main() -> int:
                     started = time.perf_counter()
                     replies = post(url, sender, message)
                     latencies.append((time.perf_counter() - started) * 1000)
+                    if args.show and i < len(CONVERSATIONS):
+                        print(f"  > {message}")
+                        for reply in replies:
+                            buttons = " ".join(f"[{b['title']}]" for b in reply.get("buttons") or [])
+                            print(f"    < {reply.get('text') or reply.get('image')} {buttons}".rstrip())
                     empty += not replies
             print(f"messages: {len(latencies)} in {args.conversations} conversations, {empty} without a reply")
             print(f"reply latency ms: p50 {statistics.median(latencies):.0f}  p95 {percentile(latencies, 0.95):.0f}"
                   f"  max {max(latencies):.0f}  mean {statistics.mean(latencies):.0f}")
+        except Exception:
+            log = Path(workdir) / "bot.log"
+            if log.exists():
+                print(log.read_text(errors="replace")[-3000:], file=sys.stderr)
+            raise
         finally:
             for process in processes:
                 process.terminate()

@@ -160,13 +160,19 @@ class FakeServiceApi:
     def create_report(self, resident: str, payload: Dict[str, Any], idempotency_key: str) -> Dict[str, Any]:
         digest = int(hashlib.sha256(idempotency_key.encode()).hexdigest(), 16) % 100000
         tracking_no = f"R{_now():%Y%m%d}{digest:06d}"
-        report = {"id": str(digest), "tracking_no": tracking_no, "status": "received",
+        report = {"id": str(digest), "tracking_no": tracking_no, "status": "received", "status_text": "已受理",
                   "case_no": payload.get("join_case_no"), "matter": None,
                   "links": {"self": f"/api/v1/reports/{tracking_no}"}, "access_token": "fake-token"}
         self.reports.setdefault(tracking_no, report)
         return self.reports[tracking_no]
 
+    def _created(self, report_ref: str) -> Optional[Dict[str, Any]]:
+        return self.reports.get(report_ref) or next((r for r in self.reports.values() if r["id"] == report_ref), None)
+
     def get_report(self, resident: str, report_ref: str) -> Dict[str, Any]:
+        created = self._created(report_ref)
+        if created:
+            return dict(created, timeline=[{"at": _now().isoformat(), "action": "received", "text": "已受理"}])
         closed = report_ref in (FAKE_CLOSED_REPORT, "1")
         if not closed and not re.match(r"^(R\d{14}|\d+)$", report_ref):
             raise ApiError(404, "not_found", "report not found")

@@ -32,9 +32,11 @@ def request_callback(dispatcher: CollectingDispatcher, tracker: Tracker, reason:
         dispatcher.utter_message(text="抱歉，人工服务暂时无法登记，请直接拨打12345热线。")
         return []
     when = beijing_time(callback.get("due_at"))
-    text = "已为您转人工服务，话务员会"
-    text += f"在{when}前" if when else "尽快"
-    text += "给您回电。" if phone else "与您联系；如需电话回复，请留下手机号。"
+    by = f"在{when}前" if when else "尽快"
+    if phone:
+        text = f"已为您转人工服务，话务员会{by}给您回电（{phone}）。"
+    else:
+        text = f"已为您转人工服务，话务员会{by}查看本次对话并处理；如需电话沟通，请拨打12345热线。"
     dispatcher.utter_message(text=text)
     return [SlotSet(slot, None) for slot in FORM_SLOTS]
 

@@ -43,6 +43,14 @@ def is_cancel(text: str) -> bool:
     return bool(CANCEL_RE.search(text or ""))
 
 
+OPENER_RE = re.compile(r"^(您好|你好)?[，,]?(我)?(要|想)?(反映|投诉|举报|上报|报)(一下|一个|个)?(城市管理)?(的)?(问题)?[。！!]?$")
+
+
+def is_opener(text: str) -> bool:
+    """'我要反映问题' and the like: wanting to report, without saying what yet."""
+    return bool(OPENER_RE.match((text or "").strip()))
+
+
 def looks_like_yes(text: str) -> bool:
     return bool(YES_RE.search((text or "").strip()))
 

@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.api_client import ApiError, get_api
-from actions.parsing import find_phone, is_cancel, looks_like_yes
+from actions.parsing import find_phone, is_cancel, is_opener, looks_like_yes
 
 CLOSED_STATUSES = {"closed", "rejected", "verified"}
 NO_PHONE = "none"
@@ -148,6 +148,8 @@ class ValidateReportForm(FormValidationAction):
             return {"problem_description": None}
         classification = preview.get("classification") or {}
         if not classification.get("in_scope") or not classification.get("code"):
+            if is_opener(text):  # "我要反映问题": the form's own question follows, no need to apologise
+                return {"problem_description": None}
             dispatcher.utter_message(text="抱歉，我还没弄清楚是什么问题。请再具体描述一下，比如“垃圾桶满了没人清理”“井盖缺失”“路灯不亮”。")
             return {"problem_description": None, "matter_code": None, "matter_name": None}
         result: Dict[Text, Any] = {"problem_description": text, "matter_code": classification["code"],

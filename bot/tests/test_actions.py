@@ -87,6 +87,13 @@ def test_vague_description_is_asked_again(api: FakeServiceApiServer) -> None:
     assert "具体描述" in texts(dispatcher)
 
 
+def test_bare_opener_is_not_an_error(api: FakeServiceApiServer) -> None:
+    dispatcher, slots = run(ValidateReportForm(), tracker(
+        "我要反映问题", "report_problem", new_slots={"problem_description": "我要反映问题"}))
+    assert slots["problem_description"] is None and slots["requested_slot"] == "problem_description"
+    assert dispatcher.messages == []
+
+
 def test_unknown_place_is_asked_again(api: FakeServiceApiServer) -> None:
     dispatcher, slots = run(ValidateReportForm(), tracker(
         "火星路999号", slots={"requested_slot": "problem_location", "problem_description": "垃圾没人清",
