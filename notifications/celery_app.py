@@ -7,13 +7,19 @@ dies (`task_reject_on_worker_lost`); they are idempotent, so running one twice c
 
 from __future__ import annotations
 
+import sys
 import threading
 from typing import Any
 
 from celery import Celery, Task
 from flask import Flask
 
-from service_api.config import Settings
+from service_api.config import PROJECT_ROOT, Settings
+
+# `celery -A` puts the working directory on sys.path only while it imports this module (and takes it off
+# again); the Flask app, and intake which it imports, are created later inside the worker processes.
+if sys.path[-1] != str(PROJECT_ROOT):
+    sys.path.append(str(PROJECT_ROOT))
 
 _settings = Settings()
 _flask_app: Flask | None = None

@@ -26,7 +26,9 @@ from service_api.services.outbox_writer import earliest_send
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF = timedelta(hours=1)
-CLAIM_STALE = timedelta(seconds=60)  # a claimed row whose task never started (lost message, broker down)
+# A claimed row whose task never started (message lost with a broker restart, or held by a dead worker). The
+# dispatcher keeps at most OUTBOX_BATCH_SIZE rows claimed, so a live task never waits in the queue this long.
+CLAIM_STALE = timedelta(seconds=30)
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,13 @@ def claim_due(limit: int | None = None, now: datetime | None = None) -> list[Cla
     db.session.commit()
     quiet_ids = set(quiet)
     return [Claimed(r.id, token) for r in rows if r.id not in quiet_ids]
+
+
+def free_slots() -> int:
+    """How many more rows the dispatcher may claim: the queue holds at most one batch of claimed rows."""
+    claimed = db.session.query(Notification.id).filter(Notification.status == "claimed").count()
+    db.session.commit()
+    return max(0, _settings().outbox_batch_size - claimed)
 
 
 def reap_stale(now: datetime | None = None) -> int:

@@ -8,23 +8,21 @@ from notifications import outbox
 from notifications.celery_app import celery
 
 log = logging.getLogger(__name__)
-MAX_BATCHES = 20  # per beat tick; whatever is left waits for the next tick
 
 
 @celery.task(name="notifications.dispatch", ignore_result=True)
 def dispatch() -> int:
-    """Beat job: re-queue dead claims, then claim due rows and hand each to a deliver task."""
+    """Beat job: re-queue dead claims, then claim due rows (up to one batch in flight) and hand each to a
+    deliver task. What does not fit waits for the next tick, so queued tasks never go stale."""
     outbox.reap_stale()
-    handed = 0
-    for _ in range(MAX_BATCHES):
-        claimed = outbox.claim_due()
-        for item in claimed:
-            # If the broker is unreachable this raises; the claimed rows come back after CLAIM_STALE.
-            deliver.delay(item.id, item.token)
-            handed += 1
-        if len(claimed) < outbox._settings().outbox_batch_size:
-            break
-    return handed
+    free = outbox.free_slots()
+    if not free:
+        return 0
+    claimed = outbox.claim_due(limit=free)
+    for item in claimed:
+        # If the broker is unreachable this raises; the claimed rows come back after CLAIM_STALE.
+        deliver.delay(item.id, item.token)
+    return len(claimed)
 
 
 @celery.task(name="notifications.deliver", ignore_result=True)

@@ -106,7 +106,7 @@ class Settings:
     notify_backoff_seconds: float = field(default_factory=lambda: _env_float("NOTIFY_BACKOFF_SECONDS", 30.0))
     notify_http_timeout: float = field(default_factory=lambda: _env_float("NOTIFY_HTTP_TIMEOUT", 10.0))
     outbox_dispatch_seconds: float = field(default_factory=lambda: _env_float("OUTBOX_DISPATCH_SECONDS", 2.0))
-    outbox_batch_size: int = field(default_factory=lambda: _env_int("OUTBOX_BATCH_SIZE", 200))
+    outbox_batch_size: int = field(default_factory=lambda: _env_int("OUTBOX_BATCH_SIZE", 500))
     twilio_voice: str = field(default_factory=lambda: _env("TWILIO_VOICE", "alice"))
     wechat_survey_template_id: str = field(default_factory=lambda: _env("WECHAT_SURVEY_TEMPLATE_ID", ""))
     wechat_notify_template_id: str = field(default_factory=lambda: _env("WECHAT_NOTIFY_TEMPLATE_ID", ""))

@@ -9,6 +9,7 @@ Every request is counted, so callers can check that nothing was sent twice.
 from __future__ import annotations
 
 import json
+import random
 import threading
 import time
 import uuid
@@ -34,6 +35,7 @@ class FakeTwilio:
         self.invalid_numbers: set[str] = set()
         self.opted_out: set[str] = set()
         self.latency = 0.0
+        self.chaos: dict[str, float] = {}  # behaviour → probability for unscripted requests (fault benchmarks)
         self.slow_seconds = 2.0  # how late a "timeout" answer comes (above the client's timeout)
         self.reset()
         self._server: Any = None
@@ -49,6 +51,7 @@ class FakeTwilio:
             self.invalid_numbers.clear()
             self.opted_out.clear()
             self.latency = 0.0
+            self.chaos = {}
 
     def fail_next(self, *behaviours: str) -> None:
         with self.lock:
@@ -106,7 +109,7 @@ class FakeTwilio:
         form = request.form
         to = form.get("To", "")
         with self.lock:
-            behaviour = self.script.popleft() if self.script else "ok"
+            behaviour = self.script.popleft() if self.script else self._roll()
             latency = self.latency
         if latency:
             time.sleep(latency)
@@ -131,12 +134,21 @@ class FakeTwilio:
             "status": "queued", "direction": "outbound-api", "date_created": now, "date_updated": now,
             "date_sent": None, "num_segments": "1", "price": None, "error_code": None, "error_message": None,
             "api_version": "2010-04-01", "uri": f"/2010-04-01/Accounts/{self.account_sid}/{prefix}.json",
+            "received_at": time.time(),  # not Twilio's: lets benchmarks measure end-to-end delay
         }
         with self.lock:
             store.append(item)
         if behaviour == "timeout_after_create":
             time.sleep(self.slow_seconds)
         return Response(json.dumps(item), 201, mimetype="application/json")
+
+    def _roll(self) -> str:
+        point = random.random()
+        for behaviour, probability in self.chaos.items():
+            if point < probability:
+                return behaviour
+            point -= probability
+        return "ok"
 
     def _list(self, request: Request, store: list[dict[str, Any]], key: str) -> Response:
         to = request.args.get("To")
