@@ -206,6 +206,20 @@ def api_preview() -> Any:
     return jsonify(preview(text or address or "", None, address))
 
 
+@blp.get("/api/history")
+@login_required("agent")
+def api_history() -> Any:
+    """The caller's previous reports, for the agent page as the phone number is typed."""
+    phone = (request.args.get("phone") or "").strip()[:32]
+    return jsonify(reports=[
+        {"tracking_no": r.tracking_no, "case_no": r.case.case_no if r.case else None,
+         "case_url": url_for("staff.case_page", case_no=r.case.case_no) if r.case else None,
+         "status_text": STATUS_TEXT.get(r.case.status, r.case.status) if r.case else "受理中",
+         "description": r.description[:60], "created_at": local_time(r.created_at, "%m-%d %H:%M")}
+        for r in hotline.previous_reports(phone)
+    ] if len(phone) >= 5 else [])
+
+
 @blp.get("/calls")
 @login_required("agent")
 def calls() -> Any:

@@ -92,6 +92,11 @@ def test_call_to_case_to_rating_in_the_browser(app, make_staff, live_server, bro
     tracking_no = agent.locator("#tracking-no").inner_text().strip()
     case_no = agent.locator("#case-link").inner_text().strip()
     agent.screenshot(path=str(SHOTS / "staff_2_call_saved.png"), full_page=True)
+    # The next call from the same number shows the caller's earlier report as the number is typed.
+    agent.goto(f"{base}/staff/calls/new")
+    agent.fill("#phone", "13912345678")
+    agent.locator("#history table").wait_for()
+    assert tracking_no in agent.locator("#history").inner_text()
     db.session.expire_all()
     report = db.session.query(Report).filter_by(tracking_no=tracking_no).one()
     case = db.session.query(Case).filter_by(case_no=case_no).one()

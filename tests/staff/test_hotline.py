@@ -53,6 +53,14 @@ def test_previous_reports_show_in_full_only_on_the_call_page(staff_client):
     assert "139****5678" in listing and PHONE not in listing
 
 
+def test_history_endpoint_lists_the_callers_reports(staff_client):
+    agent, _ = staff_client("agent")
+    log_new_report(agent)
+    reports = agent.get(f"/staff/api/history?phone={PHONE}").json["reports"]
+    assert [r["tracking_no"] for r in reports] == [db.session.query(Report).one().tracking_no]
+    assert agent.get("/staff/api/history?phone=13000000000").json["reports"] == []
+
+
 def test_twilio_call_prefills_the_phone(staff_client):
     agent, _ = staff_client("agent")
     call = HotlineCall(call_sid="CA123", caller_phone="+8613700001111", status="open")

@@ -80,6 +80,32 @@
       .catch(function () { document.getElementById("suggest-status").textContent = "暂时无法获取建议。"; });
   }
 
+  var history = document.getElementById("history"), phoneTimer = null;
+  function showHistory() {
+    var phone = document.getElementById("phone").value.trim();
+    if (phone.length < 5) return;
+    fetch(history.getAttribute("data-url") + "?phone=" + encodeURIComponent(phone), {credentials: "same-origin"})
+      .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
+      .then(function (data) {
+        history.innerHTML = "";
+        if (!data.reports.length) { history.appendChild(el("p", "没有记录", {"class": "muted"})); return; }
+        var table = el("table", "", {"class": "small"}), head = el("tr");
+        ["时间", "受理编号", "案件", "状态", "内容"].forEach(function (t) { head.appendChild(el("th", t)); });
+        table.appendChild(head);
+        data.reports.forEach(function (r) {
+          var tr = el("tr"), caseCell = el("td");
+          if (r.case_url) caseCell.appendChild(el("a", r.case_no, {href: r.case_url}));
+          tr.appendChild(el("td", r.created_at)); tr.appendChild(el("td", r.tracking_no)); tr.appendChild(caseCell);
+          tr.appendChild(el("td", r.status_text)); tr.appendChild(el("td", r.description));
+          table.appendChild(tr);
+        });
+        history.appendChild(table);
+      });
+  }
+  document.getElementById("phone").addEventListener("input", function () {
+    clearTimeout(phoneTimer); phoneTimer = setTimeout(showHistory, 400);
+  });
+
   function later() { clearTimeout(timer); timer = setTimeout(ask, 400); }
   document.getElementById("description").addEventListener("input", later);
   document.getElementById("address").addEventListener("input", later);
