@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import json as stdjson  # "json" is also the service_api.json submodule
 import logging
+import re
 from typing import Any
 
-from flask import Flask, jsonify
+from flask import Flask, jsonify, request
 from flask_smorest import Blueprint as ApiBlueprint
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from service_api.config import INSTANCE_DIR, Settings
-from service_api.errors import register_error_handlers
+from service_api.errors import APIError, register_error_handlers
 from service_api.extensions import api as smorest_api
 from service_api.extensions import csrf, db, limiter, migrate
 from service_api.json import IsoJSONProvider
@@ -63,12 +65,35 @@ def create_app(overrides: dict[str, Any] | None = None, settings: Settings | Non
     register_error_handlers(app)
     _register_cli(app)
 
+    app.before_request(_refuse_lone_surrogates)
+
     @app.get("/healthz")
     def healthz() -> Any:
         db.session.execute(db.text("SELECT 1"))
         return jsonify(status="ok")
 
     return app
+
+
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def _refuse_lone_surrogates() -> None:
+    """JSON may escape a lone UTF-16 surrogate ("\\ud800"), which no database can store: refuse it as a 400.
+
+    Escaped pairs (emoji as "\\ud83d\\ude00") are fine; only bodies with such an escape are parsed twice.
+    """
+    if not request.is_json or request.content_length is None:
+        return
+    body = request.get_data(cache=True)
+    if not _SURROGATE_ESCAPE.search(body):
+        return
+    try:
+        stdjson.dumps(stdjson.loads(body), ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise APIError(400, "bad_text", "请求中含有无效的字符（孤立的 UTF-16 代理项）") from None
+    except ValueError:
+        return  # not JSON at all: the schema layer answers that
 
 
 def settings_root() -> Any:

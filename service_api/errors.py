@@ -69,6 +69,19 @@ def _field_summary(messages: dict[str, Any]) -> str:
     return "; ".join(parts)
 
 
+def _flatten_locations(locations: Any) -> dict[str, Any]:
+    """webargs messages by location → by field; a location-level error (e.g. bad JSON) keeps the location name."""
+    if not isinstance(locations, dict):
+        return {"_request": locations}
+    errors: dict[str, Any] = {}
+    for location, value in locations.items():
+        if isinstance(value, dict):
+            errors.update(value)
+        else:  # {"json": ["Invalid JSON body."]}
+            errors[location] = value
+    return errors
+
+
 def _wants_json() -> bool:
     return not request.path.startswith("/staff") or request.accept_mimetypes.best == "application/json"
 
@@ -87,10 +100,8 @@ def register_error_handlers(app: Flask) -> None:
         errors = None
         data = getattr(exc, "data", None) or {}
         if "messages" in data:  # webargs/marshmallow validation from flask-smorest
-            locations = data["messages"]
-            errors = {k: v for loc in locations.values() for k, v in loc.items()} if isinstance(
-                locations, dict) else None
-            message = f"{message}：{_field_summary(errors or locations)}"
+            errors = _flatten_locations(data["messages"])
+            message = f"{message}：{_field_summary(errors)}"
         elif status == 413:
             message = "上传内容过大：请求体超过允许的大小"
         response = error_response(status, code, message, errors)

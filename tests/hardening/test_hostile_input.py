@@ -1,0 +1,28 @@
+"""Malformed bodies, headers and paths: always a JSON 4xx with no traceback, never a 500."""
+
+from __future__ import annotations
+
+import pytest
+
+BAD_JSON_BODIES = [b"\x80\x81\xfe", b"{", b'{"description": "x",}', b"[]", b"null", b'"just a string"',
+                   b"\xef\xbb\xbf{", b"{" * 5000 + b"}" * 5000, b'{"description": "\\ud800"}']
+
+
+@pytest.mark.parametrize("body", BAD_JSON_BODIES)
+@pytest.mark.parametrize("path", ["/api/v1/reports", "/api/v1/intake/preview", "/api/v1/auth/wechat",
+                                  "/api/v1/auth/staff-token"])
+def test_malformed_json_is_a_json_4xx(client, service_headers, path, body) -> None:
+    response = client.post(path, data=body, content_type="application/json", headers=service_headers)
+    assert 400 <= response.status_code < 500, response.get_data(as_text=True)[:300]
+    payload = response.get_json()
+    assert payload["status"] == response.status_code and payload["code"] and payload["message"]
+    assert "Traceback" not in response.get_data(as_text=True)
+
+
+def test_escaped_emoji_pairs_are_accepted(client) -> None:
+    """The surrogate check refuses lone halves only: an ensure_ascii client's emoji still gets through."""
+    body = b'{"description": "\\u4e95\\u76d6\\u4e22\\u4e86 \\ud83d\\ude31 \\u9999\\u6e2f\\u4e2d\\u8def12\\u53f7"}'
+    response = client.post("/api/v1/reports", data=body, content_type="application/json")
+    assert response.status_code == 201
+    assert "😱" in client.get(f"/api/v1/reports/{response.json['id']}", headers={
+        "Authorization": f"Bearer {response.json['access_token']}"}).json["description"]
