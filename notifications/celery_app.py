@@ -61,7 +61,9 @@ def make_celery(settings: Settings) -> Celery:
         broker_connection_retry_on_startup=True,
         # Without ETAs a message only waits while its task runs: a short visibility timeout brings back
         # the messages of a worker that died as a whole.
-        broker_transport_options={"visibility_timeout": 300},
+        # (Redis only: the SQLite/SQLAlchemy transport passes its options to create_engine and would fail.)
+        broker_transport_options={"visibility_timeout": 300} if settings.celery_broker_url.startswith(
+            ("redis://", "rediss://")) else {},
         task_acks_late=True,
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
