@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from flask import g
 from sqlalchemy import create_engine, text
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -144,6 +145,13 @@ def app(settings) -> Iterator:
     from service_api.extensions import db
 
     app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": True}, settings=settings)
+
+    def fresh_request_globals() -> None:
+        # The test holds one app context open so it can use db.session between requests, and Flask
+        # reuses that context for each test-client request; clear `g` so no request sees another's.
+        g.__dict__.clear()
+
+    app.before_request_funcs.setdefault(None, []).insert(0, fresh_request_globals)
     with app.app_context():
         yield app
         db.session.remove()
