@@ -13,7 +13,8 @@ TEMPLATES: dict[str, str] = {
     "resolved": "【城市管理】案件{case_no}已处置：{outcome}。{link}",
     "closed": "【城市管理】案件{case_no}已办结，感谢您的反映。{link}",
     "reopened": "【城市管理】案件{case_no}已重新办理，我们会尽快处理。{link}",
-    "survey": "【城市管理】案件{case_no}已办结，请对办理结果评价：回复1满意、2基本满意、3不满意，可附意见。{link}",
+    "survey": ("【城市管理】案件{case_no}已办结，请评价：回复1满意、2基本满意、3不满意，"
+               "问题未解决请注明“未解决”，可附意见。{link}"),
     "survey_link": "【城市管理】案件{case_no}已办结，请点击链接对办理结果进行评价：{link}",
     "survey_reminder": "【城市管理】温馨提示：案件{case_no}的满意度评价尚未完成，回复1满意、2基本满意、3不满意。{link}",
     "survey_link_reminder": "【城市管理】温馨提示：案件{case_no}的满意度评价尚未完成，请点击链接评价：{link}",
