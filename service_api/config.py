@@ -149,4 +149,7 @@ class Settings:
             "RATELIMIT_STORAGE_URI": self.rate_limit_storage_uri,
             "RATELIMIT_ENABLED": self.rate_limits_enabled,
             "RATELIMIT_HEADERS_ENABLED": True,
+            # Redis down must not take the API down: limit in memory per process until it is back.
+            "RATELIMIT_SWALLOW_ERRORS": True,
+            "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         }

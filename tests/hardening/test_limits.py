@@ -141,3 +141,13 @@ def test_photo_over_the_upload_limit_is_a_json_413(app, client, settings) -> Non
     assert response.status_code == 413
     body = response.get_json()
     assert body["status"] == 413 and body["message"]
+
+
+def test_requests_are_served_when_the_rate_limit_store_is_down(limited_app_factory) -> None:
+    """Redis down (the broker fault) must not take the API down with it: limits fall back to memory."""
+    client = limited_app_factory("redis://127.0.0.1:1/0").test_client()  # nothing listens on port 1
+    response = _sms_code(client, "203.0.113.99")
+    assert response.status_code == 202, response.get_data(as_text=True)
+    for _ in range(SMS_CODE_LIMIT - 1):
+        _sms_code(client, "203.0.113.99")
+    _assert_json_429(_sms_code(client, "203.0.113.99"))  # the in-memory fallback still limits
