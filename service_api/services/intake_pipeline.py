@@ -55,7 +55,7 @@ def run_intake(report_id: int) -> None:
         return
     _classify(report)
     _geocode(report)
-    case = _join_existing_case(report) or _create_case(report)
+    case = _join_existing_case(report) or create_case(report)
     report.case_id = case.id
     report.intake_status = "done"
     report.intake_error = None
@@ -159,7 +159,8 @@ def _attach(report: Report, case: Case, *, requested: bool) -> Case:
     return case
 
 
-def _create_case(report: Report) -> Case:
+def create_case(report: Report) -> Case:
+    """A new case for this report: numbered, routed, and registered when intake is confident enough."""
     settings = current_app.extensions["settings"]
     now = utcnow()
     area = report.district_code or settings.area_code

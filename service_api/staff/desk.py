@@ -15,7 +15,7 @@ from service_api.extensions import db
 from service_api.models import Case, CaseEvent, Category, Department, Rating, Report, StaffUser, utcnow
 from service_api.services import intake_runtime
 from service_api.services.cases import visible_cases
-from service_api.services.intake_pipeline import _create_case, ensure_department
+from service_api.services.intake_pipeline import create_case, ensure_department
 from service_api.services.workflow import Actor
 
 QUEUES = {
@@ -152,7 +152,7 @@ def split_report(case: Case, report_id: int, reason: str | None, staff: StaffUse
     db.session.refresh(case, with_for_update=True)
     report.is_duplicate = False
     report.extra = {**(report.extra or {}), "split_from": case.case_no}
-    new_case = _create_case(report)  # numbered, routed and (if confident) registered like intake does
+    new_case = create_case(report)  # numbered, routed and (if confident) registered like intake does
     case.report_count = max(case.report_count - 1, 1)
     _event(case, staff, "split_out", f"将反映 {report.tracking_no} 拆分为新案件 {new_case.case_no}：{reason}",
            {"report_id": report.id, "new_case_no": new_case.case_no}, report_id=report.id)
