@@ -56,6 +56,7 @@ class Results:
     latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     failures: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     accepted: list[dict[str, Any]] = field(default_factory=list)  # every report answered 2xx (id, tracking_no)
+    photos: list[str] = field(default_factory=list)  # every photo answered 201
     sent: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     started: float = 0.0
     finished: float = 0.0
@@ -129,6 +130,7 @@ class LoadGen:
             if status != 201:
                 return
             photo_ids = [body["id"]]
+            self.results.photos.append(body["id"])
             scheduled = time.perf_counter()
         text, address = self.rng.choice(DESCRIPTIONS)
         self.phone_seq += 1

@@ -30,13 +30,21 @@ def rasa_up(url: str = "http://127.0.0.1:5005") -> bool:
         return False
 
 
-def check_delivery(stack: Stack, accepted: list[dict], wait: float = 120) -> dict[str, int]:
-    """Every accepted report stored; its 'received' SMS sent exactly once (waits for the outbox to drain)."""
+def check_delivery(stack: Stack, accepted: list[dict], wait: float = 120, photos: list[str] | None = None
+                   ) -> dict[str, int]:
+    """Every accepted report (and photo) stored; every SMS row for those reports sent exactly once.
+
+    Waits up to `wait` seconds for the outbox to drain. Duplicates are counted at the fake Twilio server as the
+    same body sent to the same number more than once (every report has its own number).
+    """
     ids = [r["id"] for r in accepted]
     stored = stack.sql("SELECT count(*) FROM reports WHERE id = ANY(:ids)", ids=ids)[0][0] if ids else 0
+    photos = photos or []
+    photos_stored = stack.sql("SELECT count(*) FROM photos WHERE id = ANY(:ids)", ids=photos)[0][0] if photos else 0
     deadline = time.monotonic() + wait
     while time.monotonic() < deadline and stack.queue_lengths()["outbox_pending"] > 0:
         time.sleep(1)
+    time.sleep(2)  # a send in flight when the queue emptied
     expected = {r[0]: r[1] for r in stack.sql(
         "SELECT recipient, count(*) FROM notifications WHERE channel = 'sms' AND report_id = ANY(:ids) "
         "GROUP BY recipient", ids=ids)} if ids else {}
@@ -44,14 +52,16 @@ def check_delivery(stack: Stack, accepted: list[dict], wait: float = 120) -> dic
     with stack.fake.lock:
         sent: dict[tuple[str, str], int] = {}
         for m in stack.fake.messages:
-            sent[(m["to"], m["body"])] = sent.get((m["to"], m["body"]), 0) + 1
+            if m["to"] in expected:
+                sent[(m["to"], m["body"])] = sent.get((m["to"], m["body"]), 0) + 1
     per_phone: dict[str, int] = {}
     for (to, _), n in sent.items():
         per_phone[to] = per_phone.get(to, 0) + n
     return {
         "accepted": len(ids), "stored": int(stored), "lost": len(ids) - int(stored),
+        "photos_accepted": len(photos), "photos_lost": len(photos) - int(photos_stored),
         "sms_expected": sum(expected.values()),
-        "sms_sent": sum(per_phone.get(p, 0) for p in expected),
+        "sms_sent": sum(per_phone.values()),
         "sms_missing": sum(max(0, n - per_phone.get(p, 0)) for p, n in expected.items()),
         "duplicate_sends": sum(n - 1 for n in sent.values() if n > 1),
         "outbox_left": stack.queue_lengths()["outbox_pending"],
@@ -92,12 +102,12 @@ def main() -> int:
             for name, errors in gen.results.failures.items():
                 if errors:
                     print(f"  {name}: {len(errors)} failed, e.g. {errors[:3]}")
-            delivery = check_delivery(stack, gen.results.accepted)
+            delivery = check_delivery(stack, gen.results.accepted, photos=gen.results.photos)
             print(f"  after the step: {delivery}")
             total = sum(r["ok"] for r in rows) / args.seconds
             submit = next((r for r in rows if r["endpoint"] == "report_submit"), None)
             summary.append((rate, total, submit, failed, delivery))
-            failures += failed + delivery["lost"] + delivery["duplicate_sends"]
+            failures += failed + delivery["lost"] + delivery["photos_lost"] + delivery["duplicate_sends"]
         print("\n| target reports/s | reports ok/s | all requests ok/s | report p50 ms | report p99 ms | failed | "
               "lost | duplicate SMS |")
         print("|---|---|---|---|---|---|---|---|")

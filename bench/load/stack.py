@@ -39,6 +39,7 @@ class Stack:
     web_workers: int = 3
     web_threads: int = 4
     port: int = 5077
+    redis_port: int = 6379  # the fault runner uses a private redis-server so stopping it spares other users
     run_dir: Path = Path(os.environ.get("BENCH_RUN_DIR", "/tmp/bench_load"))
     photo_dir: Path | None = None
     db_name: str = field(default_factory=lambda: f"bench_load_{uuid.uuid4().hex[:8]}")
@@ -58,8 +59,8 @@ class Stack:
     def env(self) -> dict[str, str]:
         assert self.fake is not None
         return {
-            **os.environ, "DATABASE_URL": self.db_url, "CELERY_BROKER_URL": f"redis://127.0.0.1:6379/{BROKER_DB}",
-            "RATE_LIMIT_STORAGE_URI": f"redis://127.0.0.1:6379/{LIMITS_DB}", "TRUSTED_PROXIES": "1",
+            **os.environ, "DATABASE_URL": self.db_url, "CELERY_BROKER_URL": f"redis://127.0.0.1:{self.redis_port}/{BROKER_DB}",
+            "RATE_LIMIT_STORAGE_URI": f"redis://127.0.0.1:{self.redis_port}/{LIMITS_DB}", "TRUSTED_PROXIES": "1",
             "PHOTO_STORAGE_DIR": str(self.photo_dir or self.run_dir / "photos"), "SECRET_KEY": "bench-secret",
             "SERVICE_API_KEY": SERVICE_KEY, "INSTANCE_DIR": str(self.run_dir / "instance"),
             "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN, "TWILIO_API_BASE": self.fake.base_url,
@@ -170,13 +171,12 @@ class Stack:
             shutil.rmtree(self.run_dir / "photos", ignore_errors=True)
         self.flush_redis()
 
-    @staticmethod
-    def flush_redis() -> None:
+    def flush_redis(self) -> None:
         import redis
 
         for db in (BROKER_DB, LIMITS_DB):
             try:
-                redis.Redis(host="127.0.0.1", port=6379, db=db, socket_connect_timeout=2).flushdb()
+                redis.Redis(host="127.0.0.1", port=self.redis_port, db=db, socket_connect_timeout=2).flushdb()
             except redis.RedisError:
                 pass
 
@@ -195,7 +195,8 @@ class Stack:
 
         pending = self.sql("SELECT count(*) FROM notifications WHERE status IN ('pending', 'claimed', 'sending')")
         try:
-            celery_len = int(redis.Redis(host="127.0.0.1", port=6379, db=BROKER_DB).llen("notifications"))
+            celery_len = int(redis.Redis(host="127.0.0.1", port=self.redis_port, db=BROKER_DB,
+                                         socket_connect_timeout=2).llen("notifications"))
         except redis.RedisError:
             celery_len = -1
         return {"outbox_pending": int(pending[0][0]), "celery_queue": celery_len}

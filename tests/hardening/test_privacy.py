@@ -1,0 +1,161 @@
+"""Privacy: residents' phone numbers never appear in full in staff lists, exports or Open311 answers; photos are
+served without metadata; clients never see a stack trace."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+from flask import g
+from PIL import Image
+
+from service_api.extensions import db
+from service_api.models import Case
+from tests.service_api.images import jpeg_bytes
+from tests.staff.conftest import staff_client  # noqa: F401  (fixture)
+
+PHONE = "13912345678"
+O311 = "/open311/v2"
+
+
+def call(client, method: str, url: str, headers: dict[str, str] | None = None, **kw):
+    g.pop("principal", None)
+    return getattr(client, method)(url, headers=headers or {}, **kw)
+
+
+@pytest.fixture
+def reported(app, client, service_headers) -> dict[str, str]:
+    """A hotline report with the caller's phone and name, registered and dispatched; an Open311 key."""
+    from service_api.open311.keys import create_key
+
+    created = call(client, "post", "/api/v1/reports", service_headers, json={
+        "description": "香港中路12号门口的污水井盖丢了，很危险", "address": "香港中路12号", "channel": "hotline",
+        "contact": {"phone": PHONE, "name": "王小明"}})
+    assert created.status_code == 201, created.json
+    _, key = create_key("privacy partner")
+    db.session.commit()
+    return {"case_no": created.json["case_no"], "report_id": str(created.json["id"]), "key": key}
+
+
+def _text(response) -> str:
+    """The body as text; an XLSX export as the text of every part of the workbook."""
+    data = response.get_data()
+    if data[:2] == b"PK":
+        with zipfile.ZipFile(io.BytesIO(data)) as workbook:
+            return "".join(workbook.read(name).decode("utf-8", "replace") for name in workbook.namelist())
+    return data.decode("utf-8", "replace")
+
+
+def _assert_no_phone(response, where: str) -> None:
+    text = _text(response)
+    assert response.status_code == 200, f"{where}: {response.status_code}"
+    assert PHONE not in text, f"full phone number in {where}"
+
+
+def test_staff_api_lists_mask_phones(client, reported, make_staff) -> None:
+    _, dispatcher = make_staff("dispatcher")
+    for url in ("/api/v1/cases", f"/api/v1/cases/{reported['case_no']}", "/api/v1/notifications?status=pending",
+                "/api/v1/notifications?status=sent"):
+        response = call(client, "get", url, dispatcher)
+        _assert_no_phone(response, url)
+    detail = call(client, "get", f"/api/v1/cases/{reported['case_no']}", dispatcher).get_data(as_text=True)
+    assert "139****5678" in detail  # masked, not dropped: staff can still tell callers apart
+
+
+def test_staff_console_pages_and_exports_mask_phones(client, reported, staff_client) -> None:  # noqa: F811
+    console, _ = staff_client("admin")  # sees every page
+    for url in ("/staff/", "/staff/cases", f"/staff/cases/{reported['case_no']}", "/staff/calls", "/staff/callbacks",
+                "/staff/stats", "/staff/stats/export.csv", "/staff/stats/export.xlsx"):
+        _assert_no_phone(console.get(url, follow_redirects=True), url)
+
+
+@pytest.mark.parametrize("url", ["/requests.json", "/requests.xml"])
+def test_open311_lists_mask_phones(client, reported, url) -> None:
+    response = call(client, "get", f"{O311}{url}", query_string={"api_key": reported["key"]})
+    _assert_no_phone(response, url)
+
+
+def test_open311_single_request_and_public_case_mask_phones(client, reported) -> None:
+    case = db.session.query(Case).filter_by(case_no=reported["case_no"]).one()
+    for url in (f"{O311}/requests/{reported['report_id']}.json", f"{O311}/requests/{case.case_no}.json",
+                f"/api/v1/public/cases/{case.case_no}"):
+        response = call(client, "get", url, query_string={"api_key": reported["key"]})
+        if response.status_code == 404:
+            continue  # Open311 ids are its own; the list test covers the content
+        _assert_no_phone(response, url)
+
+
+def test_open311_strips_phones_written_into_descriptions(client, service_headers) -> None:
+    from service_api.open311.keys import create_key
+
+    _, key = create_key("privacy partner 2")
+    db.session.commit()
+    call(client, "post", "/api/v1/reports", service_headers, json={
+        "description": f"五四广场垃圾桶满了，有事打我电话{PHONE}", "address": "五四广场", "channel": "hotline"})
+    response = call(client, "get", f"{O311}/requests.json", query_string={"api_key": key})
+    _assert_no_phone(response, "Open311 description")
+
+
+@pytest.mark.parametrize("kind", ["", "/thumb"])
+def test_photos_are_served_without_metadata(client, kind) -> None:
+    original = jpeg_bytes(gps=(36.0620, 120.3845), taken="2026:11:20 09:30:00")
+    assert b"Exif" in original
+    uploaded = call(client, "post", "/api/v1/photos", data={"file": (io.BytesIO(original), "a.jpg")},
+                    content_type="multipart/form-data")
+    assert uploaded.status_code == 201 and uploaded.json["gps"]
+    served = call(client, "get", f"/api/v1/photos/{uploaded.json['id']}{kind}")
+    assert served.status_code == 200 and served.mimetype == "image/jpeg"
+    data = served.data
+    assert b"Exif" not in data and b"GPS" not in data and b"2026:11:20" not in data
+    image = Image.open(io.BytesIO(data))
+    assert not image.getexif() and "exif" not in image.info
+
+
+SECRET_DETAIL = "psycopg.OperationalError: password=hunter2 at /work/main/service_api/secret.py line 42"
+
+
+@pytest.fixture
+def broken(monkeypatch):
+    """Make the public case view and the Open311 list fail with an unexpected exception."""
+    def boom(*args, **kwargs):
+        raise RuntimeError(SECRET_DETAIL)
+
+    import service_api.api.public as public
+    import service_api.open311.views as open311_views
+
+    monkeypatch.setattr(public, "public_case", boom)
+    monkeypatch.setattr(open311_views.query, "find_reports", boom)
+    return boom
+
+
+def _assert_clean_500(response) -> None:
+    text = response.get_data(as_text=True)
+    assert response.status_code == 500
+    assert "Traceback" not in text and "hunter2" not in text and "secret.py" not in text and "RuntimeError" not in text
+
+
+def test_unexpected_error_in_an_api_view_is_a_clean_json_500(client, reported, broken) -> None:
+    response = call(client, "get", f"/api/v1/public/cases/{reported['case_no']}")
+    _assert_clean_500(response)
+    assert response.json == {"status": 500, "code": "internal_error", "message": "服务器内部错误，请稍后再试"}
+
+
+def test_unexpected_error_in_open311_is_a_clean_500(client, reported, broken) -> None:
+    for fmt in ("json", "xml"):
+        response = call(client, "get", f"{O311}/requests.{fmt}", query_string={"api_key": reported["key"]})
+        _assert_clean_500(response)
+
+
+def test_unexpected_error_in_a_staff_page_shows_no_traceback(client, reported, staff_client, monkeypatch  # noqa: F811
+                                                             ) -> None:
+    import service_api.staff.views as views
+
+    console, _ = staff_client("dispatcher")
+
+    def boom(*args, **kwargs):
+        raise RuntimeError(SECRET_DETAIL)
+
+    monkeypatch.setattr(views, "render_template", boom)
+    response = console.get("/staff/cases")
+    _assert_clean_500(response)
