@@ -9,9 +9,9 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from service_api.api.reports import find_readable_report
-from service_api.auth.principal import current_principal
-from service_api.errors import APIError
-from service_api.extensions import limiter
+from service_api.auth.principal import current_principal, require_staff
+from service_api.extensions import db, limiter
+from service_api.models import Callback, utcnow
 from service_api.services.ratings import RATINGS, submit_rating
 
 # The reports blueprint owns url_prefix /api/v1/reports, so this one spells out its full paths.
@@ -48,14 +48,19 @@ class ReportRating(MethodView):
         """对已办结案件评价：一个反映一次评价，7天内可修改，之后不能再改（409）；案件未办结时 409。
 
         不满意或问题未解决时案件转入复核（可配置为自动重新办理），并通知您。
+        热线坐席（agent/dispatcher）电话回访后可代居民录入，渠道记为 hotline，并完成对应的回访任务。
         """
         principal = current_principal()
-        if principal.is_staff:
-            raise APIError(403, "residents_only", "只有反映人本人可以评价")
+        agent = require_staff("agent", "dispatcher") if principal.is_staff else None
         report = find_readable_report(report_ref)
-        channel = "chatbot" if principal.kind == "service" else "miniprogram"
+        channel = "hotline" if agent else "chatbot" if principal.kind == "service" else "miniprogram"
         outcome = submit_rating(report, data["rating"], data.get("solved"), data.get("comment"), channel)
         rating = outcome.rating
+        if agent is not None:
+            for callback in db.session.query(Callback).filter_by(kind="survey", report_id=report.id, status="open"):
+                callback.status, callback.done_by_id, callback.done_at = "done", agent.id, utcnow()
+                callback.outcome = f"回访结果：{RATINGS[rating.rating]}"
+            db.session.commit()
         return {
             "report_id": report.id, "case_no": report.case.case_no if report.case else None, "rating": rating.rating,
             "rating_text": RATINGS[rating.rating], "solved": rating.solved, "comment": rating.comment,

@@ -9,7 +9,7 @@ from flask import g
 
 from service_api.auth.tokens import issue_citizen_token
 from service_api.extensions import db
-from service_api.models import Case, Notification, Rating
+from service_api.models import Callback, Case, Notification, Rating
 from tests.notifications.support import close_case, make_case, make_report
 
 
@@ -104,3 +104,22 @@ def test_unsatisfied_reopens_when_configured(app, client, settings):
     case = db.session.get(Case, case.id)
     assert case.status == "reopened" and case.reopen_count == 1
     assert db.session.query(Notification).filter_by(kind="reopened", report_id=report.id).count() >= 1
+
+
+def test_agent_records_a_phone_survey_answer_and_completes_the_callback(app, client, make_staff):
+    report = make_report(phone="+8613800000009", channel="hotline")
+    case = make_case(report)
+    close_case(case)  # a +86 hotline caller: a rating link by SMS plus a survey callback for agents
+    callback = db.session.query(Callback).filter_by(kind="survey", report_id=report.id).one()
+    agent, headers = make_staff("agent")
+    g.pop("principal", None)
+    response = client.post(f"/api/v1/reports/{report.id}/rating", json={"rating": "satisfied", "solved": True},
+                           headers=headers)
+    assert response.status_code == 200
+    assert db.session.query(Rating).one().channel == "hotline"
+    db.session.refresh(callback)
+    assert callback.status == "done" and callback.done_by_id == agent.id
+    _, handler = make_staff("handler")
+    g.pop("principal", None)
+    assert client.post(f"/api/v1/reports/{report.id}/rating", json={"rating": "unsatisfied"},
+                       headers=handler).status_code == 403
