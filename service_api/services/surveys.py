@@ -18,7 +18,7 @@ from flask import current_app
 
 from service_api.extensions import db
 from service_api.models import Case, Citizen, Notification, Rating, Report, Survey, utcnow
-from service_api.services.callbacks import create_callback
+from service_api.services.callbacks import callback_due, create_callback
 from service_api.services.outbox_writer import earliest_send, enqueue, report_link
 from service_api.services.workflow import Actor, TransitionRequest, on_transition
 
@@ -90,9 +90,10 @@ def schedule_for_case(case: Case, closed_at: datetime | None = None) -> list[Sur
             enqueue(kind, report, case, send_after=send_after, channels=[(channel, recipient)],
                     link=rating_link(report), survey_id=survey.id)
         if plan.callback:
-            create_callback(kind="survey", phone=report.contact_phone, citizen_id=report.citizen_id,
-                            report_id=report.id, case_id=case.id, survey_id=survey.id,
-                            reason=f"案件{case.case_no}结案回访（满意度、问题是否解决）")
+            callback = create_callback(kind="survey", phone=report.contact_phone, citizen_id=report.citizen_id,
+                                       report_id=report.id, case_id=case.id, survey_id=survey.id,
+                                       reason=f"案件{case.case_no}结案回访（满意度、问题是否解决）")
+            callback.due_at = max(callback.due_at, callback_due(send_after))
         if not plan.sends:
             survey.status, survey.sent_at = "pending", send_after
         surveys.append(survey)
@@ -161,11 +162,12 @@ def send_reminders(now: datetime | None = None) -> int:
 
 
 def expire_unanswered(now: datetime | None = None) -> int:
-    """Surveys past their expiry without an answer end as 'expired'. Commits."""
+    """Surveys past their expiry without an answer end as 'expired' (reminded ones, and ones whose invitation
+    never went out). Commits."""
     now = now or utcnow()
     expired = db.session.query(Survey).filter(
-        Survey.status.in_(("pending",)), Survey.expires_at.isnot(None), Survey.expires_at <= now,
-        Survey.reminded_at.isnot(None)).all()
+        Survey.expires_at.isnot(None), Survey.expires_at <= now,
+        ((Survey.status == "pending") & Survey.reminded_at.isnot(None)) | (Survey.status == "scheduled")).all()
     for survey in expired:
         survey.status = "expired"
     db.session.commit()
