@@ -57,22 +57,23 @@ def wait_ready(url: str, process: subprocess.Popen | None, timeout: float = 180)
     raise RuntimeError(f"{url} not ready after {timeout}s")
 
 
-def start_bot(real_api: bool, workdir: str) -> tuple[str, list[subprocess.Popen]]:
+def start_bot(real_api: bool, workdir: str, processes: list[subprocess.Popen]) -> str:
+    """Starts both servers (appending them to `processes`, so the caller stops them even on failure)."""
     rasa_port, actions_port = free_port(), free_port()
     env = dict(os.environ, RASA_TELEMETRY_ENABLED="false", SQLALCHEMY_SILENCE_UBER_WARNING="1",
                TF_CPP_MIN_LOG_LEVEL="2", PYTHONWARNINGS="ignore", ACTIONS_PORT=str(actions_port),
-               RASA_TRACKER_DIALECT="sqlite", RASA_TRACKER_URL=f"sqlite:///{workdir}/tracker.db")
+               SANIC_HOST="127.0.0.1", RASA_TRACKER_DIALECT="sqlite", RASA_TRACKER_URL=f"sqlite:///{workdir}/tracker.db")
     if not real_api:
         env["SERVICE_API_MODE"] = "fake"
     log = open(Path(workdir) / "bot.log", "w")
-    actions = subprocess.Popen([".venv/bin/rasa", "run", "actions", "--actions", "actions", "--port",
-                                str(actions_port)], cwd=BOT_DIR, env=env, stdout=log, stderr=log)
-    rasa = subprocess.Popen([".venv/bin/rasa", "run", "--enable-api", "--model", "models/current.tar.gz",
-                             "--port", str(rasa_port), "--endpoints", "endpoints.yml",
-                             "--credentials", "credentials.yml"], cwd=BOT_DIR, env=env, stdout=log, stderr=log)
-    wait_ready(f"http://127.0.0.1:{actions_port}/health", actions)
-    wait_ready(f"http://127.0.0.1:{rasa_port}/status", rasa)
-    return f"http://127.0.0.1:{rasa_port}", [actions, rasa]
+    actions_cmd = [".venv/bin/rasa", "run", "actions", "--actions", "actions", "--port", str(actions_port)]
+    rasa_cmd = [".venv/bin/rasa", "run", "--enable-api", "--model", "models/current.tar.gz", "-i", "127.0.0.1",
+                "--port", str(rasa_port), "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"]
+    for command in (actions_cmd, rasa_cmd):
+        processes.append(subprocess.Popen(command, cwd=BOT_DIR, env=env, stdout=log, stderr=log))
+    wait_ready(f"http://127.0.0.1:{actions_port}/health", processes[-2])
+    wait_ready(f"http://127.0.0.1:{rasa_port}/status", processes[-1])
+    return f"http://127.0.0.1:{rasa_port}"
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -93,7 +94,7 @@ def main() -> int:
             url = args.url
             if not url:
                 started = time.perf_counter()
-                url, processes = start_bot(args.real_api, workdir)
+                url = start_bot(args.real_api, workdir, processes)
                 print(f"bot started in {time.perf_counter() - started:.1f}s at {url}")
             post(url, f"anon:{uuid.uuid4()}", "你好")  # warm-up (first prediction builds TF graphs)
             latencies: list[float] = []

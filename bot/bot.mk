@@ -4,13 +4,18 @@ BOT_REQ_HASH := $(shell sha256sum bot/requirements.txt 2>/dev/null | cut -c1-16)
 BOT_STAMP := bot/.venv/.installed-$(BOT_REQ_HASH)
 RASA_PORT ?= 5005
 ACTIONS_PORT ?= 5055
+# Both servers listen on loopback only: the action server acts for any sender id it is handed, and Rasa's
+# HTTP API (--enable-api) can read and change conversations. Only the service API talks to them.
+RASA_INTERFACE ?= 127.0.0.1
+ACTIONS_INTERFACE ?= 127.0.0.1
 RASA_TRACKER_DIALECT ?= sqlite
 RASA_TRACKER_URL ?= sqlite:///tracker.db
 SERVICE_API_URL ?= http://127.0.0.1:$(or $(API_PORT),5000)
 SERVICE_API_KEY ?= dev-service-key
 SERVICE_API_MODE ?= http
 BOT_ENV = RASA_TELEMETRY_ENABLED=false SQLALCHEMY_SILENCE_UBER_WARNING=1 TF_CPP_MIN_LOG_LEVEL=2 \
-	PYTHONWARNINGS=ignore ACTIONS_PORT=$(ACTIONS_PORT) RASA_PORT=$(RASA_PORT) \
+	PYTHONWARNINGS=ignore ACTIONS_PORT=$(ACTIONS_PORT) RASA_PORT=$(RASA_PORT) RASA_INTERFACE=$(RASA_INTERFACE) \
+	SANIC_HOST=$(ACTIONS_INTERFACE) \
 	RASA_TRACKER_DIALECT=$(RASA_TRACKER_DIALECT) RASA_TRACKER_URL=$(RASA_TRACKER_URL) \
 	SERVICE_API_URL=$(SERVICE_API_URL) SERVICE_API_KEY=$(SERVICE_API_KEY) SERVICE_API_MODE=$(SERVICE_API_MODE)
 BOT_RASA = cd bot && $(BOT_ENV) .venv/bin/rasa
@@ -58,7 +63,7 @@ bot-run-actions: bot-setup
 	$(BOT_RASA) run actions --actions actions --port $(ACTIONS_PORT)
 
 bot-run-rasa: bot-train
-	$(BOT_RASA) run --enable-api --model models/current.tar.gz --port $(RASA_PORT) \
+	$(BOT_RASA) run --enable-api --model models/current.tar.gz -i $(RASA_INTERFACE) --port $(RASA_PORT) \
 		--endpoints endpoints.yml --credentials credentials.yml
 
 bot-run: bot-train

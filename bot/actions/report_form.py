@@ -20,6 +20,12 @@ FORM_SLOTS = ["problem_description", "problem_location", "contact_phone", "repor
 MSG_UNAVAILABLE = "抱歉，系统暂时繁忙，请稍后再试，或者说“转人工”由话务员帮您登记。"
 
 
+def say_unavailable(dispatcher: CollectingDispatcher) -> None:
+    """Tells the resident the API is down, once per turn even when several slots were being checked."""
+    if not any(m.get("text") == MSG_UNAVAILABLE for m in dispatcher.messages):
+        dispatcher.utter_message(text=MSG_UNAVAILABLE)
+
+
 def _metadata(tracker: Tracker) -> Dict[str, Any]:
     metadata = tracker.latest_message.get("metadata") or {}
     return metadata if isinstance(metadata, dict) else {}
@@ -144,7 +150,7 @@ class ValidateReportForm(FormValidationAction):
         try:
             preview = self._preview(tracker, text, address)
         except ApiError:
-            dispatcher.utter_message(text=MSG_UNAVAILABLE)
+            say_unavailable(dispatcher)
             return {"problem_description": None}
         classification = preview.get("classification") or {}
         if not classification.get("in_scope") or not classification.get("code"):
@@ -166,7 +172,7 @@ class ValidateReportForm(FormValidationAction):
         try:
             preview = self._preview(tracker, description or address, address)
         except ApiError:
-            dispatcher.utter_message(text=MSG_UNAVAILABLE)
+            say_unavailable(dispatcher)
             return {"problem_location": None}
         if not preview.get("geocode"):
             dispatcher.utter_message(text=f"抱歉，没有找到“{address}”这个地点。请说得具体一些，比如路名加门牌号，或附近的小区、商场等标志性建筑。")
@@ -182,7 +188,7 @@ class ValidateReportForm(FormValidationAction):
         try:
             preview = get_api().preview(tracker.sender_id, description, location=value)
         except ApiError:
-            dispatcher.utter_message(text=MSG_UNAVAILABLE)
+            say_unavailable(dispatcher)
             return {"geo_point": None}
         if not preview.get("geocode"):
             dispatcher.utter_message(text="抱歉，您发送的定位不在本市服务范围内，请用文字告诉我地址。")

@@ -214,6 +214,15 @@ def test_api_down_is_told_not_crashed(api: FakeServiceApiServer) -> None:
     assert "系统暂时繁忙" in texts(dispatcher)
 
 
+def test_api_down_during_validation_is_said_once(api: FakeServiceApiServer) -> None:
+    api.fail_with = 503
+    dispatcher, slots = run(ValidateReportForm(), tracker(
+        "就在这里", metadata={"location": {"lat": 36.06, "lng": 120.38}},
+        new_slots={"problem_description": "垃圾没人清", "problem_location": "这里"}))
+    assert texts(dispatcher).count("系统暂时繁忙") == 1
+    assert slots["problem_description"] is None
+
+
 def test_status_by_case_number(api: FakeServiceApiServer) -> None:
     dispatcher, _ = run(ActionCheckStatus(), tracker(f"查一下{OPEN_CASE}", "check_status", sender=ANON))
     assert api.calls("GET", f"/api/v1/public/cases/{OPEN_CASE}")
