@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 from datetime import timedelta
+from email.utils import format_datetime
 
 import pytest
 from flask import g
@@ -185,12 +186,10 @@ def test_killed_worker_mid_send_is_reconciled_not_resent(app, fake_twilio, setti
     row = _pending_sms()
     token = _claim_one(row.id)
     # A worker sent the message, then died before recording it: the row is stuck in 'sending'.
-    fake_twilio.messages.append({"sid": "SMkilled", "to": PHONE, "body": row.body, "status": "sent",
-                                 "direction": "outbound-api", "date_created": None})
     row.status, row.attempts, row.attempt_started_at = "sending", 1, utcnow()
     db.session.commit()
-    from email.utils import format_datetime
-    fake_twilio.messages[-1]["date_created"] = format_datetime(utcnow(), usegmt=True)
+    fake_twilio.messages.append({"sid": "SMkilled", "to": PHONE, "body": row.body, "status": "sent",
+                                 "direction": "outbound-api", "date_created": format_datetime(utcnow(), usegmt=True)})
     assert outbox.deliver(row.id, token) == "skipped"  # the redelivered task leaves a live attempt alone
     assert outbox.reap_stale(now=utcnow() + outbox.sending_stale(settings) + timedelta(seconds=1)) == 1
     assert outbox.deliver(row.id, _claim_one(row.id)) == "sent"
