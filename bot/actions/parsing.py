@@ -43,7 +43,8 @@ def is_cancel(text: str) -> bool:
     return bool(CANCEL_RE.search(text or ""))
 
 
-OPENER_RE = re.compile(r"^(您好|你好)?[，,]?(我)?(要|想)?(反映|投诉|举报|上报|报)(一下|一个|个)?(城市管理)?(的)?(问题)?[。！!]?$")
+OPENER_RE = re.compile(r"^(您好|你好)?[，,]?(我)?(要|想)?(反映|投诉|举报|上报|报)"
+                       r"(一下|一个|个)?(城市管理)?(的)?(问题)?[。！!]?$")
 
 
 def is_opener(text: str) -> bool:

@@ -40,7 +40,8 @@ class ActionRateService(Action):
         try:
             report = _pick_report(api, tracker)
         except ApiError as exc:
-            dispatcher.utter_message(text=MSG_UNAVAILABLE if exc.unavailable else "没有找到这条反映记录，请核对受理编号。")
+            not_found = "没有找到这条反映记录，请核对受理编号。"
+            dispatcher.utter_message(text=MSG_UNAVAILABLE if exc.unavailable else not_found)
             return [SlotSet("rating", None)]
         if not report:
             dispatcher.utter_message(text="没有找到可以评价的反映记录。请发送“评价”加受理编号，例如“评价R20261124000042”。")

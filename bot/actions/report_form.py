@@ -296,7 +296,8 @@ class ActionSubmitReport(Action):
             return reset
         tracking_no = report.get("tracking_no")
         if join_case:
-            text = f"已将您的反映并入案件{report.get('case_no') or join_case}，受理编号{tracking_no}。处理进展会同步通知您。"
+            case_no = report.get("case_no") or join_case
+            text = f"已将您的反映并入案件{case_no}，受理编号{tracking_no}。处理进展会同步通知您。"
         else:
             text = f"已为您提交，受理编号{tracking_no}。"
             if report.get("case_no"):

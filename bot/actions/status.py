@@ -81,7 +81,8 @@ class ActionCheckStatus(Action):
                 return
             raise
         matter = (case.get("matter") or {}).get("name")
-        text = f"案件{case_no}" + (f"（{matter}）" if matter else "") + f"当前状态：{case.get('status_text') or case.get('status')}。"
+        status = case.get("status_text") or case.get("status")
+        text = f"案件{case_no}" + (f"（{matter}）" if matter else "") + f"当前状态：{status}。"
         last = _last_step(case.get("public_timeline") or [])
         if last:
             text += f"最新进展：{last}。"

@@ -129,7 +129,8 @@ def test_deny_at_confirmation_asks_what_to_change(api: FakeServiceApiServer) -> 
               "problem_location": "山东路", "contact_phone": "none"}
     _, slots = run(ValidateReportForm(), tracker("不对", "deny", slots=filled, new_slots={"report_confirmed": False}))
     assert slots["report_confirmed"] is None and slots["awaiting_correction"] is True
-    dispatcher, _ = run(ActionAskReportConfirmed(), tracker("不对", "deny", slots=filled | {"awaiting_correction": True}))
+    asking = tracker("不对", "deny", slots=filled | {"awaiting_correction": True})
+    dispatcher, _ = run(ActionAskReportConfirmed(), asking)
     assert "需要修改" in texts(dispatcher)
 
 
