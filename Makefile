@@ -7,6 +7,8 @@ export RASA_TELEMETRY_ENABLED := false
 export FLASK_APP := wsgi
 MODEL := intake/model/classifier.joblib
 API_PORT ?= 5000
+RASA_PORT ?= 5005
+export RASA_URL ?= http://127.0.0.1:$(RASA_PORT)
 # Sources the trained classifier depends on: retrain when any of them changed.
 MODEL_INPUTS := $(wildcard intake/classify/*.py) $(wildcard intake/data/*.jsonl) $(wildcard intake/data/*.txt) \
 	$(wildcard intake/data/*.csv)
@@ -50,7 +52,7 @@ run: setup model db bot-train
 	@echo "  API and docs    http://127.0.0.1:$(API_PORT)/api/docs   (OpenAPI: /api/openapi.json)"
 	@echo "  Staff console   http://127.0.0.1:$(API_PORT)/staff/     (demo users: agent, dispatcher, handler, reviewer, admin; password demo-pass-2026)"
 	@echo "  Open311         http://127.0.0.1:$(API_PORT)/open311/v2/discovery.json"
-	@echo "  Rasa (REST)     http://127.0.0.1:$${RASA_PORT:-5005}/webhooks/rest/webhook, actions on :$${ACTIONS_PORT:-5055}"
+	@echo "  Chatbot         POST http://127.0.0.1:$(API_PORT)/api/v1/chat → Rasa on :$(RASA_PORT), actions on :$${ACTIONS_PORT:-5055}"
 	@echo "  Celery worker and beat on $${CELERY_BROKER_URL:-the SQLite broker in instance/}"
 	@echo ""
 	API_PORT=$(API_PORT) $(VENV)/bin/honcho start -f Procfile
