@@ -71,10 +71,20 @@ def _classify(report: Report) -> None:
     report.candidates = [c.__dict__ if not hasattr(c, "to_dict") else c.to_dict() for c in result.candidates]
 
 
+# How much of the address (or, without one, the description) the address parser reads. Places are named in a
+# few dozen characters; its cost grows faster than linearly, so a crafted 4000-character text would cost seconds.
+PLACE_TEXT_MAX = 256
+
+
+def place_text(address: str | None, description: str | None) -> str:
+    """The text to geocode: the address when given, else the start of the description."""
+    return (address or description or "")[:PLACE_TEXT_MAX]
+
+
 def _geocode(report: Report) -> None:
     geocoder = intake_runtime.geocoder()
     if report.lat is None and (report.address or report.description):
-        forward = geocoder.forward(report.address or report.description)
+        forward = geocoder.forward(place_text(report.address, report.description))
         if forward.lat is not None and forward.lng is not None:
             report.lat, report.lng = forward.lat, forward.lng
             report.geocode_level, report.geocode_confidence = forward.level, forward.confidence

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 BAD_JSON_BODIES = [b"\x80\x81\xfe", b"{", b'{"description": "x",}', b"[]", b"null", b'"just a string"',
@@ -26,3 +28,28 @@ def test_escaped_emoji_pairs_are_accepted(client) -> None:
     assert response.status_code == 201
     assert "😱" in client.get(f"/api/v1/reports/{response.json['id']}", headers={
         "Authorization": f"Bearer {response.json['access_token']}"}).json["description"]
+
+
+HOSTILE_DESCRIPTION = "12号" * 1300  # 3900 characters: within the 4000 allowed, costly for the address parser
+
+
+def _cpu(call):
+    started = time.process_time()
+    response = call()
+    return response, time.process_time() - started
+
+
+def test_hostile_description_is_cheap_to_preview(client, service_headers) -> None:
+    """Intake geocodes the description when there is no address: a long crafted one must not cost seconds of CPU."""
+    client.post("/api/v1/intake/preview", json={"text": "井盖丢了"}, headers=service_headers)  # loads the model
+    response, seconds = _cpu(lambda: client.post("/api/v1/intake/preview", json={"text": HOSTILE_DESCRIPTION},
+                                                 headers=service_headers))
+    assert response.status_code == 200
+    assert seconds < 0.3, f"{seconds:.2f} s CPU for one preview"
+
+
+def test_hostile_description_is_cheap_to_submit(client) -> None:
+    client.post("/api/v1/reports", json={"description": "井盖丢了"})  # loads the model
+    response, seconds = _cpu(lambda: client.post("/api/v1/reports", json={"description": HOSTILE_DESCRIPTION}))
+    assert response.status_code == 201
+    assert seconds < 0.5, f"{seconds:.2f} s CPU for one report"
