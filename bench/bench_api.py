@@ -114,7 +114,8 @@ def main() -> int:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
-    print(f"gunicorn -c gunicorn.conf.py (gthread) workers={args.workers or 'default'}, wrk -t2 -c{args.connections} -d{args.duration}s, "
+    workers = args.workers or "default"
+    print(f"gunicorn -c gunicorn.conf.py (gthread) workers={workers}, wrk -t2 -c{args.connections} -d{args.duration}s, "
           f"intake {'inline' if args.inline else 'by worker'}, {os.cpu_count()} cores")
     print(f"{'endpoint':<24}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'non-2xx':>10}")
     for label, r in results.items():
