@@ -9,6 +9,7 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, jsonify, request
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -107,6 +108,17 @@ def register_error_handlers(app: Flask) -> None:
         response = error_response(status, code, message, errors)
         if status == 405 and hasattr(exc, "valid_methods") and exc.valid_methods:
             response.headers["Allow"] = ", ".join(exc.valid_methods)
+        return response
+
+    @app.errorhandler(OperationalError)
+    def handle_database_unavailable(exc: OperationalError) -> Response:
+        # The database restarting or unreachable: nothing was stored, the client should retry shortly.
+        log.warning("database unavailable on %s %s: %s", request.method, request.path, str(exc).splitlines()[0])
+        from service_api.extensions import db
+
+        db.session.rollback()
+        response = error_response(503, "unavailable", _DEFAULT_CODES[503][1])
+        response.headers["Retry-After"] = "5"
         return response
 
     @app.errorhandler(Exception)

@@ -159,3 +159,19 @@ def test_unexpected_error_in_a_staff_page_shows_no_traceback(client, reported, s
     monkeypatch.setattr(views, "render_template", boom)
     response = console.get("/staff/cases")
     _assert_clean_500(response)
+
+
+def test_database_outage_is_a_503_to_retry_not_a_500(client, reported, monkeypatch) -> None:
+    """While PostgreSQL restarts, clients are told to retry (503 + Retry-After), without internals."""
+    from sqlalchemy.exc import OperationalError
+
+    import service_api.api.public as public
+
+    def down(*args, **kwargs):
+        raise OperationalError("SELECT 1", {}, Exception("server closed the connection unexpectedly"))
+
+    monkeypatch.setattr(public, "public_case", down)
+    response = call(client, "get", f"/api/v1/public/cases/{reported['case_no']}")
+    assert response.status_code == 503 and response.headers["Retry-After"]
+    assert response.json["code"] == "unavailable"
+    assert "server closed" not in response.get_data(as_text=True)
