@@ -57,6 +57,7 @@ class Results:
     failures: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     accepted: list[dict[str, Any]] = field(default_factory=list)  # every report answered 2xx (id, tracking_no)
     photos: list[str] = field(default_factory=list)  # every photo answered 201
+    failed_at: list[float] = field(default_factory=list)  # perf_counter() when each failed request ended
     sent: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     started: float = 0.0
     finished: float = 0.0
@@ -67,6 +68,7 @@ class Results:
             self.latencies[name].append(time.perf_counter() - scheduled)
         else:
             self.failures[name].append(error or str(status))
+            self.failed_at.append(time.perf_counter())
 
     def table(self) -> list[dict[str, Any]]:
         seconds = max(self.finished - self.started, 1e-9)

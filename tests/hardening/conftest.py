@@ -27,7 +27,8 @@ def limited_app_factory(sqlite_template: Path, tmp_path: Path, model_path: Path)
         folder = tmp_path / uuid.uuid4().hex[:8]
         folder.mkdir()
         shutil.copy(sqlite_template, folder / "service.db")
-        settings = _settings(f"sqlite:///{folder / 'service.db'}", folder, model_path, rate_limits_enabled=True,
+        changes = {"rate_limits_enabled": True, **changes}
+        settings = _settings(f"sqlite:///{folder / 'service.db'}", folder, model_path,
                              rate_limit_storage_uri=storage_uri, **changes)
         app = create_app({"TESTING": True}, settings=settings)
         made.append(app)
