@@ -15,6 +15,11 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = Path(os.environ.get("INSTANCE_DIR", PROJECT_ROOT / "instance"))
 
 
+# The embedded default's key for the chatbot on the same machine. Everyone can read it here, so the API accepts it
+# only from loopback; any deployment reachable from elsewhere sets SERVICE_API_KEY.
+DEFAULT_SERVICE_API_KEY = "dev-service-key"
+
+
 def _env(name: str, default: str) -> str:
     value = os.environ.get(name)
     return value if value not in (None, "") else default
@@ -69,7 +74,7 @@ class Settings:
     )
     secret_key: str = field(default_factory=_secret_key)
     public_base_url: str = field(default_factory=lambda: _env("PUBLIC_BASE_URL", "http://127.0.0.1:5000"))
-    service_api_key: str = field(default_factory=lambda: _env("SERVICE_API_KEY", "dev-service-key"))
+    service_api_key: str = field(default_factory=lambda: _env("SERVICE_API_KEY", DEFAULT_SERVICE_API_KEY))
     photo_max_bytes: int = field(default_factory=lambda: _env_int("PHOTO_MAX_BYTES", 10 * 1024 * 1024))
     max_request_bytes: int = field(default_factory=lambda: _env_int("MAX_REQUEST_BYTES", 12 * 1024 * 1024))
     token_max_age_days: int = field(default_factory=lambda: _env_int("TOKEN_MAX_AGE_DAYS", 30))

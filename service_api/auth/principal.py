@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from flask import current_app, g, request
 
 from service_api.auth.tokens import REPORT_TOKEN_PREFIX, hash_secret, read_signed
+from service_api.config import DEFAULT_SERVICE_API_KEY
 from service_api.errors import APIError
 from service_api.extensions import db
 from service_api.models import Report, StaffUser
@@ -42,6 +43,7 @@ class Principal:
 
 
 ANONYMOUS = Principal("anonymous")
+LOOPBACK = {"127.0.0.1", "::1"}
 
 
 def _service_principal() -> Principal:
@@ -63,6 +65,8 @@ def _resolve() -> Principal:
         raise APIError(401, "bad_token", "Authorization 头格式应为 'Bearer <token>'")
     settings = current_app.extensions["settings"]
     if hmac.compare_digest(token.encode(), settings.service_api_key.encode()):
+        if settings.service_api_key == DEFAULT_SERVICE_API_KEY and request.remote_addr not in LOOPBACK:
+            raise APIError(401, "default_service_key", "默认服务密钥只能在本机使用，请设置 SERVICE_API_KEY")
         return _service_principal()
     if token.startswith(REPORT_TOKEN_PREFIX):
         report_id = db.session.query(Report.id).filter_by(access_token_hash=hash_secret(token)).scalar()

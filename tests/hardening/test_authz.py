@@ -302,3 +302,23 @@ def test_open311_revoked_key_is_403(app, client) -> None:
     revoke_key(plain[:12])
     db.session.commit()
     assert call(client, "post", f"{O311}/requests.json", data=_o311_form(plain)).status_code == 403
+
+
+# --- the embedded default's service key -----------------------------------------------------------
+
+def test_default_service_key_works_only_from_this_machine(client, settings, two_residents) -> None:
+    """"dev-service-key" is public knowledge: from elsewhere it would let anyone act for any resident."""
+    from service_api.config import DEFAULT_SERVICE_API_KEY
+
+    settings.service_api_key = DEFAULT_SERVICE_API_KEY
+    headers = {"Authorization": f"Bearer {DEFAULT_SERVICE_API_KEY}", "X-Resident": "citizen:1"}
+    remote = call(client, "get", "/api/v1/me/reports", headers, environ_base={"REMOTE_ADDR": "203.0.113.5"})
+    assert remote.status_code == 401 and remote.json["code"] == "default_service_key"
+    local = call(client, "get", "/api/v1/me/reports", headers, environ_base={"REMOTE_ADDR": "127.0.0.1"})
+    assert local.status_code == 200
+
+
+def test_a_configured_service_key_works_from_anywhere(client, service_headers) -> None:
+    response = call(client, "get", "/api/v1/me/reports", {**service_headers, "X-Resident": "citizen:1"},
+                    environ_base={"REMOTE_ADDR": "203.0.113.5"})
+    assert response.status_code == 200
