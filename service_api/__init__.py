@@ -38,6 +38,7 @@ BLUEPRINT_MODULES = (
     "service_api.twilio_hooks.views",
     "service_api.open311.views",
     "service_api.staff.views",
+    "service_api.web.views",
 )
 CSRF_EXEMPT_PREFIXES = ("service_api.api.", "service_api.twilio_hooks.", "service_api.open311.")
 

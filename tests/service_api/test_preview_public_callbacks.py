@@ -67,3 +67,14 @@ def test_openapi_and_docs_are_served(client):
     spec = client.get("/api/openapi.json").json
     assert spec["openapi"].startswith("3.") and "/api/v1/reports" in spec["paths"]
     assert client.get("/api/docs").status_code == 200
+
+
+def test_message_link_opens_a_status_page_without_personal_data(client):
+    contact = {"phone": "13812345678", "name": "王五"}
+    created = client.post("/api/v1/reports", json={
+        "description": "五四广场的垃圾箱满了", "location": SQUARE, "contact": contact}).json
+    page = client.get(f"/r/{created['tracking_no']}")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and created["tracking_no"] in html and "垃圾站(箱)满溢" in html
+    assert "13812345678" not in html and "王五" not in html
+    assert client.get("/r/R20000101000001").status_code == 404
