@@ -111,13 +111,15 @@ class FaultRun:
     def __init__(self, stack: Stack, photos: list[bytes], args: argparse.Namespace) -> None:
         self.stack, self.photos, self.args = stack, photos, args
         self.healed_at = 0.0
+        self.photo_offset = 0
 
     def run(self, name: str, inject: Callable[[], None], heal: Callable[[], None], hold: float) -> dict[str, Any]:
         stack, args = self.stack, self.args
         assert stack.fake is not None
         stack.fake.reset()
+        # Photos never uploaded before: a photo stored earlier is not written again (content-addressed).
         gen = LoadGen(stack.base_url, staff_token=stack.staff_token, open311_key=stack.open311_key,
-                      photos=self.photos[self._photo_offset(name):], timeout=15)
+                      photos=self.photos[self.photo_offset:], timeout=15)
 
         def fault() -> None:
             time.sleep(args.inject_at)
@@ -134,6 +136,7 @@ class FaultRun:
         thread.start()
         asyncio.run(gen.run(args.rate, args.seconds))
         thread.join()
+        self.photo_offset += gen.photo_i
         up_again = self._recover(gen)
         delivery = check_delivery(stack, gen.results.accepted, wait=args.drain, photos=gen.results.photos)
         sent = sum(gen.results.sent.values())
@@ -148,9 +151,6 @@ class FaultRun:
         recovered = (max(late) if late else 0.0) if up_again is not None else None
         return {"fault": name, "sent": sent, "ok": sent - failed, "refused": failed, "reasons": reasons,
                 "recovered_s": recovered, "hold_s": hold, **delivery}
-
-    def _photo_offset(self, name: str) -> int:
-        return (abs(hash(name)) % 7) * 10
 
     def _recover(self, gen: LoadGen) -> float | None:
         """After the load: seconds until 5 report submissions in a row succeed (None: not within the limit)."""
@@ -203,7 +203,7 @@ def main() -> int:
     if not have_fs and "disk_full" in args.faults:
         print("could not mount a tmpfs for photos: disk_full skipped")
         args.faults.remove("disk_full")
-    photos = make_photos(int(args.rate * args.seconds * 0.6 * len(args.faults)) + 100, seed=11)
+    photos = make_photos(int(args.rate * args.seconds * 0.6 * len(args.faults)) + 200, seed=11)
     stack = Stack(redis_port=redis_port, run_dir=RUN_DIR, photo_dir=PHOTO_MOUNT, port=5078)
     rows: list[dict[str, Any]] = []
     try:
