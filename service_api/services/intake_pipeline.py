@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 
 from intake.duplicates import DupInput, score_pair
+from intake.geo import GeocodeResult
 from service_api.extensions import db
 from service_api.models import OPEN_STATUSES, Case, CaseEvent, Department, Report, utcnow
 from service_api.services import intake_runtime, numbers, outbox_writer
@@ -81,10 +82,20 @@ def place_text(address: str | None, description: str | None) -> str:
     return (address or description or "")[:PLACE_TEXT_MAX]
 
 
+def forward_geocode(address: str | None, description: str | None) -> GeocodeResult:
+    """Geocode a report's place; a geocoder failure on odd text means "not located", never a lost intake."""
+    text = place_text(address, description)
+    try:
+        return intake_runtime.geocoder().forward(text)
+    except Exception:
+        log.exception("forward geocoding failed for %r", text[:80])
+        return GeocodeResult()
+
+
 def _geocode(report: Report) -> None:
     geocoder = intake_runtime.geocoder()
     if report.lat is None and (report.address or report.description):
-        forward = geocoder.forward(place_text(report.address, report.description))
+        forward = forward_geocode(report.address, report.description)
         if forward.lat is not None and forward.lng is not None:
             report.lat, report.lng = forward.lat, forward.lng
             report.geocode_level, report.geocode_confidence = forward.level, forward.confidence

@@ -7,7 +7,7 @@ from typing import Any
 from intake.geo.crs import to_cgcs2000
 from service_api.errors import APIError
 from service_api.services import intake_runtime
-from service_api.services.intake_pipeline import nearby_open_cases, place_text
+from service_api.services.intake_pipeline import forward_geocode, nearby_open_cases
 from service_api.services.report_view import matter_of
 
 
@@ -22,7 +22,7 @@ def preview(text: str, location: dict[str, Any] | None, address: str | None) -> 
         except ValueError as exc:
             raise APIError(422, "bad_location", str(exc), {"location": [str(exc)]}) from exc
     elif address or text:
-        forward = geocoder.forward(place_text(address, text))
+        forward = forward_geocode(address, text)
         if forward.lat is not None:
             lat, lng = forward.lat, forward.lng
             geocode = forward.to_dict()

@@ -53,3 +53,26 @@ def test_hostile_description_is_cheap_to_submit(client) -> None:
     response, seconds = _cpu(lambda: client.post("/api/v1/reports", json={"description": HOSTILE_DESCRIPTION}))
     assert response.status_code == 201
     assert seconds < 0.5, f"{seconds:.2f} s CPU for one report"
+
+
+OVERFLOWING_DOOR = "香港中路" + "1" * 40 + "号"  # a door number too big for the geocoder's int64 arithmetic
+
+
+def test_geocoder_crash_does_not_break_preview(client, service_headers) -> None:
+    response = client.post("/api/v1/intake/preview", json={"text": f"{OVERFLOWING_DOOR}门口井盖丢了"},
+                           headers=service_headers)
+    assert response.status_code == 200
+    assert response.json["classification"]["candidates"]  # classified all the same
+
+
+def test_geocoder_crash_does_not_keep_a_report_from_its_case(client) -> None:
+    """The report is classified and becomes a case; only the location is left for staff to fill in."""
+    from service_api.extensions import db
+    from service_api.models import Report
+
+    response = client.post("/api/v1/reports", json={"description": "门口的污水井盖丢了，很危险",
+                                                    "address": OVERFLOWING_DOOR})
+    assert response.status_code == 201
+    report = db.session.get(Report, response.json["id"])
+    assert report.intake_status not in ("pending", "failed"), report.intake_error
+    assert report.case_id is not None
