@@ -190,10 +190,11 @@ class Stack:
             engine.dispose()
 
     def queue_lengths(self) -> dict[str, int]:
-        """Outbox rows waiting, and messages in the Celery queue in Redis."""
+        """Outbox rows due and not yet sent (rows scheduled for later do not count), and the Celery queue in Redis."""
         import redis
 
-        pending = self.sql("SELECT count(*) FROM notifications WHERE status IN ('pending', 'claimed', 'sending')")
+        pending = self.sql("SELECT count(*) FROM notifications WHERE status IN ('claimed', 'sending') "
+                           "OR (status = 'pending' AND send_after <= now())")
         try:
             celery_len = int(redis.Redis(host="127.0.0.1", port=self.redis_port, db=BROKER_DB,
                                          socket_connect_timeout=2).llen("notifications"))
