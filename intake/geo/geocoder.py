@@ -41,6 +41,8 @@ FINE_TO_COARSE = ("grid", "community", "street", "district")
 NEAR_M = 10.0  # closer than this the description says "附近"
 DESCRIBE_MAX_M = 1000.0  # farther than this from any address there is no useful 方位描述
 FUZZY_MIN_SCORE = 70.0
+MAX_FORWARD_CHARS = 256  # no real address is longer; bounds the parser's cost on hostile text
+MAX_DOOR_DIGITS = 6  # door numbers beyond this are noise (and would overflow the numeric index)
 FUZZY_CANDIDATES = 30
 FUZZY_POSTINGS_BUDGET = 8_000  # candidate ids gathered from the bigram postings per fuzzy query
 
@@ -299,7 +301,7 @@ class Geocoder:
         """Geocode a Chinese address or place description; an empty result (level None) when nothing fits."""
         if not isinstance(text, str) or not text.strip():
             return GeocodeResult()
-        parsed = parse_place(text)
+        parsed = parse_place(text.strip()[:MAX_FORWARD_CHARS])
         core, admin_code = self._strip_admin(parsed.core)
         match = None
         for left, right in parsed.intersections:
@@ -435,7 +437,7 @@ class Geocoder:
             members = self.gaz.road_members[rid]
             nums = self._numbers[members]
             ok = nums >= 0
-            if ok.any():
+            if ok.any() and len(m.group(1)) <= MAX_DOOR_DIGITS:
                 want = int(m.group(1))
                 cost = np.abs(nums - want) * 2 + ((nums - want) % 2 != 0) + np.where(ok, 0, 1 << 30)
                 idx = int(members[int(np.argmin(cost))])

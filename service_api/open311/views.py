@@ -10,6 +10,7 @@ import logging
 from typing import Any
 
 from flask import Blueprint, Response, current_app, request
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from service_api.errors import APIError
@@ -117,6 +118,16 @@ def _api_error(exc: APIError) -> Response:
 @blp.errorhandler(HTTPException)
 def _http_exception(exc: HTTPException) -> Response:
     return _http_error(exc)
+
+
+@blp.errorhandler(OperationalError)
+def _database_unavailable(exc: OperationalError) -> Response:
+    """The database is down or restarting: a temporary 503 the partner should retry, not a 500."""
+    log.warning("open311: database unavailable on %s %s: %s", request.method, request.path, exc.orig)
+    db.session.rollback()
+    response = render_error(_fmt(), 503, "服务暂时不可用，请稍后再试")
+    response.headers["Retry-After"] = "5"
+    return response
 
 
 @blp.errorhandler(Exception)

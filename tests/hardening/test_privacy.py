@@ -177,8 +177,6 @@ def test_database_outage_is_a_503_to_retry_not_a_500(client, reported, monkeypat
     assert "server closed" not in response.get_data(as_text=True)
 
 
-@pytest.mark.xfail(strict=True, reason="service_api/open311/views.py catches every Exception in its blueprint handler "
-                                       "(found first by Flask), so a database outage is a 500 there, not 503")
 def test_database_outage_is_a_503_in_open311_too(client, reported, monkeypatch) -> None:
     from sqlalchemy.exc import OperationalError
 
