@@ -104,7 +104,7 @@ def main() -> int:
                     print(f"  {name}: {len(errors)} failed, e.g. {errors[:3]}")
             delivery = check_delivery(stack, gen.results.accepted, photos=gen.results.photos)
             print(f"  after the step: {delivery}")
-            total = sum(r["ok"] for r in rows) / args.seconds
+            total = sum(r["rate"] for r in rows)  # ok/s over the real elapsed time (with the tail)
             submit = next((r for r in rows if r["endpoint"] == "report_submit"), None)
             summary.append((rate, total, submit, failed, delivery))
             failures += failed + delivery["lost"] + delivery["photos_lost"] + delivery["duplicate_sends"]
