@@ -7,7 +7,7 @@ import multiprocessing
 import os
 
 bind = f"127.0.0.1:{os.environ.get('API_PORT', '5000')}"
-workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count()))  # one per core; threads cover DB waits
 worker_class = "gthread"
 threads = int(os.environ.get("WEB_THREADS", "4"))
 timeout = 30

@@ -76,7 +76,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=int, default=20)
     parser.add_argument("--connections", type=int, default=8)
-    parser.add_argument("--workers", type=int, default=None, help="default: gunicorn.conf.py (2 × cores + 1)")
+    parser.add_argument("--workers", type=int, default=None, help="default: gunicorn.conf.py (one per core)")
     parser.add_argument("--inline", action="store_true", help="run intake inside the request (default: worker)")
     args = parser.parse_args()
 
