@@ -64,6 +64,7 @@ def find_replay(principal: Principal, channel: str, key: str | None) -> Report |
 
 
 def citizen_for_phone(phone: str) -> Citizen:
+    """The resident known by this phone number, created on first contact (flushed, not committed)."""
     citizen = db.session.query(Citizen).filter_by(phone=phone).one_or_none()
     if citizen is None:
         citizen = Citizen(phone=phone)

@@ -13,6 +13,7 @@ from service_api.auth.tokens import hash_secret
 from service_api.errors import APIError
 from service_api.extensions import db
 from service_api.models import Citizen, Notification, SmsLoginCode, utcnow
+from service_api.services.reports import citizen_for_phone
 
 MAX_CODE_ATTEMPTS = 5
 RESEND_INTERVAL = timedelta(seconds=60)
@@ -70,9 +71,6 @@ def sms_login(phone: str, code: str) -> Citizen:
         db.session.commit()
         raise APIError(401, "code_invalid", "验证码不正确")
     row.used = True
-    citizen = db.session.query(Citizen).filter_by(phone=phone).one_or_none()
-    if citizen is None:
-        citizen = Citizen(phone=phone)
-        db.session.add(citizen)
+    citizen = citizen_for_phone(phone)
     db.session.commit()
     return citizen
