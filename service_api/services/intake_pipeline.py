@@ -7,13 +7,14 @@ transaction; on failure the report stays `pending` with the error recorded, for 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
 
 from intake.duplicates import DupInput, score_pair
 from intake.geo import GeocodeResult
+from intake.geo.geocoder import MAX_FORWARD_CHARS
 from service_api.extensions import db
 from service_api.models import OPEN_STATUSES, Case, CaseEvent, Department, Report, utcnow
 from service_api.services import intake_runtime, numbers, outbox_writer
@@ -69,12 +70,12 @@ def _classify(report: Report) -> None:
     report.in_scope = result.in_scope
     report.matter_code = result.code
     report.matter_confidence = result.confidence
-    report.candidates = [c.__dict__ if not hasattr(c, "to_dict") else c.to_dict() for c in result.candidates]
+    report.candidates = [asdict(c) for c in result.candidates]
 
 
-# How much of the address (or, without one, the description) the address parser reads. Places are named in a
-# few dozen characters; its cost grows faster than linearly, so a crafted 4000-character text would cost seconds.
-PLACE_TEXT_MAX = 256
+# How much of the address (or, without one, the description) is geocoded: the geocoder's own bound, so the
+# two cannot drift apart (places are named in a few dozen characters; the parser's cost grows faster than linearly).
+PLACE_TEXT_MAX = MAX_FORWARD_CHARS
 
 
 def place_text(address: str | None, description: str | None) -> str:
