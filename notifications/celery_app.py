@@ -74,6 +74,7 @@ def make_celery(settings: Settings) -> Celery:
             "outbox-dispatch": {"task": "notifications.dispatch", "schedule": settings.outbox_dispatch_seconds},
             "surveys-tick": {"task": "notifications.surveys_tick", "schedule": 60.0},
             "intake-pending": {"task": "notifications.intake_pending", "schedule": 60.0},
+            "stats-refresh": {"task": "notifications.stats_refresh", "schedule": settings.stats_refresh_seconds},
         },
     )
     return app

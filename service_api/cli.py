@@ -1,5 +1,5 @@
 """Flask CLI commands: `flask staff create-user`, `flask taxonomy load`, `flask gazetteer import`,
-`flask demo load`, `flask intake process-pending`."""
+`flask demo load`, `flask intake process-pending`, `flask stats refresh`."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ taxonomy_cli = AppGroup("taxonomy", help="The matter directory and departments."
 gazetteer_cli = AppGroup("gazetteer", help="The gazetteer used by the geocoder.")
 demo_cli = AppGroup("demo", help="Demo data for a fresh machine.")
 intake_cli = AppGroup("intake", help="Intake maintenance.")
+stats_cli = AppGroup("stats", help="The per-day rollup behind the satisfaction statistics.")
 
 
 @staff_cli.command("create-user")
@@ -74,9 +75,20 @@ def process_pending_cmd(limit: int) -> None:
     click.echo(f"{process_pending(limit)} reports got their case")
 
 
+@stats_cli.command("refresh")
+@click.option("--full", is_flag=True, help="Rebuild the whole rollup instead of the days that changed.")
+def stats_refresh_cmd(full: bool) -> None:
+    """Bring the stats rollup up to date (Celery beat does this every STATS_REFRESH_SECONDS)."""
+    from service_api.services.stats_rollup import refresh
+
+    result = refresh(full=full)
+    what = "rebuilt" if result.full else "refreshed"
+    click.echo(f"stats rollup {what}: {result.days} days in {result.seconds:.2f} s")
+
+
 def register_commands(app: Flask) -> None:
     from service_api.open311.cli import open311_cli
 
-    for group in (staff_cli, taxonomy_cli, gazetteer_cli, demo_cli, intake_cli, open311_cli):
+    for group in (staff_cli, taxonomy_cli, gazetteer_cli, demo_cli, intake_cli, stats_cli, open311_cli):
         app.cli.add_command(group)
     _ = db

@@ -112,6 +112,12 @@ class Settings:
     notify_http_timeout: float = field(default_factory=lambda: _env_float("NOTIFY_HTTP_TIMEOUT", 10.0))
     outbox_dispatch_seconds: float = field(default_factory=lambda: _env_float("OUTBOX_DISPATCH_SECONDS", 2.0))
     outbox_batch_size: int = field(default_factory=lambda: _env_int("OUTBOX_BATCH_SIZE", 500))
+    # Stats rollup (services/stats_rollup.py): how often beat refreshes it, and how far back before its watermark
+    # a refresh looks for rows committed late (SQLite: at least 60 s).
+    stats_refresh_seconds: float = field(default_factory=lambda: _env_float("STATS_REFRESH_SECONDS", 60.0))
+    stats_refresh_margin_seconds: float = field(
+        default_factory=lambda: _env_float("STATS_REFRESH_MARGIN_SECONDS", 5.0)
+    )
     twilio_voice: str = field(default_factory=lambda: _env("TWILIO_VOICE", "alice"))
     wechat_survey_template_id: str = field(default_factory=lambda: _env("WECHAT_SURVEY_TEMPLATE_ID", ""))
     wechat_notify_template_id: str = field(default_factory=lambda: _env("WECHAT_NOTIFY_TEMPLATE_ID", ""))

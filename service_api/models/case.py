@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service_api.models.base import Base, utcnow
@@ -30,6 +30,14 @@ class Case(Base):
         Index("ix_cases_stats", "created_at", postgresql_include=[
             "id", "department_id", "matter_code", "street_code", "district_code", "source_channel", "status",
             "report_count", "registered_at", "dispatched_at", "deadline", "resolved_at", "closed_at"]),
+        # services/stats_rollup.py: which days changed since its watermark (migration 0005).
+        Index("ix_cases_updated", "updated_at"),
+        # services/stats.py: open cases past their deadline, counted live (they depend on the clock).
+        Index("ix_cases_open_deadline", "created_at",
+              postgresql_where=text("closed_at IS NULL AND deadline IS NOT NULL"),
+              sqlite_where=text("closed_at IS NULL AND deadline IS NOT NULL"),
+              postgresql_include=["deadline", "department_id", "matter_code", "street_code", "district_code",
+                                  "source_channel"]),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

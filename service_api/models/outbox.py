@@ -66,6 +66,8 @@ class Survey(Base):
     expires_at: Mapped[datetime | None]
     answered_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Lets services/stats_rollup.py find the days whose figures changed (migration 0005).
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, index=True)
 
 
 class Rating(Base):
@@ -82,4 +84,4 @@ class Rating(Base):
     comment: Mapped[str | None] = mapped_column(Text)
     channel: Mapped[str] = mapped_column(String(16))  # miniprogram | sms | voice | hotline | chatbot
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, index=True)  # see Survey

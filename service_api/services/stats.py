@@ -25,8 +25,9 @@ from sqlalchemy import Select, and_, case, func, literal_column, or_, select, te
 from sqlalchemy.sql.elements import ColumnElement
 
 from service_api.extensions import db
-from service_api.models import Case, Category, Department, Rating, Report, Survey, utcnow
+from service_api.models import ROLLUP_COUNTS, Case, Category, Department, Rating, Report, StatsRollup, Survey, utcnow
 from service_api.privacy import mask_phone
+from service_api.services import stats_rollup
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 GROUP_BY = ("department", "matter", "major", "district", "street", "channel", "week")
@@ -323,8 +324,33 @@ def _area_names(codes: list[str]) -> dict[str, str | None]:
 
 # -- public functions --------------------------------------------------------------------------------
 
-def compute(period: Period, group_by: str, *, medians: bool = True, now: datetime | None = None) -> StatsResult:
-    """Every rate for each group of the cases created in `period`, plus the total over all of them."""
+def compute(period: Period, group_by: str, *, medians: bool = True, now: datetime | None = None,
+            refresh: bool = True) -> StatsResult:
+    """Every rate for each group of the cases created in `period`, plus the total over all of them.
+
+    Counts come from the per-day rollup (refreshed first unless `refresh` is False: the caller just did),
+    plus the open cases past their deadline at `now`, counted live; medians are computed live.
+    """
+    if group_by not in GROUP_BY:
+        raise ValueError(f"group_by must be one of {', '.join(GROUP_BY)}")
+    now = now or utcnow()
+    if refresh:
+        stats_rollup.refresh()
+    rows = _rollup_rows(group_by, period, now)
+    total = _sum_rows(list(rows.values()))
+    if medians:
+        for group_key, values in _medians(group_by, period).items():
+            target = total if group_key is _TOTAL else rows.get(group_key)
+            if target is None:  # a case committed after the rollup was read; the rollup has it next time
+                continue
+            for name, value in values.items():
+                setattr(target, name, value)
+    return _finish(group_by, period, rows, total)
+
+
+def compute_direct(period: Period, group_by: str, *, medians: bool = True, now: datetime | None = None
+                   ) -> StatsResult:
+    """The same as compute(), straight from the base tables (the reference the rollup is tested against)."""
     if group_by not in GROUP_BY:
         raise ValueError(f"group_by must be one of {', '.join(GROUP_BY)}")
     now = now or utcnow()
@@ -334,6 +360,12 @@ def compute(period: Period, group_by: str, *, medians: bool = True, now: datetim
     if medians:  # medians do not add up: one more query over the whole period
         for name, value in _median_rows(None, period).get("total", {}).items():
             setattr(total, name, value)
+    if group_by == "week":  # same raw keys as the rollup path: the Monday as YYYY-MM-DD
+        rows = {(_week_key(k) if k is not None else None): row for k, row in rows.items()}
+    return _finish(group_by, period, rows, total)
+
+
+def _finish(group_by: str, period: Period, rows: dict[Any, StatsRow], total: StatsRow) -> StatsResult:
     labels = _labels(group_by, list(rows))
     result_rows: list[StatsRow] = []
     for raw_key, row in rows.items():
@@ -345,6 +377,111 @@ def compute(period: Period, group_by: str, *, medians: bool = True, now: datetim
         result_rows.sort(key=lambda r: (-r.cases, r.key or ""))
     total.key, total.label = "total", "合计"
     return StatsResult(group_by=group_by, period=period, rows=result_rows, total=total)
+
+
+def _week_key(value: Any) -> str:
+    """The Monday of a local day (date, 'YYYY-MM-DD' or a local week timestamp) as YYYY-MM-DD."""
+    if isinstance(value, datetime):
+        value = value.date()
+    elif isinstance(value, str):
+        value = date.fromisoformat(value[:10])
+    return (value - timedelta(days=value.weekday())).isoformat()
+
+
+# -- rollup reads ------------------------------------------------------------------------------------
+
+_DIMENSION_OF = {"major": "matter", "week": "total"}
+_TOTAL = object()  # the key of the whole period's medians
+
+
+def _raw_key(group_by: str, key: Any) -> Any:
+    """Rollup key text → the raw key of the direct queries (department ids are ints, '' is none)."""
+    if key is None or key == "":
+        return None
+    if group_by == "department":
+        return int(key)
+    if group_by == "week":
+        return _week_key(key)
+    return key
+
+
+def _rollup_rows(group_by: str, period: Period, now: datetime) -> dict[Any, StatsRow]:
+    """Sums of the rollup's days in the period per group, with the live overdue count added to `due`."""
+    if group_by == "week":
+        key: ColumnElement[Any] = StatsRollup.day
+    elif group_by == "major":
+        key = func.substr(StatsRollup.key, 1, 2)
+    else:
+        key = StatsRollup.key
+    query = (
+        select(key.label("key"), *[func.sum(getattr(StatsRollup, name)).label(name) for name in ROLLUP_COUNTS])
+        .where(StatsRollup.dimension == _DIMENSION_OF.get(group_by, group_by),
+               StatsRollup.day >= period.start, StatsRollup.day <= period.end)
+        .group_by(key)
+    )
+    rows: dict[Any, StatsRow] = {}
+    for mapping in db.session.execute(query).mappings():
+        target = rows.setdefault(_raw_key(group_by, mapping["key"]), StatsRow(key=None, label=""))
+        for name in ROLLUP_COUNTS:
+            value = int(mapping[name] or 0)
+            if name == "due_closed":
+                target.due += value
+            else:
+                setattr(target, name, getattr(target, name) + value)
+    for group_key, overdue in _open_overdue(group_by, period, now).items():
+        rows.setdefault(group_key, StatsRow(key=None, label="")).due += overdue
+    return rows
+
+
+def _open_overdue(group_by: str, period: Period, now: datetime) -> dict[Any, int]:
+    """Open cases of the period past their deadline at `now` (due without being closed), per group."""
+    if group_by == "week":
+        key = stats_rollup.local_day(Case.created_at, _dialect())
+    else:
+        key = _key_expr(group_by)
+    query = (select(key.label("key"), func.count().label("n"))
+             .where(_in_period(period), Case.closed_at.is_(None), Case.deadline.is_not(None), Case.deadline < now)
+             .group_by(key))
+    counts: dict[Any, int] = {}
+    for group_key, n in db.session.execute(query):
+        raw = _week_key(group_key) if group_by == "week" and group_key is not None else group_key
+        counts[raw] = counts.get(raw, 0) + int(n)
+    return counts
+
+
+def _medians(group_by: str, period: Period) -> dict[Any, dict[str, float | None]]:
+    """Median hours per group and for the whole period (key _TOTAL), keyed like _rollup_rows."""
+    if _dialect() != "postgresql":
+        result: dict[Any, dict[str, float | None]] = {}
+        for group_key, values in _median_rows(_key_expr(group_by), period).items():
+            raw = _week_key(group_key) if group_by == "week" and group_key is not None else group_key
+            result[raw] = values
+        result[_TOTAL] = _median_rows(None, period).get("total", {})
+        return result
+    return _median_rows_pg(group_by, period)
+
+
+def _median_rows_pg(group_by: str, period: Period) -> dict[Any, dict[str, float | None]]:
+    """All three medians, per group and in total, in one statement: GROUP BY ROLLUP(key).
+
+    percentile_cont ignores NULLs, so each aggregate sorts only the cases that reached its step.
+    """
+    db.session.execute(text("SET LOCAL work_mem = '64MB'"))  # the sorts stay in memory (this transaction)
+    key = _key_expr(group_by)
+    aggregates = [func.percentile_cont(0.5).within_group(_seconds_between(Case.created_at, end)).label(name)
+                  for name, end in _DURATIONS.items()]
+    query = (select(key.label("key"), func.grouping(key).label("g"), *aggregates)
+             .where(_in_period(period)).group_by(func.rollup(key)))
+    result: dict[Any, dict[str, float | None]] = {}
+    for row in db.session.execute(query).mappings():
+        if row["g"]:
+            group_key: Any = _TOTAL
+        elif group_by == "week" and row["key"] is not None:
+            group_key = _week_key(row["key"])
+        else:
+            group_key = row["key"]
+        result[group_key] = {name: _hours(row[name]) for name in _DURATIONS}
+    return result
 
 
 ADDITIVE = ("cases", "reports", "dispatched", "handled", "due", "on_time", "rated", "satisfied",
@@ -386,11 +523,35 @@ def satisfaction(period: Period, group_by: str) -> dict[str, Any]:
     return {"rows": [r.to_api() for r in result.rows], "total": result.total.to_api()}
 
 
-def worst_matters(period: Period, *, limit: int = 10, min_rated: int = 1) -> list[StatsRow]:
+def worst_matters(period: Period, *, limit: int = 10, min_rated: int = 1, refresh: bool = True,
+                  by_matter: StatsResult | None = None) -> list[StatsRow]:
     """Matters with the lowest satisfaction rate (then the most 不满意) among those rated."""
-    rows = [r for r in compute(period, "matter", medians=False).rows if r.rated >= min_rated]
+    by_matter = by_matter or compute(period, "matter", medians=False, refresh=refresh)
+    rows = [r for r in by_matter.rows if r.rated >= min_rated]
     rows.sort(key=lambda r: (r.satisfaction_rate if r.satisfaction_rate is not None else 1.0, -r.unsatisfied))
     return rows[:limit]
+
+
+@dataclass
+class PageFigures:
+    """Everything /staff/stats shows: the table (with medians), the week trend, the department bars, the worst
+    matters and the latest 不满意 comments."""
+
+    result: StatsResult
+    trend: StatsResult
+    by_department: StatsResult
+    worst: list[StatsRow]
+    comments: list[dict[str, Any]]
+
+
+def page_figures(period: Period, group_by: str) -> PageFigures:
+    """One refresh, one median statement; the panels are cheap rollup reads (or the table itself)."""
+    result = compute(period, group_by)
+    trend = result if group_by == "week" else compute(period, "week", medians=False, refresh=False)
+    by_department = result if group_by == "department" else compute(
+        period, "department", medians=False, refresh=False)
+    worst = worst_matters(period, by_matter=result if group_by == "matter" else None, refresh=False)
+    return PageFigures(result, trend, by_department, worst, unsatisfied_comments(period))
 
 
 def unsatisfied_comments(period: Period, *, limit: int = 50) -> list[dict[str, Any]]:

@@ -443,9 +443,8 @@ def _group_by() -> str:
 @login_required(*STATS_ROLES)
 def stats_page() -> Any:
     period, group_by = _stats_period(), _group_by()
-    result = stats.compute(period, group_by)
-    trend = result if group_by == "week" else stats.compute(period, "week", medians=False)
-    by_department = result if group_by == "department" else stats.compute(period, "department", medians=False)
+    page = stats.page_figures(period, group_by)
+    result, trend, by_department = page.result, page.trend, page.by_department
     chart = {
         "trend": {"labels": [r.key for r in trend.rows],
                   "satisfaction": [r.satisfaction_rate for r in trend.rows],
@@ -456,7 +455,7 @@ def stats_page() -> Any:
     }
     return render_template(
         "staff/stats.html", result=result, period=period, group_by=group_by, groups=stats.GROUP_TEXT, chart=chart,
-        worst=stats.worst_matters(period), comments=stats.unsatisfied_comments(period),
+        worst=page.worst, comments=page.comments,
         export_args={"from": period.start.isoformat(), "to": period.end.isoformat(), "group_by": group_by},
     )
 

@@ -1,0 +1,59 @@
+"""The per-day rollup behind services/stats.py (maintained by services/stats_rollup.py, never by write paths)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Date, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from service_api.models.base import Base
+
+# The additive counts of one (day, dimension, key), in table order.
+ROLLUP_COUNTS = (
+    "cases", "reports", "dispatched", "handled", "due_closed", "on_time", "rated", "satisfied",
+    "basically_satisfied", "unsatisfied", "solved", "solved_answered", "surveys_sent", "surveys_answered",
+)
+
+
+class StatsRollup(Base):
+    """Counts of the cases *created* on one local (Asia/Shanghai) day, per dimension and key.
+
+    `key` is the group's raw value as text ('' for none: unassigned, unclassified, unlocated); the `total`
+    dimension has one row per day with key ''. `due_closed` counts only closed cases with a deadline: open
+    cases past their deadline depend on the clock and are counted live.
+    """
+
+    __tablename__ = "stats_rollup"
+
+    dimension: Mapped[str] = mapped_column(String(16), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    # Byte order on PostgreSQL: codes need no linguistic collation, and grouping 90,000 rows by key is 5x faster.
+    key: Mapped[str] = mapped_column(String(32).with_variant(String(32, collation="C"), "postgresql"),
+                                     primary_key=True)
+    cases: Mapped[int] = mapped_column(default=0)
+    reports: Mapped[int] = mapped_column(default=0)
+    dispatched: Mapped[int] = mapped_column(default=0)
+    handled: Mapped[int] = mapped_column(default=0)
+    due_closed: Mapped[int] = mapped_column(default=0)
+    on_time: Mapped[int] = mapped_column(default=0)
+    rated: Mapped[int] = mapped_column(default=0)
+    satisfied: Mapped[int] = mapped_column(default=0)
+    basically_satisfied: Mapped[int] = mapped_column(default=0)
+    unsatisfied: Mapped[int] = mapped_column(default=0)
+    solved: Mapped[int] = mapped_column(default=0)
+    solved_answered: Mapped[int] = mapped_column(default=0)
+    surveys_sent: Mapped[int] = mapped_column(default=0)
+    surveys_answered: Mapped[int] = mapped_column(default=0)
+
+
+class StatsRollupState(Base):
+    """One row (id 1): up to when the rollup has seen the base tables. No row or no watermark: build it all."""
+
+    __tablename__ = "stats_rollup_state"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    watermark: Mapped[datetime | None]
+    built_at: Mapped[datetime | None]  # last full build
+    refreshed_at: Mapped[datetime | None]
+    days_refreshed: Mapped[int] = mapped_column(default=0)  # days recomputed by the last refresh
