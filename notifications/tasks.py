@@ -60,4 +60,4 @@ def stats_refresh() -> int:
     """Beat job: fold the last minute's changes into the stats rollup, so stats requests seldom find work."""
     from service_api.services.stats_rollup import refresh
 
-    return refresh().days
+    return refresh().cases

@@ -83,7 +83,7 @@ def stats_refresh_cmd(full: bool) -> None:
 
     result = refresh(full=full)
     what = "rebuilt" if result.full else "refreshed"
-    click.echo(f"stats rollup {what}: {result.days} days in {result.seconds:.2f} s")
+    click.echo(f"stats rollup {what}: {result.cases} cases in {result.seconds:.2f} s")
 
 
 def register_commands(app: Flask) -> None:

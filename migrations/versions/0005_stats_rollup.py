@@ -5,8 +5,9 @@ Revises: 0004
 Create Date: 2026-12-01 08:00:00
 
 services/stats_rollup.py keeps `stats_rollup` (additive counts per local day, dimension and key) in step
-with the base tables by recomputing the days whose rows changed since a watermark: that needs an indexed
-`updated_at` on cases, ratings and surveys (surveys had none: added and backfilled). Open cases past their
+with the base tables: it re-reads the cases whose rows changed since a watermark and applies the difference
+to what `stats_case_facts` says each contributed before. That needs an indexed `updated_at` on cases,
+ratings and surveys (surveys had none: added and backfilled). Open cases past their
 deadline are counted live, from the partial index `ix_cases_open_deadline`. The rollup starts empty (no
 watermark): the first refresh (`flask stats refresh`, the beat task or the first stats request) builds it.
 """
@@ -35,17 +36,27 @@ def upgrade():
         *[sa.Column(name, sa.Integer(), nullable=False) for name in COUNTS],
         sa.PrimaryKeyConstraint("dimension", "day", "key", name=op.f("pk_stats_rollup")),
     )
+    op.create_table(
+        "stats_case_facts",
+        sa.Column("case_id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        *[sa.Column(f"k_{name}", sa.String(length=32), nullable=False)
+          for name in ("department", "matter", "district", "street", "channel")],
+        *[sa.Column(name, sa.Integer(), nullable=False) for name in COUNTS],
+        *[sa.Column(f"{name}_s", sa.Float(), nullable=True) for name in ("register", "dispatch", "close")],
+        sa.PrimaryKeyConstraint("case_id", name=op.f("pk_stats_case_facts")),
+    )
     state = op.create_table(
         "stats_rollup_state",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("watermark", service_api.models.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("built_at", service_api.models.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("refreshed_at", service_api.models.base.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("days_refreshed", sa.Integer(), nullable=False),
+        sa.Column("cases_refreshed", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_stats_rollup_state")),
     )
     op.bulk_insert(state, [{"id": 1, "watermark": None, "built_at": None, "refreshed_at": None,
-                            "days_refreshed": 0}])
+                            "cases_refreshed": 0}])
 
     # surveys.updated_at: added nullable, backfilled with the latest known change, then made NOT NULL.
     with op.batch_alter_table("surveys", schema=None) as batch_op:
@@ -74,4 +85,5 @@ def downgrade():
         batch_op.drop_index(batch_op.f("ix_surveys_updated_at"))
         batch_op.drop_column("updated_at")
     op.drop_table("stats_rollup_state")
+    op.drop_table("stats_case_facts")
     op.drop_table("stats_rollup")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, String
+from sqlalchemy import Date, Float, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service_api.models.base import Base
@@ -47,6 +47,39 @@ class StatsRollup(Base):
     surveys_answered: Mapped[int] = mapped_column(default=0)
 
 
+class StatsCaseFacts(Base):
+    """What one case contributes to the rollup, as last folded in: the refresh subtracts these and adds the new
+    ones for each changed case, so its cost follows the number of changed cases, not of their days' cases."""
+
+    __tablename__ = "stats_case_facts"
+
+    case_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    day: Mapped[date] = mapped_column(Date)
+    k_department: Mapped[str] = mapped_column(String(32))  # rollup keys: '' for none
+    k_matter: Mapped[str] = mapped_column(String(32))
+    k_district: Mapped[str] = mapped_column(String(32))
+    k_street: Mapped[str] = mapped_column(String(32))
+    k_channel: Mapped[str] = mapped_column(String(32))
+    cases: Mapped[int] = mapped_column(default=1)
+    reports: Mapped[int] = mapped_column(default=0)
+    dispatched: Mapped[int] = mapped_column(default=0)
+    handled: Mapped[int] = mapped_column(default=0)
+    due_closed: Mapped[int] = mapped_column(default=0)
+    on_time: Mapped[int] = mapped_column(default=0)
+    rated: Mapped[int] = mapped_column(default=0)
+    satisfied: Mapped[int] = mapped_column(default=0)
+    basically_satisfied: Mapped[int] = mapped_column(default=0)
+    unsatisfied: Mapped[int] = mapped_column(default=0)
+    solved: Mapped[int] = mapped_column(default=0)
+    solved_answered: Mapped[int] = mapped_column(default=0)
+    surveys_sent: Mapped[int] = mapped_column(default=0)
+    surveys_answered: Mapped[int] = mapped_column(default=0)
+    # Seconds from receipt to register / dispatch / close (None until reached), for the medians.
+    register_s: Mapped[float | None] = mapped_column(Float)
+    dispatch_s: Mapped[float | None] = mapped_column(Float)
+    close_s: Mapped[float | None] = mapped_column(Float)
+
+
 class StatsRollupState(Base):
     """One row (id 1): up to when the rollup has seen the base tables. No row or no watermark: build it all."""
 
@@ -56,4 +89,4 @@ class StatsRollupState(Base):
     watermark: Mapped[datetime | None]
     built_at: Mapped[datetime | None]  # last full build
     refreshed_at: Mapped[datetime | None]
-    days_refreshed: Mapped[int] = mapped_column(default=0)  # days recomputed by the last refresh
+    cases_refreshed: Mapped[int] = mapped_column(default=0)  # cases folded in again by the last refresh

@@ -1,0 +1,241 @@
+"""The per-day rollup behind services/stats gives exactly the figures of the direct queries, whatever changes.
+
+Every change goes through the service functions the API and the staff console use (transitions, ratings,
+surveys, merges, splits, matter and department corrections), then the rollup's figures are compared with
+compute_direct() for every group_by, medians included.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import select, update
+
+from service_api.extensions import db
+from service_api.models import (
+    Case,
+    Rating,
+    Report,
+    StaffUser,
+    StatsRollup,
+    StatsRollupState,
+    Survey,
+    utcnow,
+)
+from service_api.services import stats, stats_rollup
+from service_api.services.workflow import SYSTEM, TransitionRequest, apply_transition
+from tests.service_api.test_stats import NOV, NOW, fixture_cases, make_case, report_of  # noqa: F401
+
+
+def assert_same(period: stats.Period = NOV, now: datetime = NOW) -> None:
+    for group_by in stats.GROUP_BY:
+        fast = stats.compute(period, group_by, now=now)
+        slow = stats.compute_direct(period, group_by, now=now)
+        assert [r.to_dict() for r in fast.rows] == [r.to_dict() for r in slow.rows], group_by
+        assert fast.total.to_dict() == slow.total.to_dict(), group_by
+
+
+def rollup_rows() -> list[tuple]:
+    return [tuple(row) for row in db.session.execute(
+        select(StatsRollup.__table__).order_by(StatsRollup.dimension, StatsRollup.day, StatsRollup.key))]
+
+
+def case_no(no: int) -> Case:
+    return db.session.query(Case).filter_by(case_no=f"C370202-20261101-{no:05d}").one()
+
+
+@pytest.fixture
+def settled(request: pytest.FixtureRequest) -> None:
+    """The fixture as if written long ago and already folded into the rollup, so that a later change is found
+    only through its own rows' updated_at (not because the fixture itself is still inside the look-back margin)."""
+    request.getfixturevalue("fixture_cases")
+    stats_rollup.refresh()
+    past = utcnow() - timedelta(days=1)
+    for model in (Case, Rating, Survey, Report):
+        db.session.execute(update(model).values(updated_at=past))
+    db.session.execute(update(StatsRollupState).values(watermark=utcnow() - timedelta(minutes=30)))
+    db.session.commit()
+    assert stats_rollup.refresh().cases == 0
+
+
+@pytest.fixture
+def dispatcher(make_staff) -> StaffUser:
+    user, _ = make_staff("dispatcher")
+    return user
+
+
+@pytest.mark.usefixtures("fixture_cases")
+def test_rollup_equals_direct_queries_and_a_full_rebuild():
+    assert_same()
+    assert_same(stats.Period(date(2026, 10, 1), date(2026, 11, 30)))
+    incremental = rollup_rows()
+    assert stats_rollup.refresh(full=True).full
+    assert rollup_rows() == incremental
+    totals = {row[2]: row for row in incremental if row[0] == "total"}
+    assert set(totals) == {""}  # the total dimension has one row per day, key ''
+    departments = {row[2] for row in incremental if row[0] == "department"}
+    assert "" in departments  # the unassigned case of 1 November (local)
+
+
+@pytest.mark.usefixtures("settled")
+def test_transitions_and_reject_on_old_cases():
+    assert_same()
+    c3 = case_no(3)
+    apply_transition(c3, TransitionRequest("resolve", outcome="已清理"), SYSTEM)
+    db.session.commit()
+    assert_same()
+    apply_transition(c3, TransitionRequest("verify"), SYSTEM)
+    apply_transition(c3, TransitionRequest("close"), SYSTEM)  # schedules surveys as well
+    db.session.commit()
+    assert_same()
+    apply_transition(case_no(4), TransitionRequest("reject", reason="not_a_problem"), SYSTEM)
+    apply_transition(case_no(1), TransitionRequest("reopen", note="居民反映仍未处理"), SYSTEM)
+    db.session.commit()
+    assert_same()
+
+
+@pytest.mark.usefixtures("settled")
+def test_ratings_new_and_updated_later():
+    from service_api.services.ratings import submit_rating
+
+    assert_same()
+    before = stats.compute(NOV, "department", now=NOW).total
+    c2 = case_no(2)
+    submit_rating(report_of(c2), "satisfied", True, "后来处理好了", "sms")  # updates the unsatisfied rating
+    assert_same()
+    after = stats.compute(NOV, "department", now=NOW).total
+    assert (after.satisfied, after.unsatisfied) == (before.satisfied + 1, before.unsatisfied - 1)
+    c1 = case_no(1)
+    rating = db.session.query(Rating).filter_by(report_id=report_of(c1, 1).id).one()
+    rating.solved = False  # an ORM change without touching updated_at: onupdate bumps it
+    db.session.commit()
+    assert_same()
+
+
+@pytest.mark.usefixtures("settled")
+def test_surveys_sent_and_answered():
+    assert_same()
+    c3 = case_no(3)
+    survey = db.session.query(Survey).filter_by(case_id=c3.id).one()
+    survey.status, survey.sent_at = "pending", utcnow()
+    db.session.commit()
+    assert_same()
+    survey.status, survey.answered_at = "answered", utcnow()
+    db.session.commit()
+    assert_same()
+    assert stats.compute(NOV, "matter", now=NOW).total.surveys_answered == 3
+
+
+@pytest.mark.usefixtures("settled")
+def test_merge_and_split_change_report_counts(dispatcher):
+    from service_api.services.intake_pipeline import _attach
+    from service_api.staff.desk import split_report
+
+    assert_same()
+    c3 = case_no(3)
+    report = Report(tracking_no="R9901", channel="hotline", description="同一处又有垃圾", created_at=utcnow(),
+                    contact_phone="13812345679", street_code="370202001", district_code="370202")
+    db.session.add(report)
+    db.session.flush()
+    report.case_id = c3.id
+    _attach(report, c3, requested=False)
+    db.session.commit()
+    assert_same()
+    assert stats.compute(NOV, "department", now=NOW).total.reports == 6
+    split_report(case_no(1), report_of(case_no(1), 1).id, "不是同一问题", dispatcher)  # the new case is today's
+    assert_same()
+    assert_same(stats.Period(date(2026, 11, 1), utcnow().astimezone(stats.SHANGHAI).date()), now=utcnow())
+
+
+@pytest.mark.usefixtures("settled")
+def test_matter_and_department_changes_on_old_cases(dispatcher):
+    from service_api.staff.desk import change_department, change_matter
+
+    assert_same()
+    c3 = case_no(3)
+    change_matter(c3, "06042", "分类错误", dispatcher)
+    assert_same()
+    change_department(c3, "370202-hjws", "改派", dispatcher)
+    assert_same()
+    rows = {r.key: r for r in stats.compute(NOV, "department", now=NOW).rows}
+    assert "370202-ldgl" not in rows and rows["370202-hjws"].cases == 3
+
+
+def test_an_open_case_becomes_overdue_with_time_alone(app):
+    created = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
+    make_case(7, created=created, department="370202-hjws", channel="hotline", matter="06042",
+              status="dispatched", register_h=1, dispatch_h=2, deadline=created + timedelta(days=2))
+    db.session.commit()
+    early, late = created + timedelta(days=1), created + timedelta(days=3)
+    before = stats.compute(NOV, "street", now=early).total
+    assert (before.due, before.on_time_rate) == (0, None)
+    watermark = db.session.get(StatsRollupState, 1).watermark
+    db.session.commit()
+    after = stats.compute(NOV, "street", now=late).total  # nothing was written in between
+    assert (after.due, after.on_time_rate) == (1, 0.0)
+    assert_same(now=early)
+    assert_same(now=late)
+    assert db.session.get(StatsRollupState, 1).watermark >= watermark
+
+
+@pytest.mark.usefixtures("settled")
+def test_refresh_folds_in_only_the_cases_that_changed():
+    c2 = case_no(2)
+    c2.priority = "urgent"  # any ORM change of the row makes the case be folded in again
+    db.session.commit()
+    result = stats_rollup.refresh()
+    assert (result.full, result.cases) == (False, 1)
+    state = db.session.get(StatsRollupState, 1)
+    assert state.cases_refreshed == 1 and state.watermark >= state.refreshed_at - timedelta(seconds=5)
+    assert_same()
+    assert stats_rollup.refresh().cases == 1  # still inside the look-back margin: folded in again, no change
+    assert_same()
+    rating = db.session.query(Rating).filter_by(case_id=case_no(1).id).first()
+    rating.comment = "补充意见"
+    db.session.commit()
+    assert stats_rollup.refresh().cases == 2  # case 2 again (margin) and case 1 through its rating
+
+
+@pytest.mark.usefixtures("fixture_cases")
+def test_no_state_row_means_a_full_build():
+    stats_rollup.refresh()
+    db.session.query(StatsRollupState).delete()
+    db.session.execute(update(StatsRollup).values(cases=999))  # a broken rollup is rebuilt from nothing
+    db.session.commit()
+    assert stats_rollup.refresh().full
+    assert_same()
+
+
+def test_empty_database_builds_an_empty_rollup(app):
+    result = stats_rollup.refresh()
+    assert result.full and result.cases == 0
+    assert stats.compute(NOV, "week").rows == []
+
+
+@pytest.mark.usefixtures("fixture_cases")
+def test_refresh_cli(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["stats", "refresh"])
+    assert result.exit_code == 0, result.output
+    assert "stats rollup rebuilt: 5 cases" in result.output
+    result = runner.invoke(args=["stats", "refresh"])
+    assert result.exit_code == 0 and "stats rollup refreshed:" in result.output
+    result = runner.invoke(args=["stats", "refresh", "--full"])
+    assert result.exit_code == 0 and "stats rollup rebuilt: 5 cases" in result.output
+    assert_same()
+
+
+@pytest.mark.usefixtures("fixture_cases")
+def test_beat_refreshes_the_rollup_every_stats_refresh_seconds(app):
+    from notifications import tasks
+    from notifications.celery_app import make_celery
+
+    celery = make_celery(app.extensions["settings"])
+    assert celery.conf.beat_schedule["stats-refresh"] == {"task": "notifications.stats_refresh", "schedule": 60.0}
+    settings = app.extensions["settings"]
+    settings.stats_refresh_seconds = 15.0
+    assert make_celery(settings).conf.beat_schedule["stats-refresh"]["schedule"] == 15.0
+    assert tasks.stats_refresh.name == "notifications.stats_refresh"
+    assert tasks.stats_refresh.run() == 5  # the first run builds the rollup from the fixture's five cases
+    assert db.session.get(StatsRollupState, 1).built_at is not None
