@@ -3,6 +3,10 @@
 Both run under the same gunicorn settings; wrk drives each for the same time and connections.
 Usage: .venv/bin/python bench/bench_api.py [--duration 20] [--connections 8] [--workers 2] [--inline]
 Needs wrk (Debian package) and PostgreSQL at 127.0.0.1:5432. Makes and drops its own database.
+
+Besides req/s it prints the CPU time each request cost in gunicorn (master and workers) and in the
+PostgreSQL backends serving this run's database: on a machine shared with other jobs the rates move with
+the load, the CPU per request much less.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import time
 import uuid
 from pathlib import Path
 
+import psutil
 from sqlalchemy import create_engine, text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -72,6 +77,29 @@ def wrk(port: int, script: str, path: str, duration: int, connections: int) -> d
             "non2xx": int(non2xx.group(1)) if non2xx else 0, "socket_errors": errors.group(1) if errors else "none"}
 
 
+def cpu_seconds(master: int, pids: list[int]) -> float:
+    """CPU of gunicorn's master, its live workers and the exited ones it reaped, plus the given backends."""
+    times = psutil.Process(master).cpu_times()
+    total = times.user + times.system + times.children_user + times.children_system
+    for pid in [*(child.pid for child in psutil.Process(master).children(recursive=True)), *pids]:
+        try:
+            times = psutil.Process(pid).cpu_times()
+            total += times.user + times.system
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
+def backend_pids(admin_url: str, database: str) -> list[int]:
+    """The PostgreSQL backends connected to `database` (one per pooled connection of the app)."""
+    engine = create_engine(admin_url)
+    with engine.connect() as conn:
+        pids = conn.execute(text("SELECT pid FROM pg_stat_activity WHERE datname = :name AND pid <> pg_backend_pid()"),
+                            {"name": database}).scalars().all()
+    engine.dispose()
+    return list(pids)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=int, default=20)
@@ -100,7 +128,10 @@ def main() -> int:
             procs.append(proc)
             wait_up(port, path)
             wrk(port, script, path, 3, args.connections)  # warm-up: imports, model load, connections
+            backends = backend_pids(PG_ADMIN, name)
+            before = cpu_seconds(proc.pid, backends)
             results[label] = wrk(port, script, path, args.duration, args.connections)
+            results[label]["cpu_ms"] = (cpu_seconds(proc.pid, backends) - before) / results[label]["requests"] * 1000
             proc.send_signal(signal.SIGTERM)
             proc.wait(timeout=30)
         engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
@@ -117,13 +148,13 @@ def main() -> int:
     workers = args.workers or "default"
     print(f"gunicorn -c gunicorn.conf.py (gthread) workers={workers}, wrk -t2 -c{args.connections} -d{args.duration}s, "
           f"intake {'inline' if args.inline else 'by worker'}, {os.cpu_count()} cores")
-    print(f"{'endpoint':<24}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'non-2xx':>10}")
+    print(f"{'endpoint':<24}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'non-2xx':>10}{'CPU ms/req':>12}")
     for label, r in results.items():
-        print(f"{label:<24}{r['rps']:>10.0f}{r['p50']:>10.2f}{r['p99']:>10.2f}{r['non2xx']:>10}")
-    ratio = results["POST /api/v1/reports"]["rps"] / results["hello-world"]["rps"]
-    accepted = results["POST /api/v1/reports"]["requests"]
-    print(f"reports reach {ratio:.0%} of hello-world (target ≥ 40%); {stored} reports in the database, "
-          f"{accepted} completed in the measured run (the rest in warm-up)")
+        print(f"{label:<24}{r['rps']:>10.0f}{r['p50']:>10.2f}{r['p99']:>10.2f}{r['non2xx']:>10}{r['cpu_ms']:>12.2f}")
+    hello, reports = results["hello-world"], results["POST /api/v1/reports"]
+    print(f"reports reach {reports['rps'] / hello['rps']:.0%} of hello-world's req/s (target ≥ 40%), "
+          f"{hello['cpu_ms'] / reports['cpu_ms']:.0%} by server CPU per request; {stored} reports in the database, "
+          f"{reports['requests']} completed in the measured run (the rest in warm-up)")
     return 0
 
 

@@ -39,9 +39,8 @@ def submit(data: dict[str, Any], default_channel: str) -> tuple[Accepted, int]:
         ),
         principal,
     )
-    if accepted.created:
-        process_after_accept(accepted.report)
-        db.session.refresh(accepted.report)
+    if accepted.created and process_after_accept(accepted.report):
+        db.session.refresh(accepted.report)  # intake changed it (matter, place, case)
     return accepted, 201 if accepted.created else 200
 
 
@@ -60,7 +59,7 @@ def find_readable_report(report_ref: str) -> Report:
 
 @blp.route("")
 class Reports(MethodView):
-    @blp.arguments(ReportCreateSchema)
+    @blp.arguments(ReportCreateSchema())  # an instance: a class would be instantiated per request
     @blp.response(201, ReportCreatedSchema)
     @blp.alt_response(200, schema=ReportCreatedSchema, description="Idempotency-Key 重放：返回第一次的反映")
     @limiter.limit("30/minute")

@@ -1,30 +1,64 @@
-"""Readable, unique numbers: case numbers (C370202-20261124-00017) and tracking numbers."""
+"""Readable, unique numbers: case numbers (C370202-20261124-00017) and tracking numbers (R20261124000017)."""
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Engine, text
 
 from service_api.extensions import db
-from service_api.models import NumberSequence, utcnow
+from service_api.models import utcnow
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+# Tracking numbers a PostgreSQL process reserves at a time (see TrackingBlocks). A process that stops
+# leaves the rest of its block unused: numbers are unique and readable, not gap-free.
+TRACKING_BLOCK_SIZE = 20
+
+# Add :step to a counter row and return its new value, for PostgreSQL and SQLite (≥ 3.35) alike. Plain SQL
+# text because SQLAlchemy caches its compiled form, whereas an ON CONFLICT construct is compiled every call.
+ADVANCE_SQL = (
+    "INSERT INTO number_sequences (key, last_value) VALUES (:counter_key, :step) "
+    "ON CONFLICT (key) DO UPDATE SET last_value = number_sequences.last_value + :step RETURNING last_value"
+)
 
 
 def next_value(key: str) -> int:
-    """Atomically increment and return the counter for `key` (one statement, safe under concurrency)."""
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    table = NumberSequence.__table__
-    statement = (
-        insert(table)
-        .values(key=key, last_value=1)
-        .on_conflict_do_update(index_elements=[table.c.key], set_={"last_value": table.c.last_value + 1})
-        .returning(table.c.last_value)
-    )
-    return int(db.session.execute(statement).scalar_one())
+    """Atomically increment and return the counter for `key` in the session's transaction."""
+    return int(db.session.execute(text(ADVANCE_SQL), {"counter_key": key, "step": 1}).scalar_one())
+
+
+class TrackingBlocks:
+    """Per-process blocks of a day's tracking numbers, each reserved by its own short transaction.
+
+    Taking every number in the report's transaction would keep the day's counter row locked from the insert
+    to the commit: every report of the city would then wait for the one before it to commit. A block is
+    committed before any of its numbers is used, so a number is never handed out twice, even after a crash.
+    """
+
+    def __init__(self, size: int = TRACKING_BLOCK_SIZE) -> None:
+        self.size = size
+        self._lock = threading.Lock()
+        self._blocks: dict[tuple[str, str], tuple[int, int]] = {}  # (database, counter key) → (next, last)
+
+    def take(self, engine: Engine, key: str) -> int:
+        slot = (str(engine.url), key)
+        with self._lock:
+            following, last = self._blocks.get(slot, (1, 0))
+            if following > last:
+                last = self._reserve(engine, key)
+                following = last - self.size + 1
+                self._blocks = {s: b for s, b in self._blocks.items() if s[0] != slot[0]}  # older days' blocks
+            self._blocks[slot] = (following + 1, last)
+            return following
+
+    def _reserve(self, engine: Engine, key: str) -> int:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            return int(connection.execute(text(ADVANCE_SQL), {"counter_key": key, "step": self.size}).scalar_one())
+
+
+tracking_blocks = TrackingBlocks()
 
 
 def local_day(moment: datetime | None = None) -> str:
@@ -37,5 +71,14 @@ def new_case_no(area_code: str, moment: datetime | None = None) -> str:
 
 
 def new_tracking_no(moment: datetime | None = None) -> str:
+    """R + local date + a 6-digit number unique within the day.
+
+    PostgreSQL: from this process's block of the day (see TrackingBlocks). SQLite serialises writers anyway,
+    and a second connection would wait for this transaction's write lock: there the number is taken in the
+    session's transaction.
+    """
     day = local_day(moment)
-    return f"R{day}{next_value(f'report:{day}'):06d}"
+    key = f"report:{day}"
+    engine = db.session.get_bind()
+    number = tracking_blocks.take(engine, key) if engine.dialect.name == "postgresql" else next_value(key)
+    return f"R{day}{number:06d}"

@@ -14,8 +14,8 @@ from service_api.auth.principal import Principal
 from service_api.auth.tokens import new_report_token
 from service_api.errors import APIError
 from service_api.extensions import db
-from service_api.models import Citizen, Photo, Report, report_photos
-from service_api.services import numbers, outbox_writer
+from service_api.models import Citizen, Photo, Report, utcnow
+from service_api.services import outbox_writer, report_store
 from service_api.services.photos import usable_photos
 
 log = logging.getLogger(__name__)
@@ -74,15 +74,18 @@ def citizen_for_phone(phone: str) -> Citizen:
 
 
 def accept_report(data: ReportInput, principal: Principal) -> Accepted:
-    """Persist a report and commit it. A replayed Idempotency-Key returns the first report."""
+    """Persist a report and commit it. A replayed Idempotency-Key returns the first report.
+
+    The returned report is attached to the session and fully loaded (nothing is read back after the commit).
+    """
     replay = find_replay(principal, data.channel, data.idempotency_key)
     if replay is not None:
         return Accepted(replay, created=False, access_token=None)
     if len(data.photo_ids) > MAX_PHOTOS:
         raise APIError(422, "too_many_photos", f"最多 {MAX_PHOTOS} 张照片", {"photo_ids": ["too many"]})
     photos = usable_photos(data.photo_ids, principal)
+    now = utcnow()
     report = Report(
-        tracking_no=numbers.new_tracking_no(),
         channel=data.channel,
         channel_ref=data.channel_ref or principal.chat_sender,
         description=data.description.strip(),
@@ -91,6 +94,8 @@ def accept_report(data: ReportInput, principal: Principal) -> Accepted:
         idempotency_scope=idempotency_scope(principal, data.channel) if data.idempotency_key else None,
         idempotency_key=data.idempotency_key,
         extra=dict(data.extra),
+        intake_status="pending", intake_attempts=0, candidates=[], is_duplicate=False,
+        created_at=now, updated_at=now,
     )
     if data.join_case_no:
         report.extra["join_case_no"] = data.join_case_no
@@ -98,12 +103,9 @@ def accept_report(data: ReportInput, principal: Principal) -> Accepted:
     _set_contact(report, data.contact, principal)
     token, token_hash = new_report_token()
     report.access_token_hash = token_hash
-    db.session.add(report)
-    db.session.flush()
-    for position, photo in enumerate(photos):
-        db.session.execute(report_photos.insert().values(report_id=report.id, photo_id=photo.id, position=position))
-    outbox_writer.report_received(report)
     try:
+        report_store.insert_report(report, photos)
+        outbox_writer.report_received(report)
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
@@ -111,6 +113,7 @@ def accept_report(data: ReportInput, principal: Principal) -> Accepted:
         if replay is None:
             raise
         return Accepted(replay, created=False, access_token=None)
+    db.session.add(report)  # attach again: loaded, so reading it costs no query
     return Accepted(report, created=True, access_token=token)
 
 
@@ -149,11 +152,12 @@ def _set_contact(report: Report, contact: dict[str, Any] | None, principal: Prin
         report.citizen_id = citizen_for_phone(report.contact_phone).id
 
 
-def process_after_accept(report: Report) -> None:
-    """Run intake inline when configured; any failure leaves the report queued for a worker."""
+def process_after_accept(report: Report) -> bool:
+    """Run intake inline when configured (True when it ran); any failure leaves the report queued for a worker."""
     settings = current_app.extensions["settings"]
     if not settings.intake_inline:
-        return
+        return False
     from service_api.services.intake_pipeline import run_intake_safely
 
     run_intake_safely(report.id)
+    return True
