@@ -46,10 +46,9 @@ def case_no(no: int) -> Case:
 
 
 @pytest.fixture
-def settled(request: pytest.FixtureRequest) -> None:
+def settled(fixture_cases) -> None:  # noqa: F811 (the imported fixture, requested by name)
     """The fixture as if written long ago and already folded into the rollup, so that a later change is found
     only through its own rows' updated_at (not because the fixture itself is still inside the look-back margin)."""
-    request.getfixturevalue("fixture_cases")
     stats_rollup.refresh()
     past = utcnow() - timedelta(days=1)
     for model in (Case, Rating, Survey, Report):
