@@ -14,7 +14,7 @@ timeout = 30
 graceful_timeout = 20
 keepalive = 5
 max_requests = int(os.environ.get("WEB_MAX_REQUESTS", "5000"))  # recycle workers; keeps memory flat
-max_requests_jitter = 500
+max_requests_jitter = int(os.environ.get("WEB_MAX_REQUESTS_JITTER", "500"))
 accesslog = os.environ.get("WEB_ACCESS_LOG", "-") or None
 # Import the app and load the classifier and geocoder once, in the master: workers (and the ones that
 # replace recycled workers) are forked ready. Without it every recycle re-imported and re-loaded ~2 s of CPU.

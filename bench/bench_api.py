@@ -77,11 +77,17 @@ def wrk(port: int, script: str, path: str, duration: int, connections: int) -> d
             "non2xx": int(non2xx.group(1)) if non2xx else 0, "socket_errors": errors.group(1) if errors else "none"}
 
 
-def cpu_seconds(master: int, pids: list[int]) -> float:
-    """CPU of gunicorn's master, its live workers and the exited ones it reaped, plus the given backends."""
+def cpu_seconds(master: int, backends: list[int]) -> tuple[float, float]:
+    """CPU of gunicorn (master, live workers and the exited ones it reaped) and of the given backends."""
     times = psutil.Process(master).cpu_times()
-    total = times.user + times.system + times.children_user + times.children_system
-    for pid in [*(child.pid for child in psutil.Process(master).children(recursive=True)), *pids]:
+    web = times.user + times.system + times.children_user + times.children_system
+    web += _cpu([child.pid for child in psutil.Process(master).children(recursive=True)])
+    return web, _cpu(backends)
+
+
+def _cpu(pids: list[int]) -> float:
+    total = 0.0
+    for pid in pids:
         try:
             times = psutil.Process(pid).cpu_times()
             total += times.user + times.system
@@ -129,9 +135,12 @@ def main() -> int:
             wait_up(port, path)
             wrk(port, script, path, 3, args.connections)  # warm-up: imports, model load, connections
             backends = backend_pids(PG_ADMIN, name)
-            before = cpu_seconds(proc.pid, backends)
-            results[label] = wrk(port, script, path, args.duration, args.connections)
-            results[label]["cpu_ms"] = (cpu_seconds(proc.pid, backends) - before) / results[label]["requests"] * 1000
+            web_before, db_before = cpu_seconds(proc.pid, backends)
+            result = results[label] = wrk(port, script, path, args.duration, args.connections)
+            web_after, db_after = cpu_seconds(proc.pid, backends)
+            result["web_ms"] = (web_after - web_before) / result["requests"] * 1000
+            result["db_ms"] = (db_after - db_before) / result["requests"] * 1000
+            result["cpu_ms"] = result["web_ms"] + result["db_ms"]
             proc.send_signal(signal.SIGTERM)
             proc.wait(timeout=30)
         engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
@@ -148,9 +157,11 @@ def main() -> int:
     workers = args.workers or "default"
     print(f"gunicorn -c gunicorn.conf.py (gthread) workers={workers}, wrk -t2 -c{args.connections} -d{args.duration}s, "
           f"intake {'inline' if args.inline else 'by worker'}, {os.cpu_count()} cores")
-    print(f"{'endpoint':<24}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'non-2xx':>10}{'CPU ms/req':>12}")
+    print(f"{'endpoint':<24}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'non-2xx':>10}"
+          f"{'CPU ms/req: gunicorn':>22}{'PostgreSQL':>12}")
     for label, r in results.items():
-        print(f"{label:<24}{r['rps']:>10.0f}{r['p50']:>10.2f}{r['p99']:>10.2f}{r['non2xx']:>10}{r['cpu_ms']:>12.2f}")
+        print(f"{label:<24}{r['rps']:>10.0f}{r['p50']:>10.2f}{r['p99']:>10.2f}{r['non2xx']:>10}"
+              f"{r['web_ms']:>22.2f}{r['db_ms']:>12.2f}")
     hello, reports = results["hello-world"], results["POST /api/v1/reports"]
     print(f"reports reach {reports['rps'] / hello['rps']:.0%} of hello-world's req/s (target ≥ 40%), "
           f"{hello['cpu_ms'] / reports['cpu_ms']:.0%} by server CPU per request; {stored} reports in the database, "

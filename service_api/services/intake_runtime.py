@@ -7,6 +7,8 @@ Built lazily on first use and kept for the life of the process; the geocoder is 
 from __future__ import annotations
 
 import json
+import logging
+import os
 import threading
 from typing import Any
 
@@ -19,6 +21,7 @@ from intake.taxonomy import MatterDirectory, load_directory
 from service_api.extensions import db
 from service_api.models import GazetteerAddress, GazetteerArea, NumberSequence
 
+log = logging.getLogger(__name__)
 _lock = threading.Lock()
 _geocoder: tuple[int, Geocoder] | None = None
 GAZETTEER_VERSION_KEY = "gazetteer_version"
@@ -90,5 +93,6 @@ def warm_up(app: Any) -> None:
         try:
             classifier()
             geocoder()
+            log.info("intake classifier and geocoder loaded (pid %s)", os.getpid())
         finally:
             _db.session.remove()
