@@ -238,3 +238,30 @@ def test_beat_refreshes_the_rollup_every_stats_refresh_seconds(app):
     assert tasks.stats_refresh.name == "notifications.stats_refresh"
     assert tasks.stats_refresh.run() == 5  # the first run builds the rollup from the fixture's five cases
     assert db.session.get(StatsRollupState, 1).built_at is not None
+
+
+@pytest.mark.usefixtures("settled")
+def test_concurrent_refreshes_are_serialised(app):
+    import threading
+
+    for no in (1, 2, 3):
+        case_no(no).priority = "urgent"
+    db.session.commit()
+    errors: list[Exception] = []
+
+    def refresh() -> None:
+        with app.app_context():
+            try:
+                stats_rollup.refresh()
+            except Exception as exc:  # pragma: no cover - what the test guards against
+                errors.append(exc)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=refresh) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert_same()  # each case subtracted and added once per refresh, never interleaved
