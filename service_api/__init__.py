@@ -13,6 +13,7 @@ from flask import Flask, jsonify, request
 from flask_smorest import Blueprint as ApiBlueprint
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from service_api import db_liveness
 from service_api.config import INSTANCE_DIR, Settings
 from service_api.errors import APIError, register_error_handlers
 from service_api.extensions import api as smorest_api
@@ -58,6 +59,9 @@ def create_app(overrides: dict[str, Any] | None = None, settings: Settings | Non
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     db.init_app(app)
+    if settings.database_url.startswith("postgresql"):
+        with app.app_context():
+            db_liveness.install(db.engine)
     migrate.init_app(app, db, directory=str(settings_root() / "migrations"))
     smorest_api.init_app(app)
     csrf.init_app(app)

@@ -141,7 +141,9 @@ class Settings:
 
     def flask_config(self) -> dict[str, object]:
         """The Flask config keys derived from these settings."""
-        engine_options: dict[str, object] = {"pool_pre_ping": True}
+        # PostgreSQL: pooled connections are checked for life at checkout by service_api.db_liveness
+        # (no round trip), instead of pool_pre_ping's SELECT 1.
+        engine_options: dict[str, object] = {}
         if self.database_url.startswith("sqlite"):
             engine_options = {"connect_args": {"timeout": 30}}
         return {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from datetime import datetime
+from weakref import WeakKeyDictionary
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, text
@@ -40,23 +41,24 @@ class TrackingBlocks:
     def __init__(self, size: int = TRACKING_BLOCK_SIZE) -> None:
         self.size = size
         self._lock = threading.Lock()
-        self._blocks: dict[tuple[str, str], tuple[int, int]] = {}  # (database, counter key) → (next, last)
+        # engine → {counter key: (next number, last number of the block)}; one entry, unless a day just began
+        self._blocks: WeakKeyDictionary[Engine, dict[str, tuple[int, int]]] = WeakKeyDictionary()
 
     def take(self, engine: Engine, key: str) -> int:
-        slot = (str(engine.url), key)
         with self._lock:
-            following, last = self._blocks.get(slot, (1, 0))
+            blocks = self._blocks.setdefault(engine, {})
+            following, last = blocks.get(key, (1, 0))
             if following > last:
                 last = self._reserve(engine, key)
                 following = last - self.size + 1
-                self._blocks = {s: b for s, b in self._blocks.items() if s[0] != slot[0]}  # older days' blocks
-            self._blocks[slot] = (following + 1, last)
+                blocks.clear()  # blocks of earlier days are done with
+            blocks[key] = (following + 1, last)
             return following
 
     def reset(self) -> None:
         """Forget every block (tests that empty the database between cases)."""
         with self._lock:
-            self._blocks = {}
+            self._blocks.clear()
 
     def _reserve(self, engine: Engine, key: str) -> int:
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
