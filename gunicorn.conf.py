@@ -40,6 +40,8 @@ def post_worker_init(worker):
 
 
 def _warm_up(app):
+    if "sqlalchemy" not in getattr(app, "extensions", {}):
+        return  # not our app (e.g. the benchmark's hello-world)
     from service_api.services.intake_runtime import warm_up
 
     warm_up(app)
