@@ -58,6 +58,41 @@ def test_idempotency_key_replay_returns_the_same_report(client):
     assert db.session.query(Report).count() == 1
 
 
+def test_concurrent_replays_of_one_idempotency_key_store_one_report(app, monkeypatch):
+    """A mini-program retrying on a flaky network: both submissions pass the replay check before either has
+    committed (forced here), both insert, the unique key refuses the second, which then answers with the first."""
+    import threading
+
+    from service_api.services import reports as reports_service
+
+    barrier, results, checked = threading.Barrier(2), [], threading.local()
+    original = reports_service.find_replay
+
+    def racing_find_replay(*args, **kwargs):
+        if not getattr(checked, "once", False):
+            checked.once = True
+            barrier.wait()
+            return None  # neither has committed yet
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(reports_service, "find_replay", racing_find_replay)
+
+    def submit() -> None:
+        with app.app_context():
+            response = app.test_client().post("/api/v1/reports", json={"description": "井盖丢了，很危险"},
+                                              headers={"Idempotency-Key": "retry-42"})
+            results.append((response.status_code, response.get_json()["id"]))
+
+    threads = [threading.Thread(target=submit) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(status for status, _ in results) == [200, 201]
+    assert len({report_id for _, report_id in results}) == 1
+    assert db.session.query(Report).count() == 1
+
+
 def test_location_falls_back_to_photo_gps(client):
     photo = upload(client, jpeg_bytes(gps=(36.0620, 120.3845))).json
     created = post_report(client, {"description": "这里有一堆建筑垃圾没人管", "photo_ids": [photo["id"]]}).json
