@@ -61,3 +61,12 @@ def stats_refresh() -> int:
     from service_api.services.stats_rollup import refresh
 
     return refresh().cases
+
+
+@celery.task(name="notifications.stats_medians", ignore_result=True)
+def stats_medians() -> int:
+    """Beat job: recompute the cached medians of the default long periods (year to date, last 365 days) before
+    they expire, so the staff page never waits for a year's medians; fresh entries are skipped."""
+    from service_api.services.stats import refresh_median_cache
+
+    return refresh_median_cache().computed

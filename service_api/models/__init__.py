@@ -10,12 +10,18 @@ from service_api.models.outbox import Notification, Rating, Survey
 from service_api.models.people import STAFF_ROLES, Citizen, SmsLoginCode, StaffUser
 from service_api.models.photo import Photo, case_outcome_photos, report_photos
 from service_api.models.report import CHANNELS, Report
-from service_api.models.stats import ROLLUP_COUNTS, StatsCaseFacts, StatsRollup, StatsRollupState
+from service_api.models.stats import (
+    ROLLUP_COUNTS,
+    StatsCaseFacts,
+    StatsMedianCache,
+    StatsRollup,
+    StatsRollupState,
+)
 
 __all__ = [
     "Base", "utcnow", "CASE_STATUSES", "OPEN_STATUSES", "Case", "CaseEvent", "NumberSequence", "Category",
     "Department", "GazetteerAddress", "GazetteerArea", "Callback", "HotlineCall", "WebhookReceipt", "ApiKey",
     "Notification", "Rating", "Survey", "STAFF_ROLES", "Citizen", "SmsLoginCode", "StaffUser", "Photo",
-    "case_outcome_photos", "report_photos", "CHANNELS", "Report", "ROLLUP_COUNTS", "StatsCaseFacts", "StatsRollup",
-    "StatsRollupState",
+    "case_outcome_photos", "report_photos", "CHANNELS", "Report", "ROLLUP_COUNTS", "StatsCaseFacts", "StatsMedianCache",
+    "StatsRollup", "StatsRollupState",
 ]

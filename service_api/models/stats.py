@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import Date, Float, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -90,3 +91,21 @@ class StatsRollupState(Base):
     built_at: Mapped[datetime | None]  # last full build
     refreshed_at: Mapped[datetime | None]
     cases_refreshed: Mapped[int] = mapped_column(default=0)  # cases folded in again by the last refresh
+
+
+class StatsMedianCache(Base):
+    """Median hours of one long period and group_by, as computed at `computed_at` (services/stats.py).
+
+    Exact medians of a year sort ~500,000 durations three times (1-2 s on PostgreSQL); periods longer than
+    STATS_MEDIAN_CACHE_MIN_DAYS serve these for STATS_MEDIAN_CACHE_SECONDS, and beat recomputes the default long
+    periods before they expire. `medians` is {"groups": {rollup key text ('' for none): {median_register_hours,
+    median_dispatch_hours, median_close_hours}}, "total": {the same three}}. Counts are never cached.
+    """
+
+    __tablename__ = "stats_median_cache"
+
+    period_start: Mapped[date] = mapped_column(Date, primary_key=True)
+    period_end: Mapped[date] = mapped_column(Date, primary_key=True)
+    group_by: Mapped[str] = mapped_column(String(16), primary_key=True)
+    computed_at: Mapped[datetime]  # when the medians' statement started (its data is at least that recent)
+    medians: Mapped[dict[str, Any]]

@@ -5,8 +5,12 @@ figure of a group (ratings, surveys, deadlines) belongs to that cohort, so the c
 
 compute() sums the per-day rollup (services/stats_rollup.py, refreshed first, so the figures are exact) and adds
 the one figure that moves with the clock, open cases past their deadline, counted live; medians are computed
-live from the cases. compute_direct() gives the same result straight from the base tables (the reference the
-rollup is tested and benchmarked against).
+live from the cases, except for periods longer than STATS_MEDIAN_CACHE_MIN_DAYS (a year's exact medians take
+1-2 s on a million cases): those come from `stats_median_cache` while it is younger than
+STATS_MEDIAN_CACHE_SECONDS (else computed live and stored), and beat recomputes the default long periods
+(calendar year to date, last 365 days) before they expire, see refresh_median_cache(). Counts and rates are
+never cached. compute_direct() gives the same result straight from the base tables (the reference the rollup
+is tested and benchmarked against), always live.
 
 Definitions (a rate is None when its denominator is 0 — an empty group is "no data", not 0 %):
 - satisfaction_rate  = (满意 + 基本满意) / rated ratings
@@ -21,19 +25,37 @@ Definitions (a rate is None when its denominator is 0 — an empty group is "no 
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from time import perf_counter
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, case, func, literal_column, or_, select, text
+from flask import current_app
+from sqlalchemy import Select, and_, case, delete, func, literal_column, or_, select, text, tuple_
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.sql.elements import ColumnElement
 
 from service_api.extensions import db
-from service_api.models import ROLLUP_COUNTS, Case, Category, Department, Rating, Report, StatsRollup, Survey, utcnow
+from service_api.models import (
+    ROLLUP_COUNTS,
+    Case,
+    Category,
+    Department,
+    Rating,
+    Report,
+    StatsMedianCache,
+    StatsRollup,
+    Survey,
+    utcnow,
+)
 from service_api.privacy import mask_phone
 from service_api.services import stats_rollup
 
+log = logging.getLogger(__name__)
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 GROUP_BY = ("department", "matter", "major", "district", "street", "channel", "week")
 GROUP_TEXT = {
@@ -62,6 +84,10 @@ class Period:
         """[start, end) as aware datetimes (end exclusive: the day after `end`)."""
         return (datetime.combine(self.start, time.min, SHANGHAI),
                 datetime.combine(self.end + timedelta(days=1), time.min, SHANGHAI))
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
 
 
 @dataclass
@@ -131,6 +157,8 @@ class StatsResult:
     period: Period
     rows: list[StatsRow]
     total: StatsRow
+    # When the medians were computed, if they came from the median cache (None: computed live for this call).
+    medians_computed_at: datetime | None = None
 
 
 def ratio(numerator: int, denominator: int) -> float | None:
@@ -330,11 +358,12 @@ def _area_names(codes: list[str]) -> dict[str, str | None]:
 # -- public functions --------------------------------------------------------------------------------
 
 def compute(period: Period, group_by: str, *, medians: bool = True, now: datetime | None = None,
-            refresh: bool = True) -> StatsResult:
+            refresh: bool = True, median_cache: bool = True) -> StatsResult:
     """Every rate for each group of the cases created in `period`, plus the total over all of them.
 
     Counts come from the per-day rollup (refreshed first unless `refresh` is False: the caller just did),
-    plus the open cases past their deadline at `now`, counted live; medians are computed live.
+    plus the open cases past their deadline at `now`, counted live; medians are computed live, or for a long
+    period taken from the median cache while fresh (`median_cache=False`: always live, the cache untouched).
     """
     if group_by not in GROUP_BY:
         raise ValueError(f"group_by must be one of {', '.join(GROUP_BY)}")
@@ -346,14 +375,21 @@ def compute(period: Period, group_by: str, *, medians: bool = True, now: datetim
         db.session.execute(text("SET LOCAL jit = off"))
     rows = _rollup_rows(group_by, period, now)
     total = _sum_rows(list(rows.values()))
+    medians_at: datetime | None = None
     if medians:
-        for group_key, values in _medians(group_by, period).items():
+        if median_cache:
+            values_by_key, medians_at = _period_medians(group_by, period)
+        else:
+            values_by_key = _medians(group_by, period)
+        for group_key, values in values_by_key.items():
             target = total if group_key is _TOTAL else rows.get(group_key)
-            if target is None:  # a case committed after the rollup was read; the rollup has it next time
+            if target is None:  # a case committed after the rollup was read (or, cached: a group since gone)
                 continue
             for name, value in values.items():
                 setattr(target, name, value)
-    return _finish(group_by, period, rows, total)
+    result = _finish(group_by, period, rows, total)
+    result.medians_computed_at = medians_at
+    return result
 
 
 def compute_direct(period: Period, group_by: str, *, medians: bool = True, now: datetime | None = None
@@ -495,6 +531,145 @@ def _median_rows_pg(group_by: str, period: Period) -> dict[Any, dict[str, float 
             group_key = row["key"]
         result[group_key] = {name: _hours(row[name]) for name in _DURATIONS}
     return result
+
+
+# -- median cache (long periods) ------------------------------------------------------------------------
+
+MedianValues = dict[Any, dict[str, float | None]]
+
+
+def uses_median_cache(period: Period) -> bool:
+    """Whether `period` is long enough for cached medians (and the cache is on)."""
+    settings = current_app.extensions["settings"]
+    return settings.stats_median_cache_seconds > 0 and period.days > settings.stats_median_cache_min_days
+
+
+def _cache_ttl() -> timedelta:
+    return timedelta(seconds=current_app.extensions["settings"].stats_median_cache_seconds)
+
+
+def _period_medians(group_by: str, period: Period) -> tuple[MedianValues, datetime | None]:
+    """The medians of compute(), and when they were computed if they come from the cache (None: live now).
+
+    A period no longer than STATS_MEDIAN_CACHE_MIN_DAYS is always computed live, exactly, and the cache is not
+    read. A longer one uses its cache entry while that is younger than STATS_MEDIAN_CACHE_SECONDS; otherwise
+    it is computed live and stored (two requests that miss at once both compute; the newer result is kept).
+    """
+    if not uses_median_cache(period):
+        return _medians(group_by, period), None
+    entry = db.session.execute(
+        select(StatsMedianCache.computed_at, StatsMedianCache.medians)
+        .where(StatsMedianCache.period_start == period.start, StatsMedianCache.period_end == period.end,
+               StatsMedianCache.group_by == group_by)).first()
+    if entry is not None and utcnow() - entry.computed_at < _cache_ttl():
+        return _decode_medians(group_by, entry.medians), entry.computed_at
+    started = utcnow()
+    values = _medians(group_by, period)
+    _store_medians(period, group_by, started, values)
+    return values, None
+
+
+def _encode_medians(values: MedianValues) -> dict[str, Any]:
+    """Raw group keys → rollup key text ('' for none), the JSON of StatsMedianCache.medians."""
+    groups = {("" if key is None else str(key)): dict(v) for key, v in values.items() if key is not _TOTAL}
+    return {"groups": groups, "total": dict(values.get(_TOTAL, {}))}
+
+
+def _decode_medians(group_by: str, data: dict[str, Any]) -> MedianValues:
+    result: MedianValues = {_raw_key(group_by, key): dict(v) for key, v in data.get("groups", {}).items()}
+    result[_TOTAL] = dict(data.get("total", {}))
+    return result
+
+
+def _store_medians(period: Period, group_by: str, computed_at: datetime, values: MedianValues) -> None:
+    """Upsert one cache entry in its own transaction (the request's stays read-only); keeps the newer result.
+
+    A failure to store (e.g. the database is read-only or locked) is logged, not raised: the medians are exact
+    and are served anyway.
+    """
+    table = StatsMedianCache.__table__
+    try:
+        with db.engine.begin() as conn:
+            dialect_insert = postgresql_insert if conn.dialect.name == "postgresql" else sqlite_insert
+            statement = dialect_insert(table).values(
+                period_start=period.start, period_end=period.end, group_by=group_by, computed_at=computed_at,
+                medians=_encode_medians(values))
+            conn.execute(statement.on_conflict_do_update(
+                index_elements=["period_start", "period_end", "group_by"],
+                set_={"computed_at": statement.excluded.computed_at, "medians": statement.excluded.medians},
+                where=table.c.computed_at < statement.excluded.computed_at))
+    except SQLAlchemyError:
+        log.warning("could not store the medians of %s..%s by %s", period.start, period.end, group_by,
+                    exc_info=True)
+
+
+def default_long_periods(today: date) -> list[Period]:
+    """The long periods reviewers open by default: the calendar year to date and the last 365 days (those
+    longer than STATS_MEDIAN_CACHE_MIN_DAYS are precomputed; early in January the year to date is not)."""
+    periods = [Period(date(today.year, 1, 1), today), Period(today - timedelta(days=364), today)]
+    return [p for p in dict.fromkeys(periods) if uses_median_cache(p)]
+
+
+@dataclass(frozen=True)
+class MedianCacheRefresh:
+    computed: int  # entries computed and stored
+    fresh: int  # entries younger than half STATS_MEDIAN_CACHE_SECONDS, left alone
+    seconds: float
+
+
+def refresh_median_cache(*, today: date | None = None, force: bool = False) -> MedianCacheRefresh:
+    """Beat and `flask stats refresh --medians`: compute and store the medians of the default long periods
+    (every group_by) whose cache entry is missing or older than half STATS_MEDIAN_CACHE_SECONDS, so a
+    request never finds them expired while beat runs. Fresh entries are skipped (a run with nothing to do is
+    one small read). Entries not recomputed for a day (or the TTL, if longer: periods no longer a default) are
+    deleted. Commits the session (a job of its own, not part of a request)."""
+    started = perf_counter()
+    now = utcnow()
+    today = today or now.astimezone(SHANGHAI).date()
+    periods = default_long_periods(today)
+    computed = fresh = 0
+    if periods:
+        existing = {
+            (row.period_start, row.period_end, row.group_by): row.computed_at
+            for row in db.session.execute(
+                select(StatsMedianCache.period_start, StatsMedianCache.period_end, StatsMedianCache.group_by,
+                       StatsMedianCache.computed_at)
+                .where(tuple_(StatsMedianCache.period_start, StatsMedianCache.period_end)
+                       .in_([(p.start, p.end) for p in periods])))
+        }
+        db.session.commit()
+        for period in periods:
+            for group_by in GROUP_BY:
+                at = existing.get((period.start, period.end, group_by))
+                if not force and at is not None and utcnow() - at < _cache_ttl() / 2:
+                    fresh += 1
+                    continue
+                computed_at = utcnow()
+                if _dialect() == "postgresql":
+                    db.session.execute(text("SET LOCAL jit = off"))
+                values = _medians(group_by, period)
+                db.session.commit()  # ends the read transaction (and its SET LOCAL work_mem)
+                _store_medians(period, group_by, computed_at, values)
+                computed += 1
+    try:
+        with db.engine.begin() as conn:
+            stale = now - max(timedelta(days=1), _cache_ttl())
+            conn.execute(delete(StatsMedianCache).where(StatsMedianCache.computed_at < stale))
+    except SQLAlchemyError:
+        log.warning("could not prune the median cache", exc_info=True)
+    return MedianCacheRefresh(computed=computed, fresh=fresh, seconds=perf_counter() - started)
+
+
+def medians_note(result: StatsResult) -> str | None:
+    """What the page (and the Excel export) says when the medians come from the cache, else None."""
+    if result.medians_computed_at is None:
+        return None
+    local = result.medians_computed_at.astimezone(SHANGHAI)
+    when = local.strftime("%H:%M")
+    if local.date() != utcnow().astimezone(SHANGHAI).date():
+        when = local.strftime("%m-%d %H:%M")
+    minutes = current_app.extensions["settings"].stats_median_cache_seconds / 60
+    return f"用时中位数统计于 {when}（每{minutes:g}分钟更新）"
 
 
 ADDITIVE = ("cases", "reports", "dispatched", "handled", "due", "on_time", "rated", "satisfied",
@@ -642,6 +817,9 @@ def to_xlsx(result: StatsResult, comments: list[dict[str, Any]]) -> bytes:
     meta = book.create_sheet("说明")
     meta.append(["统计期间", f"{result.period.start.isoformat()} 至 {result.period.end.isoformat()}"])
     meta.append(["口径", "期间内受理的案件；比率分母为 0 时留空"])
+    note = medians_note(result)
+    if note:
+        meta.append(["用时中位数", note])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
