@@ -614,20 +614,24 @@ def default_long_periods(today: date) -> list[Period]:
 class MedianCacheRefresh:
     computed: int  # entries computed and stored
     fresh: int  # entries younger than half STATS_MEDIAN_CACHE_SECONDS, left alone
+    left: int  # entries due but not computed: the time budget was spent (the next run does them)
     seconds: float
 
 
-def refresh_median_cache(*, today: date | None = None, force: bool = False) -> MedianCacheRefresh:
+def refresh_median_cache(*, today: date | None = None, force: bool = False,
+                         budget_seconds: float | None = None) -> MedianCacheRefresh:
     """Beat and `flask stats refresh --medians`: compute and store the medians of the default long periods
     (every group_by) whose cache entry is missing or older than half STATS_MEDIAN_CACHE_SECONDS, so a
     request never finds them expired while beat runs. Fresh entries are skipped (a run with nothing to do is
-    one small read). Entries not recomputed for a day (or the TTL, if longer: periods no longer a default) are
-    deleted. Commits the session (a job of its own, not part of a request)."""
+    one small read). Missing entries go first, then the oldest. With `budget_seconds`, no further entry is
+    started once that much time has passed (at least one is computed): beat's run stays short and the next
+    minute's does the rest, well before the TTL. Entries not recomputed for a day (or the TTL, if longer:
+    periods no longer a default) are deleted. Commits the session (a job of its own, not part of a request)."""
     started = perf_counter()
     now = utcnow()
     today = today or now.astimezone(SHANGHAI).date()
     periods = default_long_periods(today)
-    computed = fresh = 0
+    computed = fresh = left = 0
     if periods:
         existing = {
             (row.period_start, row.period_end, row.group_by): row.computed_at
@@ -638,26 +642,33 @@ def refresh_median_cache(*, today: date | None = None, force: bool = False) -> M
                        .in_([(p.start, p.end) for p in periods])))
         }
         db.session.commit()
+        due: list[tuple[datetime | None, Period, str]] = []
         for period in periods:
             for group_by in GROUP_BY:
                 at = existing.get((period.start, period.end, group_by))
-                if not force and at is not None and utcnow() - at < _cache_ttl() / 2:
+                if not force and at is not None and now - at < _cache_ttl() / 2:
                     fresh += 1
-                    continue
-                computed_at = utcnow()
-                if _dialect() == "postgresql":
-                    db.session.execute(text("SET LOCAL jit = off"))
-                values = _medians(group_by, period)
-                db.session.commit()  # ends the read transaction (and its SET LOCAL work_mem)
-                _store_medians(period, group_by, computed_at, values)
-                computed += 1
+                else:
+                    due.append((at, period, group_by))
+        due.sort(key=lambda item: (item[0] is not None, item[0] or now))  # missing first, then the oldest
+        for index, (_, period, group_by) in enumerate(due):
+            if budget_seconds is not None and computed and perf_counter() - started >= budget_seconds:
+                left = len(due) - index
+                break
+            computed_at = utcnow()
+            if _dialect() == "postgresql":
+                db.session.execute(text("SET LOCAL jit = off"))
+            values = _medians(group_by, period)
+            db.session.commit()  # ends the read transaction (and its SET LOCAL work_mem)
+            _store_medians(period, group_by, computed_at, values)
+            computed += 1
     try:
         with db.engine.begin() as conn:
             stale = now - max(timedelta(days=1), _cache_ttl())
             conn.execute(delete(StatsMedianCache).where(StatsMedianCache.computed_at < stale))
     except SQLAlchemyError:
         log.warning("could not prune the median cache", exc_info=True)
-    return MedianCacheRefresh(computed=computed, fresh=fresh, seconds=perf_counter() - started)
+    return MedianCacheRefresh(computed=computed, fresh=fresh, left=left, seconds=perf_counter() - started)
 
 
 def medians_note(result: StatsResult) -> str | None:

@@ -148,6 +148,27 @@ def test_precompute_fills_the_default_periods_and_skips_fresh_ones():
 
 
 @pytest.mark.usefixtures("fixture_cases")
+def test_precompute_with_a_time_budget_does_the_missing_and_oldest_first():
+    ytd, last365 = (stats.Period(*p) for p in DEFAULTS)
+    stats.refresh_median_cache(today=TODAY)
+    age(last365, "week", 800)
+    age(ytd, "street", 600)
+    db.session.execute(update(StatsMedianCache).where(StatsMedianCache.group_by == "channel")
+                       .values(computed_at=utcnow() - timedelta(seconds=500)))
+    db.session.commit()
+    db.session.query(StatsMedianCache).filter_by(group_by="major", period_start=ytd.start).delete()
+    db.session.commit()
+    done = stats.refresh_median_cache(today=TODAY, budget_seconds=0)  # at least one, then the budget is spent
+    assert (done.computed, done.fresh, done.left) == (1, 9, 4)
+    assert (ytd.start, ytd.end, "major") in entries()  # the missing one first
+    done = stats.refresh_median_cache(today=TODAY, budget_seconds=0)
+    assert (done.computed, done.left) == (1, 3)
+    assert utcnow() - entries()[(last365.start, last365.end, "week")] < timedelta(minutes=1)  # then the oldest
+    done = stats.refresh_median_cache(today=TODAY)
+    assert (done.computed, done.fresh, done.left) == (3, 11, 0)
+
+
+@pytest.mark.usefixtures("fixture_cases")
 def test_early_january_precomputes_only_the_last_365_days():
     periods = stats.default_long_periods(date(2027, 1, 10))  # the year to date is 10 days: live anyway
     assert periods == [stats.Period(date(2026, 1, 11), date(2027, 1, 10))]
