@@ -744,7 +744,8 @@ class PageFigures:
 
 
 def page_figures(period: Period, group_by: str) -> PageFigures:
-    """One refresh, one median statement; the panels are cheap rollup reads (or the table itself)."""
+    """One refresh, one median statement (or, for a long period, a fresh cache entry); the panels are cheap rollup
+    reads (or the table itself)."""
     result = compute(period, group_by)
     trend = result if group_by == "week" else compute(period, "week", medians=False, refresh=False)
     by_department = result if group_by == "department" else compute(
