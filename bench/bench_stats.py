@@ -3,10 +3,14 @@
 Creates a throwaway database on the PostgreSQL server (default postgresql://postgres@127.0.0.1:5432),
 migrates it, fills it with generate_series (1,000,000 cases over the two years up to now, one report each,
 surveys and ratings for closed cases: about two minutes), builds the per-day rollup (timed), checks that the
-rollup's figures equal the direct queries', then times the JSON API's call (stats.satisfaction) and the whole
-page's (stats.page_figures: table with medians, week trend, department bars, worst matters, comments) for every
-group_by over the last year, quarter and month, every SQL statement included. Last, three rounds of a busy
-minute of changes: the beat's refresh, then the reads after it (and once with no beat in between).
+rollup's figures equal the direct queries', times the beat's precompute of the cached medians (year to date and
+last 365 days, every group_by; then again with every entry fresh) and checks the cached medians against the
+direct queries too. Then it times the JSON API's call (stats.satisfaction) and the whole page's
+(stats.page_figures: table with medians, week trend, department bars, worst matters, comments) for every
+group_by over the last year, quarter and month, every SQL statement included; the year page (longer than
+STATS_MEDIAN_CACHE_MIN_DAYS) both cold (its cache entry deleted first: the medians computed live and stored) and
+warm (the entry fresh, as beat keeps it: what reviewers see). Last, three rounds of a busy minute of changes: the
+beat's refresh, then the reads after it (and once with no beat in between).
 
     python bench/bench_stats.py [--cases 1000000] [--admin-url postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
                                 [--keep]          (keep the database to look at plans; its name is printed)
@@ -22,9 +26,10 @@ import tempfile
 import time
 import uuid
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import create_engine, delete, event, text
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -262,6 +267,18 @@ def timed(db, statements: Statements, call) -> tuple[float, float, int, list[tup
     return elapsed, statements.slowest, len(statements.items), list(statements.items), result
 
 
+def clear_medians(db, period=None, group_by: str | None = None) -> None:
+    """Delete the cached medians (all, or one entry): the next long-period page computes them live."""
+    from service_api.models import StatsMedianCache
+
+    statement = delete(StatsMedianCache)
+    if period is not None:
+        statement = statement.where(StatsMedianCache.period_start == period.start,
+                                    StatsMedianCache.period_end == period.end, StatsMedianCache.group_by == group_by)
+    with db.engine.begin() as conn:
+        conn.execute(statement)
+
+
 def run(db, args, matters: list[str], departments: list[int]) -> None:
     from service_api.models import StatsRollupState
     from service_api.services import stats, stats_rollup
@@ -276,31 +293,56 @@ def run(db, args, matters: list[str], departments: list[int]) -> None:
     periods = {"year": stats.Period(today - timedelta(days=364), today),
                "quarter": stats.Period(today - timedelta(days=90), today),
                "month": stats.Period(today - timedelta(days=29), today)}
+    clear_medians(db)
+    # What beat's stats_medians task does each minute (notifications.tasks.MEDIANS_BUDGET_SECONDS = 10).
+    beat = partial(stats.refresh_median_cache, budget_seconds=10.0)
+    for run_no in range(1, 10):
+        elapsed, slowest, count, _, done = timed(db, statements, beat)
+        print(f"beat median precompute run {run_no} (cache emptied first): {done.computed} computed, {done.fresh} "
+              f"fresh, {done.left} left in {elapsed * 1000:.0f} ms ({count} statements, slowest "
+              f"{slowest * 1000:.0f} ms)")
+        if not done.left:
+            break
+    elapsed, slowest, count, _, done = timed(db, statements, beat)
+    print(f"beat median precompute (every entry fresh): {done.computed} computed, {done.fresh} fresh in "
+          f"{elapsed * 1000:.0f} ms ({count} statements)")
     if not args.no_verify:
-        verify(db, stats, periods["year"])
+        verify(db, stats, periods["year"], cached=True)
     stats.compute(periods["month"], "department")  # warm caches once, as a running server would be
     db.session.commit()
 
-    print(f"\n{'period':<8} {'group_by':<11} {'call':<5} {'rows':>5} {'stmts':>5} {'slowest stmt':>13} "
+    print(f"\n{'period':<8} {'group_by':<11} {'call':<10} {'rows':>5} {'stmts':>5} {'slowest stmt':>13} "
           f"{'total best':>10} {'worst':>7}")
     worst_by_kind: dict[tuple[str, str], float] = {}
     detail: list[tuple[str, float]] = []
     for period_name, period in periods.items():
         for group_by in stats.GROUP_BY:
-            for what, call in (("API", lambda p=period, g=group_by: stats.satisfaction(p, g)),
-                               ("page", lambda p=period, g=group_by: stats.page_figures(p, g))):
-                runs = [timed(db, statements, call) for _ in range(args.repeat)]
+            calls = [("API", None, lambda p=period, g=group_by: stats.satisfaction(p, g))]
+            page = partial(stats.page_figures, period, group_by)
+            if stats.uses_median_cache(period):
+                calls += [("page cold", lambda p=period, g=group_by: clear_medians(db, p, g), page),
+                          ("page warm", None, page)]
+            else:
+                calls.append(("page", None, page))
+            for what, before, call in calls:
+                runs = []
+                for _ in range(args.repeat):
+                    if before is not None:
+                        before()
+                    runs.append(timed(db, statements, call))
                 totals = sorted(r[0] for r in runs)
                 slowest = max(r[1] for r in runs)
                 result = runs[0][4]
                 rows = len(result["rows"]) if isinstance(result, dict) else len(result.result.rows)
                 key = (period_name, what)
                 worst_by_kind[key] = max(worst_by_kind.get(key, 0.0), totals[-1])
-                if period_name == "year" and group_by == "matter" and what == "page":
-                    detail = runs[-1][3]
-                print(f"{period_name:<8} {group_by:<11} {what:<5} {rows:>5} {runs[0][2]:>5} "
+                if period_name == "year" and group_by == "matter" and what.startswith("page"):
+                    detail = runs[-1][3]  # the warm page's, which comes last
+                if what == "page warm":
+                    assert result.result.medians_computed_at is not None, "the warm page computed its medians"
+                print(f"{period_name:<8} {group_by:<11} {what:<10} {rows:>5} {runs[0][2]:>5} "
                       f"{slowest * 1000:>10.0f} ms {totals[0] * 1000:>7.0f} ms {totals[-1] * 1000:>4.0f} ms")
-    print("\nstatements of one page view (year, group_by=matter):")
+    print("\nstatements of one page view (year, group_by=matter, medians cached):")
     for statement, seconds in detail:
         print(f"  {seconds * 1000:>6.1f} ms  {statement[:100]}")
     print()
@@ -322,11 +364,15 @@ def run(db, args, matters: list[str], departments: list[int]) -> None:
             label = "no beat before"
         for what, call in (("API", lambda: stats.satisfaction(periods["year"], "department")),
                            ("page", lambda: stats.page_figures(periods["year"], "department"))):
-            elapsed, slowest, count, items, _ = timed(db, statements, call)
+            elapsed, slowest, count, items, result = timed(db, statements, call)
             refresh_ms = sum(t for s, t in items if is_refresh(s))
-            print(f"  year {what} ({label}): {elapsed * 1000:.0f} ms, {count} statements, slowest "
+            cached = " (medians cached)" if what == "page" and result.result.medians_computed_at else ""
+            print(f"  year {what}{cached} ({label}): {elapsed * 1000:.0f} ms, {count} statements, slowest "
                   f"{slowest * 1000:.0f} ms, of which the refresh {refresh_ms * 1000:.0f} ms")
-    if not args.no_verify:
+        elapsed, _, count, _, done = timed(db, statements, beat)
+        print(f"  beat median precompute: {done.computed} computed, {done.fresh} fresh in {elapsed * 1000:.0f} ms "
+              f"({count} statements)")
+    if not args.no_verify:  # the live path; the cached medians are a few minutes old by design
         verify(db, stats, periods["year"], groups=("department", "week"))
 
 
@@ -336,22 +382,28 @@ def is_refresh(statement: str) -> bool:
                                               "pg_stat_activity", "updated_at >=", "INSERT INTO stats_rollup"))
 
 
-def verify(db, stats, period, groups=None) -> None:
-    """The rollup's figures and the medians statement equal the direct queries' (every column, every group_by)."""
+def verify(db, stats, period, groups=None, cached: bool = False) -> None:
+    """The rollup's figures and the medians statement equal the direct queries' (every column, every group_by);
+    with `cached`, the figures with the cached medians too (no change since beat's precompute)."""
     started = time.perf_counter()
     now = datetime.now(stats.SHANGHAI)
     for group_by in groups or stats.GROUP_BY:
-        medians = True
-        fast = stats.compute(period, group_by, medians=medians, now=now)
-        slow = stats.compute_direct(period, group_by, medians=medians, now=now)
-        db.session.commit()
-        a = [r.to_dict() for r in [*fast.rows, fast.total]]
+        slow = stats.compute_direct(period, group_by, now=now)
         b = [r.to_dict() for r in [*slow.rows, slow.total]]
-        if a != b:
-            diff = next((x, y) for x, y in zip(a, b, strict=False) if x != y) if len(a) == len(b) else (len(a), len(b))
-            raise SystemExit(f"rollup differs from direct queries for {group_by}: {diff}")
-    print(f"rollup == direct queries over the year ({', '.join(groups or stats.GROUP_BY)}; every column, medians "
-          f"included): identical ({time.perf_counter() - started:.0f} s)")
+        for median_cache in (False, True) if cached else (False,):
+            fast = stats.compute(period, group_by, now=now, median_cache=median_cache)
+            if median_cache and fast.medians_computed_at is None:
+                raise SystemExit(f"the medians of {group_by} were not cached")
+            a = [r.to_dict() for r in [*fast.rows, fast.total]]
+            if a != b:
+                diff = (next((x, y) for x, y in zip(a, b, strict=False) if x != y) if len(a) == len(b)
+                        else (len(a), len(b)))
+                what = "cached medians" if median_cache else "rollup"
+                raise SystemExit(f"{what} differ from direct queries for {group_by}: {diff}")
+        db.session.commit()
+    print(f"rollup {'and cached medians ' if cached else ''}== direct queries over the year "
+          f"({', '.join(groups or stats.GROUP_BY)}; every column, medians included): identical "
+          f"({time.perf_counter() - started:.0f} s)")
 
 
 if __name__ == "__main__":
