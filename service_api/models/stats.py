@@ -17,7 +17,25 @@ ROLLUP_COUNTS = (
 )
 
 
-class StatsRollup(Base):
+class RollupCounts:
+    """The additive counts after `cases` (ROLLUP_COUNTS), shared by the rollup and the per-case facts."""
+
+    reports: Mapped[int] = mapped_column(default=0)
+    dispatched: Mapped[int] = mapped_column(default=0)
+    handled: Mapped[int] = mapped_column(default=0)
+    due_closed: Mapped[int] = mapped_column(default=0)
+    on_time: Mapped[int] = mapped_column(default=0)
+    rated: Mapped[int] = mapped_column(default=0)
+    satisfied: Mapped[int] = mapped_column(default=0)
+    basically_satisfied: Mapped[int] = mapped_column(default=0)
+    unsatisfied: Mapped[int] = mapped_column(default=0)
+    solved: Mapped[int] = mapped_column(default=0)
+    solved_answered: Mapped[int] = mapped_column(default=0)
+    surveys_sent: Mapped[int] = mapped_column(default=0)
+    surveys_answered: Mapped[int] = mapped_column(default=0)
+
+
+class StatsRollup(RollupCounts, Base):
     """Counts of the cases *created* on one local (Asia/Shanghai) day, per dimension and key.
 
     `key` is the group's raw value as text ('' for none: unassigned, unclassified, unlocated); the `total`
@@ -33,22 +51,9 @@ class StatsRollup(Base):
     key: Mapped[str] = mapped_column(String(32).with_variant(String(32, collation="C"), "postgresql"),
                                      primary_key=True)
     cases: Mapped[int] = mapped_column(default=0)
-    reports: Mapped[int] = mapped_column(default=0)
-    dispatched: Mapped[int] = mapped_column(default=0)
-    handled: Mapped[int] = mapped_column(default=0)
-    due_closed: Mapped[int] = mapped_column(default=0)
-    on_time: Mapped[int] = mapped_column(default=0)
-    rated: Mapped[int] = mapped_column(default=0)
-    satisfied: Mapped[int] = mapped_column(default=0)
-    basically_satisfied: Mapped[int] = mapped_column(default=0)
-    unsatisfied: Mapped[int] = mapped_column(default=0)
-    solved: Mapped[int] = mapped_column(default=0)
-    solved_answered: Mapped[int] = mapped_column(default=0)
-    surveys_sent: Mapped[int] = mapped_column(default=0)
-    surveys_answered: Mapped[int] = mapped_column(default=0)
 
 
-class StatsCaseFacts(Base):
+class StatsCaseFacts(RollupCounts, Base):
     """What one case contributes to the rollup, as last folded in: the refresh subtracts these and adds the new
     ones for each changed case, so its cost follows the number of changed cases, not of their days' cases."""
 
@@ -62,19 +67,6 @@ class StatsCaseFacts(Base):
     k_street: Mapped[str] = mapped_column(String(32))
     k_channel: Mapped[str] = mapped_column(String(32))
     cases: Mapped[int] = mapped_column(default=1)
-    reports: Mapped[int] = mapped_column(default=0)
-    dispatched: Mapped[int] = mapped_column(default=0)
-    handled: Mapped[int] = mapped_column(default=0)
-    due_closed: Mapped[int] = mapped_column(default=0)
-    on_time: Mapped[int] = mapped_column(default=0)
-    rated: Mapped[int] = mapped_column(default=0)
-    satisfied: Mapped[int] = mapped_column(default=0)
-    basically_satisfied: Mapped[int] = mapped_column(default=0)
-    unsatisfied: Mapped[int] = mapped_column(default=0)
-    solved: Mapped[int] = mapped_column(default=0)
-    solved_answered: Mapped[int] = mapped_column(default=0)
-    surveys_sent: Mapped[int] = mapped_column(default=0)
-    surveys_answered: Mapped[int] = mapped_column(default=0)
     # Seconds from receipt to register / dispatch / close (None until reached), for the medians.
     register_s: Mapped[float | None] = mapped_column(Float)
     dispatch_s: Mapped[float | None] = mapped_column(Float)
