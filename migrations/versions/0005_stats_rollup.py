@@ -43,7 +43,6 @@ def upgrade():
         *[sa.Column(f"k_{name}", sa.String(length=32), nullable=False)
           for name in ("department", "matter", "district", "street", "channel")],
         *[sa.Column(name, sa.Integer(), nullable=False) for name in COUNTS],
-        *[sa.Column(f"{name}_s", sa.Float(), nullable=True) for name in ("register", "dispatch", "close")],
         sa.PrimaryKeyConstraint("case_id", name=op.f("pk_stats_case_facts")),
     )
     state = op.create_table(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Date, Float, String
+from sqlalchemy import Date, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service_api.models.base import Base
@@ -67,10 +67,6 @@ class StatsCaseFacts(RollupCounts, Base):
     k_street: Mapped[str] = mapped_column(String(32))
     k_channel: Mapped[str] = mapped_column(String(32))
     cases: Mapped[int] = mapped_column(default=1)
-    # Seconds from receipt to register / dispatch / close (None until reached), for the medians.
-    register_s: Mapped[float | None] = mapped_column(Float)
-    dispatch_s: Mapped[float | None] = mapped_column(Float)
-    close_s: Mapped[float | None] = mapped_column(Float)
 
 
 class StatsRollupState(Base):

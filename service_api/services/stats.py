@@ -67,7 +67,7 @@ CHANNEL_TEXT = {
     "open311": "Open311 接口",
 }
 RATING_TEXT = {"satisfied": "满意", "basically_satisfied": "基本满意", "unsatisfied": "不满意"}
-HANDLED_STATUSES = ("resolved", "verified", "closed")
+HANDLED_STATUSES = stats_rollup.HANDLED_STATUSES
 # Columns of the JSON API (GET /api/v1/stats/satisfaction), in order.
 API_FIELDS = ("key", "label", "cases", "rated", "satisfied", "basically_satisfied", "unsatisfied",
               "satisfaction_rate", "solved_rate", "on_time_rate")
@@ -439,7 +439,8 @@ _TOTAL = object()  # the key of the whole period's medians
 
 
 def _raw_key(group_by: str, key: Any) -> Any:
-    """Rollup key text → the raw key of the direct queries (department ids are ints, '' is none)."""
+    """A rollup key (text) or a live query's key → the key the rows are merged by (department ids are ints,
+    '' is none, weeks are their Monday as YYYY-MM-DD)."""
     if key is None or key == "":
         return None
     if group_by == "department":
@@ -488,7 +489,7 @@ def _open_overdue(group_by: str, period: Period, now: datetime) -> dict[Any, int
              .group_by(key))
     counts: dict[Any, int] = {}
     for group_key, n in db.session.execute(query):
-        raw = _week_key(group_key) if group_by == "week" and group_key is not None else group_key
+        raw = _raw_key(group_by, group_key)
         counts[raw] = counts.get(raw, 0) + int(n)
     return counts
 
@@ -498,8 +499,7 @@ def _medians(group_by: str, period: Period) -> dict[Any, dict[str, float | None]
     if _dialect() != "postgresql":
         result: dict[Any, dict[str, float | None]] = {}
         for group_key, values in _median_rows(_key_expr(group_by), period).items():
-            raw = _week_key(group_key) if group_by == "week" and group_key is not None else group_key
-            result[raw] = values
+            result[_raw_key(group_by, group_key)] = values
         result[_TOTAL] = _median_rows(None, period).get("total", {})
         return result
     return _median_rows_pg(group_by, period)
@@ -523,12 +523,7 @@ def _median_rows_pg(group_by: str, period: Period) -> dict[Any, dict[str, float 
              .where(_in_period(period)).group_by(func.rollup(key)))
     result: dict[Any, dict[str, float | None]] = {}
     for row in db.session.execute(query).mappings():
-        if row["g"]:
-            group_key: Any = _TOTAL
-        elif group_by == "week" and row["key"] is not None:
-            group_key = _week_key(row["key"])
-        else:
-            group_key = row["key"]
+        group_key = _TOTAL if row["g"] else _raw_key(group_by, row["key"])
         result[group_key] = {name: _hours(row[name]) for name in _DURATIONS}
     return result
 

@@ -65,7 +65,7 @@ from service_api.models import (
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 SHANGHAI_KEY = SHANGHAI.key
-HANDLED_STATUSES = ("resolved", "verified", "closed")
+HANDLED_STATUSES = ("resolved", "verified", "closed")  # what 处置率 counts as handled
 # The stored dimensions and the case column of each ("total": one row per day). `major` and `week` are derived
 # at query time from `matter` and `total`.
 DIMENSIONS: dict[str, Any] = {
@@ -191,16 +191,8 @@ def _key_text(column: Any) -> ColumnElement[str]:
     return func.coalesce(cast(column, String) if column is Case.department_id else column, "")
 
 
-def _seconds(end: Any, dialect: str) -> ColumnElement[float]:
-    """Seconds from receipt to `end`: date_part (double precision) on PostgreSQL, as the median query uses."""
-    if dialect == "postgresql":
-        return func.date_part("epoch", end - Case.created_at)
-    return (func.julianday(end) - func.julianday(Case.created_at)) * 86400.0
-
-
 KEYED = [name for name in DIMENSIONS if name != "total"]
-FACT_COLUMNS = ["case_id", "day", *[f"k_{name}" for name in KEYED], *ROLLUP_COUNTS,
-                "register_s", "dispatch_s", "close_s"]
+FACT_COLUMNS = ["case_id", "day", *[f"k_{name}" for name in KEYED], *ROLLUP_COUNTS]
 ROLLUP_COLUMNS = ["dimension", "day", "key", *ROLLUP_COUNTS]
 
 
@@ -237,8 +229,6 @@ def _facts_select(ids: list[int] | None, dialect: str) -> Select[Any]:
             *[func.coalesce(r.c[name], 0) for name in (
                 "rated", "satisfied", "basically_satisfied", "unsatisfied", "solved", "solved_answered")],
             func.coalesce(s.c.surveys_sent, 0), func.coalesce(s.c.surveys_answered, 0),
-            _seconds(Case.registered_at, dialect), _seconds(Case.dispatched_at, dialect),
-            _seconds(Case.closed_at, dialect),
         )
         .select_from(Case).outerjoin(r, r.c.case_id == Case.id).outerjoin(s, s.c.case_id == Case.id)
     )
