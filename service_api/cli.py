@@ -76,7 +76,7 @@ def process_pending_cmd(limit: int) -> None:
 
 
 @stats_cli.command("refresh")
-@click.option("--full", is_flag=True, help="Rebuild the whole rollup instead of the days that changed.")
+@click.option("--full", is_flag=True, help="Rebuild the whole rollup instead of folding in the cases that changed.")
 @click.option("--medians", is_flag=True,
               help="Also precompute the cached medians of the default long periods (what beat does).")
 def stats_refresh_cmd(full: bool, medians: bool) -> None:

@@ -121,9 +121,6 @@ def _truncate_pg(url: str) -> None:
         if tables:
             conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
     engine.dispose()
-    from service_api.services.numbers import tracking_blocks
-
-    tracking_blocks.reset()  # the counters were emptied: blocks this process still holds would be reissued
 
 
 @pytest.fixture(params=BACKENDS)

@@ -30,7 +30,7 @@ class Case(Base):
         Index("ix_cases_stats", "created_at", postgresql_include=[
             "id", "department_id", "matter_code", "street_code", "district_code", "source_channel", "status",
             "report_count", "registered_at", "dispatched_at", "deadline", "resolved_at", "closed_at"]),
-        # services/stats_rollup.py: which days changed since its watermark (migration 0005).
+        # services/stats_rollup.py: which cases changed since its watermark (migration 0005).
         Index("ix_cases_updated", "updated_at"),
         # services/stats.py: open cases past their deadline, counted live (they depend on the clock).
         Index("ix_cases_open_deadline", "created_at",

@@ -66,7 +66,7 @@ class Survey(Base):
     expires_at: Mapped[datetime | None]
     answered_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    # Lets services/stats_rollup.py find the days whose figures changed (migration 0005).
+    # Lets services/stats_rollup.py find the cases whose figures changed (migration 0005).
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, index=True)
 
 

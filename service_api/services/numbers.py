@@ -55,11 +55,6 @@ class TrackingBlocks:
             blocks[key] = (following + 1, last)
             return following
 
-    def reset(self) -> None:
-        """Forget every block (tests that empty the database between cases)."""
-        with self._lock:
-            self._blocks.clear()
-
     def _reserve(self, engine: Engine, key: str) -> int:
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             return int(connection.execute(text(ADVANCE_SQL), {"counter_key": key, "step": self.size}).scalar_one())
