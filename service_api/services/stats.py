@@ -5,8 +5,9 @@ figure of a group (ratings, surveys, deadlines) belongs to that cohort, so the c
 
 compute() sums the per-day rollup (services/stats_rollup.py, refreshed first, so the figures are exact) and adds
 the one figure that moves with the clock, open cases past their deadline, counted live; medians are computed
-live from the cases, except for periods longer than STATS_MEDIAN_CACHE_MIN_DAYS (a year's exact medians take
-1-2 s on a million cases): those come from `stats_median_cache` while it is younger than
+live from the cases (on PostgreSQL the per-group and the total statement run side by side on their own
+connections, beside the other reads), except for periods longer than STATS_MEDIAN_CACHE_MIN_DAYS (a year's
+exact medians take 0.5-1 s on a million cases): those come from `stats_median_cache` while it is younger than
 STATS_MEDIAN_CACHE_SECONDS (else computed live and stored), and beat recomputes the default long periods
 (calendar year to date, last 365 days) before they expire, see refresh_median_cache(). Counts and rates are
 never cached. compute_direct() gives the same result straight from the base tables (the reference the rollup
@@ -26,6 +27,8 @@ Definitions (a rate is None when its denominator is 0 — an empty group is "no 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from time import perf_counter
@@ -33,7 +36,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import Select, and_, case, delete, func, literal_column, or_, select, text, tuple_
+from sqlalchemy import Engine, Select, and_, case, delete, func, literal_column, or_, select, text, tuple_
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
@@ -357,30 +360,31 @@ def _area_names(codes: list[str]) -> dict[str, str | None]:
 
 # -- public functions --------------------------------------------------------------------------------
 
-def compute(period: Period, group_by: str, *, medians: bool = True, now: datetime | None = None,
-            refresh: bool = True, median_cache: bool = True) -> StatsResult:
+def compute(period: Period, group_by: str, *, medians: bool | PendingMedians = True, now: datetime | None = None,
+            refresh: bool = True, median_cache: bool = True,
+            overdue: dict[Any, int] | None = None) -> StatsResult:
     """Every rate for each group of the cases created in `period`, plus the total over all of them.
 
     Counts come from the per-day rollup (refreshed first unless `refresh` is False: the caller just did),
-    plus the open cases past their deadline at `now`, counted live; medians are computed live, or for a long
-    period taken from the median cache while fresh (`median_cache=False`: always live, the cache untouched).
+    plus the open cases past their deadline at `now`, counted live (or given as `overdue`, see
+    open_overdue_counts); medians are computed live beside the rollup read, or for a long period taken from
+    the median cache while fresh (`median_cache=False`: always live, the cache untouched). `medians` may be
+    the pending result of start_medians() for this period and group_by, started earlier by the caller.
     """
     if group_by not in GROUP_BY:
         raise ValueError(f"group_by must be one of {', '.join(GROUP_BY)}")
     now = now or utcnow()
     if refresh:
         stats_rollup.refresh()
+    pending = start_medians(group_by, period, cache=median_cache) if medians is True else medians or None
     if _dialect() == "postgresql":
         # JIT compiling these one-off aggregates took 20-25 ms per statement (EXPLAIN ANALYZE) and saved less.
         db.session.execute(text("SET LOCAL jit = off"))
-    rows = _rollup_rows(group_by, period, now)
+    rows = _rollup_rows(group_by, period, now, overdue)
     total = _sum_rows(list(rows.values()))
     medians_at: datetime | None = None
-    if medians:
-        if median_cache:
-            values_by_key, medians_at = _period_medians(group_by, period)
-        else:
-            values_by_key = _medians(group_by, period)
+    if pending is not None:
+        values_by_key, medians_at = pending()
         for group_key, values in values_by_key.items():
             target = total if group_key is _TOTAL else rows.get(group_key)
             if target is None:  # a case committed after the rollup was read (or, cached: a group since gone)
@@ -450,8 +454,10 @@ def _raw_key(group_by: str, key: Any) -> Any:
     return key
 
 
-def _rollup_rows(group_by: str, period: Period, now: datetime) -> dict[Any, StatsRow]:
-    """Sums of the rollup's days in the period per group, with the live overdue count added to `due`."""
+def _rollup_rows(group_by: str, period: Period, now: datetime,
+                 overdue: dict[Any, int] | None = None) -> dict[Any, StatsRow]:
+    """Sums of the rollup's days in the period per group, with the live overdue count (or `overdue`) added to
+    `due`."""
     if group_by == "week":
         key: ColumnElement[Any] = StatsRollup.day
     elif group_by == "major":
@@ -473,59 +479,106 @@ def _rollup_rows(group_by: str, period: Period, now: datetime) -> dict[Any, Stat
                 target.due += value
             else:
                 setattr(target, name, getattr(target, name) + value)
-    for group_key, overdue in _open_overdue(group_by, period, now).items():
-        rows.setdefault(group_key, StatsRow(key=None, label="")).due += overdue
+    if overdue is None:
+        overdue = open_overdue_counts((group_by,), period, now)[group_by]
+    for group_key, count in overdue.items():
+        rows.setdefault(group_key, StatsRow(key=None, label="")).due += count
     return rows
 
 
-def _open_overdue(group_by: str, period: Period, now: datetime) -> dict[Any, int]:
-    """Open cases of the period past their deadline at `now` (due without being closed), per group."""
+def _overdue_key(group_by: str) -> ColumnElement[Any]:
     if group_by == "week":
-        key = stats_rollup.local_day(Case.created_at, _dialect())
-    else:
-        key = _key_expr(group_by)
-    query = (select(key.label("key"), func.count().label("n"))
-             .where(_in_period(period), Case.closed_at.is_(None), Case.deadline.is_not(None), Case.deadline < now)
-             .group_by(key))
-    counts: dict[Any, int] = {}
-    for group_key, n in db.session.execute(query):
+        return stats_rollup.local_day(Case.created_at, _dialect())
+    return _key_expr(group_by)
+
+
+def open_overdue_counts(group_bys: tuple[str, ...], period: Period, now: datetime) -> dict[str, dict[Any, int]]:
+    """Open cases of the period past their deadline at `now` (due without being closed), per group of each of
+    `group_bys`: on PostgreSQL one scan of the partial index for all of them (GROUPING SETS)."""
+    group_bys = tuple(dict.fromkeys(group_bys))
+    overdue = and_(_in_period(period), Case.closed_at.is_(None), Case.deadline.is_not(None), Case.deadline < now)
+    counts: dict[str, dict[Any, int]] = {group_by: {} for group_by in group_bys}
+
+    def add(group_by: str, group_key: Any, n: int) -> None:
         raw = _raw_key(group_by, group_key)
-        counts[raw] = counts.get(raw, 0) + int(n)
+        counts[group_by][raw] = counts[group_by].get(raw, 0) + int(n)
+
+    if _dialect() != "postgresql" or len(group_bys) == 1:  # SQLite has no GROUPING SETS
+        for group_by in group_bys:
+            key = _overdue_key(group_by)
+            for group_key, n in db.session.execute(
+                    select(key.label("key"), func.count()).where(overdue).group_by(key)):
+                add(group_by, group_key, n)
+        return counts
+    keys = [_overdue_key(group_by).label(f"k{index}") for index, group_by in enumerate(group_bys)]
+    sets = func.grouping_sets(*[tuple_(key.element) for key in keys])
+    query = (select(*keys, func.grouping(*[key.element for key in keys]).label("g"), func.count().label("n"))
+             .where(overdue).group_by(sets))
+    width = len(keys)
+    for row in db.session.execute(query):
+        # grouping() has a 1 bit for every key not in the row's set: the set is the one 0 bit.
+        index = next(i for i in range(width) if not row.g & (1 << (width - 1 - i)))
+        add(group_bys[index], row[index], row.n)
     return counts
+
+
+PendingMedians = Callable[[], tuple["MedianValues", datetime | None]]
+# Medians sort every duration of the period: on PostgreSQL the per-group and the total statement run side by
+# side on their own connections (and beside the request's other reads), two per process at most.
+_MEDIAN_THREADS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="stats-medians")
 
 
 def _medians(group_by: str, period: Period) -> dict[Any, dict[str, float | None]]:
     """Median hours per group and for the whole period (key _TOTAL), keyed like _rollup_rows."""
+    return _start_live_medians(group_by, period)()
+
+
+def _start_live_medians(group_by: str, period: Period) -> Callable[[], dict[Any, dict[str, float | None]]]:
+    """Start computing the medians; call the result to wait for them. SQLite computes them right away."""
     if _dialect() != "postgresql":
         result: dict[Any, dict[str, float | None]] = {}
         for group_key, values in _median_rows(_key_expr(group_by), period).items():
             result[_raw_key(group_by, group_key)] = values
         result[_TOTAL] = _median_rows(None, period).get("total", {})
-        return result
-    return _median_rows_pg(group_by, period)
+        return lambda: result
+    by_group, total = _median_statements_pg(group_by, period)
+    engine = db.engine
+    futures = [_MEDIAN_THREADS.submit(_read_medians, engine, statement) for statement in (by_group, total)]
+
+    def wait() -> dict[Any, dict[str, float | None]]:
+        values = {_raw_key(group_by, row["key"]): {name: _hours(row[name]) for name in _DURATIONS}
+                  for row in futures[0].result()}
+        values[_TOTAL] = {name: _hours(value) for name, value in futures[1].result()[0].items()}
+        return values
+
+    return wait
 
 
-def _median_rows_pg(group_by: str, period: Period) -> dict[Any, dict[str, float | None]]:
-    """All three medians, per group and in total, in one statement: GROUP BY ROLLUP(key).
+def _median_statements_pg(group_by: str, period: Period) -> tuple[Select[Any], Select[Any]]:
+    """The three medians per group, and in total (two statements: they run side by side).
 
     percentile_cont ignores NULLs, so each aggregate sorts only the cases that reached its step. Seconds come
     from date_part (double precision, what percentile_cont takes) rather than extract (numeric, then cast):
     the same values, and the sorts run twice as fast.
     """
-    db.session.execute(text("SET LOCAL work_mem = '64MB'"))  # the sorts stay in memory (this transaction)
     key = _key_expr(group_by)
     if group_by not in ("department", "week"):
         # Codes need no linguistic order: sorting the cases by a byte-ordered key is ~25 % faster (same groups).
         key = key.collate("C")
     aggregates = [func.percentile_cont(0.5).within_group(func.date_part("epoch", end - Case.created_at)).label(name)
                   for name, end in _DURATIONS.items()]
-    query = (select(key.label("key"), func.grouping(key).label("g"), *aggregates)
-             .where(_in_period(period)).group_by(func.rollup(key)))
-    result: dict[Any, dict[str, float | None]] = {}
-    for row in db.session.execute(query).mappings():
-        group_key = _TOTAL if row["g"] else _raw_key(group_by, row["key"])
-        result[group_key] = {name: _hours(row[name]) for name in _DURATIONS}
-    return result
+    by_group = select(key.label("key"), *aggregates).where(_in_period(period)).group_by(key)
+    return by_group, select(*aggregates).where(_in_period(period))
+
+
+def _read_medians(engine: Engine, statement: Select[Any]) -> list[dict[str, Any]]:
+    """Run one medians statement in a read transaction of its own (a worker thread's pooled connection)."""
+    with engine.connect() as conn:
+        conn.execute(text("SET LOCAL work_mem = '64MB'"))  # the sorts stay in memory (this transaction)
+        conn.execute(text("SET LOCAL jit = off"))
+        rows = [dict(row) for row in conn.execute(statement).mappings()]
+        conn.rollback()
+    return rows
 
 
 # -- median cache (long periods) ------------------------------------------------------------------------
@@ -543,25 +596,34 @@ def _cache_ttl() -> timedelta:
     return timedelta(seconds=current_app.extensions["settings"].stats_median_cache_seconds)
 
 
-def _period_medians(group_by: str, period: Period) -> tuple[MedianValues, datetime | None]:
-    """The medians of compute(), and when they were computed if they come from the cache (None: live now).
+def start_medians(group_by: str, period: Period, *, cache: bool = True) -> PendingMedians:
+    """Start computing the medians of compute(); call the result to wait for them and learn when they were
+    computed if they come from the cache (None: live now).
 
-    A period no longer than STATS_MEDIAN_CACHE_MIN_DAYS is always computed live, exactly, and the cache is not
-    read. A longer one uses its cache entry while that is younger than STATS_MEDIAN_CACHE_SECONDS; otherwise
-    it is computed live and stored (two requests that miss at once both compute; the newer result is kept).
+    A period no longer than STATS_MEDIAN_CACHE_MIN_DAYS (or any with `cache` False) is always computed live,
+    exactly, and the cache is not read. A longer one uses its cache entry while that is younger than
+    STATS_MEDIAN_CACHE_SECONDS; otherwise it is computed live and stored (two requests that miss at once both
+    compute; the newer result is kept).
     """
-    if not uses_median_cache(period):
-        return _medians(group_by, period), None
+    if not cache or not uses_median_cache(period):
+        live = _start_live_medians(group_by, period)
+        return lambda: (live(), None)
     entry = db.session.execute(
         select(StatsMedianCache.computed_at, StatsMedianCache.medians)
         .where(StatsMedianCache.period_start == period.start, StatsMedianCache.period_end == period.end,
                StatsMedianCache.group_by == group_by)).first()
     if entry is not None and utcnow() - entry.computed_at < _cache_ttl():
-        return _decode_medians(group_by, entry.medians), entry.computed_at
+        cached = _decode_medians(group_by, entry.medians), entry.computed_at
+        return lambda: cached
     started = utcnow()
-    values = _medians(group_by, period)
-    _store_medians(period, group_by, started, values)
-    return values, None
+    live = _start_live_medians(group_by, period)
+
+    def store() -> tuple[MedianValues, datetime | None]:
+        values = live()
+        _store_medians(period, group_by, started, values)
+        return values, None
+
+    return store
 
 
 def _encode_medians(values: MedianValues) -> dict[str, Any]:
@@ -651,10 +713,7 @@ def refresh_median_cache(*, today: date | None = None, force: bool = False,
                 left = len(due) - index
                 break
             computed_at = utcnow()
-            if _dialect() == "postgresql":
-                db.session.execute(text("SET LOCAL jit = off"))
             values = _medians(group_by, period)
-            db.session.commit()  # ends the read transaction (and its SET LOCAL work_mem)
             _store_medians(period, group_by, computed_at, values)
             computed += 1
     try:
@@ -738,15 +797,25 @@ class PageFigures:
     comments: list[dict[str, Any]]
 
 
+PANELS = ("week", "department", "matter")  # the page's trend, department bars and worst-matters table
+
+
 def page_figures(period: Period, group_by: str) -> PageFigures:
-    """One refresh, one median statement (or, for a long period, a fresh cache entry); the panels are cheap rollup
-    reads (or the table itself)."""
-    result = compute(period, group_by)
-    trend = result if group_by == "week" else compute(period, "week", medians=False, refresh=False)
-    by_department = result if group_by == "department" else compute(
-        period, "department", medians=False, refresh=False)
-    worst = worst_matters(period, by_matter=result if group_by == "matter" else None, refresh=False)
-    return PageFigures(result, trend, by_department, worst, unsatisfied_comments(period))
+    """One refresh; the medians (one cache read, or the medians statements) run beside everything else: the
+    panels are cheap rollup reads (or the table itself), with one overdue count for all of them."""
+    now = utcnow()
+    stats_rollup.refresh()
+    medians = start_medians(group_by, period)
+    if _dialect() == "postgresql":
+        db.session.execute(text("SET LOCAL jit = off"))  # see compute()
+    overdue = open_overdue_counts((group_by, *PANELS), period, now)
+    panels = {name: compute(period, name, medians=False, refresh=False, now=now, overdue=overdue[name])
+              for name in PANELS if name != group_by}
+    comments = unsatisfied_comments(period)
+    result = compute(period, group_by, medians=medians, refresh=False, now=now, overdue=overdue[group_by])
+    panels[group_by] = result
+    worst = worst_matters(period, by_matter=panels["matter"])
+    return PageFigures(result, panels["week"], panels["department"], worst, comments)
 
 
 def unsatisfied_comments(period: Period, *, limit: int = 50) -> list[dict[str, Any]]:

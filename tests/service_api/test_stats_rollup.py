@@ -265,3 +265,27 @@ def test_concurrent_refreshes_are_serialised(app):
         thread.join()
     assert errors == []
     assert_same()  # each case subtracted and added once per refresh, never interleaved
+
+
+@pytest.mark.usefixtures("fixture_cases")
+def test_page_figures_equal_the_direct_queries_with_open_cases_overdue(app):
+    """The page counts overdue cases once for the table and its panels, and computes the medians beside the
+    other reads (own connections on PostgreSQL): every panel still equals the direct queries."""
+    created = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
+    make_case(7, created=created, department="370202-hjws", channel="hotline", matter="06042",
+              status="dispatched", register_h=1, dispatch_h=2, deadline=created + timedelta(days=2))
+    db.session.commit()
+    now = utcnow()
+    for group_by in ("street", "week", "matter"):
+        page = stats.page_figures(NOV, group_by)
+        direct = {name: stats.compute_direct(NOV, name, now=now, medians=name == group_by)
+                  for name in ("week", "department", group_by)}  # the panels show no medians
+        for shown, name in ((page.result, group_by), (page.trend, "week"), (page.by_department, "department")):
+            assert [r.to_dict() for r in shown.rows] == [r.to_dict() for r in direct[name].rows], (group_by, name)
+        assert page.result.total.to_dict() == direct[group_by].total.to_dict()
+        assert page.result.total.due >= 1 and page.result.total.median_close_hours is not None
+        overdue = stats.open_overdue_counts((group_by, "week", "department"), NOV, now)
+        assert len({sum(counts.values()) for counts in overdue.values()}) == 1  # each case in one group of each
+        assert sum(overdue["week"].values()) >= 1
+        for name, counts in overdue.items():
+            assert counts == stats.open_overdue_counts((name,), NOV, now)[name], name
