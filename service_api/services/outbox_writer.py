@@ -80,6 +80,10 @@ def enqueue(kind: str, report: Report, case: Case | None, send_after: datetime |
             urgent: bool | None = None, channels: list[tuple[str, str | None]] | None = None,
             **values: object) -> list[Notification]:
     """Add one row per channel for this report's resident to the current transaction (not committed)."""
+    if channels is None:
+        channels = channels_for(report, kind)
+    if not channels:  # an anonymous report without a phone: nobody to tell, nothing to render
+        return []
     values.setdefault("tracking_no", report.tracking_no)
     values.setdefault("link", report_link(report))
     if case is not None:
@@ -88,7 +92,7 @@ def enqueue(kind: str, report: Report, case: Case | None, send_after: datetime |
     urgent = kind in URGENT_KINDS if urgent is None else urgent
     moment = send_after or utcnow()
     rows = []
-    for channel, recipient in (channels if channels is not None else channels_for(report, kind)):
+    for channel, recipient in channels:
         row = Notification(
             kind=kind, channel=channel, recipient=recipient, citizen_id=report.citizen_id, report_id=report.id,
             case_id=case.id if case else None, body=body, urgent=urgent,
