@@ -15,6 +15,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from service_api import db_liveness
 from service_api.config import INSTANCE_DIR, Settings
+from service_api.cookie_session import LazyCookieSessionInterface
 from service_api.errors import APIError, register_error_handlers
 from service_api.extensions import api as smorest_api
 from service_api.extensions import csrf, db, limiter, migrate
@@ -48,6 +49,7 @@ def create_app(overrides: dict[str, Any] | None = None, settings: Settings | Non
     settings = settings or Settings()
     app = Flask(__name__, instance_path=str(INSTANCE_DIR), instance_relative_config=False)
     app.json = IsoJSONProvider(app)
+    app.session_interface = LazyCookieSessionInterface()
     app.config.update(settings.flask_config())
     if overrides:
         app.config.update(overrides)
