@@ -714,6 +714,7 @@ def refresh_median_cache(*, today: date | None = None, force: bool = False,
                 break
             computed_at = utcnow()
             values = _medians(group_by, period)
+            db.session.commit()  # ends the read transaction (SQLite reads the medians in the session)
             _store_medians(period, group_by, computed_at, values)
             computed += 1
     try:
