@@ -27,6 +27,7 @@ Definitions (a rate is None when its denominator is 0 — an empty group is "no 
 from __future__ import annotations
 
 import logging
+import weakref
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -193,6 +194,21 @@ def _key_expr(group_by: str) -> ColumnElement[Any]:
             return func.date_trunc("week", func.timezone(SHANGHAI.key, Case.created_at))
         return func.date(Case.created_at, "+8 hours", "weekday 0", "-6 days")
     raise ValueError(f"group_by must be one of {', '.join(GROUP_BY)}")
+
+
+def _jit_off() -> None:
+    """PostgreSQL: no JIT for the rest of the session's transaction (once, however many reads it makes).
+
+    JIT compiling these one-off aggregates took 20-25 ms per statement (EXPLAIN ANALYZE) and saved less.
+    """
+    if _dialect() != "postgresql":
+        return
+    session = db.session()  # the request's Session behind the scoped proxy
+    transaction, done = session.get_transaction(), session.info.get("stats_jit_off")
+    if transaction is not None and done is not None and done() is transaction:
+        return
+    session.execute(text("SET LOCAL jit = off"))
+    session.info["stats_jit_off"] = weakref.ref(session.get_transaction())
 
 
 def _in_period(period: Period) -> ColumnElement[bool]:
@@ -377,9 +393,7 @@ def compute(period: Period, group_by: str, *, medians: bool | PendingMedians = T
     if refresh:
         stats_rollup.refresh()
     pending = start_medians(group_by, period, cache=median_cache) if medians is True else medians or None
-    if _dialect() == "postgresql":
-        # JIT compiling these one-off aggregates took 20-25 ms per statement (EXPLAIN ANALYZE) and saved less.
-        db.session.execute(text("SET LOCAL jit = off"))
+    _jit_off()
     rows = _rollup_rows(group_by, period, now, overdue)
     total = _sum_rows(list(rows.values()))
     medians_at: datetime | None = None
@@ -522,21 +536,22 @@ def open_overdue_counts(group_bys: tuple[str, ...], period: Period, now: datetim
     return counts
 
 
-PendingMedians = Callable[[], tuple["MedianValues", datetime | None]]
+MedianValues = dict[Any, dict[str, float | None]]  # raw group key (or _TOTAL) → the three median hours
+PendingMedians = Callable[[], tuple[MedianValues, datetime | None]]
 # Medians sort every duration of the period: on PostgreSQL the per-group and the total statement run side by
 # side on their own connections (and beside the request's other reads), two per process at most.
 _MEDIAN_THREADS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="stats-medians")
 
 
-def _medians(group_by: str, period: Period) -> dict[Any, dict[str, float | None]]:
+def _medians(group_by: str, period: Period) -> MedianValues:
     """Median hours per group and for the whole period (key _TOTAL), keyed like _rollup_rows."""
     return _start_live_medians(group_by, period)()
 
 
-def _start_live_medians(group_by: str, period: Period) -> Callable[[], dict[Any, dict[str, float | None]]]:
+def _start_live_medians(group_by: str, period: Period) -> Callable[[], MedianValues]:
     """Start computing the medians; call the result to wait for them. SQLite computes them right away."""
     if _dialect() != "postgresql":
-        result: dict[Any, dict[str, float | None]] = {}
+        result: MedianValues = {}
         for group_key, values in _median_rows(_key_expr(group_by), period).items():
             result[_raw_key(group_by, group_key)] = values
         result[_TOTAL] = _median_rows(None, period).get("total", {})
@@ -545,7 +560,7 @@ def _start_live_medians(group_by: str, period: Period) -> Callable[[], dict[Any,
     engine = db.engine
     futures = [_MEDIAN_THREADS.submit(_read_medians, engine, statement) for statement in (by_group, total)]
 
-    def wait() -> dict[Any, dict[str, float | None]]:
+    def wait() -> MedianValues:
         values = {_raw_key(group_by, row["key"]): {name: _hours(row[name]) for name in _DURATIONS}
                   for row in futures[0].result()}
         values[_TOTAL] = {name: _hours(value) for name, value in futures[1].result()[0].items()}
@@ -582,9 +597,6 @@ def _read_medians(engine: Engine, statement: Select[Any]) -> list[dict[str, Any]
 
 
 # -- median cache (long periods) ------------------------------------------------------------------------
-
-MedianValues = dict[Any, dict[str, float | None]]
-
 
 def uses_median_cache(period: Period) -> bool:
     """Whether `period` is long enough for cached medians (and the cache is on)."""
@@ -807,8 +819,7 @@ def page_figures(period: Period, group_by: str) -> PageFigures:
     now = utcnow()
     stats_rollup.refresh()
     medians = start_medians(group_by, period)
-    if _dialect() == "postgresql":
-        db.session.execute(text("SET LOCAL jit = off"))  # see compute()
+    _jit_off()
     overdue = open_overdue_counts((group_by, *PANELS), period, now)
     panels = {name: compute(period, name, medians=False, refresh=False, now=now, overdue=overdue[name])
               for name in PANELS if name != group_by}

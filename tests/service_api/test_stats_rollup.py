@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 
 from service_api.extensions import db
 from service_api.models import (
@@ -289,3 +289,18 @@ def test_page_figures_equal_the_direct_queries_with_open_cases_overdue(app):
         assert sum(overdue["week"].values()) >= 1
         for name, counts in overdue.items():
             assert counts == stats.open_overdue_counts((name,), NOV, now)[name], name
+
+
+@pytest.mark.usefixtures("fixture_cases")
+def test_jit_is_turned_off_once_per_transaction(database_url):
+    """The page's reads share one `SET LOCAL jit = off`; a later transaction gets its own again."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("JIT is PostgreSQL's")
+    seen: list[str] = []
+    event.listen(db.engine, "before_cursor_execute", lambda conn, cursor, statement, *rest: seen.append(statement))
+    stats.page_figures(NOV, "street")
+    assert sum("jit = off" in s for s in seen) == 3  # the session's transaction once, each medians statement's
+    db.session.commit()
+    seen.clear()
+    stats.compute(NOV, "department", medians=False)
+    assert sum("jit = off" in s for s in seen) == 1
