@@ -44,7 +44,8 @@ def insert_report(values: dict[str, Any], photos: list[Photo]) -> Report:
             for position, photo in enumerate(photos)])
     # As the ORM's loader does: a new instance without __init__, its columns straight into its __dict__
     # (which, unlike the constructor, does not configure the mappers first).
-    configure_mappers()
+    if not _MANAGER.mapper.configured:
+        configure_mappers()
     report = _MANAGER.new_instance()
     report.__dict__.update(values, id=report_id)
     make_transient_to_detached(report)
