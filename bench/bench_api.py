@@ -1,7 +1,8 @@
 """POST /api/v1/reports through gunicorn on PostgreSQL, side by side with a bare Flask hello-world.
 
 Both run under the same gunicorn settings; wrk drives each for the same time and connections.
-Usage: .venv/bin/python bench/bench_api.py [--duration 20] [--rounds 3] [--connections 8] [--workers 2] [--inline]
+Usage: .venv/bin/python bench/bench_api.py [--duration 20] [--rounds 3] [--connections 8] [--workers 2] [--threads 4]
+       [--inline]
 Needs wrk (Debian package) and PostgreSQL at 127.0.0.1:5432. Makes and drops its own database.
 
 Besides req/s it prints the CPU time each request cost in gunicorn (master and workers) and in the
