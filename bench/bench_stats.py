@@ -2,15 +2,12 @@
 
 Creates a throwaway database on the PostgreSQL server (default postgresql://postgres@127.0.0.1:5432),
 migrates it, fills it with generate_series (1,000,000 cases over the two years up to now, one report each,
-surveys and ratings for closed cases: about two minutes), builds the per-day rollup (timed), checks that the
-rollup's figures equal the direct queries', times the beat's precompute of the cached medians (year to date and
-last 365 days, every group_by; then again with every entry fresh) and checks the cached medians against the
-direct queries too. Then it times the JSON API's call (stats.satisfaction) and the whole page's
-(stats.page_figures: table with medians, week trend, department bars, worst matters, comments) for every
-group_by over the last year, quarter and month, every SQL statement included; the year page (longer than
-STATS_MEDIAN_CACHE_MIN_DAYS) both cold (its cache entry deleted first: the medians computed live and stored) and
-warm (the entry fresh, as beat keeps it: what reviewers see). Last, three rounds of a busy minute of changes: the
-beat's refresh, then the reads after it (and once with no beat in between).
+surveys and ratings for closed cases: about two minutes), builds the per-day rollup and durations (timed),
+checks that the rollup's figures, medians included, equal the direct queries'. Then it times the JSON API's call
+(stats.satisfaction) and the whole page's (stats.page_figures: table with medians, week trend, department bars,
+worst matters, comments) for every group_by over the last year, quarter and month, every SQL statement included.
+Last, three rounds of a busy minute of changes: the beat's refresh, then the reads after it (and once with no
+beat in between), and the figures checked again.
 
     python bench/bench_stats.py [--cases 1000000] [--admin-url postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
                                 [--keep]          (keep the database to look at plans; its name is printed)
@@ -29,7 +26,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
 
-from sqlalchemy import create_engine, delete, event, text
+from sqlalchemy import create_engine, event, text
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -267,18 +264,6 @@ def timed(db, statements: Statements, call) -> tuple[float, float, int, list[tup
     return elapsed, statements.slowest, len(statements.items), list(statements.items), result
 
 
-def clear_medians(db, period=None, group_by: str | None = None) -> None:
-    """Delete the cached medians (all, or one entry): the next long-period page computes them live."""
-    from service_api.models import StatsMedianCache
-
-    statement = delete(StatsMedianCache)
-    if period is not None:
-        statement = statement.where(StatsMedianCache.period_start == period.start,
-                                    StatsMedianCache.period_end == period.end, StatsMedianCache.group_by == group_by)
-    with db.engine.begin() as conn:
-        conn.execute(statement)
-
-
 def run(db, args, matters: list[str], departments: list[int]) -> None:
     from service_api.models import StatsRollupState
     from service_api.services import stats, stats_rollup
@@ -293,21 +278,8 @@ def run(db, args, matters: list[str], departments: list[int]) -> None:
     periods = {"year": stats.Period(today - timedelta(days=364), today),
                "quarter": stats.Period(today - timedelta(days=90), today),
                "month": stats.Period(today - timedelta(days=29), today)}
-    clear_medians(db)
-    # What beat's stats_medians task does each minute (notifications.tasks.MEDIANS_BUDGET_SECONDS = 10).
-    beat = partial(stats.refresh_median_cache, budget_seconds=10.0)
-    for run_no in range(1, 10):
-        elapsed, slowest, count, _, done = timed(db, statements, beat)
-        print(f"beat median precompute run {run_no} (cache emptied first): {done.computed} computed, {done.fresh} "
-              f"fresh, {done.left} left in {elapsed * 1000:.0f} ms ({count} statements, slowest "
-              f"{slowest * 1000:.0f} ms)")
-        if not done.left:
-            break
-    elapsed, slowest, count, _, done = timed(db, statements, beat)
-    print(f"beat median precompute (every entry fresh): {done.computed} computed, {done.fresh} fresh in "
-          f"{elapsed * 1000:.0f} ms ({count} statements)")
     if not args.no_verify:
-        verify(db, stats, periods["year"], cached=True)
+        verify(db, stats, periods["year"])
     stats.compute(periods["month"], "department")  # warm caches once, as a running server would be
     db.session.commit()
 
@@ -317,32 +289,21 @@ def run(db, args, matters: list[str], departments: list[int]) -> None:
     detail: list[tuple[str, float]] = []
     for period_name, period in periods.items():
         for group_by in stats.GROUP_BY:
-            calls = [("API", None, lambda p=period, g=group_by: stats.satisfaction(p, g))]
-            page = partial(stats.page_figures, period, group_by)
-            if stats.uses_median_cache(period):
-                calls += [("page cold", lambda p=period, g=group_by: clear_medians(db, p, g), page),
-                          ("page warm", None, page)]
-            else:
-                calls.append(("page", None, page))
-            for what, before, call in calls:
-                runs = []
-                for _ in range(args.repeat):
-                    if before is not None:
-                        before()
-                    runs.append(timed(db, statements, call))
+            calls = [("API", lambda p=period, g=group_by: stats.satisfaction(p, g)),
+                     ("page", partial(stats.page_figures, period, group_by))]
+            for what, call in calls:
+                runs = [timed(db, statements, call) for _ in range(args.repeat)]
                 totals = sorted(r[0] for r in runs)
                 slowest = max(r[1] for r in runs)
                 result = runs[0][4]
                 rows = len(result["rows"]) if isinstance(result, dict) else len(result.result.rows)
                 key = (period_name, what)
                 worst_by_kind[key] = max(worst_by_kind.get(key, 0.0), totals[-1])
-                if period_name == "year" and group_by == "matter" and what.startswith("page"):
-                    detail = runs[-1][3]  # the warm page's, which comes last
-                if what == "page warm":
-                    assert result.result.medians_computed_at is not None, "the warm page computed its medians"
+                if period_name == "year" and group_by == "matter" and what == "page":
+                    detail = runs[-1][3]
                 print(f"{period_name:<8} {group_by:<11} {what:<10} {rows:>5} {runs[0][2]:>5} "
                       f"{slowest * 1000:>10.0f} ms {totals[0] * 1000:>7.0f} ms {totals[-1] * 1000:>4.0f} ms")
-    print("\nstatements of one page view (year, group_by=matter, medians cached):")
+    print("\nstatements of one page view (year, group_by=matter):")
     for statement, seconds in detail:
         print(f"  {seconds * 1000:>6.1f} ms  {statement[:100]}")
     print()
@@ -366,44 +327,34 @@ def run(db, args, matters: list[str], departments: list[int]) -> None:
                            ("page", lambda: stats.page_figures(periods["year"], "department"))):
             elapsed, slowest, count, items, result = timed(db, statements, call)
             refresh_ms = sum(t for s, t in items if is_refresh(s))
-            cached = " (medians cached)" if what == "page" and result.result.medians_computed_at else ""
-            print(f"  year {what}{cached} ({label}): {elapsed * 1000:.0f} ms, {count} statements, slowest "
+            print(f"  year {what} ({label}): {elapsed * 1000:.0f} ms, {count} statements, slowest "
                   f"{slowest * 1000:.0f} ms, of which the refresh {refresh_ms * 1000:.0f} ms")
-        elapsed, _, count, _, done = timed(db, statements, beat)
-        print(f"  beat median precompute: {done.computed} computed, {done.fresh} fresh in {elapsed * 1000:.0f} ms "
-              f"({count} statements)")
-    if not args.no_verify:  # the live path; the cached medians are a few minutes old by design
-        verify(db, stats, periods["year"], groups=("department", "week"))
+    if not args.no_verify:
+        verify(db, stats, periods["year"])
 
 
 def is_refresh(statement: str) -> bool:
     """Statements of stats_rollup.refresh (lock, state, changed cases, facts, upserts)."""
     return any(word in statement for word in ("stats_case_facts", "stats_rollup_state", "pg_advisory",
-                                              "pg_stat_activity", "updated_at >=", "INSERT INTO stats_rollup"))
+                                              "pg_stat_activity", "updated_at >=", "INSERT INTO stats_rollup",
+                                              "INTO stats_durations", "FROM stats_durations WHERE (stats_durations"))
 
 
-def verify(db, stats, period, groups=None, cached: bool = False) -> None:
-    """The rollup's figures and the medians statement equal the direct queries' (every column, every group_by);
-    with `cached`, the figures with the cached medians too (no change since beat's precompute)."""
+def verify(db, stats, period, groups=None) -> None:
+    """The rollup's figures, medians included, equal the direct queries' (every column, every group_by)."""
     started = time.perf_counter()
     now = datetime.now(stats.SHANGHAI)
     for group_by in groups or stats.GROUP_BY:
         slow = stats.compute_direct(period, group_by, now=now)
-        b = [r.to_dict() for r in [*slow.rows, slow.total]]
-        for median_cache in (False, True) if cached else (False,):
-            fast = stats.compute(period, group_by, now=now, median_cache=median_cache)
-            if median_cache and fast.medians_computed_at is None:
-                raise SystemExit(f"the medians of {group_by} were not cached")
-            a = [r.to_dict() for r in [*fast.rows, fast.total]]
-            if a != b:
-                diff = (next((x, y) for x, y in zip(a, b, strict=False) if x != y) if len(a) == len(b)
-                        else (len(a), len(b)))
-                what = "cached medians" if median_cache else "rollup"
-                raise SystemExit(f"{what} differ from direct queries for {group_by}: {diff}")
+        fast = stats.compute(period, group_by, now=now)
+        a, b = ([r.to_dict() for r in [*result.rows, result.total]] for result in (fast, slow))
+        if a != b:
+            diff = (next((x, y) for x, y in zip(a, b, strict=False) if x != y) if len(a) == len(b)
+                    else (len(a), len(b)))
+            raise SystemExit(f"rollup differs from direct queries for {group_by}: {diff}")
         db.session.commit()
-    print(f"rollup {'and cached medians ' if cached else ''}== direct queries over the year "
-          f"({', '.join(groups or stats.GROUP_BY)}; every column, medians included): identical "
-          f"({time.perf_counter() - started:.0f} s)")
+    print(f"rollup == direct queries over the year ({', '.join(groups or stats.GROUP_BY)}; every column, medians "
+          f"included): identical ({time.perf_counter() - started:.0f} s)")
 
 
 if __name__ == "__main__":

@@ -75,7 +75,6 @@ def make_celery(settings: Settings) -> Celery:
             "surveys-tick": {"task": "notifications.surveys_tick", "schedule": 60.0},
             "intake-pending": {"task": "notifications.intake_pending", "schedule": 60.0},
             "stats-refresh": {"task": "notifications.stats_refresh", "schedule": settings.stats_refresh_seconds},
-            "stats-medians": {"task": "notifications.stats_medians", "schedule": settings.stats_refresh_seconds},
         },
     )
     return app

@@ -61,17 +61,3 @@ def stats_refresh() -> int:
     from service_api.services.stats_rollup import refresh
 
     return refresh().cases
-
-
-# Seconds of medians statements one beat run may start (a year's takes 1-2 s on a million cases); the rest waits a
-# minute, so the worker process is not held for the whole set (14 statements) while the outbox waits.
-MEDIANS_BUDGET_SECONDS = 10.0
-
-
-@celery.task(name="notifications.stats_medians", ignore_result=True)
-def stats_medians() -> int:
-    """Beat job: recompute the cached medians of the default long periods (year to date, last 365 days) before
-    they expire, so the staff page never waits for a year's medians; fresh entries are skipped."""
-    from service_api.services.stats import refresh_median_cache
-
-    return refresh_median_cache(budget_seconds=MEDIANS_BUDGET_SECONDS).computed

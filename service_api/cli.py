@@ -77,20 +77,13 @@ def process_pending_cmd(limit: int) -> None:
 
 @stats_cli.command("refresh")
 @click.option("--full", is_flag=True, help="Rebuild the whole rollup instead of folding in the cases that changed.")
-@click.option("--medians", is_flag=True,
-              help="Also precompute the cached medians of the default long periods (what beat does).")
-def stats_refresh_cmd(full: bool, medians: bool) -> None:
+def stats_refresh_cmd(full: bool) -> None:
     """Bring the stats rollup up to date (Celery beat does this every STATS_REFRESH_SECONDS)."""
     from service_api.services.stats_rollup import refresh
 
     result = refresh(full=full)
     what = "rebuilt" if result.full else "refreshed"
     click.echo(f"stats rollup {what}: {result.cases} cases in {result.seconds:.2f} s")
-    if medians:
-        from service_api.services.stats import refresh_median_cache
-
-        cache = refresh_median_cache(force=full)
-        click.echo(f"stats medians: {cache.computed} computed, {cache.fresh} still fresh in {cache.seconds:.2f} s")
 
 
 def register_commands(app: Flask) -> None:

@@ -118,12 +118,6 @@ class Settings:
     stats_refresh_margin_seconds: float = field(
         default_factory=lambda: _env_float("STATS_REFRESH_MARGIN_SECONDS", 5.0)
     )
-    # Medians of periods longer than STATS_MEDIAN_CACHE_MIN_DAYS come from a cache while younger than
-    # STATS_MEDIAN_CACHE_SECONDS (0: always live); beat recomputes the default long periods at half that age.
-    stats_median_cache_seconds: float = field(
-        default_factory=lambda: _env_float("STATS_MEDIAN_CACHE_SECONDS", 900.0)
-    )
-    stats_median_cache_min_days: int = field(default_factory=lambda: _env_int("STATS_MEDIAN_CACHE_MIN_DAYS", 93))
     twilio_voice: str = field(default_factory=lambda: _env("TWILIO_VOICE", "alice"))
     wechat_survey_template_id: str = field(default_factory=lambda: _env("WECHAT_SURVEY_TEMPLATE_ID", ""))
     wechat_notify_template_id: str = field(default_factory=lambda: _env("WECHAT_NOTIFY_TEMPLATE_ID", ""))

@@ -11,9 +11,10 @@ from service_api.models.people import STAFF_ROLES, Citizen, SmsLoginCode, StaffU
 from service_api.models.photo import Photo, case_outcome_photos, report_photos
 from service_api.models.report import CHANNELS, Report
 from service_api.models.stats import (
+    DURATION_STEPS,
     ROLLUP_COUNTS,
     StatsCaseFacts,
-    StatsMedianCache,
+    StatsDurations,
     StatsRollup,
     StatsRollupState,
 )
@@ -22,6 +23,6 @@ __all__ = [
     "Base", "utcnow", "CASE_STATUSES", "OPEN_STATUSES", "Case", "CaseEvent", "NumberSequence", "Category",
     "Department", "GazetteerAddress", "GazetteerArea", "Callback", "HotlineCall", "WebhookReceipt", "ApiKey",
     "Notification", "Rating", "Survey", "STAFF_ROLES", "Citizen", "SmsLoginCode", "StaffUser", "Photo",
-    "case_outcome_photos", "report_photos", "CHANNELS", "Report", "ROLLUP_COUNTS", "StatsCaseFacts", "StatsMedianCache",
-    "StatsRollup", "StatsRollupState",
+    "case_outcome_photos", "report_photos", "CHANNELS", "Report", "ROLLUP_COUNTS", "StatsCaseFacts",
+    "DURATION_STEPS", "StatsDurations", "StatsRollup", "StatsRollupState",
 ]

@@ -4,14 +4,10 @@ A period is a range of local (Asia/Shanghai) dates; the cohort is the cases *cre
 figure of a group (ratings, surveys, deadlines) belongs to that cohort, so the columns of one row agree.
 
 compute() sums the per-day rollup (services/stats_rollup.py, refreshed first, so the figures are exact) and adds
-the one figure that moves with the clock, open cases past their deadline, counted live; medians are computed
-live from the cases (on PostgreSQL the per-group and the total statement run side by side on their own
-connections, beside the other reads), except for periods longer than STATS_MEDIAN_CACHE_MIN_DAYS (a year's
-exact medians take 0.5-1 s on a million cases): those come from `stats_median_cache` while it is younger than
-STATS_MEDIAN_CACHE_SECONDS (else computed live and stored), and beat recomputes the default long periods
-(calendar year to date, last 365 days) before they expire, see refresh_median_cache(). Counts and rates are
-never cached. compute_direct() gives the same result straight from the base tables (the reference the rollup
-is tested and benchmarked against), always live.
+the one figure that moves with the clock, open cases past their deadline, counted live; medians are selected
+from the period's durations, kept per day beside the rollup (stats_durations), exact for any period.
+compute_direct() gives the same result straight from the base tables (the reference the rollup is tested and
+benchmarked against).
 
 Definitions (a rate is None when its denominator is 0 — an empty group is "no data", not 0 %):
 - satisfaction_rate  = (满意 + 基本满意) / rated ratings
@@ -26,32 +22,26 @@ Definitions (a rate is None when its denominator is 0 — an empty group is "no 
 
 from __future__ import annotations
 
-import logging
 import weakref
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from time import perf_counter
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import current_app
-from sqlalchemy import Engine, Select, and_, case, delete, func, literal_column, or_, select, text, tuple_
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import SQLAlchemyError
+import numpy as np
+from sqlalchemy import LargeBinary, Select, and_, case, func, literal, literal_column, or_, select, text, tuple_
 from sqlalchemy.sql.elements import ColumnElement
 
 from service_api.extensions import db
 from service_api.models import (
+    DURATION_STEPS,
     ROLLUP_COUNTS,
     Case,
     Category,
     Department,
     Rating,
     Report,
-    StatsMedianCache,
+    StatsDurations,
     StatsRollup,
     Survey,
     utcnow,
@@ -59,7 +49,6 @@ from service_api.models import (
 from service_api.privacy import mask_phone
 from service_api.services import stats_rollup
 
-log = logging.getLogger(__name__)
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 GROUP_BY = ("department", "matter", "major", "district", "street", "channel", "week")
 GROUP_TEXT = {
@@ -161,8 +150,6 @@ class StatsResult:
     period: Period
     rows: list[StatsRow]
     total: StatsRow
-    # When the medians were computed, if they came from the median cache (None: computed live for this call).
-    medians_computed_at: datetime | None = None
 
 
 def ratio(numerator: int, denominator: int) -> float | None:
@@ -207,7 +194,7 @@ def _jit_off() -> None:
     transaction, done = session.get_transaction(), session.info.get("stats_jit_off")
     if transaction is not None and done is not None and done() is transaction:
         return
-    session.execute(text("SET LOCAL jit = off"))
+    session.execute(text("SET LOCAL jit = off; SET LOCAL plan_cache_mode = force_custom_plan"))
     session.info["stats_jit_off"] = weakref.ref(session.get_transaction())
 
 
@@ -376,38 +363,30 @@ def _area_names(codes: list[str]) -> dict[str, str | None]:
 
 # -- public functions --------------------------------------------------------------------------------
 
-def compute(period: Period, group_by: str, *, medians: bool | PendingMedians = True, now: datetime | None = None,
-            refresh: bool = True, median_cache: bool = True,
-            overdue: dict[Any, int] | None = None) -> StatsResult:
+def compute(period: Period, group_by: str, *, medians: bool = True, now: datetime | None = None,
+            refresh: bool = True, overdue: dict[Any, int] | None = None) -> StatsResult:
     """Every rate for each group of the cases created in `period`, plus the total over all of them.
 
     Counts come from the per-day rollup (refreshed first unless `refresh` is False: the caller just did),
     plus the open cases past their deadline at `now`, counted live (or given as `overdue`, see
-    open_overdue_counts); medians are computed live beside the rollup read, or for a long period taken from
-    the median cache while fresh (`median_cache=False`: always live, the cache untouched). `medians` may be
-    the pending result of start_medians() for this period and group_by, started earlier by the caller.
+    open_overdue_counts); medians from the per-day durations (exact, see _medians).
     """
     if group_by not in GROUP_BY:
         raise ValueError(f"group_by must be one of {', '.join(GROUP_BY)}")
     now = now or utcnow()
     if refresh:
         stats_rollup.refresh()
-    pending = start_medians(group_by, period, cache=median_cache) if medians is True else medians or None
     _jit_off()
     rows = _rollup_rows(group_by, period, now, overdue)
     total = _sum_rows(list(rows.values()))
-    medians_at: datetime | None = None
-    if pending is not None:
-        values_by_key, medians_at = pending()
-        for group_key, values in values_by_key.items():
+    if medians:
+        for group_key, values in _medians(group_by, period).items():
             target = total if group_key is _TOTAL else rows.get(group_key)
-            if target is None:  # a case committed after the rollup was read (or, cached: a group since gone)
+            if target is None:  # cannot happen: the rollup and the durations are written together
                 continue
             for name, value in values.items():
                 setattr(target, name, value)
-    result = _finish(group_by, period, rows, total)
-    result.medians_computed_at = medians_at
-    return result
+    return _finish(group_by, period, rows, total)
 
 
 def compute_direct(period: Period, group_by: str, *, medians: bool = True, now: datetime | None = None
@@ -537,217 +516,54 @@ def open_overdue_counts(group_bys: tuple[str, ...], period: Period, now: datetim
 
 
 MedianValues = dict[Any, dict[str, float | None]]  # raw group key (or _TOTAL) → the three median hours
-PendingMedians = Callable[[], tuple[MedianValues, datetime | None]]
-# Medians sort every duration of the period: on PostgreSQL the per-group and the total statement run side by
-# side on their own connections (and beside the request's other reads), two per process at most.
-_MEDIAN_THREADS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="stats-medians")
+_MEDIAN_NAMES = tuple(_DURATIONS)  # in DURATION_STEPS order (register, dispatch, close)
+_STEP_COLUMNS = tuple(StatsDurations.__table__.c[step] for step in DURATION_STEPS)
 
 
 def _medians(group_by: str, period: Period) -> MedianValues:
-    """Median hours per group and for the whole period (key _TOTAL), keyed like _rollup_rows."""
-    return _start_live_medians(group_by, period)()
+    """Median hours per group and in total (key _TOTAL), keyed like _rollup_rows, exact.
 
-
-def _start_live_medians(group_by: str, period: Period) -> Callable[[], MedianValues]:
-    """Start computing the medians; call the result to wait for them. SQLite computes them right away."""
-    if _dialect() != "postgresql":
-        result: MedianValues = {}
-        for group_key, values in _median_rows(_key_expr(group_by), period).items():
-            result[_raw_key(group_by, group_key)] = values
-        result[_TOTAL] = _median_rows(None, period).get("total", {})
-        return lambda: result
-    by_group, total = _median_statements_pg(group_by, period)
-    engine = db.engine
-    futures = [_MEDIAN_THREADS.submit(_read_medians, engine, statement) for statement in (by_group, total)]
-
-    def wait() -> MedianValues:
-        values = {_raw_key(group_by, row["key"]): {name: _hours(row[name]) for name in _DURATIONS}
-                  for row in futures[0].result()}
-        values[_TOTAL] = {name: _hours(value) for name, value in futures[1].result()[0].items()}
-        return values
-
-    return wait
-
-
-def _median_statements_pg(group_by: str, period: Period) -> tuple[Select[Any], Select[Any]]:
-    """The three medians per group, and in total (two statements: they run side by side).
-
-    percentile_cont ignores NULLs, so each aggregate sorts only the cases that reached its step. Seconds come
-    from date_part (double precision, what percentile_cont takes) rather than extract (numeric, then cast):
-    the same values, and the sorts run twice as fast.
+    The period's durations are concatenated from stats_durations (PostgreSQL: string_agg per group in the
+    database) and the middle values selected with numpy, interpolated as percentile_cont(0.5) does.
     """
-    key = _key_expr(group_by)
-    if group_by not in ("department", "week"):
-        # Codes need no linguistic order: sorting the cases by a byte-ordered key is ~25 % faster (same groups).
-        key = key.collate("C")
-    aggregates = [func.percentile_cont(0.5).within_group(func.date_part("epoch", end - Case.created_at)).label(name)
-                  for name, end in _DURATIONS.items()]
-    by_group = select(key.label("key"), *aggregates).where(_in_period(period)).group_by(key)
-    return by_group, select(*aggregates).where(_in_period(period))
+    if group_by == "week":
+        key: ColumnElement[Any] = StatsDurations.day
+    elif group_by == "major":
+        key = func.substr(StatsDurations.key, 1, 2)
+    else:
+        key = StatsDurations.key
+    chosen = and_(StatsDurations.dimension == _DIMENSION_OF.get(group_by, group_by),
+                  StatsDurations.day >= period.start, StatsDurations.day <= period.end)
+    if _dialect() == "postgresql":
+        empty = literal(b"", LargeBinary)
+        query = select(key, *[func.string_agg(step, empty) for step in _STEP_COLUMNS]).where(chosen).group_by(key)
+    else:  # SQLite cannot concatenate blobs in an aggregate: per row, joined below
+        query = select(key, *_STEP_COLUMNS).where(chosen)
+    blobs: dict[Any, list[list[bytes]]] = {}
+    for group_key, *steps in db.session.execute(query):
+        lists = blobs.setdefault(_raw_key(group_by, group_key), [[] for _ in _STEP_COLUMNS])
+        for index, data in enumerate(steps):
+            if data:
+                lists[index].append(data)
+    values: MedianValues = {group_key: _median_hours(lists) for group_key, lists in blobs.items()}
+    values[_TOTAL] = _median_hours([[data for lists in blobs.values() for data in lists[index]]
+                                    for index in range(len(_STEP_COLUMNS))])
+    return values
 
 
-def _read_medians(engine: Engine, statement: Select[Any]) -> list[dict[str, Any]]:
-    """Run one medians statement in a read transaction of its own (a worker thread's pooled connection)."""
-    with engine.connect() as conn:
-        conn.execute(text("SET LOCAL work_mem = '64MB'"))  # the sorts stay in memory (this transaction)
-        conn.execute(text("SET LOCAL jit = off"))
-        rows = [dict(row) for row in conn.execute(statement).mappings()]
-        conn.rollback()
-    return rows
-
-
-# -- median cache (long periods) ------------------------------------------------------------------------
-
-def uses_median_cache(period: Period) -> bool:
-    """Whether `period` is long enough for cached medians (and the cache is on)."""
-    settings = current_app.extensions["settings"]
-    return settings.stats_median_cache_seconds > 0 and period.days > settings.stats_median_cache_min_days
-
-
-def _cache_ttl() -> timedelta:
-    return timedelta(seconds=current_app.extensions["settings"].stats_median_cache_seconds)
-
-
-def start_medians(group_by: str, period: Period, *, cache: bool = True) -> PendingMedians:
-    """Start computing the medians of compute(); call the result to wait for them and learn when they were
-    computed if they come from the cache (None: live now).
-
-    A period no longer than STATS_MEDIAN_CACHE_MIN_DAYS (or any with `cache` False) is always computed live,
-    exactly, and the cache is not read. A longer one uses its cache entry while that is younger than
-    STATS_MEDIAN_CACHE_SECONDS; otherwise it is computed live and stored (two requests that miss at once both
-    compute; the newer result is kept).
-    """
-    if not cache or not uses_median_cache(period):
-        live = _start_live_medians(group_by, period)
-        return lambda: (live(), None)
-    entry = db.session.execute(
-        select(StatsMedianCache.computed_at, StatsMedianCache.medians)
-        .where(StatsMedianCache.period_start == period.start, StatsMedianCache.period_end == period.end,
-               StatsMedianCache.group_by == group_by)).first()
-    if entry is not None and utcnow() - entry.computed_at < _cache_ttl():
-        cached = _decode_medians(group_by, entry.medians), entry.computed_at
-        return lambda: cached
-    started = utcnow()
-    live = _start_live_medians(group_by, period)
-
-    def store() -> tuple[MedianValues, datetime | None]:
-        values = live()
-        _store_medians(period, group_by, started, values)
-        return values, None
-
-    return store
-
-
-def _encode_medians(values: MedianValues) -> dict[str, Any]:
-    """Raw group keys → rollup key text ('' for none), the JSON of StatsMedianCache.medians."""
-    groups = {("" if key is None else str(key)): dict(v) for key, v in values.items() if key is not _TOTAL}
-    return {"groups": groups, "total": dict(values.get(_TOTAL, {}))}
-
-
-def _decode_medians(group_by: str, data: dict[str, Any]) -> MedianValues:
-    result: MedianValues = {_raw_key(group_by, key): dict(v) for key, v in data.get("groups", {}).items()}
-    result[_TOTAL] = dict(data.get("total", {}))
+def _median_hours(blobs_per_step: list[list[bytes]]) -> dict[str, float | None]:
+    """The three medians (hours) of packed durations (stats_durations' format), one list of blobs per step."""
+    result: dict[str, float | None] = {}
+    for name, blobs in zip(_MEDIAN_NAMES, blobs_per_step, strict=True):
+        durations = np.frombuffer(b"".join(blobs), dtype=">f8")
+        if not len(durations):
+            result[name] = None
+            continue
+        low, high = (len(durations) - 1) // 2, len(durations) // 2
+        middle = np.partition(durations, (low, high))
+        first, second = float(middle[low]), float(middle[high])
+        result[name] = _hours(first + (second - first) * 0.5)  # percentile_cont(0.5)
     return result
-
-
-def _store_medians(period: Period, group_by: str, computed_at: datetime, values: MedianValues) -> None:
-    """Upsert one cache entry in its own transaction (the request's stays read-only); keeps the newer result.
-
-    A failure to store (e.g. the database is read-only or locked) is logged, not raised: the medians are exact
-    and are served anyway.
-    """
-    table = StatsMedianCache.__table__
-    try:
-        with db.engine.begin() as conn:
-            dialect_insert = postgresql_insert if conn.dialect.name == "postgresql" else sqlite_insert
-            statement = dialect_insert(table).values(
-                period_start=period.start, period_end=period.end, group_by=group_by, computed_at=computed_at,
-                medians=_encode_medians(values))
-            conn.execute(statement.on_conflict_do_update(
-                index_elements=["period_start", "period_end", "group_by"],
-                set_={"computed_at": statement.excluded.computed_at, "medians": statement.excluded.medians},
-                where=table.c.computed_at < statement.excluded.computed_at))
-    except SQLAlchemyError:
-        log.warning("could not store the medians of %s..%s by %s", period.start, period.end, group_by,
-                    exc_info=True)
-
-
-def default_long_periods(today: date) -> list[Period]:
-    """The long periods reviewers open by default: the calendar year to date and the last 365 days (those
-    longer than STATS_MEDIAN_CACHE_MIN_DAYS are precomputed; early in January the year to date is not)."""
-    periods = [Period(date(today.year, 1, 1), today), Period(today - timedelta(days=364), today)]
-    return [p for p in dict.fromkeys(periods) if uses_median_cache(p)]
-
-
-@dataclass(frozen=True)
-class MedianCacheRefresh:
-    computed: int  # entries computed and stored
-    fresh: int  # entries younger than half STATS_MEDIAN_CACHE_SECONDS, left alone
-    left: int  # entries due but not computed: the time budget was spent (the next run does them)
-    seconds: float
-
-
-def refresh_median_cache(*, today: date | None = None, force: bool = False,
-                         budget_seconds: float | None = None) -> MedianCacheRefresh:
-    """Beat and `flask stats refresh --medians`: compute and store the medians of the default long periods
-    (every group_by) whose cache entry is missing or older than half STATS_MEDIAN_CACHE_SECONDS, so a
-    request never finds them expired while beat runs. Fresh entries are skipped (a run with nothing to do is
-    one small read). Missing entries go first, then the oldest. With `budget_seconds`, no further entry is
-    started once that much time has passed (at least one is computed): beat's run stays short and the next
-    minute's does the rest, well before the TTL. Entries not recomputed for a day (or the TTL, if longer:
-    periods no longer a default) are deleted. Commits the session (a job of its own, not part of a request)."""
-    started = perf_counter()
-    now = utcnow()
-    today = today or now.astimezone(SHANGHAI).date()
-    periods = default_long_periods(today)
-    computed = fresh = left = 0
-    if periods:
-        existing = {
-            (row.period_start, row.period_end, row.group_by): row.computed_at
-            for row in db.session.execute(
-                select(StatsMedianCache.period_start, StatsMedianCache.period_end, StatsMedianCache.group_by,
-                       StatsMedianCache.computed_at)
-                .where(tuple_(StatsMedianCache.period_start, StatsMedianCache.period_end)
-                       .in_([(p.start, p.end) for p in periods])))
-        }
-        db.session.commit()
-        due: list[tuple[datetime | None, Period, str]] = []
-        for period in periods:
-            for group_by in GROUP_BY:
-                at = existing.get((period.start, period.end, group_by))
-                if not force and at is not None and now - at < _cache_ttl() / 2:
-                    fresh += 1
-                else:
-                    due.append((at, period, group_by))
-        due.sort(key=lambda item: (item[0] is not None, item[0] or now))  # missing first, then the oldest
-        for index, (_, period, group_by) in enumerate(due):
-            if budget_seconds is not None and computed and perf_counter() - started >= budget_seconds:
-                left = len(due) - index
-                break
-            computed_at = utcnow()
-            values = _medians(group_by, period)
-            db.session.commit()  # ends the read transaction (SQLite reads the medians in the session)
-            _store_medians(period, group_by, computed_at, values)
-            computed += 1
-    try:
-        with db.engine.begin() as conn:
-            stale = now - max(timedelta(days=1), _cache_ttl())
-            conn.execute(delete(StatsMedianCache).where(StatsMedianCache.computed_at < stale))
-    except SQLAlchemyError:
-        log.warning("could not prune the median cache", exc_info=True)
-    return MedianCacheRefresh(computed=computed, fresh=fresh, left=left, seconds=perf_counter() - started)
-
-
-def medians_note(result: StatsResult) -> str | None:
-    """What the page (and the Excel export) says when the medians come from the cache, else None."""
-    if result.medians_computed_at is None:
-        return None
-    local = result.medians_computed_at.astimezone(SHANGHAI)
-    when = local.strftime("%H:%M")
-    if local.date() != utcnow().astimezone(SHANGHAI).date():
-        when = local.strftime("%m-%d %H:%M")
-    minutes = current_app.extensions["settings"].stats_median_cache_seconds / 60
-    return f"用时中位数统计于 {when}（每{minutes:g}分钟更新）"
 
 
 ADDITIVE = ("cases", "reports", "dispatched", "handled", "due", "on_time", "rated", "satisfied",
@@ -814,17 +630,15 @@ PANELS = ("week", "department", "matter")  # the page's trend, department bars a
 
 
 def page_figures(period: Period, group_by: str) -> PageFigures:
-    """One refresh; the medians (one cache read, or the medians statements) run beside everything else: the
-    panels are cheap rollup reads (or the table itself), with one overdue count for all of them."""
+    """One refresh; the panels are cheap rollup reads (or the table itself), with one overdue count for all."""
     now = utcnow()
     stats_rollup.refresh()
-    medians = start_medians(group_by, period)
     _jit_off()
     overdue = open_overdue_counts((group_by, *PANELS), period, now)
     panels = {name: compute(period, name, medians=False, refresh=False, now=now, overdue=overdue[name])
               for name in PANELS if name != group_by}
     comments = unsatisfied_comments(period)
-    result = compute(period, group_by, medians=medians, refresh=False, now=now, overdue=overdue[group_by])
+    result = compute(period, group_by, refresh=False, now=now, overdue=overdue[group_by])
     panels[group_by] = result
     worst = worst_matters(period, by_matter=panels["matter"])
     return PageFigures(result, panels["week"], panels["department"], worst, comments)
@@ -905,9 +719,6 @@ def to_xlsx(result: StatsResult, comments: list[dict[str, Any]]) -> bytes:
     meta = book.create_sheet("说明")
     meta.append(["统计期间", f"{result.period.start.isoformat()} 至 {result.period.end.isoformat()}"])
     meta.append(["口径", "期间内受理的案件；比率分母为 0 时留空"])
-    note = medians_note(result)
-    if note:
-        meta.append(["用时中位数", note])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -53,15 +53,18 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from service_api.extensions import db
 from service_api.models import (
+    DURATION_STEPS,
     ROLLUP_COUNTS,
     Case,
     Rating,
     StatsCaseFacts,
+    StatsDurations,
     StatsRollup,
     StatsRollupState,
     Survey,
     utcnow,
 )
+from service_api.services import stats_durations
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 SHANGHAI_KEY = SHANGHAI.key
@@ -92,6 +95,13 @@ def local_day(column: ColumnElement[Any], dialect: str) -> ColumnElement[date]:
     return type_coerce(func.date(column, "+8 hours"), Date)
 
 
+def seconds_between(start: ColumnElement[Any], end: ColumnElement[Any], dialect: str) -> ColumnElement[float]:
+    """Seconds from `start` to `end` as a float (NULL when `end` is): PostgreSQL's date_part (double precision)."""
+    if dialect == "postgresql":
+        return func.date_part("epoch", end - start)
+    return (func.julianday(end) - func.julianday(start)) * 86400.0
+
+
 def _margin(dialect: str) -> timedelta:
     seconds = current_app.extensions["settings"].stats_refresh_margin_seconds
     margin = timedelta(seconds=seconds)
@@ -119,14 +129,16 @@ def refresh(*, full: bool = False) -> RefreshResult:
         values: dict[str, Any] = {"watermark": next_watermark, "refreshed_at": now}
         if watermark is None or full:
             conn.execute(delete(StatsRollup))
+            conn.execute(delete(StatsDurations))
             conn.execute(delete(StatsCaseFacts))
             conn.execute(insert(StatsCaseFacts).from_select(FACT_COLUMNS, _facts_select(None, dialect)))
             conn.execute(insert(StatsRollup).from_select(ROLLUP_COLUMNS, _rollup_select(None, 1)))
+            stats_durations.build(conn)
             count = conn.execute(select(func.count()).select_from(StatsCaseFacts)).scalar() or 0
             values["built_at"] = now
             if dialect == "postgresql":  # planner statistics for the reads (autovacuum would come later)
-                conn.execute(text("ANALYZE stats_rollup"))
-                conn.execute(text("ANALYZE stats_case_facts"))
+                for table in ("stats_rollup", "stats_case_facts", "stats_durations"):
+                    conn.execute(text(f"ANALYZE {table}"))
         else:
             changed = _changed_cases(conn, watermark - _margin(dialect))
             for start in range(0, len(changed), CHUNK):
@@ -164,10 +176,12 @@ def _fold_in(conn: Connection, ids: list[int], dialect: str) -> None:
     Every step reads the facts table (not the base tables twice), so subtraction and addition agree even if
     the cases change meanwhile; such a change has a later updated_at and is folded in by the next refresh.
     """
+    before = stats_durations.read_facts(conn, ids)
     conn.execute(_upsert(_rollup_select(ids, -1), dialect))
     conn.execute(delete(StatsCaseFacts).where(StatsCaseFacts.case_id.in_(ids)))
     conn.execute(insert(StatsCaseFacts).from_select(FACT_COLUMNS, _facts_select(ids, dialect)))
     conn.execute(_upsert(_rollup_select(ids, 1), dialect))
+    stats_durations.apply_changes(conn, before, stats_durations.read_facts(conn, ids))
 
 
 def _upsert(rows: Any, dialect: str) -> Any:
@@ -192,7 +206,10 @@ def _key_text(column: Any) -> ColumnElement[str]:
 
 
 KEYED = [name for name in DIMENSIONS if name != "total"]
-FACT_COLUMNS = ["case_id", "day", *[f"k_{name}" for name in KEYED], *ROLLUP_COUNTS]
+FACT_COLUMNS = ["case_id", "day", *[f"k_{name}" for name in KEYED], *ROLLUP_COUNTS,
+                *[f"{step}_seconds" for step in DURATION_STEPS]]
+# The step times whose durations from receipt the facts keep, in DURATION_STEPS order.
+STEP_TIMES = (Case.registered_at, Case.dispatched_at, Case.closed_at)
 ROLLUP_COLUMNS = ["dimension", "day", "key", *ROLLUP_COUNTS]
 
 
@@ -229,6 +246,7 @@ def _facts_select(ids: list[int] | None, dialect: str) -> Select[Any]:
             *[func.coalesce(r.c[name], 0) for name in (
                 "rated", "satisfied", "basically_satisfied", "unsatisfied", "solved", "solved_answered")],
             func.coalesce(s.c.surveys_sent, 0), func.coalesce(s.c.surveys_answered, 0),
+            *[seconds_between(Case.created_at, end, dialect) for end in STEP_TIMES],
         )
         .select_from(Case).outerjoin(r, r.c.case_id == Case.id).outerjoin(s, s.c.case_id == Case.id)
     )

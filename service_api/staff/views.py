@@ -455,7 +455,7 @@ def stats_page() -> Any:
     }
     return render_template(
         "staff/stats.html", result=result, period=period, group_by=group_by, groups=stats.GROUP_TEXT, chart=chart,
-        worst=page.worst, comments=page.comments, medians_note=stats.medians_note(result),
+        worst=page.worst, comments=page.comments,
         export_args={"from": period.start.isoformat(), "to": period.end.isoformat(), "group_by": group_by},
     )
 

@@ -1,0 +1,112 @@
+"""Keeps `stats_durations` (every case's durations per local day, dimension and key; see the model) in step.
+
+services/stats_rollup.py calls it inside its refresh: a full build aggregates the facts table (in SQL on
+PostgreSQL, in Python on SQLite); a refresh reads the facts of the changed cases before and after folding them
+in and, for each (dimension, day, key) whose durations differ, removes the old values and appends the new ones.
+A case that changed only its ratings or surveys costs nothing here.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from struct import pack, unpack
+from typing import Any
+
+from sqlalchemy import Connection, LargeBinary, String, delete, func, insert, literal, select, tuple_, union_all
+
+from service_api.models import DURATION_STEPS, StatsCaseFacts, StatsDurations
+
+FACTS = StatsCaseFacts.__table__
+TABLE = StatsDurations.__table__
+KEYED = tuple(column.key[2:] for column in FACTS.columns if column.key.startswith("k_"))  # department, matter, …
+SECONDS = tuple(f"{step}_seconds" for step in DURATION_STEPS)
+GROUPS_PER_STATEMENT = 300  # (dimension, day, key) triples per read and delete: bound parameters stay few
+
+Group = tuple[str, date, str]  # (dimension, day, key)
+Fact = tuple[Any, ...]  # (day, k_department, …, k_channel, register_seconds, dispatch_seconds, close_seconds)
+
+
+def encode(values: list[float]) -> bytes:
+    """Durations as stored: big-endian float8, what PostgreSQL's float8send writes."""
+    return pack(f">{len(values)}d", *values)
+
+
+def decode(data: bytes | None) -> list[float]:
+    return list(unpack(f">{len(data) // 8}d", data)) if data else []
+
+
+def build(conn: Connection) -> None:
+    """Fill the (emptied) table from the facts of every case."""
+    if conn.dialect.name != "postgresql":
+        apply_changes(conn, {}, read_facts(conn, None))
+        return
+    empty = literal(b"", LargeBinary)
+    parts = []
+    for name in (*KEYED, "total"):
+        key = FACTS.c[f"k_{name}"] if name != "total" else literal("", String)
+        group = [FACTS.c.day, key] if name != "total" else [FACTS.c.day]
+        blobs = [func.coalesce(func.string_agg(func.float8send(FACTS.c[column]), empty), empty)
+                 for column in SECONDS]
+        reached = sum((func.count(FACTS.c[column]) for column in SECONDS), literal(0))
+        parts.append(select(literal(name, String), FACTS.c.day, key, *blobs).group_by(*group).having(reached > 0))
+    conn.execute(insert(TABLE).from_select(["dimension", "day", "key", *DURATION_STEPS], union_all(*parts)))
+
+
+def read_facts(conn: Connection, ids: list[int] | None) -> dict[int, Fact]:
+    """The stored facts (day, keys, durations) of these cases (all with None), by case id."""
+    query = select(FACTS.c.case_id, FACTS.c.day, *[FACTS.c[f"k_{name}"] for name in KEYED],
+                   *[FACTS.c[column] for column in SECONDS])
+    if ids is not None:
+        query = query.where(FACTS.c.case_id.in_(ids))
+    return {row[0]: tuple(row[1:]) for row in conn.execute(query)}
+
+
+def _groups(fact: Fact) -> list[Group]:
+    day = fact[0]
+    return [(name, day, key) for name, key in zip(KEYED, fact[1:1 + len(KEYED)], strict=True)] + [("total", day, "")]
+
+
+def apply_changes(conn: Connection, before: dict[int, Fact], after: dict[int, Fact]) -> None:
+    """Replace each case's durations of `before` by those of `after` (a case missing from one side: added or
+    removed) in every (dimension, day, key) it belongs to."""
+    changes: dict[Group, tuple[list[list[float]], list[list[float]]]] = {}  # group → (removed, added) per step
+    for case_id in before.keys() | after.keys():
+        old, new = before.get(case_id), after.get(case_id)
+        if old == new:
+            continue
+        for fact, side in ((old, 0), (new, 1)):
+            if fact is None:
+                continue
+            seconds = fact[1 + len(KEYED):]
+            if all(value is None for value in seconds):
+                continue
+            for group in _groups(fact):
+                lists = changes.setdefault(group, ([[] for _ in SECONDS], [[] for _ in SECONDS]))[side]
+                for index, value in enumerate(seconds):
+                    if value is not None:
+                        lists[index].append(value)
+    groups = sorted(changes)
+    for start in range(0, len(groups), GROUPS_PER_STATEMENT):
+        _rewrite(conn, groups[start:start + GROUPS_PER_STATEMENT], changes)
+
+
+def _rewrite(conn: Connection, groups: list[Group], changes: dict[Group, Any]) -> None:
+    chosen = tuple_(TABLE.c.dimension, TABLE.c.day, TABLE.c.key).in_(groups)
+    current = {(row.dimension, row.day, row.key): row for row in conn.execute(select(TABLE).where(chosen))}
+    rows = []
+    for group in groups:
+        removed, added = changes[group]
+        row = current.get(group)
+        blobs = {}
+        for index, step in enumerate(DURATION_STEPS):
+            values = decode(row._mapping[step]) if row is not None else []
+            for value in removed[index]:
+                if value in values:  # always, while the facts and this table agree
+                    values.remove(value)
+            values.extend(added[index])
+            blobs[step] = encode(values)
+        if any(blobs.values()):
+            rows.append({"dimension": group[0], "day": group[1], "key": group[2], **blobs})
+    conn.execute(delete(TABLE).where(chosen))
+    if rows:
+        conn.execute(insert(TABLE), rows)
