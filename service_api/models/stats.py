@@ -78,7 +78,9 @@ DURATION_STEPS = ("register", "dispatch", "close")
 
 class StatsDurations(Base):
     """Every duration (seconds from receipt to register / dispatch / close) of the cases created on one local day,
-    per dimension and key as in stats_rollup: packed big-endian float8 (PostgreSQL's float8send), in no order.
+    per dimension and key as in stats_rollup (but no `total` rows: every case is in one group of each dimension,
+    so a day's durations are those of its channel rows): packed big-endian float8 (PostgreSQL's float8send), in
+    no order.
 
     Medians do not add up, but the durations of a period concatenate: the exact median of a year is one read
     of these rows and a selection in numpy, not a sort of half a million cases per step. Kept by

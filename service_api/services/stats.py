@@ -183,19 +183,24 @@ def _key_expr(group_by: str) -> ColumnElement[Any]:
     raise ValueError(f"group_by must be one of {', '.join(GROUP_BY)}")
 
 
-def _jit_off() -> None:
-    """PostgreSQL: no JIT for the rest of the session's transaction (once, however many reads it makes).
+# For the rest of the session's transaction (SET LOCAL), set once however many reads it makes:
+# - no JIT: compiling these one-off aggregates took 20-25 ms per statement (EXPLAIN ANALYZE) and saved less;
+# - a plan for each statement's own period: after five executions psycopg prepares a statement, and
+#   PostgreSQL's generic plan for a date range then took a year's rollup read from ~60 to ~160 ms;
+# - sorts in memory: the open-overdue count sorted ~100,000 rows of a year on disk.
+_READ_SETTINGS = "SET LOCAL jit = off; SET LOCAL plan_cache_mode = force_custom_plan; SET LOCAL work_mem = '64MB'"
 
-    JIT compiling these one-off aggregates took 20-25 ms per statement (EXPLAIN ANALYZE) and saved less.
-    """
+
+def _tune_reads() -> None:
+    """PostgreSQL: the settings of _READ_SETTINGS for the session's transaction (once per transaction)."""
     if _dialect() != "postgresql":
         return
     session = db.session()  # the request's Session behind the scoped proxy
-    transaction, done = session.get_transaction(), session.info.get("stats_jit_off")
+    transaction, done = session.get_transaction(), session.info.get("stats_reads_tuned")
     if transaction is not None and done is not None and done() is transaction:
         return
-    session.execute(text("SET LOCAL jit = off; SET LOCAL plan_cache_mode = force_custom_plan"))
-    session.info["stats_jit_off"] = weakref.ref(session.get_transaction())
+    session.execute(text(_READ_SETTINGS))
+    session.info["stats_reads_tuned"] = weakref.ref(session.get_transaction())
 
 
 def _in_period(period: Period) -> ColumnElement[bool]:
@@ -276,9 +281,9 @@ _DURATIONS = {
 
 
 def _seconds_between(start: ColumnElement[Any], end: ColumnElement[Any]) -> ColumnElement[float]:
-    if _dialect() == "postgresql":
+    if _dialect() == "postgresql":  # numeric, unlike the rollup's date_part: an independent reference
         return func.extract("epoch", end - start)
-    return (func.julianday(end) - func.julianday(start)) * 86400.0
+    return stats_rollup.seconds_between(start, end, "sqlite")
 
 
 def _median_rows(key: Key, period: Period) -> dict[Any, dict[str, float | None]]:
@@ -376,7 +381,7 @@ def compute(period: Period, group_by: str, *, medians: bool = True, now: datetim
     now = now or utcnow()
     if refresh:
         stats_rollup.refresh()
-    _jit_off()
+    _tune_reads()
     rows = _rollup_rows(group_by, period, now, overdue)
     total = _sum_rows(list(rows.values()))
     if medians:
@@ -532,7 +537,9 @@ def _medians(group_by: str, period: Period) -> MedianValues:
         key = func.substr(StatsDurations.key, 1, 2)
     else:
         key = StatsDurations.key
-    chosen = and_(StatsDurations.dimension == _DIMENSION_OF.get(group_by, group_by),
+    # Weeks from the channel rows (every case has a channel; durations keep no per-day total).
+    dimension = "channel" if group_by == "week" else _DIMENSION_OF.get(group_by, group_by)
+    chosen = and_(StatsDurations.dimension == dimension,
                   StatsDurations.day >= period.start, StatsDurations.day <= period.end)
     if _dialect() == "postgresql":
         empty = literal(b"", LargeBinary)
@@ -633,7 +640,7 @@ def page_figures(period: Period, group_by: str) -> PageFigures:
     """One refresh; the panels are cheap rollup reads (or the table itself), with one overdue count for all."""
     now = utcnow()
     stats_rollup.refresh()
-    _jit_off()
+    _tune_reads()
     overdue = open_overdue_counts((group_by, *PANELS), period, now)
     panels = {name: compute(period, name, medians=False, refresh=False, now=now, overdue=overdue[name])
               for name in PANELS if name != group_by}

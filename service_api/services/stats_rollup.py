@@ -142,9 +142,9 @@ def refresh(*, full: bool = False) -> RefreshResult:
         else:
             changed = _changed_cases(conn, watermark - _margin(dialect))
             for start in range(0, len(changed), CHUNK):
-                _fold_in(conn, changed[start:start + CHUNK], dialect)
-            if changed:
-                conn.execute(delete(StatsRollup).where(StatsRollup.cases <= 0))
+                days = _fold_in(conn, changed[start:start + CHUNK], dialect)
+                if days:  # groups left without cases (their last case moved away) are on the days just touched
+                    conn.execute(delete(StatsRollup).where(StatsRollup.day.in_(sorted(days)), StatsRollup.cases <= 0))
             count = len(changed)
         values["cases_refreshed"] = count
         conn.execute(update(StatsRollupState).where(StatsRollupState.id == 1).values(**values))
@@ -170,7 +170,7 @@ def _changed_cases(conn: Connection, since: datetime) -> list[int]:
     return sorted(conn.execute(query).scalars())
 
 
-def _fold_in(conn: Connection, ids: list[int], dialect: str) -> None:
+def _fold_in(conn: Connection, ids: list[int], dialect: str) -> set[date]:
     """Replace what these cases contributed: subtract their stored facts, re-read them, add the new facts.
 
     Every step reads the facts table (not the base tables twice), so subtraction and addition agree even if
@@ -181,7 +181,9 @@ def _fold_in(conn: Connection, ids: list[int], dialect: str) -> None:
     conn.execute(delete(StatsCaseFacts).where(StatsCaseFacts.case_id.in_(ids)))
     conn.execute(insert(StatsCaseFacts).from_select(FACT_COLUMNS, _facts_select(ids, dialect)))
     conn.execute(_upsert(_rollup_select(ids, 1), dialect))
-    stats_durations.apply_changes(conn, before, stats_durations.read_facts(conn, ids))
+    after = stats_durations.read_facts(conn, ids)
+    stats_durations.apply_changes(conn, before, after)
+    return {fact[0] for fact in (*before.values(), *after.values())}  # the local days these cases touch
 
 
 def _upsert(rows: Any, dialect: str) -> Any:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import event, select, update
+from sqlalchemy import event, select, text, update
 
 from service_api.extensions import db
 from service_api.models import (
@@ -292,14 +292,20 @@ def test_page_figures_equal_the_direct_queries_with_open_cases_overdue(app):
 
 
 @pytest.mark.usefixtures("fixture_cases")
-def test_jit_is_turned_off_once_per_transaction(database_url):
-    """The page's reads share one `SET LOCAL jit = off`; a later transaction gets its own again."""
+def test_read_settings_are_set_once_per_transaction(database_url):
+    """The page's reads share one SET LOCAL of JIT off, custom plans and in-memory sorts; a later transaction
+    gets its own again."""
     if not database_url.startswith("postgresql"):
-        pytest.skip("JIT is PostgreSQL's")
+        pytest.skip("PostgreSQL's settings")
     seen: list[str] = []
     event.listen(db.engine, "before_cursor_execute", lambda conn, cursor, statement, *rest: seen.append(statement))
     stats.page_figures(NOV, "street")
     assert sum("jit = off" in s for s in seen) == 1  # every read of the page is in the session's transaction
+    settings = {name: db.session.execute(text(f"SHOW {name}")).scalar() for name in ("jit", "plan_cache_mode",
+                                                                                     "work_mem")}
+    assert settings == {"jit": "off", "plan_cache_mode": "force_custom_plan", "work_mem": "64MB"}
+    db.session.commit()
+    assert db.session.execute(text("SHOW plan_cache_mode")).scalar() == "auto"  # LOCAL: that transaction only
     db.session.commit()
     seen.clear()
     stats.compute(NOV, "department", medians=False)
