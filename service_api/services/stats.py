@@ -387,7 +387,7 @@ def compute(period: Period, group_by: str, *, medians: bool = True, now: datetim
     if medians:
         for group_key, values in _medians(group_by, period).items():
             target = total if group_key is _TOTAL else rows.get(group_key)
-            if target is None:  # cannot happen: the rollup and the durations are written together
+            if target is None:  # a group a concurrent refresh committed between the two reads
                 continue
             for name, value in values.items():
                 setattr(target, name, value)

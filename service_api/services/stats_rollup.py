@@ -1,4 +1,5 @@
-"""Keeps `stats_rollup` (per local day, dimension and key: the additive counts of services/stats.py) in step.
+"""Keeps `stats_rollup` (per local day, dimension and key: the additive counts of services/stats.py) in step,
+and with it `stats_durations` (the durations behind the medians, services/stats_durations.py).
 
 Nothing on the write paths knows about it. A refresh finds the cases whose row, ratings or surveys changed
 since the watermark (their `updated_at`, set by the ORM's onupdate or explicitly), and for those cases
