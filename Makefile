@@ -45,6 +45,7 @@ db: $(VENV)/.stamp
 	$(VENV)/bin/flask db upgrade
 	$(VENV)/bin/flask taxonomy load
 	$(VENV)/bin/flask demo load
+	$(VENV)/bin/flask stats refresh
 
 # --- run --------------------------------------------------------------------------------------
 run: setup model db bot-train
