@@ -452,20 +452,28 @@ def _raw_key(group_by: str, key: Any) -> Any:
     return key
 
 
+def _per_day_rows(model: type[StatsRollup] | type[StatsDurations], group_by: str, period: Period,
+                  dimension: str) -> tuple[ColumnElement[Any], ColumnElement[bool]]:
+    """For a per-day table (dimension, day, key): what to group its rows by for `group_by` (weeks: the day,
+    merged into weeks by _raw_key; major: the matter key's first two characters), and the period's rows of
+    `dimension`."""
+    if group_by == "week":
+        key: ColumnElement[Any] = model.day
+    elif group_by == "major":
+        key = func.substr(model.key, 1, 2)
+    else:
+        key = model.key
+    return key, and_(model.dimension == dimension, model.day >= period.start, model.day <= period.end)
+
+
 def _rollup_rows(group_by: str, period: Period, now: datetime,
                  overdue: dict[Any, int] | None = None) -> dict[Any, StatsRow]:
     """Sums of the rollup's days in the period per group, with the live overdue count (or `overdue`) added to
     `due`."""
-    if group_by == "week":
-        key: ColumnElement[Any] = StatsRollup.day
-    elif group_by == "major":
-        key = func.substr(StatsRollup.key, 1, 2)
-    else:
-        key = StatsRollup.key
+    key, chosen = _per_day_rows(StatsRollup, group_by, period, _DIMENSION_OF.get(group_by, group_by))
     query = (
         select(key.label("key"), *[func.sum(getattr(StatsRollup, name)).label(name) for name in ROLLUP_COUNTS])
-        .where(StatsRollup.dimension == _DIMENSION_OF.get(group_by, group_by),
-               StatsRollup.day >= period.start, StatsRollup.day <= period.end)
+        .where(chosen)
         .group_by(key)
     )
     rows: dict[Any, StatsRow] = {}
@@ -531,16 +539,9 @@ def _medians(group_by: str, period: Period) -> MedianValues:
     The period's durations are concatenated from stats_durations (PostgreSQL: string_agg per group in the
     database) and the middle values selected with numpy, interpolated as percentile_cont(0.5) does.
     """
-    if group_by == "week":
-        key: ColumnElement[Any] = StatsDurations.day
-    elif group_by == "major":
-        key = func.substr(StatsDurations.key, 1, 2)
-    else:
-        key = StatsDurations.key
     # Weeks from the channel rows (every case has a channel; durations keep no per-day total).
     dimension = "channel" if group_by == "week" else _DIMENSION_OF.get(group_by, group_by)
-    chosen = and_(StatsDurations.dimension == dimension,
-                  StatsDurations.day >= period.start, StatsDurations.day <= period.end)
+    key, chosen = _per_day_rows(StatsDurations, group_by, period, dimension)
     if _dialect() == "postgresql":
         empty = literal(b"", LargeBinary)
         query = select(key, *[func.string_agg(step, empty) for step in _STEP_COLUMNS]).where(chosen).group_by(key)
