@@ -9,6 +9,7 @@ A case that changed only its ratings or surveys costs nothing here.
 from __future__ import annotations
 
 from collections import Counter
+from contextlib import suppress
 from datetime import date
 from struct import pack, unpack
 from typing import Any
@@ -154,7 +155,7 @@ def _rewrite(conn: Connection, groups: list[Group], changes: dict[Group, Change]
         for index, step in enumerate(DURATION_STEPS):
             values = decode(row._mapping[step]) if row is not None else []
             for value in removed[index]:
-                if value in values:  # always, while the facts and this table agree
+                with suppress(ValueError):  # it is there while the facts and this table agree
                     values.remove(value)
             values.extend(added[index])
             blobs[step] = encode(values)
