@@ -5,7 +5,9 @@ Workers in `notifications/` claim and send them; this module never sends anythin
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -74,6 +76,11 @@ def channels_for(report: Report, kind: str | None = None) -> list[tuple[str, str
         if not (kind == "received" and report.channel == "sms"):
             result.append(("sms", report.contact_phone))
     return result
+
+
+def anyone_to_tell(report: Mapping[str, Any]) -> bool:
+    """Whether channels_for may find somebody for a report with these column values (False: surely nobody)."""
+    return any(report.get(key) for key in ("citizen_id", "wechat_openid", "contact_phone"))
 
 
 def enqueue(kind: str, report: Report, case: Case | None, send_after: datetime | None = None,

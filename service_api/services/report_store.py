@@ -7,9 +7,13 @@ The caller gets the same ORM object every channel uses, built from the values ju
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import insert
+import psycopg
+from sqlalchemy import Dialect, insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import configure_mappers, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -42,6 +46,68 @@ def insert_report(values: dict[str, Any], photos: list[Photo]) -> Report:
         connection.execute(report_photos.insert(), [
             {"report_id": report_id, "photo_id": photo.id, "position": position}
             for position, photo in enumerate(photos)])
+    return _loaded_report(values, report_id, photos)
+
+
+def can_commit_alone() -> bool:
+    """Whether commit_alone can write reports: PostgreSQL (SQLite's single writer would wait for the session)."""
+    return db.engine.dialect.name == "postgresql"
+
+
+def commit_alone(values: dict[str, Any], photos: list[Photo]) -> Report:
+    """INSERT and commit the report and its photo links as one statement, outside the session's transaction.
+
+    For a report that is the only thing to write (no notification, no new citizen): one round trip to the
+    server instead of BEGIN, INSERT and COMMIT through the session, at about half the client CPU (0.5 against
+    0.95 ms). A statement is atomic on its own: the report and its photo links are stored together or not at
+    all. Raises sqlalchemy's IntegrityError, as a flush would, for a replayed idempotency key. Returns the
+    report as insert_report does.
+    """
+    values["tracking_no"] = numbers.new_tracking_no(values["created_at"])
+    engine = db.engine
+    parameters = dict(values, photo_ids=[photo.id for photo in photos])
+    for key, process in _bind_processors(engine.dialect):
+        parameters[key] = process(parameters[key])
+    pooled = engine.raw_connection()
+    try:
+        driver = pooled.driver_connection
+        driver.autocommit = True
+        try:
+            row = driver.execute(_ALONE_SQL, parameters, prepare=True).fetchone()
+        finally:
+            driver.autocommit = False
+    except psycopg.IntegrityError as exc:
+        raise IntegrityError(_ALONE_SQL, None, exc) from exc
+    finally:
+        pooled.close()
+    assert row is not None
+    return _loaded_report(values, row[0], photos)
+
+
+@lru_cache(maxsize=8)
+def _bind_processors(dialect: Dialect) -> tuple[tuple[str, Callable[[Any], Any]], ...]:
+    """The columns SQLAlchemy converts before the driver gets them (JSON, UTC timestamps), with the conversion."""
+    processors = ((key, _TABLE.c[key].type.dialect_impl(dialect).bind_processor(dialect)) for key in _VALUE_COLUMNS)
+    return tuple((key, process) for key, process in processors if process is not None)
+
+
+def _alone_sql() -> str:
+    from sqlalchemy.dialects.postgresql import psycopg as pg_psycopg
+
+    report = str(_INSERT.compile(dialect=pg_psycopg.dialect(), column_keys=list(_VALUE_COLUMNS)))
+    return (
+        f"WITH new_report AS ({report}), links AS ("
+        "INSERT INTO report_photos (report_id, photo_id, position) "
+        "SELECT new_report.id, given.photo_id, given.position - 1 FROM new_report, "
+        "unnest(%(photo_ids)s::varchar[]) WITH ORDINALITY AS given (photo_id, position)) "
+        "SELECT id FROM new_report"
+    )
+
+
+_ALONE_SQL = _alone_sql()
+
+
+def _loaded_report(values: dict[str, Any], report_id: int, photos: list[Photo]) -> Report:
     # As the ORM's loader does: a new instance without __init__, its columns straight into its __dict__
     # (which, unlike the constructor, does not configure the mappers first).
     if not _MANAGER.mapper.configured:

@@ -77,7 +77,11 @@ def accept_report(data: ReportInput, principal: Principal) -> Accepted:
     """Persist a report and commit it. A replayed Idempotency-Key returns the first report.
 
     The returned report is attached to the session and fully loaded (nothing is read back after the commit).
+    A report with nobody to tell, whose caller had not begun a transaction in the session, is committed on its
+    own in one statement (report_store.commit_alone); any other in the session's transaction, with its
+    notifications and whatever the caller wrote.
     """
+    caller_began_nothing = not db.session().in_transaction()  # our own reads below may begin one
     replay = find_replay(principal, data.channel, data.idempotency_key)
     if replay is not None:
         return Accepted(replay, created=False, access_token=None)
@@ -104,10 +108,14 @@ def accept_report(data: ReportInput, principal: Principal) -> Accepted:
     _set_location(values, data.location, photos)
     _set_contact(values, data.contact, principal)
     token, values["access_token_hash"] = new_report_token()
+    alone = caller_began_nothing and not outbox_writer.anyone_to_tell(values) and report_store.can_commit_alone()
     try:
-        report = report_store.insert_report(values, photos)
-        outbox_writer.report_received(report)
-        db.session.commit()
+        if alone:
+            report = report_store.commit_alone(values, photos)
+        else:
+            report = report_store.insert_report(values, photos)
+            outbox_writer.report_received(report)
+            db.session.commit()
     except IntegrityError:
         db.session.rollback()
         replay = find_replay(principal, data.channel, data.idempotency_key)

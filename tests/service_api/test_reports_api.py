@@ -215,3 +215,39 @@ def test_below_the_confidence_threshold_goes_to_manual_triage(client, app):
     created = post_report(client, {"description": text, "location": MAY_FOURTH_SQUARE}).json
     case = db.session.query(Case).filter_by(case_no=created["case_no"]).one()
     assert case.status == "received" and case.triage and case.matter_code == "06042"
+
+
+def test_photos_stay_in_the_order_the_resident_gave(client):
+    """An anonymous report is committed in one statement on PostgreSQL; its photo links come with it, in order."""
+    colours = [(200, 30, 30), (30, 200, 30), (30, 30, 200)]
+    photo_ids = [upload(client, jpeg_bytes(color=colour)).json["id"] for colour in colours]
+    given = [photo_ids[2], photo_ids[0], photo_ids[1]]
+    created = post_report(client, {"description": "人行道砖破损了好几块", "address": "香港中路", "photo_ids": given})
+    assert created.status_code == 201, created.json
+    assert [p["id"] for p in created.json["photos"]] == given
+    token = {"Authorization": f"Bearer {created.json['access_token']}"}
+    assert [p["id"] for p in client.get(f"/api/v1/reports/{created.json['id']}", headers=token).json["photos"]] == given
+
+
+def test_writes_the_caller_made_are_committed_with_the_report(app):
+    """A channel that wrote something before handing the report over gets both committed together."""
+    from service_api.auth.principal import ANONYMOUS
+    from service_api.models import Citizen
+    from service_api.services.reports import ReportInput, accept_report
+
+    with app.test_request_context():
+        db.session.add(Citizen(phone="13900001111"))
+        db.session.flush()
+        accepted = accept_report(ReportInput(description="路灯不亮了，晚上很黑", channel="miniprogram"), ANONYMOUS)
+        db.session.rollback()  # nothing left to roll back: the report's commit took the citizen along
+        assert db.session.query(Citizen).filter_by(phone="13900001111").count() == 1
+        assert db.session.get(Report, accepted.report.id) is not None
+
+
+def test_an_anonymous_report_tells_nobody_and_a_phone_gets_a_receipt(client):
+    anonymous = post_report(client, {"description": "路边有个井盖丢了", "address": "山东路"}).json
+    assert db.session.query(Notification).filter_by(report_id=anonymous["id"]).count() == 0
+    with_phone = post_report(client, {"description": "路边有个井盖丢了", "address": "山东路",
+                                      "contact": {"phone": "13812341234"}}).json
+    receipts = db.session.query(Notification).filter_by(report_id=with_phone["id"], kind="received").all()
+    assert [(n.channel, n.recipient) for n in receipts] == [("sms", "13812341234")]
