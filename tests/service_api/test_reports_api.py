@@ -251,3 +251,33 @@ def test_an_anonymous_report_tells_nobody_and_a_phone_gets_a_receipt(client):
                                       "contact": {"phone": "13812341234"}}).json
     receipts = db.session.query(Notification).filter_by(report_id=with_phone["id"], kind="received").all()
     assert [(n.channel, n.recipient) for n in receipts] == [("sms", "13812341234")]
+
+
+def test_a_database_too_busy_for_the_report_is_a_503_and_the_next_report_is_stored(app, client):
+    """The one-statement commit of an anonymous report (PostgreSQL): a statement the server cancels answers
+    503, stores nothing, and leaves the pooled connection usable."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("the one-statement commit is PostgreSQL's")
+    from sqlalchemy import event, text
+
+    def short_timeout(dbapi_connection, _record) -> None:
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SET statement_timeout = 300")
+        dbapi_connection.commit()
+
+    db.session.remove()
+    db.engine.dispose()
+    event.listen(db.engine, "connect", short_timeout)
+    locker = db.engine.connect()
+    try:
+        locker.execute(text("LOCK TABLE reports IN EXCLUSIVE MODE"))
+        busy = post_report(client, {"description": "路灯不亮了，晚上很黑", "address": "山东路"})
+        assert busy.status_code == 503, busy.json
+        assert busy.json["code"] == "unavailable"
+    finally:
+        locker.rollback()
+        locker.close()
+    stored = post_report(client, {"description": "路灯不亮了，晚上很黑", "address": "山东路"})
+    assert stored.status_code == 201, stored.json
+    assert [r.id for r in db.session.query(Report)] == [stored.json["id"]]
+    event.remove(db.engine, "connect", short_timeout)
