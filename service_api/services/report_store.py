@@ -2,7 +2,9 @@
 
 The report endpoint is the hot path of every channel: the ORM flush, the attribute events of building a
 transient object column by column, and reading the row back after the commit cost more than the INSERT itself.
-The caller gets the same ORM object every channel uses, built from the values just written.
+The caller gets the same ORM object every channel uses, built from the values just written. Two ways to write:
+insert_report in the session's transaction (with the notifications and whatever else the caller writes), and
+commit_alone, one autocommitted statement on PostgreSQL for a report that is the only thing to write.
 """
 
 from __future__ import annotations
