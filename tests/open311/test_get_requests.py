@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -112,8 +113,10 @@ def test_default_window_is_the_last_90_days(client, post_request):
     report.created_at = utcnow() - timedelta(days=100)
     db.session.commit()
     assert ids(listing(client)) == [new]
-    day = (utcnow() - timedelta(days=100)).strftime("%Y-%m-%d")
-    window = (utcnow() - timedelta(days=120)).strftime("%Y-%m-%d")
+    # Local dates: end_date carries +08:00, and from 16:00 UTC Shanghai is already on the next day.
+    shanghai = ZoneInfo("Asia/Shanghai")
+    day = (utcnow() - timedelta(days=100)).astimezone(shanghai).strftime("%Y-%m-%d")
+    window = (utcnow() - timedelta(days=120)).astimezone(shanghai).strftime("%Y-%m-%d")
     assert ids(listing(client, f"start_date={window}&end_date={day}T23:59:59%2B08:00")) == [old]
     assert ids(listing(client, f"start_date={window}")) == [old]  # start alone: the 90 days after it
 
