@@ -47,7 +47,7 @@ from service_api.models import (
     utcnow,
 )
 from service_api.privacy import mask_phone
-from service_api.services import stats_rollup
+from service_api.services import stats_durations, stats_rollup
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 GROUP_BY = ("department", "matter", "major", "district", "street", "channel", "week")
@@ -563,7 +563,7 @@ def _median_hours(blobs_per_step: list[list[bytes]]) -> dict[str, float | None]:
     """The three medians (hours) of packed durations (stats_durations' format), one list of blobs per step."""
     result: dict[str, float | None] = {}
     for name, blobs in zip(_MEDIAN_NAMES, blobs_per_step, strict=True):
-        durations = np.frombuffer(b"".join(blobs), dtype=">f8")
+        durations = stats_durations.concatenated(blobs)
         if not len(durations):
             result[name] = None
             continue

@@ -14,6 +14,7 @@ from datetime import date
 from struct import pack, unpack
 from typing import Any
 
+import numpy as np
 from sqlalchemy import (
     Connection,
     Date,
@@ -52,6 +53,11 @@ def encode(values: list[float]) -> bytes:
 
 def decode(data: bytes | None) -> list[float]:
     return list(unpack(f">{len(data) // 8}d", data)) if data else []
+
+
+def concatenated(blobs: list[bytes]) -> np.ndarray:
+    """The durations of several stored values, one after the other, as an array (for selections)."""
+    return np.frombuffer(b"".join(blobs), dtype=">f8")
 
 
 def build(conn: Connection) -> None:

@@ -54,7 +54,6 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from service_api.extensions import db
 from service_api.models import (
-    DURATION_STEPS,
     ROLLUP_COUNTS,
     Case,
     Rating,
@@ -209,8 +208,7 @@ def _key_text(column: Any) -> ColumnElement[str]:
 
 
 KEYED = [name for name in DIMENSIONS if name != "total"]
-FACT_COLUMNS = ["case_id", "day", *[f"k_{name}" for name in KEYED], *ROLLUP_COUNTS,
-                *[f"{step}_seconds" for step in DURATION_STEPS]]
+FACT_COLUMNS = ["case_id", "day", *[f"k_{name}" for name in KEYED], *ROLLUP_COUNTS, *stats_durations.SECONDS]
 # The step times whose durations from receipt the facts keep, in DURATION_STEPS order.
 STEP_TIMES = (Case.registered_at, Case.dispatched_at, Case.closed_at)
 ROLLUP_COLUMNS = ["dimension", "day", "key", *ROLLUP_COUNTS]
