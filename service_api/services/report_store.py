@@ -67,14 +67,15 @@ def commit_alone(values: dict[str, Any], photos: list[Photo]) -> Report:
     """
     values["tracking_no"] = numbers.new_tracking_no(values["created_at"])
     engine = db.engine
+    sql, processors = _alone_statement(engine.dialect)
     parameters = dict(values, photo_ids=[photo.id for photo in photos])
-    for key, process in _bind_processors(engine.dialect):
+    for key, process in processors:
         parameters[key] = process(parameters[key])
     pooled = engine.raw_connection()
     driver = pooled.driver_connection
     try:
         driver.autocommit = True
-        row = driver.execute(_ALONE_SQL, parameters, prepare=True).fetchone()
+        row = driver.execute(sql, parameters, prepare=True).fetchone()
         driver.autocommit = False
     except psycopg.Error as exc:
         if driver.broken:
@@ -82,7 +83,7 @@ def commit_alone(values: dict[str, Any], photos: list[Photo]) -> Report:
         else:
             driver.autocommit = False  # a failed statement leaves an autocommit connection idle
         # As SQLAlchemy wraps driver errors: IntegrityError, OperationalError (answered with 503)...
-        raise DBAPIError.instance(_ALONE_SQL, None, exc, psycopg.Error, dialect=engine.dialect) from exc
+        raise DBAPIError.instance(sql, None, exc, psycopg.Error, dialect=engine.dialect) from exc
     finally:
         pooled.close()
     assert row is not None
@@ -90,26 +91,19 @@ def commit_alone(values: dict[str, Any], photos: list[Photo]) -> Report:
 
 
 @lru_cache(maxsize=8)
-def _bind_processors(dialect: Dialect) -> tuple[tuple[str, Callable[[Any], Any]], ...]:
-    """The columns SQLAlchemy converts before the driver gets them (JSON, UTC timestamps), with the conversion."""
-    processors = ((key, _TABLE.c[key].type.dialect_impl(dialect).bind_processor(dialect)) for key in _VALUE_COLUMNS)
-    return tuple((key, process) for key, process in processors if process is not None)
-
-
-def _alone_sql() -> str:
-    from sqlalchemy.dialects.postgresql import psycopg as pg_psycopg
-
-    report = str(_INSERT.compile(dialect=pg_psycopg.dialect(), column_keys=list(_VALUE_COLUMNS)))
-    return (
+def _alone_statement(dialect: Dialect) -> tuple[str, tuple[tuple[str, Callable[[Any], Any]], ...]]:
+    """commit_alone's SQL for this (PostgreSQL) dialect, and the columns SQLAlchemy converts before the driver
+    gets them (JSON, UTC timestamps) with the conversion."""
+    report = str(_INSERT.compile(dialect=dialect, column_keys=list(_VALUE_COLUMNS)))
+    sql = (
         f"WITH new_report AS ({report}), links AS ("
         "INSERT INTO report_photos (report_id, photo_id, position) "
         "SELECT new_report.id, given.photo_id, given.position - 1 FROM new_report, "
         "unnest(%(photo_ids)s::varchar[]) WITH ORDINALITY AS given (photo_id, position)) "
         "SELECT id FROM new_report"
     )
-
-
-_ALONE_SQL = _alone_sql()
+    processors = ((key, _TABLE.c[key].type.dialect_impl(dialect).bind_processor(dialect)) for key in _VALUE_COLUMNS)
+    return sql, tuple((key, process) for key, process in processors if process is not None)
 
 
 def _loaded_report(values: dict[str, Any], report_id: int, photos: list[Photo]) -> Report:
