@@ -2,7 +2,7 @@
 
 Both run under the same gunicorn settings; wrk drives each for the same time and connections.
 Usage: .venv/bin/python bench/bench_api.py [--duration 20] [--rounds 3] [--connections 8] [--workers 2] [--threads 4]
-       [--inline]
+       [--inline] [--floor]
 Needs wrk (Debian package) and PostgreSQL at 127.0.0.1:5432. Makes and drops its own database.
 
 Besides req/s it prints the CPU time each request cost in gunicorn (master and workers) and in the
@@ -106,6 +106,8 @@ def backend_cpu(admin_url: str, database: str) -> dict[int, float]:
 
 ENDPOINTS = (("hello-world", "bench.hello_app:app", "hello.lua", "/hello"),
              ("POST /api/v1/reports", "wsgi:app", "report.lua", "/api/v1/reports"))
+# --floor: the same body and response through flask-smorest and the schemas alone (bench/floor_app.py)
+FLOOR = ("framework floor", "bench.floor_app:app", "report.lua", "/api/v1/reports")
 
 
 def measure(proc: subprocess.Popen, port: int, script: str, path: str, database: str,
@@ -127,7 +129,10 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=None, help="default: gunicorn.conf.py (one per core)")
     parser.add_argument("--threads", type=int, default=None, help="default: gunicorn.conf.py (4 per worker)")
     parser.add_argument("--inline", action="store_true", help="run intake inside the request (default: worker)")
+    parser.add_argument("--floor", action="store_true",
+                        help="also run the report's framework layers alone, without the service (bench/floor_app.py)")
     args = parser.parse_args()
+    endpoints = ENDPOINTS + ((FLOOR,) if args.floor else ())
 
     name = f"bench_{uuid.uuid4().hex[:8]}"
     admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
@@ -142,7 +147,7 @@ def main() -> int:
         for command in (["db", "upgrade"], ["taxonomy", "load"]):
             subprocess.run([str(VENV_BIN / "flask"), "--app", "wsgi", *command], cwd=ROOT, env=env, check=True,
                            capture_output=True)
-        for label, app, script, path in ENDPOINTS:  # both up, each warmed (imports, model load, connections)
+        for label, app, script, path in endpoints:  # all up, each warmed (imports, model load, connections)
             port = free_port()
             servers[label] = (gunicorn(app, port, args.workers, args.threads, env), port)
             wait_up(port, path)
@@ -150,7 +155,7 @@ def main() -> int:
         # Alternating rounds: on a machine shared with other jobs, both endpoints see the same conditions.
         for _ in range(args.rounds):
             rounds.append({label: measure(*servers[label], script, path, name, args.duration, args.connections)
-                           for label, _, script, path in ENDPOINTS})
+                           for label, _, script, path in endpoints})
         engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
         with engine.connect() as conn:
             stored = conn.execute(text("SELECT count(*) FROM reports")).scalar_one()
@@ -180,16 +185,24 @@ def main() -> int:
                   f"{r['web_ms']:>22.2f}{r['db_ms']:>12.2f}")
         ratios.append(results["POST /api/v1/reports"]["rps"] / results["hello-world"]["rps"])
     # What a request costs, which moves far less with the machine's load than the rates do.
-    cost = statistics.median(
-        (results["POST /api/v1/reports"]["web_ms"] + results["POST /api/v1/reports"]["db_ms"])
-        / results["hello-world"]["web_ms"] for results in rounds)
+    cost = statistics.median(cost_ratio(results, "POST /api/v1/reports") for results in rounds)
     accepted = sum(results["POST /api/v1/reports"]["requests"] for results in rounds)
     print(f"reports reach {statistics.median(ratios):.0%} of hello-world's req/s, median of the rounds "
           f"({', '.join(f'{r:.0%}' for r in ratios)}; target ≥ 40%); {stored} reports in the database, "
           f"{accepted} completed in the measured runs (the rest in warm-up)")
     print(f"CPU per request (gunicorn + PostgreSQL): a report costs {cost:.1f}× a hello-world request, median of "
           f"the rounds; a rate ratio of 40% between two CPU-bound servers would need ≤ 2.5×")
+    if args.floor:
+        floor = statistics.median(cost_ratio(results, FLOOR[0]) for results in rounds)
+        floor_rate = statistics.median(results[FLOOR[0]]["rps"] / results["hello-world"]["rps"] for results in rounds)
+        print(f"the framework floor (same body and response, flask-smorest and the schemas alone, no database) "
+              f"costs {floor:.1f}× a hello-world request and reaches {floor_rate:.0%} of its req/s")
     return 0
+
+
+def cost_ratio(results: dict[str, dict[str, float]], label: str) -> float:
+    """CPU per request of `label` (gunicorn + PostgreSQL) over hello-world's."""
+    return (results[label]["web_ms"] + results[label]["db_ms"]) / results["hello-world"]["web_ms"]
 
 
 if __name__ == "__main__":
