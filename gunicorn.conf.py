@@ -4,7 +4,6 @@ Threads let a worker keep the CPU busy while other requests wait on the database
 """
 
 import atexit
-import logging
 import multiprocessing
 import os
 import sys
@@ -59,8 +58,7 @@ def worker_exit(server, worker):
         pool.shutdown(wait=True)
     if worker.booted:
         _dispose_pool(worker.app.wsgi(), close=True)
-    atexit._run_exitfuncs()
-    logging.shutdown()
+    atexit._run_exitfuncs()  # logging's own shutdown among them: handlers flush and close
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)
