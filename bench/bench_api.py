@@ -202,12 +202,23 @@ def main() -> int:
             rates = [results[label]["rps"] / results["hello-world"]["rps"] for results in rounds]
             print(f"{label} ({what}) costs {cost:.1f}× a hello-world request and reaches "
                   f"{statistics.median(rates):.0%} of its req/s ({', '.join(f'{r:.0%}' for r in rates)})")
+        # The service's own work: the report against the least that stores a report on this stack.
+        own = [cpu(results, "POST /api/v1/reports") / cpu(results, FLOOR_STORE[0]) for results in rounds]
+        rates = [results["POST /api/v1/reports"]["rps"] / results[FLOOR_STORE[0]]["rps"] for results in rounds]
+        print(f"against {FLOOR_STORE[0]}: a report costs {statistics.median(own):.2f}× its CPU "
+              f"({', '.join(f'{r:.2f}' for r in own)}) and reaches {statistics.median(rates):.0%} of its req/s "
+              f"({', '.join(f'{r:.0%}' for r in rates)})")
     return 0
+
+
+def cpu(results: dict[str, dict[str, float]], label: str) -> float:
+    """CPU per request of `label` in ms: gunicorn + PostgreSQL."""
+    return results[label]["web_ms"] + results[label]["db_ms"]
 
 
 def cost_ratio(results: dict[str, dict[str, float]], label: str) -> float:
     """CPU per request of `label` (gunicorn + PostgreSQL) over hello-world's."""
-    return (results[label]["web_ms"] + results[label]["db_ms"]) / results["hello-world"]["web_ms"]
+    return cpu(results, label) / results["hello-world"]["web_ms"]
 
 
 if __name__ == "__main__":
