@@ -107,7 +107,8 @@ def backend_cpu(admin_url: str, database: str) -> dict[int, float]:
 ENDPOINTS = (("hello-world", "bench.hello_app:app", "hello.lua", "/hello"),
              ("POST /api/v1/reports", "wsgi:app", "report.lua", "/api/v1/reports"))
 # --floor: the same body and response through flask-smorest and the schemas alone (bench/floor_app.py), and the
-# same again storing the report with one raw INSERT (bench/floor_store_app.py): the most any report endpoint could do
+# same again storing the report with one raw INSERT (bench/floor_store_app.py): the least work, so the highest rate,
+# of any report endpoint that stores the report before it answers
 FLOOR = ("framework floor", "bench.floor_app:app", "report.lua", "/api/v1/reports")
 FLOOR_STORE = ("floor + INSERT", "bench.floor_store_app:app", "report.lua", "/api/v1/reports")
 
