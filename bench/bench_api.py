@@ -162,6 +162,7 @@ def main() -> int:
                            for label, _, script, path in endpoints})
         engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
         with engine.connect() as conn:
+            # The service's numbers (R…), not floor + INSERT's (F…) in the same table.
             stored = conn.execute(text("SELECT count(*) FROM reports WHERE tracking_no LIKE 'R%'")).scalar_one()
         engine.dispose()
     finally:
@@ -199,17 +200,21 @@ def main() -> int:
     if args.floor:
         for label, what in ((FLOOR[0], "same body and response, flask-smorest and the schemas alone, no database"),
                             (FLOOR_STORE[0], "the floor and one raw psycopg INSERT, autocommitted")):
-            cost = statistics.median(cost_ratio(results, label) for results in rounds)
+            floor_cost = statistics.median(cost_ratio(results, label) for results in rounds)
             rates = [results[label]["rps"] / results["hello-world"]["rps"] for results in rounds]
-            print(f"{label} ({what}) costs {cost:.1f}× a hello-world request and reaches "
-                  f"{statistics.median(rates):.0%} of its req/s ({', '.join(f'{r:.0%}' for r in rates)})")
+            print(f"{label} ({what}) costs {floor_cost:.1f}× a hello-world request and reaches "
+                  f"{median_of(rates, '.0%')} of its req/s")
         # The service's own work: the report against the least that stores a report on this stack.
         own = [cpu(results, "POST /api/v1/reports") / cpu(results, FLOOR_STORE[0]) for results in rounds]
         rates = [results["POST /api/v1/reports"]["rps"] / results[FLOOR_STORE[0]]["rps"] for results in rounds]
-        print(f"against {FLOOR_STORE[0]}: a report costs {statistics.median(own):.2f}× its CPU "
-              f"({', '.join(f'{r:.2f}' for r in own)}) and reaches {statistics.median(rates):.0%} of its req/s "
-              f"({', '.join(f'{r:.0%}' for r in rates)})")
+        print(f"against {FLOOR_STORE[0]}: a report costs {median_of(own, '.2f')}× its CPU and reaches "
+              f"{median_of(rates, '.0%')} of its req/s")
     return 0
+
+
+def median_of(values: list[float], spec: str) -> str:
+    """The median of the rounds, then each round in brackets: "42% (43%, 39%, 42%)"."""
+    return f"{statistics.median(values):{spec}} ({', '.join(f'{v:{spec}}' for v in values)})"
 
 
 def cpu(results: dict[str, dict[str, float]], label: str) -> float:
