@@ -1,0 +1,51 @@
+"""One canonical form for residents' phone numbers: E.164 ("+8613800138000").
+
+Residents write the same number many ways ("13800138000", "+86 138-0013-8000", "138 0013 8000",
+full-width digits from a Chinese keyboard). Stored as typed, one person became several: opt-outs were
+bypassed, SMS sign-in made a second account, raw strings went to Twilio. Every place that stores,
+compares or sends to a phone number goes through `canonical_phone` first.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+import phonenumbers
+
+# Numbers written without a country code are read as Chinese: the service's residents are in China.
+DEFAULT_REGION = "CN"
+# Longest text worth handing to the parser: an E.164 number has at most 15 digits; spaces, dashes,
+# brackets and a "+86" prefix fit well within this.
+MAX_INPUT_LENGTH = 32
+
+
+class InvalidPhone(ValueError):
+    """The text is not a phone number that can receive calls or SMS."""
+
+
+def canonical_phone(raw: str | None) -> str | None:
+    """The E.164 form of `raw`, None for an empty value; InvalidPhone when it is not a valid number."""
+    if raw is None:
+        return None
+    text = unicodedata.normalize("NFKC", raw).strip()
+    if not text:
+        return None
+    if len(text) > MAX_INPUT_LENGTH:
+        raise InvalidPhone("电话号码过长")
+    if text.startswith("00"):
+        text = "+" + text[2:]
+    try:
+        number = phonenumbers.parse(text, DEFAULT_REGION)
+    except phonenumbers.NumberParseException as exc:
+        raise InvalidPhone("电话号码格式不正确") from exc
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidPhone("电话号码无效")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def canonical_phone_or_none(raw: str | None) -> str | None:
+    """`canonical_phone`, but None for anything that is not a valid number (for lookups, not for input)."""
+    try:
+        return canonical_phone(raw)
+    except InvalidPhone:
+        return None
