@@ -11,6 +11,7 @@ from service_api.errors import APIError
 from service_api.extensions import db
 from service_api.models import Callback, Case, CaseEvent, HotlineCall, Report, StaffUser, Survey, utcnow
 from service_api.models.hotline import CALL_TYPES
+from service_api.phones import canonical_phone_or_none
 from service_api.services.callbacks import callback_due
 from service_api.services.reports import ReportInput, accept_report, process_after_accept
 from service_api.services.workflow import Actor, TransitionRequest, apply_transition
@@ -25,6 +26,9 @@ CALLBACK_KIND_TEXT = {
 }
 CALLBACK_RESULTS = {"done": "已完成", "no_answer": "未接通，稍后再拨", "cancelled": "无需回电"}
 NO_ANSWER_LIMIT = 3
+# The same caller with the same words inside this window is the same call filed twice (a reloaded result page,
+# back-and-resubmit, a double click), not a second report.
+REPEAT_WINDOW = timedelta(minutes=30)
 
 
 @dataclass
@@ -46,6 +50,7 @@ class CallResult:
     call: HotlineCall
     report: Report | None = None
     case: Case | None = None
+    repeated: bool = False  # the same call had already been filed: nothing new was saved
 
 
 def previous_reports(phone: str, limit: int = 20) -> list[Report]:
@@ -115,6 +120,9 @@ def log_call(data: CallInput, agent: StaffUser) -> CallResult:
 def _new_report(data: CallInput, agent: StaffUser) -> CallResult:
     if not data.description.strip():
         raise APIError(422, "description_required", "请填写反映内容", {"description": ["required"]})
+    repeated = _repeated_call(data)
+    if repeated is not None:
+        return repeated
     call = _call_row(data, agent)
     call.status = "open"
     db.session.flush()
@@ -135,6 +143,26 @@ def _new_report(data: CallInput, agent: StaffUser) -> CallResult:
     call.notes = (data.notes or "").strip() or None
     db.session.commit()
     return CallResult(call, report, case)
+
+
+def _repeated_call(data: CallInput) -> CallResult | None:
+    """The hotline report filed from the same caller with the same text within REPEAT_WINDOW, if any."""
+    phones = {p for p in (data.phone.strip(), canonical_phone_or_none(data.phone)) if p}
+    query = db.session.query(Report).filter(
+        Report.channel == "hotline", Report.description == data.description.strip(),
+        Report.created_at >= utcnow() - REPEAT_WINDOW)
+    query = query.filter(Report.contact_phone.in_(phones)) if phones else query.filter(
+        Report.contact_phone.is_(None))
+    report = query.order_by(Report.id.desc()).first()
+    if report is None:
+        return None
+    call = db.session.query(HotlineCall).filter_by(report_id=report.id).order_by(HotlineCall.id).first()
+    if call is None:  # filed but its call row not yet finished: the first request is still running
+        call_id = (report.extra or {}).get("hotline_call_id")
+        call = db.session.get(HotlineCall, call_id) if call_id else None
+    if call is None:
+        return None
+    return CallResult(call, report, report.case, repeated=True)
 
 
 def _confirm_matter(case: Case, matter_code: str, agent: StaffUser) -> None:

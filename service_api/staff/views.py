@@ -190,6 +190,20 @@ def call_save() -> Any:
         flash(exc.message, "error")
         return render_template("staff/call_new.html", phone=data.phone, call=None, form=form,
                                call_types=hotline.CALL_TYPE_TEXT, previous=hotline.previous_reports(data.phone)), 422
+    if result.repeated:
+        flash(f"该来电已于 {local_time(result.report.created_at if result.report else None, '%H:%M')} 登记，"
+              "内容相同，未重复登记", "info")
+    # post/redirect/get: reloading the result page must not file the call again (issue 17, item 5)
+    return redirect(url_for("staff.call_saved", call_id=result.call.id), 303)
+
+
+@blp.get("/calls/<int:call_id>/saved")
+@login_required("agent")
+def call_saved(call_id: int) -> Any:
+    call = db.session.get(HotlineCall, call_id) or abort(404)
+    report = db.session.get(Report, call.report_id) if call.report_id else None
+    case = db.session.get(Case, call.case_id) if call.case_id else (report.case if report else None)
+    result = hotline.CallResult(call, report, case)
     return render_template("staff/call_saved.html", result=result, call_types=hotline.CALL_TYPE_TEXT)
 
 

@@ -14,7 +14,7 @@ COMPLAINT = "香港中路12号门口的井盖丢了，晚上很危险"
 
 def log_new_report(client, **extra):
     data = {"phone": PHONE, "call_type": "new_report", "description": COMPLAINT, "address": "香港中路12号", **extra}
-    return client.post_form("/staff/calls/new", data, page="/staff/calls/new")
+    return client.post_form("/staff/calls/new", data, page="/staff/calls/new", follow_redirects=True)
 
 
 def test_agent_logs_a_new_report_and_reads_out_the_tracking_number(staff_client):
@@ -28,6 +28,35 @@ def test_agent_logs_a_new_report_and_reads_out_the_tracking_number(staff_client)
     call = db.session.query(HotlineCall).one()
     assert (call.call_type, call.agent_id, call.report_id, call.status) == ("new_report", user.id, report.id, "done")
     assert report.extra["hotline_call_id"] == call.id
+
+
+def test_reloading_the_saved_page_does_not_file_the_call_again(staff_client):
+    agent, _ = staff_client("agent")
+    data = {"phone": PHONE, "call_type": "new_report", "description": COMPLAINT, "address": "香港中路12号",
+            "csrf_token": agent.csrf("/staff/calls/new")}
+    posted = agent.post("/staff/calls/new", data=data)
+    assert posted.status_code == 303  # post/redirect/get: a reload of the result page is a harmless GET
+    saved = posted.headers["Location"]
+    tracking_no = db.session.query(Report).one().tracking_no
+    assert tracking_no in agent.get(saved).get_data(as_text=True)
+    assert tracking_no in agent.get(saved).get_data(as_text=True)
+    # The browser re-sending the same form (back + submit, a double click) files nothing new either.
+    again = agent.post("/staff/calls/new", data=data, follow_redirects=True)
+    page = again.get_data(as_text=True)
+    assert tracking_no in page and "已登记" in page and "未重复登记" in page
+    assert db.session.query(Report).count() == 1 and db.session.query(Case).count() == 1
+    assert db.session.query(HotlineCall).count() == 1
+
+
+def test_same_caller_and_text_after_the_window_is_a_new_report(staff_client):
+    agent, _ = staff_client("agent")
+    log_new_report(agent)
+    first = db.session.query(Report).one()
+    first.created_at = utcnow() - timedelta(minutes=31)
+    db.session.commit()
+    log_new_report(agent)
+    log_new_report(agent, phone="13800001111")  # another caller saying the same thing is another report
+    assert db.session.query(Report).count() == 3
 
 
 def test_clicked_matter_candidate_is_applied_with_an_event(staff_client):
@@ -85,7 +114,8 @@ def test_status_query_and_follow_up_are_recorded_on_the_case(staff_client):
     log_new_report(agent)
     case = db.session.query(Case).one()
     response = agent.post_form("/staff/calls/new", {"phone": PHONE, "call_type": "status_query",
-                                                    "case_ref": case.case_no}, page="/staff/calls/new")
+                                                    "case_ref": case.case_no}, page="/staff/calls/new",
+                               follow_redirects=True)
     assert response.status_code == 200 and "当前状态" in response.get_data(as_text=True)
     agent.post_form("/staff/calls/new", {"phone": PHONE, "call_type": "follow_up", "case_ref": case.case_no,
                                          "description": "三天了还没人来修"}, page="/staff/calls/new")
