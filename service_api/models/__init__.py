@@ -1,6 +1,7 @@
 """All models, imported here so Alembic and the app see every table."""
 
 from service_api.models.base import Base, utcnow
+from service_api.models.calendar import WorkCalendarDay
 from service_api.models.case import CASE_STATUSES, OPEN_STATUSES, Case, CaseEvent, NumberSequence
 from service_api.models.directory import Category, Department
 from service_api.models.gazetteer import GazetteerAddress, GazetteerArea
@@ -24,5 +25,5 @@ __all__ = [
     "Department", "GazetteerAddress", "GazetteerArea", "Callback", "HotlineCall", "WebhookReceipt", "ApiKey",
     "Notification", "Rating", "Survey", "STAFF_ROLES", "Citizen", "SmsLoginCode", "StaffUser", "Photo",
     "case_outcome_photos", "report_photos", "CHANNELS", "Report", "ROLLUP_COUNTS", "StatsCaseFacts",
-    "DURATION_STEPS", "StatsDurations", "StatsRollup", "StatsRollupState",
+    "DURATION_STEPS", "StatsDurations", "StatsRollup", "StatsRollupState", "WorkCalendarDay",
 ]

@@ -16,6 +16,7 @@ from service_api.models import Case, CaseEvent, Category, Department, Rating, Re
 from service_api.services import intake_runtime
 from service_api.services.cases import visible_cases
 from service_api.services.intake_pipeline import create_case, ensure_department
+from service_api.services.work_calendar import current_calendar
 from service_api.services.workflow import Actor
 
 QUEUES = {
@@ -72,7 +73,8 @@ def deadline_light(case: Case, now: datetime | None = None) -> Light | None:
     from intake.worktime import working_time_elapsed_fraction as elapsed_fraction
 
     end = case.resolved_at if case.status in HANDLED and case.resolved_at else (now or utcnow())
-    fraction = elapsed_fraction(case.dispatched_at, case.deadline, end, case.time_limit_unit or "working_hours")
+    fraction = elapsed_fraction(case.dispatched_at, case.deadline, end, case.time_limit_unit or "working_hours",
+                                current_calendar())
     if fraction >= 1.0:
         color, text = "red", "已超期"
     elif fraction >= 0.8:

@@ -43,6 +43,7 @@ from service_api.services.cases import filter_cases, get_visible_case, transitio
 from service_api.services.photos import photo_file
 from service_api.services.preview import preview
 from service_api.services.staff_auth import authenticate
+from service_api.services.work_calendar import unknown_calendar_year
 from service_api.services.workflow import REJECT_REASONS, STATUS_TEXT, TRANSITIONS, allowed_actions
 from service_api.staff import desk
 from service_api.staff.auth import (
@@ -88,7 +89,8 @@ def masked(value: str | None) -> str:
 @blp.context_processor
 def _globals() -> dict[str, Any]:
     return {"staff": g.get("staff"), "ROLE_TEXT": ROLE_TEXT, "STATUS_TEXT": STATUS_TEXT,
-            "CHANNEL_TEXT": stats.CHANNEL_TEXT, "nav": _nav(g.get("staff"))}
+            "CHANNEL_TEXT": stats.CHANNEL_TEXT, "nav": _nav(g.get("staff")),
+            "calendar_gap": unknown_calendar_year}
 
 
 def _nav(user: Any) -> list[tuple[str, str, str]]:
@@ -316,6 +318,7 @@ def cases() -> Any:
         lights={c.id: desk.deadline_light(c, now) for c in rows}, matters=_matter_names([c.matter_code for c in rows]),
         departments=desk.department_choices(), statuses=CASE_STATUSES, channels=CHANNELS,
         query_args={k: v for k, v in args.items() if k != "page"},
+        calendar_gaps=sorted({y for c in rows if (y := unknown_calendar_year(c.deadline))}),
     )
 
 
