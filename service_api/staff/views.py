@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from flask import (
@@ -19,6 +20,7 @@ from flask import (
     send_file,
     url_for,
 )
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from service_api.auth.principal import Principal
@@ -58,6 +60,12 @@ from service_api.staff.auth import (
 )
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+DRAFT_PREFIX = "draft_"  # typed values carried through the sign-in form when the session ran out
+NOT_KEPT = ("csrf_token", "password", "username")
+# Free-text fields of console forms, named when a refused form shows back what was typed.
+FIELD_TEXT = {"phone": "来电号码", "description": "反映内容", "address": "地点", "case_ref": "案件编号或受理编号",
+              "notes": "备注", "transfer_to": "转办单位", "note": "说明", "outcome": "处置结果", "reason": "原因",
+              "comment": "意见", "deadline": "期限"}
 STATS_ROLES = ("reviewer", "dispatcher")
 PAGE_SIZE = 50
 
@@ -124,6 +132,62 @@ def _http_error(exc: HTTPException) -> Any:
     return render_template("staff/error.html", status=exc.code, message=messages.get(exc.code or 0, "")), exc.code
 
 
+@blp.errorhandler(CSRFError)
+def _csrf_error(exc: CSRFError) -> Any:
+    """A missing or stale form token (the session ran out, the page sat open too long): say so in Chinese and
+    keep what was typed, instead of Flask-WTF's bare English 400 (issue 17, item 18)."""
+    if request.path.startswith("/staff/api/"):
+        return jsonify(status=400, code="page_expired", message="页面已过期，请刷新页面后重试"), 400
+    typed = _typed_fields()
+    if load_staff() is None:  # the blueprint's own before_request did not run: the token check came first
+        # 401: sign in again; a sign-in form that expired itself was a bad request (nothing was checked)
+        return _login_page(drafts=typed, expired=True, next_path=_resume_path(),
+                           status=400 if request.endpoint == "staff.login" else 401)
+    if request.endpoint == "staff.call_save":
+        flash("页面已过期（安全令牌失效），来电内容已保留，请核对后再次保存。", "error")
+        return _call_form(typed, status=400)
+    return render_template("staff/error.html", status=400, typed=_labelled(typed),
+                           message="页面已过期（安全令牌失效），操作未执行。请返回刷新页面后重试。"), 400
+
+
+def _typed_fields() -> dict[str, str]:
+    form = request.form
+    if request.endpoint == "staff.login":  # a sign-in form that itself expired: carry its drafts on
+        return {k[len(DRAFT_PREFIX):]: v for k, v in form.items() if k.startswith(DRAFT_PREFIX)}
+    return {k: v for k, v in form.items() if k not in NOT_KEPT and not k.startswith(DRAFT_PREFIX) and v.strip()}
+
+
+def _labelled(typed: dict[str, str]) -> list[tuple[str, str]]:
+    return [(FIELD_TEXT[k], v) for k, v in typed.items() if k in FIELD_TEXT]
+
+
+def _resume_path() -> str | None:
+    """Where to go after signing in again: the call form itself, else the page the form was on."""
+    if request.endpoint == "staff.login":
+        return safe_next(request.args.get("next"))
+    if request.endpoint == "staff.call_save":
+        return url_for("staff.call_new")
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc and referrer.netloc != request.host:
+        return None
+    return safe_next(referrer.path + (f"?{referrer.query}" if referrer.query else ""))
+
+
+def _login_page(*, error: str | None = None, drafts: dict[str, str] | None = None, expired: bool = False,
+                next_path: str | None = None, status: int = 200) -> Any:
+    drafts = drafts or {}
+    restores = next_path == url_for("staff.call_new")
+    return render_template("staff/login.html", error=error, drafts=drafts, expired=expired, restores=restores,
+                           typed=[] if restores else _labelled(drafts),
+                           action=url_for("staff.login", next=next_path) if next_path else None), status
+
+
+def _call_form(form: Any, *, phone: str | None = None, call: HotlineCall | None = None, status: int = 200) -> Any:
+    phone = form.get("phone", "").strip()[:32] if phone is None else phone
+    return render_template("staff/call_new.html", phone=phone, call=call, form=form,
+                           call_types=hotline.CALL_TYPE_TEXT, previous=hotline.previous_reports(phone)), status
+
+
 def _principal() -> Principal:
     return Principal("staff", staff=g.staff)
 
@@ -134,6 +198,8 @@ def _principal() -> Principal:
 @limiter.limit("20/minute", methods=["POST"])
 def login() -> Any:
     error = None
+    next_path = safe_next(request.args.get("next"))
+    drafts = {k[len(DRAFT_PREFIX):]: v for k, v in request.form.items() if k.startswith(DRAFT_PREFIX)}
     if request.method == "POST":
         try:
             user = authenticate(request.form.get("username", "").strip()[:64], request.form.get("password", "")[:256])
@@ -141,8 +207,12 @@ def login() -> Any:
             error = exc.message
         else:
             sign_in(user)
-            return redirect(safe_next(request.args.get("next")) or url_for(HOME_BY_ROLE[user.role]))
-    return render_template("staff/login.html", error=error), 401 if error else 200
+            if drafts and next_path == url_for("staff.call_new") and user.role in ("agent", "admin"):
+                flash("已重新登录，来电内容已恢复，请核对后保存。", "info")
+                return _call_form(drafts)
+            return redirect(next_path or url_for(HOME_BY_ROLE[user.role]))
+    return _login_page(error=error, drafts=drafts, expired=bool(drafts), next_path=next_path,
+                       status=401 if error else 200)
 
 
 @blp.post("/logout")
@@ -169,8 +239,7 @@ def call_new() -> Any:
         call = db.session.get(HotlineCall, int(request.args["call"]))
         if call is not None:
             phone = phone or (call.caller_phone or "")
-    return render_template("staff/call_new.html", phone=phone, call=call, call_types=hotline.CALL_TYPE_TEXT,
-                           previous=hotline.previous_reports(phone), form={})
+    return _call_form({}, phone=phone, call=call)
 
 
 @blp.post("/calls/new")
@@ -190,8 +259,7 @@ def call_save() -> Any:
     except APIError as exc:
         db.session.rollback()
         flash(exc.message, "error")
-        return render_template("staff/call_new.html", phone=data.phone, call=None, form=form,
-                               call_types=hotline.CALL_TYPE_TEXT, previous=hotline.previous_reports(data.phone)), 422
+        return _call_form(form, phone=data.phone, status=422)
     if result.repeated:
         flash(f"该来电已于 {local_time(result.report.created_at if result.report else None, '%H:%M')} 登记，"
               "内容相同，未重复登记", "info")
