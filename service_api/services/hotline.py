@@ -13,6 +13,7 @@ from service_api.models import Callback, Case, CaseEvent, HotlineCall, Report, S
 from service_api.models.hotline import CALL_TYPES
 from service_api.phones import canonical_phone_or_none
 from service_api.services.callbacks import callback_due
+from service_api.services.numbers import normalise_ref
 from service_api.services.reports import ReportInput, accept_report, process_after_accept
 from service_api.services.workflow import Actor, TransitionRequest, apply_transition
 
@@ -62,7 +63,7 @@ def previous_reports(phone: str, limit: int = 20) -> list[Report]:
 
 def find_case(ref: str) -> Case | None:
     """A case by its case number, or the case of a report by tracking number."""
-    ref = (ref or "").strip().upper()
+    ref = normalise_ref(ref)
     if not ref:
         return None
     case = db.session.query(Case).filter_by(case_no=ref).one_or_none()
@@ -91,9 +92,12 @@ def log_call(data: CallInput, agent: StaffUser) -> CallResult:
         return _new_report(data, agent)
     case = None
     if data.call_type in ("status_query", "follow_up"):
+        if not normalise_ref(data.case_ref):
+            raise APIError(422, "case_required", "请填写要查询或催办的案件编号或受理编号", {"case_ref": ["required"]})
         case = find_case(data.case_ref or "")
         if case is None:
-            raise APIError(422, "case_required", "请填写要查询或催办的案件编号或受理编号", {"case_ref": ["unknown"]})
+            raise APIError(422, "case_not_found", f"未找到编号为 {normalise_ref(data.case_ref)} 的案件或反映，"
+                           "请核对后重试", {"case_ref": ["not_found"]})
     call = _call_row(data, agent)
     notes = [(data.notes or "").strip(), (data.description or "").strip()]
     if data.call_type == "out_of_scope" and data.transfer_to:

@@ -149,3 +149,9 @@ def test_a_bare_digit_or_a_digit_with_rating_words_is_an_answer(app, client, bod
     answer = db.session.query(Rating).one()
     assert (answer.report_id, answer.rating, answer.solved) == (survey.report_id, rating, solved)
     assert db.session.query(Report).count() == 1
+
+
+def test_status_query_with_full_width_dashes(app, client):
+    case = make_case(make_report(phone=PHONE), status="dispatched")
+    text = _message(_sms(client, f"查询：{case.case_no.replace('-', '－').lower()}", "SMqfw"))
+    assert case.case_no in text and "处置中" in text

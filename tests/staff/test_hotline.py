@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import pytest
+
 from service_api.extensions import db
 from service_api.models import Callback, Case, CaseEvent, HotlineCall, Rating, Report, Survey, utcnow
 
@@ -186,3 +188,43 @@ def test_unanswered_callback_is_postponed(staff_client):
     db.session.refresh(callback)
     assert callback.status == "open" and callback.due_at > before
     assert re.search("未接通", str(callback.transcript))
+
+
+@pytest.mark.parametrize("typed", ["{no}", "{no_fw}", " {no_lower} ", "{no_em}"])
+def test_a_case_number_typed_with_full_width_dashes_is_found(staff_client, typed):
+    agent, _ = staff_client("agent")
+    log_new_report(agent)
+    case = db.session.query(Case).one()
+    no = case.case_no
+    ref = typed.format(no=no, no_fw=no.replace("-", "－"), no_lower=no.lower(), no_em=no.replace("-", "—"))
+    response = agent.post_form("/staff/calls/new", {"phone": PHONE, "call_type": "status_query", "case_ref": ref},
+                               page="/staff/calls/new", follow_redirects=True)
+    assert response.status_code == 200 and no in response.get_data(as_text=True)
+    assert db.session.query(HotlineCall).filter_by(call_type="status_query").one().case_id == case.id
+
+
+def test_an_unknown_case_number_is_not_called_empty(staff_client):
+    agent, _ = staff_client("agent")
+    response = agent.post_form("/staff/calls/new", {"phone": PHONE, "call_type": "status_query",
+                                                    "case_ref": "C370202－20200101－99999"}, page="/staff/calls/new")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "未找到" in page and "C370202-20200101-99999" in page
+    assert "请填写" not in page
+    empty = agent.post_form("/staff/calls/new", {"phone": PHONE, "call_type": "status_query", "case_ref": " "},
+                            page="/staff/calls/new")
+    assert empty.status_code == 422 and "请填写" in empty.get_data(as_text=True)
+
+
+def test_a_too_long_description_is_refused_with_the_text_kept(staff_client):
+    agent, _ = staff_client("agent")
+    text = ("香港中路12号门口井盖丢了。" + "情况说明" * 1247)[:5000]  # 5,000 characters
+    assert len(text) == 5000
+    response = agent.post_form("/staff/calls/new", {"phone": PHONE, "call_type": "new_report", "description": text},
+                               page="/staff/calls/new")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "最多 4000 字" in page and "5000" in page
+    assert text in page  # nothing typed is lost
+    assert db.session.query(Report).count() == 0
+    fits = agent.post_form("/staff/calls/new", {"phone": PHONE, "call_type": "new_report",
+                                                "description": text[:4000]}, page="/staff/calls/new")
+    assert fits.status_code == 303 and len(db.session.query(Report).one().description) == 4000
