@@ -12,6 +12,8 @@ from flask import Flask, Response, jsonify, request
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
+from service_api.validation_text import translate_messages
+
 log = logging.getLogger(__name__)
 
 _DEFAULT_CODES = {
@@ -101,7 +103,7 @@ def register_error_handlers(app: Flask) -> None:
         errors = None
         data = getattr(exc, "data", None) or {}
         if "messages" in data:  # webargs/marshmallow validation from flask-smorest
-            errors = _flatten_locations(data["messages"])
+            errors = translate_messages(_flatten_locations(data["messages"]))  # marshmallow writes English
             message = f"{message}：{_field_summary(errors)}"
         elif status == 413:
             message = "上传内容过大：请求体超过允许的大小"
