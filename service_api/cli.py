@@ -10,6 +10,7 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from service_api.extensions import db
+from service_api.models import STAFF_ROLES
 
 staff_cli = AppGroup("staff", help="Staff accounts.")
 taxonomy_cli = AppGroup("taxonomy", help="The matter directory and departments.")
@@ -22,7 +23,7 @@ calendar_cli = AppGroup("calendar", help="The official working calendar (holiday
 
 @staff_cli.command("create-user")
 @click.argument("name")
-@click.option("--role", required=True, type=click.Choice(["agent", "dispatcher", "handler", "reviewer", "admin"]))
+@click.option("--role", required=True, type=click.Choice(STAFF_ROLES))
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 @click.option("--display-name", default="")
 @click.option("--department", "department_code", default=None, help="Department code (required for handlers).")

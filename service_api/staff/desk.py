@@ -114,6 +114,7 @@ def change_matter(case: Case, matter_code: str, reason: str | None, staff: Staff
         raise APIError(409, "case_finished", "案件已办结或不予立案，不能更改事项")
     old = case.matter_code
     case.matter_code = matter_code
+    case.matter_confidence = None  # the classifier's confidence was for the old matter; staff decided this one
     data: dict[str, Any] = {"from": old, "to": matter_code}
     if case.status in ("received", "registered", "returned", "reopened"):
         route = intake_runtime.routing().route(matter_code, case.street_code)
@@ -168,5 +169,9 @@ def matter_choices() -> list[Category]:
     return db.session.query(Category).filter_by(active=True).order_by(Category.code).all()
 
 
-def department_choices() -> list[Department]:
-    return db.session.query(Department).order_by(Department.code).all()
+def department_choices(staff: StaffUser | None = None) -> list[Department]:
+    """Departments to choose from; a handler's desk filter offers only the departments whose cases they see."""
+    query = db.session.query(Department)
+    if staff is not None and staff.role == "handler":
+        query = query.filter(Department.id == staff.department_id)
+    return query.order_by(Department.code).all()

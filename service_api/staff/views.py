@@ -28,7 +28,9 @@ from service_api.errors import APIError
 from service_api.extensions import db, limiter
 from service_api.models import (
     CASE_STATUSES,
+    CHANNEL_TEXT,
     CHANNELS,
+    ROLE_TEXT,
     Callback,
     Case,
     CaseEvent,
@@ -50,7 +52,6 @@ from service_api.services.workflow import REJECT_REASONS, STATUS_TEXT, TRANSITIO
 from service_api.staff import desk
 from service_api.staff.auth import (
     HOME_BY_ROLE,
-    ROLE_TEXT,
     configure_cookies,
     load_staff,
     login_required,
@@ -101,7 +102,7 @@ def masked(value: str | None) -> str:
 @blp.context_processor
 def _globals() -> dict[str, Any]:
     return {"staff": g.get("staff"), "ROLE_TEXT": ROLE_TEXT, "STATUS_TEXT": STATUS_TEXT,
-            "CHANNEL_TEXT": stats.CHANNEL_TEXT, "nav": _nav(g.get("staff")),
+            "CHANNEL_TEXT": CHANNEL_TEXT, "RATING_TEXT": stats.RATING_TEXT, "nav": _nav(g.get("staff")),
             "calendar_gap": unknown_calendar_year}
 
 
@@ -401,7 +402,7 @@ def cases() -> Any:
         "staff/cases.html", rows=rows, total=total, page=page, pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
         queue=queue, queues=desk.QUEUES, counts=desk.queue_counts(g.staff), filters=filters,
         lights={c.id: desk.deadline_light(c, now) for c in rows}, matters=_matter_names([c.matter_code for c in rows]),
-        departments=desk.department_choices(), statuses=CASE_STATUSES, channels=CHANNELS,
+        departments=desk.department_choices(g.staff), statuses=CASE_STATUSES, channels=CHANNELS,
         query_args={k: v for k, v in args.items() if k != "page"},
         calendar_gaps=sorted({y for c in rows if (y := unknown_calendar_year(c.deadline))}),
     )
