@@ -89,6 +89,19 @@ def _wants_json() -> bool:
     return not request.path.startswith("/staff") or request.accept_mimetypes.best == "application/json"
 
 
+def _console_error_page(exc: HTTPException) -> Response:
+    """The console's error page in Chinese for errors raised before a staff view is known (405, 413, 429…),
+    instead of Werkzeug's English one."""
+    from flask import render_template
+
+    status = exc.code or 500
+    response = exc.get_response()
+    message = _DEFAULT_CODES.get(status, ("error", "出错了"))[1]
+    response.set_data(render_template("staff/error.html", status=status, message=message))
+    response.mimetype = "text/html"
+    return response
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(APIError)
     def handle_api_error(exc: APIError) -> Response:
@@ -98,7 +111,7 @@ def register_error_handlers(app: Flask) -> None:
     def handle_http_exception(exc: HTTPException) -> Response | HTTPException:
         status = exc.code or 500
         if not _wants_json():
-            return exc
+            return _console_error_page(exc) if status >= 400 else exc
         code, message = _DEFAULT_CODES.get(status, ("error", exc.description or "出错了"))
         errors = None
         data = getattr(exc, "data", None) or {}

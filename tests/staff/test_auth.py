@@ -117,3 +117,11 @@ def test_a_stale_token_in_a_live_session_gives_the_form_back_in_chinese(app, sta
                                                                               "note": "现场已核实", "csrf_token": "x"})
     text = other.get_data(as_text=True)
     assert other.status_code == 400 and "页面已过期" in text and "现场已核实" in text and "Bad Request" not in text
+
+
+def test_other_console_errors_are_in_chinese(staff_client):
+    agent, _ = staff_client("agent")
+    response = agent.get("/staff/logout")  # the sign-out button posts; a typed address GETs
+    page = response.get_data(as_text=True)
+    assert response.status_code == 405 and "不支持该请求方法" in page and "Method Not Allowed" not in page
+    assert "POST" in response.headers["Allow"]
