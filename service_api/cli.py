@@ -1,5 +1,5 @@
 """Flask CLI commands: `flask staff create-user`, `flask taxonomy load`, `flask gazetteer import`,
-`flask demo load`, `flask intake process-pending`, `flask stats refresh`."""
+`flask demo load`, `flask intake process-pending`, `flask stats refresh`, `flask calendar import`."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from service_api.extensions import db
+from service_api.models import STAFF_ROLES
 
 staff_cli = AppGroup("staff", help="Staff accounts.")
 taxonomy_cli = AppGroup("taxonomy", help="The matter directory and departments.")
@@ -17,11 +18,12 @@ gazetteer_cli = AppGroup("gazetteer", help="The gazetteer used by the geocoder."
 demo_cli = AppGroup("demo", help="Demo data for a fresh machine.")
 intake_cli = AppGroup("intake", help="Intake maintenance.")
 stats_cli = AppGroup("stats", help="The per-day rollup behind the satisfaction statistics.")
+calendar_cli = AppGroup("calendar", help="The official working calendar (holidays and make-up days).")
 
 
 @staff_cli.command("create-user")
 @click.argument("name")
-@click.option("--role", required=True, type=click.Choice(["agent", "dispatcher", "handler", "reviewer", "admin"]))
+@click.option("--role", required=True, type=click.Choice(STAFF_ROLES))
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 @click.option("--display-name", default="")
 @click.option("--department", "department_code", default=None, help="Department code (required for handlers).")
@@ -86,9 +88,24 @@ def stats_refresh_cmd(full: bool) -> None:
     click.echo(f"stats rollup {what}: {result.cases} cases in {result.seconds:.2f} s")
 
 
+@calendar_cli.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def calendar_import(path: Path) -> None:
+    """Load holidays (休) and make-up days (班) from the CSV file PATH (date,kind,name), replacing its years."""
+    from service_api.services.work_calendar import CalendarFileError, import_calendar
+
+    try:
+        loaded = import_calendar(path)
+    except CalendarFileError as exc:
+        raise click.ClickException(f"{path}：\n" + "\n".join(exc.problems)) from exc
+    for year, (days_off, make_up_days) in loaded.items():
+        click.echo(f"{year} 年：放假 {days_off} 天，调休上班 {make_up_days} 天")
+
+
 def register_commands(app: Flask) -> None:
     from service_api.open311.cli import open311_cli
 
-    for group in (staff_cli, taxonomy_cli, gazetteer_cli, demo_cli, intake_cli, stats_cli, open311_cli):
+    for group in (staff_cli, taxonomy_cli, gazetteer_cli, demo_cli, intake_cli, stats_cli, calendar_cli,
+                  open311_cli):
         app.cli.add_command(group)
     _ = db

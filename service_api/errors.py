@@ -12,6 +12,8 @@ from flask import Flask, Response, jsonify, request
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
+from service_api.validation_text import translate_messages
+
 log = logging.getLogger(__name__)
 
 _DEFAULT_CODES = {
@@ -87,6 +89,19 @@ def _wants_json() -> bool:
     return not request.path.startswith("/staff") or request.accept_mimetypes.best == "application/json"
 
 
+def _console_error_page(exc: HTTPException) -> Response:
+    """The console's error page in Chinese for errors raised before a staff view is known (405, 413, 429…),
+    instead of Werkzeug's English one."""
+    from flask import render_template
+
+    status = exc.code or 500
+    response = exc.get_response()
+    message = _DEFAULT_CODES.get(status, ("error", "出错了"))[1]
+    response.set_data(render_template("staff/error.html", status=status, message=message))
+    response.mimetype = "text/html"
+    return response
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(APIError)
     def handle_api_error(exc: APIError) -> Response:
@@ -96,12 +111,12 @@ def register_error_handlers(app: Flask) -> None:
     def handle_http_exception(exc: HTTPException) -> Response | HTTPException:
         status = exc.code or 500
         if not _wants_json():
-            return exc
+            return _console_error_page(exc) if status >= 400 else exc
         code, message = _DEFAULT_CODES.get(status, ("error", exc.description or "出错了"))
         errors = None
         data = getattr(exc, "data", None) or {}
         if "messages" in data:  # webargs/marshmallow validation from flask-smorest
-            errors = _flatten_locations(data["messages"])
+            errors = translate_messages(_flatten_locations(data["messages"]))  # marshmallow writes English
             message = f"{message}：{_field_summary(errors)}"
         elif status == 413:
             message = "上传内容过大：请求体超过允许的大小"

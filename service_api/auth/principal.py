@@ -11,7 +11,7 @@ from service_api.auth.tokens import REPORT_TOKEN_PREFIX, hash_secret, read_signe
 from service_api.config import DEFAULT_SERVICE_API_KEY
 from service_api.errors import APIError
 from service_api.extensions import db
-from service_api.models import Report, StaffUser
+from service_api.models import ROLE_TEXT, Report, StaffUser
 
 
 @dataclass(frozen=True)
@@ -102,7 +102,8 @@ def require_staff(*roles: str) -> StaffUser:
     if principal.staff is None:
         raise APIError(401, "staff_only", "需要工作人员令牌")
     if roles and principal.staff.role not in roles and principal.staff.role != "admin":
-        raise APIError(403, "role_forbidden", f"角色 {principal.staff.role} 无权进行此操作")
+        raise APIError(403, "role_forbidden",
+                       f"{ROLE_TEXT.get(principal.staff.role, principal.staff.role)}无权进行此操作")
     return principal.staff
 
 

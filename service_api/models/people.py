@@ -11,6 +11,8 @@ from service_api.models.base import Base, utcnow
 from service_api.models.directory import Department
 
 STAFF_ROLES = ("agent", "dispatcher", "handler", "reviewer", "admin")
+ROLE_TEXT = {"agent": "热线坐席", "dispatcher": "派遣员", "handler": "处置人员", "reviewer": "督办员",
+             "admin": "管理员"}
 
 
 class StaffUser(Base):

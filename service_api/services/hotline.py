@@ -11,7 +11,9 @@ from service_api.errors import APIError
 from service_api.extensions import db
 from service_api.models import Callback, Case, CaseEvent, HotlineCall, Report, StaffUser, Survey, utcnow
 from service_api.models.hotline import CALL_TYPES
+from service_api.phones import canonical_phone_or_none
 from service_api.services.callbacks import callback_due
+from service_api.services.numbers import normalise_ref
 from service_api.services.reports import ReportInput, accept_report, process_after_accept
 from service_api.services.workflow import Actor, TransitionRequest, apply_transition
 
@@ -25,6 +27,9 @@ CALLBACK_KIND_TEXT = {
 }
 CALLBACK_RESULTS = {"done": "已完成", "no_answer": "未接通，稍后再拨", "cancelled": "无需回电"}
 NO_ANSWER_LIMIT = 3
+# The same caller with the same words inside this window is the same call filed twice (a reloaded result page,
+# back-and-resubmit, a double click), not a second report.
+REPEAT_WINDOW = timedelta(minutes=30)
 
 
 @dataclass
@@ -46,6 +51,7 @@ class CallResult:
     call: HotlineCall
     report: Report | None = None
     case: Case | None = None
+    repeated: bool = False  # the same call had already been filed: nothing new was saved
 
 
 def previous_reports(phone: str, limit: int = 20) -> list[Report]:
@@ -57,7 +63,7 @@ def previous_reports(phone: str, limit: int = 20) -> list[Report]:
 
 def find_case(ref: str) -> Case | None:
     """A case by its case number, or the case of a report by tracking number."""
-    ref = (ref or "").strip().upper()
+    ref = normalise_ref(ref)
     if not ref:
         return None
     case = db.session.query(Case).filter_by(case_no=ref).one_or_none()
@@ -86,9 +92,12 @@ def log_call(data: CallInput, agent: StaffUser) -> CallResult:
         return _new_report(data, agent)
     case = None
     if data.call_type in ("status_query", "follow_up"):
+        if not normalise_ref(data.case_ref):
+            raise APIError(422, "case_required", "请填写要查询或催办的案件编号或受理编号", {"case_ref": ["required"]})
         case = find_case(data.case_ref or "")
         if case is None:
-            raise APIError(422, "case_required", "请填写要查询或催办的案件编号或受理编号", {"case_ref": ["unknown"]})
+            raise APIError(422, "case_not_found", f"未找到编号为 {normalise_ref(data.case_ref)} 的案件或反映，"
+                           "请核对后重试", {"case_ref": ["not_found"]})
     call = _call_row(data, agent)
     notes = [(data.notes or "").strip(), (data.description or "").strip()]
     if data.call_type == "out_of_scope" and data.transfer_to:
@@ -115,6 +124,9 @@ def log_call(data: CallInput, agent: StaffUser) -> CallResult:
 def _new_report(data: CallInput, agent: StaffUser) -> CallResult:
     if not data.description.strip():
         raise APIError(422, "description_required", "请填写反映内容", {"description": ["required"]})
+    repeated = _repeated_call(data)
+    if repeated is not None:
+        return repeated
     call = _call_row(data, agent)
     call.status = "open"
     db.session.flush()
@@ -135,6 +147,26 @@ def _new_report(data: CallInput, agent: StaffUser) -> CallResult:
     call.notes = (data.notes or "").strip() or None
     db.session.commit()
     return CallResult(call, report, case)
+
+
+def _repeated_call(data: CallInput) -> CallResult | None:
+    """The hotline report filed from the same caller with the same text within REPEAT_WINDOW, if any."""
+    phones = {p for p in (data.phone.strip(), canonical_phone_or_none(data.phone)) if p}
+    query = db.session.query(Report).filter(
+        Report.channel == "hotline", Report.description == data.description.strip(),
+        Report.created_at >= utcnow() - REPEAT_WINDOW)
+    query = query.filter(Report.contact_phone.in_(phones)) if phones else query.filter(
+        Report.contact_phone.is_(None))
+    report = query.order_by(Report.id.desc()).first()
+    if report is None:
+        return None
+    call = db.session.query(HotlineCall).filter_by(report_id=report.id).order_by(HotlineCall.id).first()
+    if call is None:  # filed but its call row not yet finished: the first request is still running
+        call_id = (report.extra or {}).get("hotline_call_id")
+        call = db.session.get(HotlineCall, call_id) if call_id else None
+    if call is None:
+        return None
+    return CallResult(call, report, report.case, repeated=True)
 
 
 def _confirm_matter(case: Case, matter_code: str, agent: StaffUser) -> None:

@@ -235,5 +235,6 @@ def deadline_for(case: Case, start: datetime) -> datetime | None:
     if case.time_limit_amount is None or case.time_limit_unit is None:
         return None
     from intake.worktime import add_working_time
+    from service_api.services.work_calendar import current_calendar
 
-    return add_working_time(start, case.time_limit_amount, case.time_limit_unit)
+    return add_working_time(start, case.time_limit_amount, case.time_limit_unit, calendar=current_calendar())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import unicodedata
 from datetime import datetime
 from weakref import WeakKeyDictionary
 from zoneinfo import ZoneInfo
@@ -23,6 +24,17 @@ ADVANCE_SQL = (
     "INSERT INTO number_sequences (key, last_value) VALUES (:counter_key, :step) "
     "ON CONFLICT (key) DO UPDATE SET last_value = number_sequences.last_value + :step RETURNING last_value"
 )
+
+
+# What residents and agents type for the "-" of a case number: full-width and IME dashes, en/em dashes, the
+# minus sign, and 一 (the character "one", which Chinese IMEs offer for a dash). NFKC handles full-width forms.
+_DASHES = str.maketrans(dict.fromkeys("‐‑‒–—―−－﹣一", "-"))
+
+
+def normalise_ref(text: str | None) -> str:
+    """A case or tracking number as typed (full-width, spaces, any dash, lower case) in its stored form."""
+    folded = unicodedata.normalize("NFKC", text or "").translate(_DASHES)
+    return "".join(folded.split()).upper()
 
 
 def next_value(key: str) -> int:

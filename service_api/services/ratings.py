@@ -6,6 +6,7 @@ flags the case for review and, with SURVEY_REOPEN_ON_UNSATISFIED, reopens it; th
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -68,28 +69,44 @@ def submit_rating(report: Report, rating: str, solved: bool | None, comment: str
     return RatingOutcome(existing, created, flagged, reopened)
 
 
+# Words that may follow a rating digit: a digit is an answer only when nothing but these (and punctuation)
+# comes before any comment, so "3号楼门口井盖丢了" is a new report, not 不满意 (issue 17, item 3).
+_RATING_WORDS = (("基本满意", "basically_satisfied"), ("不满意", "unsatisfied"), ("非常满意", "satisfied"),
+                 ("满意", "satisfied"))
+_UNSOLVED_WORDS = ("未解决", "没解决", "没有解决", "没处理", "还没")
+_SOLVED_WORDS = ("已解决", "解决了")
+_ANSWER_PUNCTUATION = " \t\r\n，,。.；;:：、!！"
+
+
 def parse_sms_answer(text: str) -> tuple[str, bool | None, str | None] | None:
-    """'1'/'2'/'3' or 满意/基本满意/不满意 (+ free text) → (rating, solved, comment); None if not an answer."""
+    """'1'/'2'/'3' or 满意/基本满意/不满意 (+ free text) → (rating, solved, comment); None if not an answer.
+
+    After a digit only a rating or solved/unsolved word may start the rest (then a comment may follow);
+    a digit followed by anything else (号楼, 栋, 路…) begins a new report.
+    """
     body = text.strip()
     if not body:
         return None
     rating: str | None = None
     rest = body
-    if body[0] in "123" and (len(body) == 1 or not body[1].isdigit()):
-        rating = {"1": "satisfied", "2": "basically_satisfied", "3": "unsatisfied"}[body[0]]
-        rest = body[1:]
+    digit = unicodedata.normalize("NFKC", body[0])  # a full-width ３ is the same answer
+    if digit in ("1", "2", "3"):
+        after = body[1:].lstrip(_ANSWER_PUNCTUATION)
+        if after and not after.startswith(tuple(w for w, _ in _RATING_WORDS) + _UNSOLVED_WORDS + _SOLVED_WORDS):
+            return None
+        rating = {"1": "satisfied", "2": "basically_satisfied", "3": "unsatisfied"}[digit]
+        rest = after
     else:
-        for word, value in (("基本满意", "basically_satisfied"), ("不满意", "unsatisfied"), ("非常满意", "satisfied"),
-                            ("满意", "satisfied")):
+        for word, value in _RATING_WORDS:
             if body.startswith(word):
                 rating, rest = value, body[len(word):]
                 break
     if rating is None:
         return None
-    rest = rest.strip(" ，,。.；;:：、")
+    rest = rest.strip(_ANSWER_PUNCTUATION)
     solved: bool | None = None
-    if any(w in rest for w in ("未解决", "没解决", "没有解决", "没处理", "还没")):
+    if any(w in rest for w in _UNSOLVED_WORDS):
         solved = False
-    elif any(w in rest for w in ("已解决", "解决了")):
+    elif any(w in rest for w in _SOLVED_WORDS):
         solved = True
     return rating, solved, rest or None

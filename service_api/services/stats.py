@@ -34,6 +34,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from service_api.extensions import db
 from service_api.models import (
+    CHANNEL_TEXT,
     DURATION_STEPS,
     ROLLUP_COUNTS,
     Case,
@@ -54,10 +55,6 @@ GROUP_BY = ("department", "matter", "major", "district", "street", "channel", "w
 GROUP_TEXT = {
     "department": "部门", "matter": "事项小类", "major": "事项大类", "district": "区", "street": "街道",
     "channel": "渠道", "week": "周",
-}
-CHANNEL_TEXT = {
-    "miniprogram": "小程序", "hotline": "热线电话", "chatbot": "智能客服", "sms": "短信", "voice": "语音留言",
-    "open311": "Open311 接口",
 }
 RATING_TEXT = {"satisfied": "满意", "basically_satisfied": "基本满意", "unsatisfied": "不满意"}
 HANDLED_STATUSES = stats_rollup.HANDLED_STATUSES
@@ -722,7 +719,8 @@ def to_xlsx(result: StatsResult, comments: list[dict[str, Any]]) -> bytes:
     notes.append(["案件编号", "受理编号", "事项", "评价时间", "评价渠道", "问题是否解决", "居民电话", "意见"])
     for item in comments:
         notes.append([item["case_no"], item["tracking_no"], item["matter"],
-                      item["created_at"].astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M"), item["channel"],
+                      item["created_at"].astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M"),
+                      CHANNEL_TEXT.get(item["channel"], item["channel"]),
                       {True: "是", False: "否"}.get(item["solved"], ""), item["phone"] or "", item["comment"]])
     meta = book.create_sheet("说明")
     meta.append(["统计期间", f"{result.period.start.isoformat()} 至 {result.period.end.isoformat()}"])

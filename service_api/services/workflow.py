@@ -13,7 +13,7 @@ from typing import Any
 
 from service_api.errors import APIError
 from service_api.extensions import db
-from service_api.models import Case, CaseEvent, Department, StaffUser, utcnow
+from service_api.models import ROLE_TEXT, Case, CaseEvent, Department, StaffUser, utcnow
 
 REJECT_REASONS = {
     "out_of_scope": "不属于城市管理范围",
@@ -114,7 +114,8 @@ def apply_transition(case: Case, request: TransitionRequest, actor: Actor,
     if transition is None:
         raise APIError(422, "unknown_action", f"未知的操作 {request.action!r}，可用：{', '.join(TRANSITIONS)}")
     if actor.type == "staff" and actor.role != "admin" and actor.role not in transition.roles:
-        raise APIError(403, "role_forbidden", f"角色 {actor.role} 不能执行「{transition.label}」")
+        role = ROLE_TEXT.get(actor.role or "", actor.role)
+        raise APIError(403, "role_forbidden", f"{role}不能执行「{transition.label}」")
     if case.status not in transition.sources:
         raise APIError(
             409, "illegal_transition",
@@ -127,10 +128,13 @@ def apply_transition(case: Case, request: TransitionRequest, actor: Actor,
     if transition.target is not None:
         case.status = transition.target
     case.updated_at = now
+    note = request.note or request.reason
+    if data.get("department_name"):
+        note = f"派遣至{data['department_name']}" + (f"：{note}" if note else "")
     event = CaseEvent(
         case_id=case.id, action=request.action, from_status=previous, to_status=case.status,
         actor_type=actor.type, actor_id=actor.id, actor_name=actor.name,
-        note=request.note or request.reason, data=data, created_at=now,
+        note=note, data=data, created_at=now,
     )
     db.session.add(event)
     for hook in _hooks:
@@ -165,6 +169,9 @@ def _apply_effects(case: Case, request: TransitionRequest, now: datetime, data: 
         case.dispatched_at = now
         case.deadline = request.deadline or (deadline_for(case, now) if deadline_for else None)
         data["department_id"] = case.department_id
+        department = db.session.get(Department, case.department_id)
+        if department is not None:  # the event says where the case went, not just that it went somewhere
+            data["department"], data["department_name"] = department.code, department.name
         data["deadline"] = case.deadline.isoformat() if case.deadline else None
     elif action == "resolve":
         if not (request.outcome or "").strip():

@@ -17,8 +17,6 @@ from service_api.models import StaffUser
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-ROLE_TEXT = {"agent": "热线坐席", "dispatcher": "派遣员", "handler": "处置人员", "reviewer": "督办员",
-             "admin": "管理员"}
 HOME_BY_ROLE = {"agent": "staff.call_new", "dispatcher": "staff.cases", "handler": "staff.cases",
                 "reviewer": "staff.stats_page", "admin": "staff.cases"}
 

@@ -16,6 +16,7 @@ from service_api.models import Case, CaseEvent, Category, Department, Rating, Re
 from service_api.services import intake_runtime
 from service_api.services.cases import visible_cases
 from service_api.services.intake_pipeline import create_case, ensure_department
+from service_api.services.work_calendar import current_calendar
 from service_api.services.workflow import Actor
 
 QUEUES = {
@@ -72,7 +73,8 @@ def deadline_light(case: Case, now: datetime | None = None) -> Light | None:
     from intake.worktime import working_time_elapsed_fraction as elapsed_fraction
 
     end = case.resolved_at if case.status in HANDLED and case.resolved_at else (now or utcnow())
-    fraction = elapsed_fraction(case.dispatched_at, case.deadline, end, case.time_limit_unit or "working_hours")
+    fraction = elapsed_fraction(case.dispatched_at, case.deadline, end, case.time_limit_unit or "working_hours",
+                                current_calendar())
     if fraction >= 1.0:
         color, text = "red", "已超期"
     elif fraction >= 0.8:
@@ -112,6 +114,7 @@ def change_matter(case: Case, matter_code: str, reason: str | None, staff: Staff
         raise APIError(409, "case_finished", "案件已办结或不予立案，不能更改事项")
     old = case.matter_code
     case.matter_code = matter_code
+    case.matter_confidence = None  # the classifier's confidence was for the old matter; staff decided this one
     data: dict[str, Any] = {"from": old, "to": matter_code}
     if case.status in ("received", "registered", "returned", "reopened"):
         route = intake_runtime.routing().route(matter_code, case.street_code)
@@ -166,5 +169,9 @@ def matter_choices() -> list[Category]:
     return db.session.query(Category).filter_by(active=True).order_by(Category.code).all()
 
 
-def department_choices() -> list[Department]:
-    return db.session.query(Department).order_by(Department.code).all()
+def department_choices(staff: StaffUser | None = None) -> list[Department]:
+    """Departments to choose from; a handler's desk filter offers only the departments whose cases they see."""
+    query = db.session.query(Department)
+    if staff is not None and staff.role == "handler":
+        query = query.filter(Department.id == staff.department_id)
+    return query.order_by(Department.code).all()

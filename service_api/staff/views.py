@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from flask import (
@@ -19,6 +20,7 @@ from flask import (
     send_file,
     url_for,
 )
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from service_api.auth.principal import Principal
@@ -26,7 +28,9 @@ from service_api.errors import APIError
 from service_api.extensions import db, limiter
 from service_api.models import (
     CASE_STATUSES,
+    CHANNEL_TEXT,
     CHANNELS,
+    ROLE_TEXT,
     Callback,
     Case,
     CaseEvent,
@@ -43,11 +47,11 @@ from service_api.services.cases import filter_cases, get_visible_case, transitio
 from service_api.services.photos import photo_file
 from service_api.services.preview import preview
 from service_api.services.staff_auth import authenticate
+from service_api.services.work_calendar import unknown_calendar_year
 from service_api.services.workflow import REJECT_REASONS, STATUS_TEXT, TRANSITIONS, allowed_actions
 from service_api.staff import desk
 from service_api.staff.auth import (
     HOME_BY_ROLE,
-    ROLE_TEXT,
     configure_cookies,
     load_staff,
     login_required,
@@ -57,6 +61,16 @@ from service_api.staff.auth import (
 )
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+DRAFT_PREFIX = "draft_"  # typed values carried through the sign-in form when the session ran out
+NOT_KEPT = ("csrf_token", "password", "username")
+# Free-text fields of console forms, named when a refused form shows back what was typed.
+FIELD_TEXT = {"phone": "来电号码", "description": "反映内容", "address": "地点", "case_ref": "案件编号或受理编号",
+              "notes": "备注", "transfer_to": "转办单位", "note": "说明", "outcome": "处置结果", "reason": "原因",
+              "comment": "意见", "deadline": "期限"}
+# Longest accepted values of the call form (description: the same limit as the API's ReportCreate).
+CALL_FIELD_LIMITS = {"phone": 32, "description": 4000, "address": 255, "case_ref": 40, "notes": 2000,
+                     "transfer_to": 100}
+CASE_FORM_LIMITS = {"note": 2000, "outcome": 4000, "reason": 200}
 STATS_ROLES = ("reviewer", "dispatcher")
 PAGE_SIZE = 50
 
@@ -88,7 +102,8 @@ def masked(value: str | None) -> str:
 @blp.context_processor
 def _globals() -> dict[str, Any]:
     return {"staff": g.get("staff"), "ROLE_TEXT": ROLE_TEXT, "STATUS_TEXT": STATUS_TEXT,
-            "CHANNEL_TEXT": stats.CHANNEL_TEXT, "nav": _nav(g.get("staff"))}
+            "CHANNEL_TEXT": CHANNEL_TEXT, "RATING_TEXT": stats.RATING_TEXT, "nav": _nav(g.get("staff")),
+            "calendar_gap": unknown_calendar_year}
 
 
 def _nav(user: Any) -> list[tuple[str, str, str]]:
@@ -122,6 +137,71 @@ def _http_error(exc: HTTPException) -> Any:
     return render_template("staff/error.html", status=exc.code, message=messages.get(exc.code or 0, "")), exc.code
 
 
+@blp.errorhandler(CSRFError)
+def _csrf_error(exc: CSRFError) -> Any:
+    """A missing or stale form token (the session ran out, the page sat open too long): say so in Chinese and
+    keep what was typed, instead of Flask-WTF's bare English 400 (issue 17, item 18)."""
+    if request.path.startswith("/staff/api/"):
+        return jsonify(status=400, code="page_expired", message="页面已过期，请刷新页面后重试"), 400
+    typed = _typed_fields()
+    if load_staff() is None:  # the blueprint's own before_request did not run: the token check came first
+        # 401: sign in again; a sign-in form that expired itself was a bad request (nothing was checked)
+        return _login_page(drafts=typed, expired=True, next_path=_resume_path(),
+                           status=400 if request.endpoint == "staff.login" else 401)
+    if request.endpoint == "staff.call_save":
+        flash("页面已过期（安全令牌失效），来电内容已保留，请核对后再次保存。", "error")
+        return _call_form(typed, status=400)
+    return render_template("staff/error.html", status=400, typed=_labelled(typed),
+                           message="页面已过期（安全令牌失效），操作未执行。请返回刷新页面后重试。"), 400
+
+
+def _typed_fields() -> dict[str, str]:
+    form = request.form
+    if request.endpoint == "staff.login":  # a sign-in form that itself expired: carry its drafts on
+        return {k[len(DRAFT_PREFIX):]: v for k, v in form.items() if k.startswith(DRAFT_PREFIX)}
+    return {k: v for k, v in form.items() if k not in NOT_KEPT and not k.startswith(DRAFT_PREFIX) and v.strip()}
+
+
+def _labelled(typed: dict[str, str]) -> list[tuple[str, str]]:
+    return [(FIELD_TEXT[k], v) for k, v in typed.items() if k in FIELD_TEXT]
+
+
+def _resume_path() -> str | None:
+    """Where to go after signing in again: the call form itself, else the page the form was on."""
+    if request.endpoint == "staff.login":
+        return safe_next(request.args.get("next"))
+    if request.endpoint == "staff.call_save":
+        return url_for("staff.call_new")
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc and referrer.netloc != request.host:
+        return None
+    return safe_next(referrer.path + (f"?{referrer.query}" if referrer.query else ""))
+
+
+def _login_page(*, error: str | None = None, drafts: dict[str, str] | None = None, expired: bool = False,
+                next_path: str | None = None, status: int = 200) -> Any:
+    drafts = drafts or {}
+    restores = next_path == url_for("staff.call_new")
+    return render_template("staff/login.html", error=error, drafts=drafts, expired=expired, restores=restores,
+                           typed=[] if restores else _labelled(drafts),
+                           action=url_for("staff.login", next=next_path) if next_path else None), status
+
+
+def _call_form(form: Any, *, phone: str | None = None, call: HotlineCall | None = None, status: int = 200) -> Any:
+    phone = form.get("phone", "").strip()[:32] if phone is None else phone
+    return render_template("staff/call_new.html", phone=phone, call=call, form=form,
+                           call_types=hotline.CALL_TYPE_TEXT, previous=hotline.previous_reports(phone)), status
+
+
+def _too_long(form: Any, limits: dict[str, int]) -> str | None:
+    """The Chinese message for the first field longer than its limit, or None."""
+    for name, limit in limits.items():
+        length = len(form.get(name, "").strip())
+        if length > limit:
+            return f"{FIELD_TEXT.get(name, name)}最多 {limit} 字，现有 {length} 字，请精简后再保存（内容已保留）"
+    return None
+
+
 def _principal() -> Principal:
     return Principal("staff", staff=g.staff)
 
@@ -132,6 +212,8 @@ def _principal() -> Principal:
 @limiter.limit("20/minute", methods=["POST"])
 def login() -> Any:
     error = None
+    next_path = safe_next(request.args.get("next"))
+    drafts = {k[len(DRAFT_PREFIX):]: v for k, v in request.form.items() if k.startswith(DRAFT_PREFIX)}
     if request.method == "POST":
         try:
             user = authenticate(request.form.get("username", "").strip()[:64], request.form.get("password", "")[:256])
@@ -139,8 +221,12 @@ def login() -> Any:
             error = exc.message
         else:
             sign_in(user)
-            return redirect(safe_next(request.args.get("next")) or url_for(HOME_BY_ROLE[user.role]))
-    return render_template("staff/login.html", error=error), 401 if error else 200
+            if drafts and next_path == url_for("staff.call_new") and user.role in ("agent", "admin"):
+                flash("已重新登录，来电内容已恢复，请核对后保存。", "info")
+                return _call_form(drafts)
+            return redirect(next_path or url_for(HOME_BY_ROLE[user.role]))
+    return _login_page(error=error, drafts=drafts, expired=bool(drafts), next_path=next_path,
+                       status=401 if error else 200)
 
 
 @blp.post("/logout")
@@ -167,20 +253,23 @@ def call_new() -> Any:
         call = db.session.get(HotlineCall, int(request.args["call"]))
         if call is not None:
             phone = phone or (call.caller_phone or "")
-    return render_template("staff/call_new.html", phone=phone, call=call, call_types=hotline.CALL_TYPE_TEXT,
-                           previous=hotline.previous_reports(phone), form={})
+    return _call_form({}, phone=phone, call=call)
 
 
 @blp.post("/calls/new")
 @login_required("agent")
 def call_save() -> Any:
     form = request.form
+    too_long = _too_long(form, CALL_FIELD_LIMITS)
+    if too_long:  # refuse with the text kept, never cut it short without a word (issue 17, item 19)
+        flash(too_long, "error")
+        return _call_form(form, status=422)
     data = hotline.CallInput(
-        phone=form.get("phone", "").strip()[:32], call_type=form.get("call_type", ""),
-        description=form.get("description", "").strip()[:4000], address=form.get("address", "").strip()[:255] or None,
+        phone=form.get("phone", "").strip(), call_type=form.get("call_type", ""),
+        description=form.get("description", "").strip(), address=form.get("address", "").strip() or None,
         matter_code=form.get("matter_code") or None, join_case_no=form.get("join_case_no") or None,
-        case_ref=form.get("case_ref", "").strip()[:40] or None, notes=form.get("notes", "").strip()[:2000] or None,
-        transfer_to=form.get("transfer_to", "").strip()[:100] or None,
+        case_ref=form.get("case_ref", "").strip() or None, notes=form.get("notes", "").strip() or None,
+        transfer_to=form.get("transfer_to", "").strip() or None,
         call_id=int(form["call_id"]) if form.get("call_id", "").isdigit() else None,
     )
     try:
@@ -188,8 +277,21 @@ def call_save() -> Any:
     except APIError as exc:
         db.session.rollback()
         flash(exc.message, "error")
-        return render_template("staff/call_new.html", phone=data.phone, call=None, form=form,
-                               call_types=hotline.CALL_TYPE_TEXT, previous=hotline.previous_reports(data.phone)), 422
+        return _call_form(form, phone=data.phone, status=422)
+    if result.repeated:
+        flash(f"该来电已于 {local_time(result.report.created_at if result.report else None, '%H:%M')} 登记，"
+              "内容相同，未重复登记", "info")
+    # post/redirect/get: reloading the result page must not file the call again (issue 17, item 5)
+    return redirect(url_for("staff.call_saved", call_id=result.call.id), 303)
+
+
+@blp.get("/calls/<int:call_id>/saved")
+@login_required("agent")
+def call_saved(call_id: int) -> Any:
+    call = db.session.get(HotlineCall, call_id) or abort(404)
+    report = db.session.get(Report, call.report_id) if call.report_id else None
+    case = db.session.get(Case, call.case_id) if call.case_id else (report.case if report else None)
+    result = hotline.CallResult(call, report, case)
     return render_template("staff/call_saved.html", result=result, call_types=hotline.CALL_TYPE_TEXT)
 
 
@@ -300,8 +402,9 @@ def cases() -> Any:
         "staff/cases.html", rows=rows, total=total, page=page, pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
         queue=queue, queues=desk.QUEUES, counts=desk.queue_counts(g.staff), filters=filters,
         lights={c.id: desk.deadline_light(c, now) for c in rows}, matters=_matter_names([c.matter_code for c in rows]),
-        departments=desk.department_choices(), statuses=CASE_STATUSES, channels=CHANNELS,
+        departments=desk.department_choices(g.staff), statuses=CASE_STATUSES, channels=CHANNELS,
         query_args={k: v for k, v in args.items() if k != "page"},
+        calendar_gaps=sorted({y for c in rows if (y := unknown_calendar_year(c.deadline))}),
     )
 
 
@@ -353,9 +456,13 @@ def _local_deadline(value: str | None) -> datetime | None:
 @login_required()
 def case_transition(case_no: str) -> Any:
     form = request.form
-    data = {"action": form.get("action", ""), "note": form.get("note", "").strip()[:2000] or None,
-            "outcome": form.get("outcome", "").strip()[:4000] or None,
-            "department": form.get("department") or None, "reason": form.get("reason", "").strip()[:200] or None}
+    too_long = _too_long(form, CASE_FORM_LIMITS)
+    if too_long:
+        return render_template("staff/error.html", status=422, message=too_long,
+                               typed=_labelled(_typed_fields())), 422
+    data = {"action": form.get("action", ""), "note": form.get("note", "").strip() or None,
+            "outcome": form.get("outcome", "").strip() or None,
+            "department": form.get("department") or None, "reason": form.get("reason", "").strip() or None}
     try:
         data["deadline"] = _local_deadline(form.get("deadline"))
         transition_case(case_no, data, g.staff, _principal())

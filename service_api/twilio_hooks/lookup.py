@@ -8,13 +8,10 @@ from flask import current_app
 
 from service_api.extensions import db
 from service_api.models import Case, Report
+from service_api.services.numbers import normalise_ref
 from service_api.services.workflow import STATUS_TEXT
 
 CASE_NO = re.compile(r"^C(\d{6})-(\d{8})-(\d{5})$")
-
-
-def normalise_ref(text: str) -> str:
-    return text.strip().upper().replace(" ", "")
 
 
 def ref_from_digits(digits: str) -> str | None:

@@ -9,6 +9,7 @@ from service_api.errors import APIError
 from service_api.extensions import db
 from service_api.messages import render
 from service_api.models import Report, utcnow
+from service_api.services.numbers import normalise_ref
 from service_api.services.outbox_writer import report_link
 from service_api.services.ratings import RATINGS, parse_sms_answer, submit_rating
 from service_api.services.reports import ReportInput, accept_report, citizen_for_phone, process_after_accept
@@ -29,7 +30,7 @@ def handle_sms(phone: str, body: str, message_sid: str, media_urls: list[str]) -
         return _set_opt_out(phone, True)
     if keyword in OPT_IN:
         return _set_opt_out(phone, False)
-    query = STATUS_QUERY.match(text)
+    query = STATUS_QUERY.match(normalise_ref(text))  # "查询 C370202－2026…" typed with full-width dashes
     if query:
         ref = query.group(1).upper()
         found = status_of(ref, phone)

@@ -72,3 +72,18 @@ def test_elapsed_fraction_counts_working_time():
     assert working_time_elapsed_fraction(start, due, sh(2026, 10, 9, 23, 0)) == pytest.approx(0.375)
     assert working_time_elapsed_fraction(start, due, sh(2026, 10, 10, 12, 30)) == pytest.approx(1.25)
     assert working_time_elapsed_fraction(start, start.replace(hour=18), sh(2026, 10, 9, 17), "natural_hours") == 0.5
+
+
+def test_a_loaded_calendar_comes_before_chinese_calendar():
+    from datetime import date
+
+    from intake.worktime import WorkCalendar
+
+    # A city's list for 2026 that (hypothetically) moved National Day: it wins over the library.
+    calendar = WorkCalendar(years=frozenset({2026}), days_off=frozenset({date(2026, 11, 24)}),
+                            make_up_days=frozenset({date(2026, 11, 28)}))
+    assert not is_workday(date(2026, 11, 24), calendar) and is_workday(date(2026, 11, 24))
+    assert is_workday(date(2026, 11, 28), calendar) and not is_workday(date(2026, 11, 28))
+    assert is_workday(date(2026, 10, 1), calendar)  # not in the city's list, so a working Thursday
+    assert calendar_knows(2026, calendar) and calendar_knows(2031, WorkCalendar(years=frozenset({2031})))
+    assert add_working_time(sh(2026, 11, 23, 16, 0), 4, "working_hours", calendar=calendar) == sh(2026, 11, 25, 11, 30)

@@ -6,9 +6,11 @@ from xml.etree import ElementTree
 
 import pytest
 
+from notifications import outbox
 from service_api.extensions import db
-from service_api.models import Citizen, Notification, Report, WebhookReceipt
+from service_api.models import Citizen, Notification, Rating, Report, Survey, WebhookReceipt
 from tests.notifications.support import (  # noqa: F401
+    close_case,
     fake_twilio,
     fake_twilio_server,
     make_case,
@@ -105,3 +107,51 @@ def test_status_callbacks_update_delivery_state(app, client):
     assert (row.status, row.provider_status) == ("delivered", "delivered")
     assert other.status == "failed" and "21610" in other.last_error
     assert db.session.query(Citizen).filter_by(phone=PHONE).one().sms_opted_out
+
+
+def _pending_survey() -> Survey:
+    """A closed case of PHONE whose SMS survey invitation has gone out."""
+    case = make_case(make_report(phone=PHONE))
+    close_case(case)
+    for claimed in outbox.claim_due():
+        outbox.deliver(claimed.id, claimed.token)
+    survey = db.session.query(Survey).one()
+    assert survey.status == "pending"
+    return survey
+
+
+@pytest.mark.parametrize("body", [
+    "3号楼门口井盖丢了，很危险，请尽快处理",
+    "1号线地铁站口垃圾满了没人清",
+    "２栋楼下路灯坏了好几天了",
+])
+def test_a_report_starting_with_a_digit_is_not_a_survey_answer(app, client, body):
+    survey = _pending_survey()
+    text = _message(_sms(client, body, "SMdigit"))
+    assert "评价" not in text and "受理编号" in text
+    assert db.session.query(Rating).count() == 0
+    assert db.session.get(Survey, survey.id).status == "pending"
+    new = db.session.query(Report).filter(Report.id != survey.report_id).one()
+    assert new.description == body and new.channel == "sms"
+    assert not db.session.get(Report, survey.report_id).case.needs_review
+
+
+@pytest.mark.parametrize(("body", "rating", "solved"), [
+    ("3", "unsatisfied", None),
+    ("1。", "satisfied", None),
+    ("2 基本满意", "basically_satisfied", None),
+    ("3不满意，未解决", "unsatisfied", False),
+    ("3 还没解决，井盖还是松的", "unsatisfied", False),
+])
+def test_a_bare_digit_or_a_digit_with_rating_words_is_an_answer(app, client, body, rating, solved):
+    survey = _pending_survey()
+    assert "评价" in _message(_sms(client, body, "SManswer"))
+    answer = db.session.query(Rating).one()
+    assert (answer.report_id, answer.rating, answer.solved) == (survey.report_id, rating, solved)
+    assert db.session.query(Report).count() == 1
+
+
+def test_status_query_with_full_width_dashes(app, client):
+    case = make_case(make_report(phone=PHONE), status="dispatched")
+    text = _message(_sms(client, f"查询：{case.case_no.replace('-', '－').lower()}", "SMqfw"))
+    assert case.case_no in text and "处置中" in text

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import pytest
+
 from service_api.extensions import db
 from service_api.models import Callback, Case, CaseEvent, HotlineCall, Rating, Report, Survey, utcnow
 
@@ -14,7 +16,7 @@ COMPLAINT = "香港中路12号门口的井盖丢了，晚上很危险"
 
 def log_new_report(client, **extra):
     data = {"phone": PHONE, "call_type": "new_report", "description": COMPLAINT, "address": "香港中路12号", **extra}
-    return client.post_form("/staff/calls/new", data, page="/staff/calls/new")
+    return client.post_form("/staff/calls/new", data, page="/staff/calls/new", follow_redirects=True)
 
 
 def test_agent_logs_a_new_report_and_reads_out_the_tracking_number(staff_client):
@@ -28,6 +30,35 @@ def test_agent_logs_a_new_report_and_reads_out_the_tracking_number(staff_client)
     call = db.session.query(HotlineCall).one()
     assert (call.call_type, call.agent_id, call.report_id, call.status) == ("new_report", user.id, report.id, "done")
     assert report.extra["hotline_call_id"] == call.id
+
+
+def test_reloading_the_saved_page_does_not_file_the_call_again(staff_client):
+    agent, _ = staff_client("agent")
+    data = {"phone": PHONE, "call_type": "new_report", "description": COMPLAINT, "address": "香港中路12号",
+            "csrf_token": agent.csrf("/staff/calls/new")}
+    posted = agent.post("/staff/calls/new", data=data)
+    assert posted.status_code == 303  # post/redirect/get: a reload of the result page is a harmless GET
+    saved = posted.headers["Location"]
+    tracking_no = db.session.query(Report).one().tracking_no
+    assert tracking_no in agent.get(saved).get_data(as_text=True)
+    assert tracking_no in agent.get(saved).get_data(as_text=True)
+    # The browser re-sending the same form (back + submit, a double click) files nothing new either.
+    again = agent.post("/staff/calls/new", data=data, follow_redirects=True)
+    page = again.get_data(as_text=True)
+    assert tracking_no in page and "已登记" in page and "未重复登记" in page
+    assert db.session.query(Report).count() == 1 and db.session.query(Case).count() == 1
+    assert db.session.query(HotlineCall).count() == 1
+
+
+def test_same_caller_and_text_after_the_window_is_a_new_report(staff_client):
+    agent, _ = staff_client("agent")
+    log_new_report(agent)
+    first = db.session.query(Report).one()
+    first.created_at = utcnow() - timedelta(minutes=31)
+    db.session.commit()
+    log_new_report(agent)
+    log_new_report(agent, phone="13800001111")  # another caller saying the same thing is another report
+    assert db.session.query(Report).count() == 3
 
 
 def test_clicked_matter_candidate_is_applied_with_an_event(staff_client):
@@ -85,7 +116,8 @@ def test_status_query_and_follow_up_are_recorded_on_the_case(staff_client):
     log_new_report(agent)
     case = db.session.query(Case).one()
     response = agent.post_form("/staff/calls/new", {"phone": PHONE, "call_type": "status_query",
-                                                    "case_ref": case.case_no}, page="/staff/calls/new")
+                                                    "case_ref": case.case_no}, page="/staff/calls/new",
+                               follow_redirects=True)
     assert response.status_code == 200 and "当前状态" in response.get_data(as_text=True)
     agent.post_form("/staff/calls/new", {"phone": PHONE, "call_type": "follow_up", "case_ref": case.case_no,
                                          "description": "三天了还没人来修"}, page="/staff/calls/new")
@@ -156,3 +188,43 @@ def test_unanswered_callback_is_postponed(staff_client):
     db.session.refresh(callback)
     assert callback.status == "open" and callback.due_at > before
     assert re.search("未接通", str(callback.transcript))
+
+
+@pytest.mark.parametrize("typed", ["{no}", "{no_fw}", " {no_lower} ", "{no_em}"])
+def test_a_case_number_typed_with_full_width_dashes_is_found(staff_client, typed):
+    agent, _ = staff_client("agent")
+    log_new_report(agent)
+    case = db.session.query(Case).one()
+    no = case.case_no
+    ref = typed.format(no=no, no_fw=no.replace("-", "－"), no_lower=no.lower(), no_em=no.replace("-", "—"))
+    response = agent.post_form("/staff/calls/new", {"phone": PHONE, "call_type": "status_query", "case_ref": ref},
+                               page="/staff/calls/new", follow_redirects=True)
+    assert response.status_code == 200 and no in response.get_data(as_text=True)
+    assert db.session.query(HotlineCall).filter_by(call_type="status_query").one().case_id == case.id
+
+
+def test_an_unknown_case_number_is_not_called_empty(staff_client):
+    agent, _ = staff_client("agent")
+    response = agent.post_form("/staff/calls/new", {"phone": PHONE, "call_type": "status_query",
+                                                    "case_ref": "C370202－20200101－99999"}, page="/staff/calls/new")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "未找到" in page and "C370202-20200101-99999" in page
+    assert "请填写" not in page
+    empty = agent.post_form("/staff/calls/new", {"phone": PHONE, "call_type": "status_query", "case_ref": " "},
+                            page="/staff/calls/new")
+    assert empty.status_code == 422 and "请填写" in empty.get_data(as_text=True)
+
+
+def test_a_too_long_description_is_refused_with_the_text_kept(staff_client):
+    agent, _ = staff_client("agent")
+    text = ("香港中路12号门口井盖丢了。" + "情况说明" * 1247)[:5000]  # 5,000 characters
+    assert len(text) == 5000
+    response = agent.post_form("/staff/calls/new", {"phone": PHONE, "call_type": "new_report", "description": text},
+                               page="/staff/calls/new")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "最多 4000 字" in page and "5000" in page
+    assert text in page  # nothing typed is lost
+    assert db.session.query(Report).count() == 0
+    fits = agent.post_form("/staff/calls/new", {"phone": PHONE, "call_type": "new_report",
+                                                "description": text[:4000]}, page="/staff/calls/new")
+    assert fits.status_code == 303 and len(db.session.query(Report).one().description) == 4000
