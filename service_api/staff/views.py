@@ -37,7 +37,7 @@ from service_api.models import (
     Report,
     utcnow,
 )
-from service_api.privacy import mask_name, mask_phone
+from service_api.privacy import mask_name, mask_phone, mask_text, shown_actor_name
 from service_api.services import hotline, stats
 from service_api.services.cases import filter_cases, get_visible_case, transition_case
 from service_api.services.photos import photo_file
@@ -83,6 +83,12 @@ def percent(value: float | None) -> str:
 @blp.app_template_filter("masked")
 def masked(value: str | None) -> str:
     return mask_phone(value) or ""
+
+
+@blp.app_template_filter("masked_text")
+def masked_text(value: str | None) -> str:
+    """Free text residents wrote (comments, notes) with phone and ID numbers masked."""
+    return mask_text(value) or ""
 
 
 @blp.context_processor
@@ -327,6 +333,7 @@ def case_page(case_no: str) -> Any:
         matter=matter, light=desk.deadline_light(case), reject_reasons=REJECT_REASONS,
         departments=desk.department_choices(), matters=desk.matter_choices(), event_text=desk.EVENT_TEXT,
         transition_labels={t.action: t.label for t in TRANSITIONS.values()}, mask_name=mask_name,
+        actor_name=shown_actor_name,
         candidates=_candidates(reports), can_change_matter=role in ("agent", "dispatcher", "admin"),
         can_change_department=role in ("dispatcher", "admin"), can_split=role in ("dispatcher", "admin"),
     )
