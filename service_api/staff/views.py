@@ -182,7 +182,7 @@ def call_new() -> Any:
 def call_save() -> Any:
     form = request.form
     data = hotline.CallInput(
-        phone=form.get("phone", "").strip()[:32], call_type=form.get("call_type", ""),
+        phone=form.get("phone", "").strip()[:64], call_type=form.get("call_type", ""),  # too long: refused, not cut
         description=form.get("description", "").strip()[:4000], address=form.get("address", "").strip()[:255] or None,
         matter_code=form.get("matter_code") or None, join_case_no=form.get("join_case_no") or None,
         case_ref=form.get("case_ref", "").strip()[:40] or None, notes=form.get("notes", "").strip()[:2000] or None,
