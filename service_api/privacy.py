@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from service_api.models.case import RESIDENT_ACTOR
+
 # Full-width forms (a Chinese keyboard's "１３８－…", "＋８６", the ideographic space) read as their ASCII
 # counterparts; one character for one, so a match in the translated text is at the same place in the original.
 _HALF_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
@@ -44,7 +46,7 @@ def _mask_digits(digits: str) -> str:
         if digits.startswith(country):
             prefix, digits = "+86 ", digits[len(country):]
             break
-    digits = digits.lstrip("+") if not prefix and digits.startswith("+") else digits
+    digits = digits.lstrip("+")
     n = len(digits)
     if n >= 15:  # ID numbers and other long numbers: their middle (a birth date) identifies a person
         return prefix + digits[:1] + "*" * (n - 2) + digits[-1:]
@@ -93,8 +95,6 @@ def mask_name(name: str | None) -> str | None:
 
 def shown_actor_name(actor_type: str, actor_name: str | None) -> str | None:
     """The name of who acted on a case as staff see it: a resident's name is masked like the report's contact."""
-    from service_api.models.case import RESIDENT_ACTOR  # models import nothing from here; keep this module light
-
     return mask_name(actor_name) if actor_type == RESIDENT_ACTOR else actor_name
 
 
