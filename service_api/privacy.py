@@ -41,24 +41,23 @@ def _digits(text: str) -> str:
 
 def _mask_digits(digits: str) -> str:
     """Keep a few digits at each end so staff can still tell numbers apart; hide the rest."""
-    prefix = ""
-    for country in _COUNTRY_PREFIXES:
+    for country in _COUNTRY_PREFIXES:  # mainland numbers are shown as residents know them: 138****1234
         if digits.startswith(country):
-            prefix, digits = "+86 ", digits[len(country):]
+            digits = digits[len(country):]
             break
     digits = digits.lstrip("+")
     n = len(digits)
     if n >= 15:  # ID numbers and other long numbers: their middle (a birth date) identifies a person
-        return prefix + digits[:1] + "*" * (n - 2) + digits[-1:]
+        return digits[:1] + "*" * (n - 2) + digits[-1:]
     if n >= 11:
-        return prefix + digits[:3] + "****" + digits[-4:]
+        return digits[:3] + "****" + digits[-4:]
     if n >= 8:
-        return prefix + digits[:2] + "*" * (n - 4) + digits[-2:]
-    return prefix + digits[:1] + "*" * max(n - 2, 1) + digits[-1:]
+        return digits[:2] + "*" * (n - 4) + digits[-2:]
+    return digits[:1] + "*" * max(n - 2, 1) + digits[-1:]
 
 
 def mask_phone(phone: str | None) -> str | None:
-    """138****1234: keep the first 3 and last 4 digits of the national number (+86 shown as "+86 ")."""
+    """138****1234: keep the first 3 and last 4 digits of a mainland number; others keep their "+country"."""
     if not phone or not phone.strip():
         return phone
     digits = _digits(phone)
