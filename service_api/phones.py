@@ -49,3 +49,13 @@ def canonical_phone_or_none(raw: str | None) -> str | None:
         return canonical_phone(raw)
     except InvalidPhone:
         return None
+
+
+def inbound_phone(raw: str | None) -> str | None:
+    """A number a provider tells us (Twilio's From, a stored caller): canonical when valid, else as given.
+
+    Never refused: a caller whose number the parser does not know yet must still be heard and answered.
+    """
+    if raw is None or not raw.strip():
+        return None
+    return canonical_phone_or_none(raw) or raw.strip()[:MAX_INPUT_LENGTH]

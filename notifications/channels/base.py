@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from service_api.models import Notification
+from service_api.phones import canonical_phone_or_none
 
 
 @dataclass(frozen=True)
@@ -43,3 +44,12 @@ class Channel(Protocol):
 
     def lookup(self, notification: Notification) -> SendResult | None:
         """After an uncertain attempt: the provider's record of this message, or None if it never arrived."""
+
+
+def twilio_recipient(notification: Notification) -> str:
+    """The recipient in E.164, as Twilio wants it and as residents and their opt-outs are stored; a number
+    that is not one cannot be reached, however often it is tried."""
+    phone = canonical_phone_or_none(notification.recipient)
+    if phone is None:
+        raise PermanentError("recipient is not a valid phone number")
+    return phone

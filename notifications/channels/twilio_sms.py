@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from notifications.channels.base import PermanentError, SendResult
+from notifications.channels.base import PermanentError, SendResult, twilio_recipient
 from notifications.channels.twilio_client import OPTED_OUT_CODE, client_for, translate
 from service_api.config import Settings
 from service_api.extensions import db
@@ -21,7 +21,7 @@ class TwilioSmsChannel:
         self.settings = settings
 
     def send(self, notification: Notification) -> SendResult:
-        to = notification.recipient or ""
+        to = twilio_recipient(notification)
         citizen = db.session.query(Citizen).filter_by(phone=to).one_or_none()
         if citizen is not None and citizen.sms_opted_out:
             raise PermanentError("recipient opted out (STOP/退订)", OPTED_OUT_CODE)

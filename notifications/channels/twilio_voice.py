@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from notifications.channels.base import SendResult
+from notifications.channels.base import SendResult, twilio_recipient
 from notifications.channels.twilio_client import client_for, translate
 from service_api.config import Settings
 from service_api.models import Notification
@@ -21,9 +21,10 @@ class TwilioVoiceChannel:
 
     def send(self, notification: Notification) -> SendResult:
         base = self.settings.public_base_url.rstrip("/")
+        to = twilio_recipient(notification)
         try:
             call = client_for(self.settings).calls.create(
-                to=notification.recipient or "", from_=self.settings.twilio_from_number,
+                to=to, from_=self.settings.twilio_from_number,
                 url=f"{base}/twilio/voice/outbound?n={notification.id}",
                 status_callback=f"{base}/twilio/status?n={notification.id}",
                 status_callback_event=["completed"],

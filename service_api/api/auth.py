@@ -10,7 +10,7 @@ from marshmallow import Schema, fields, validate
 
 from service_api.auth.tokens import issue_citizen_token, issue_staff_token
 from service_api.extensions import limiter
-from service_api.schemas.reports import PHONE_PATTERN
+from service_api.schemas.common import PhoneField
 from service_api.services import resident_auth
 from service_api.services.staff_auth import authenticate
 
@@ -22,7 +22,7 @@ class WechatLoginSchema(Schema):
 
 
 class PhoneSchema(Schema):
-    phone = fields.String(required=True, validate=validate.Regexp(PHONE_PATTERN, error="电话号码格式不正确"))
+    phone = PhoneField(required=True, allow_none=False)
 
 
 class SmsLoginSchema(PhoneSchema):

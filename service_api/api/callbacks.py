@@ -11,7 +11,7 @@ from marshmallow import Schema, fields, validate
 from service_api.auth.principal import current_principal
 from service_api.errors import APIError
 from service_api.extensions import db
-from service_api.schemas.reports import PHONE_PATTERN
+from service_api.schemas.common import PhoneField
 from service_api.services.callbacks import create_callback
 
 blp = Blueprint("callbacks", __name__, url_prefix="/api/v1/callbacks", description="回电任务")
@@ -26,7 +26,7 @@ class TranscriptLineSchema(Schema):
 class CallbackCreateSchema(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(["chatbot_handoff", "follow_up", "missed_call"]))
     sender_id = fields.String(validate=validate.Length(max=64), allow_none=True)
-    phone = fields.String(validate=validate.Regexp(PHONE_PATTERN), allow_none=True)
+    phone = PhoneField(allow_none=True)
     reason = fields.String(validate=validate.Length(max=1000), allow_none=True)
     transcript = fields.List(fields.Nested(TranscriptLineSchema), validate=validate.Length(max=200),
                              load_default=list)

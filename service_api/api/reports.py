@@ -45,14 +45,18 @@ def submit(data: dict[str, Any], default_channel: str) -> tuple[Accepted, int]:
 
 
 def find_readable_report(report_ref: str) -> Report:
-    """A report by id or tracking number that the caller may read; 404 hides others' reports."""
+    """A report by id or tracking number that the caller may read; 404 hides others' reports.
+
+    Without a token the answer is 401 whether or not the report exists, before looking: answering 401 for
+    existing ids and 404 for the others told anyone which report ids and tracking numbers exist.
+    """
+    principal = current_principal()
+    if principal.kind == "anonymous":
+        raise APIError(401, "token_required", "查看反映需要令牌（提交时返回的 access_token 或登录令牌）")
     query = db.session.query(Report)
     report = (query.filter_by(id=int(report_ref)) if report_ref.isdigit() else query.filter_by(
         tracking_no=report_ref)).one_or_none()
-    principal = current_principal()
     if report is None or not principal.can_read_report(report):
-        if report is not None and principal.kind == "anonymous":
-            raise APIError(401, "token_required", "查看反映需要令牌（提交时返回的 access_token 或登录令牌）")
         raise APIError(404, "report_not_found", f"未找到反映 {report_ref}")
     return report
 

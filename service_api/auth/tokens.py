@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import secrets
 from typing import Any
 
@@ -39,6 +41,16 @@ def read_signed(token: str, max_age_seconds: int) -> tuple[str, dict[str, Any]] 
 def new_report_token() -> tuple[str, str]:
     """A secret for reading one report, and the hash that is stored."""
     token = REPORT_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    return token, hash_secret(token)
+
+
+def idempotent_report_token(scope: str, key: str, fingerprint: str) -> tuple[str, str]:
+    """The secret of a report submitted under an Idempotency-Key, and its hash: the same for every retry of that
+    submission (same client scope, key and request), so a retry is answered with the token the first one got.
+    Unguessable without SECRET_KEY; only the hash is stored, as for random tokens."""
+    message = "\x00".join(("report-token", scope, key, fingerprint)).encode()
+    digest = hmac.new(current_app.config["SECRET_KEY"].encode(), message, hashlib.sha256).digest()
+    token = REPORT_TOKEN_PREFIX + base64.urlsafe_b64encode(digest).decode().rstrip("=")
     return token, hash_secret(token)
 
 

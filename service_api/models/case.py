@@ -19,6 +19,8 @@ CASE_STATUSES = (
     "received", "registered", "dispatched", "resolved", "verified", "closed", "rejected", "returned", "reopened",
 )
 OPEN_STATUSES = ("received", "registered", "dispatched", "resolved", "verified", "returned", "reopened")
+# The actor_type of case events written for a resident: their name is personal data (privacy.shown_actor_name).
+RESIDENT_ACTOR = "resident"
 
 
 class Case(Base):
@@ -97,7 +99,7 @@ class CaseEvent(Base):
     action: Mapped[str] = mapped_column(String(24))
     from_status: Mapped[str | None] = mapped_column(String(16))
     to_status: Mapped[str | None] = mapped_column(String(16))
-    actor_type: Mapped[str] = mapped_column(String(16))  # staff | system | resident
+    actor_type: Mapped[str] = mapped_column(String(16))  # staff | system | RESIDENT_ACTOR
     actor_id: Mapped[int | None]
     actor_name: Mapped[str | None] = mapped_column(String(64))
     note: Mapped[str | None] = mapped_column(Text)

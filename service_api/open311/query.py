@@ -1,12 +1,11 @@
 """GET requests: filters, paging and the Open311 view of reports (one service request = one report).
 
-Public output: phone numbers never appear; those inside free text are masked (138****1234). Photos
+Public output: phone numbers never appear; those and ID numbers inside free text are masked (mask_text). Photos
 appear only when uploaded through Open311 itself (residents' own photos stay private).
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -20,24 +19,16 @@ from service_api.models import Case, CaseEvent, Report, utcnow
 from service_api.models.open311 import Open311Request
 from service_api.open311.catalog import service_names
 from service_api.open311.params import Open311Error, format_datetime, parse_datetime, parse_int
-from service_api.privacy import mask_phone
+from service_api.privacy import mask_text
 from service_api.services.workflow import STATUS_TEXT, TRANSITIONS
 
 MAX_SPAN = timedelta(days=90)
 MAX_PAGE_SIZE = 500
 DEFAULT_PAGE_SIZE = 100
 CLOSED_STATUSES = ("closed", "rejected")
-_PHONE_RUN = re.compile(r"(?<![A-Za-z0-9])(?:(?:\+86|0086)[ -]?)?(?:\d{3,4}-)?\d{7,11}(?![0-9])")
 _UNITS = {"working_days": "个工作日", "working_hours": "个工作小时", "natural_hours": "小时", "natural_days": "天",
           "days": "天", "hours": "小时"}
 _NOTE_TEXT = {"merge": "与同一问题的其他反映合并办理", "extend": "处置期限已延长"}
-
-
-def strip_phones(text: str | None) -> str | None:
-    """Mask every phone-like digit run in public free text."""
-    if not text:
-        return text
-    return _PHONE_RUN.sub(lambda m: mask_phone(m.group(0).strip().replace("-", "")) or "", text)
 
 
 @dataclass
@@ -166,7 +157,7 @@ def _status_notes(case: Case | None) -> str:
     text = STATUS_TEXT.get(case.status, case.status)
     if case.outcome and case.status in ("resolved", "verified", "closed"):
         text = f"{text}：{case.outcome}"
-    return strip_phones(text) or text
+    return mask_text(text) or text
 
 
 class Context:
@@ -214,7 +205,7 @@ def _notes(report: Report, context: Context) -> list[dict[str, Any]]:
             f"{transition.label}：{STATUS_TEXT.get(event.to_status or '', '')}" if transition else event.action)
         if event.action == "resolve" and case is not None and case.outcome:
             text = f"处置完成：{case.outcome}"
-        notes.append({"datetime": format_datetime(event.created_at), "summary": strip_phones(text)})
+        notes.append({"datetime": format_datetime(event.created_at), "summary": mask_text(text)})
     return notes
 
 
@@ -235,13 +226,13 @@ def request_to_dict(report: Report, context: Context) -> dict[str, Any]:
         "status_notes": _status_notes(case),
         "service_name": context.names.get(code),
         "service_code": code,
-        "description": strip_phones(report.description),
+        "description": mask_text(report.description),
         "agency_responsible": case.department.name if case is not None and case.department else None,
         "service_notice": service_notice(report),
         "requested_datetime": format_datetime(report.created_at),
         "updated_datetime": format_datetime(updated),
         "expected_datetime": format_datetime(case.deadline) if case is not None else None,
-        "address": strip_phones(report.address or report.location_description),
+        "address": mask_text(report.address or report.location_description),
         "address_id": open311.get("address_id"),
         "zipcode": None,
         # CGCS2000 and WGS-84 agree to centimetres; intake keeps the point in CGCS2000.

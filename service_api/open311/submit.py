@@ -16,6 +16,7 @@ from service_api.models import ApiKey, GazetteerAddress, Report, utcnow
 from service_api.models.open311 import Open311Request
 from service_api.open311.catalog import Service, attributes_text, get_service, validate_attributes
 from service_api.open311.params import Open311Error, parse_point
+from service_api.phones import InvalidPhone, canonical_phone
 from service_api.services.photos import save_upload
 from service_api.services.reports import MAX_PHOTOS, ReportInput, accept_report, find_replay, process_after_accept
 
@@ -23,7 +24,6 @@ CHANNEL = "open311"
 MAX_DESCRIPTION = 4000
 IDEMPOTENCY_KEY_MAX = 128
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_PHONE = re.compile(r"^\+?[\d\- ()]{5,32}$")
 _LIMITS = {"device_id": 64, "account_id": 64, "first_name": 32, "last_name": 32, "address_string": 255,
            "email": 254, "media_url": 1024}
 
@@ -76,9 +76,10 @@ def _contact(form: MultiDict[str, str]) -> dict[str, Any]:
     email = _field(form, "email")
     if email and not _EMAIL.match(email):
         raise Open311Error(400, "email 格式不正确")
-    phone = (form.get("phone") or "").strip() or None
-    if phone and not _PHONE.match(phone):
-        raise Open311Error(400, "phone 格式不正确")
+    try:
+        phone = canonical_phone(form.get("phone"))
+    except InvalidPhone as exc:
+        raise Open311Error(400, f"phone {exc}") from exc
     first, last = _field(form, "first_name"), _field(form, "last_name")
     # Chinese names are family name first: last_name + first_name.
     name = "".join(p for p in (last, first) if p) or None

@@ -5,13 +5,11 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from service_api.models.report import CHANNELS
-from service_api.schemas.common import LocationSchema, MatterSchema
-
-PHONE_PATTERN = r"^\+?[0-9][0-9\- ]{4,19}$"
+from service_api.schemas.common import LocationSchema, MatterSchema, PhoneField
 
 
 class ContactSchema(Schema):
-    phone = fields.String(validate=validate.Regexp(PHONE_PATTERN, error="电话号码格式不正确"), allow_none=True)
+    phone = PhoneField(allow_none=True, metadata={"description": "常见写法均可（+86、空格、横线、全角），存为 E.164"})
     name = fields.String(validate=validate.Length(max=64), allow_none=True)
 
 

@@ -12,7 +12,7 @@ from service_api.auth.principal import Principal
 from service_api.errors import APIError
 from service_api.extensions import db
 from service_api.models import Case, CaseEvent, Report, StaffUser, case_outcome_photos
-from service_api.privacy import mask_name, mask_phone
+from service_api.privacy import mask_name, mask_phone, mask_text, shown_actor_name
 from service_api.services.intake_pipeline import deadline_for
 from service_api.services.photos import usable_photos
 from service_api.services.report_view import matter_of, photo_links
@@ -116,7 +116,8 @@ def case_detail(case: Case, staff: StaffUser) -> dict[str, Any]:
         ],
         "events": [
             {"at": e.created_at, "action": e.action, "from_status": e.from_status, "to_status": e.to_status,
-             "actor_type": e.actor_type, "actor_name": e.actor_name, "note": e.note, "data": e.data}
+             "actor_type": e.actor_type, "actor_name": shown_actor_name(e.actor_type, e.actor_name),
+             "note": mask_text(e.note), "data": e.data}
             for e in db.session.query(CaseEvent).filter_by(case_id=case.id).order_by(CaseEvent.id)
         ],
     })

@@ -11,7 +11,7 @@ from service_api.errors import APIError
 from service_api.extensions import db
 from service_api.models import Callback, Case, CaseEvent, HotlineCall, Report, StaffUser, Survey, utcnow
 from service_api.models.hotline import CALL_TYPES
-from service_api.phones import canonical_phone_or_none
+from service_api.phones import InvalidPhone, canonical_phone, canonical_phone_or_none
 from service_api.services.callbacks import callback_due
 from service_api.services.numbers import normalise_ref
 from service_api.services.reports import ReportInput, accept_report, process_after_accept
@@ -55,6 +55,7 @@ class CallResult:
 
 
 def previous_reports(phone: str, limit: int = 20) -> list[Report]:
+    phone = canonical_phone_or_none(phone) or ""  # stored in E.164: "138 0013 8000" finds "+8613800138000"
     if not phone:
         return []
     return (db.session.query(Report).filter(Report.contact_phone == phone)
@@ -73,6 +74,18 @@ def find_case(ref: str) -> Case | None:
     return case
 
 
+def _caller_phone(data: CallInput) -> str:
+    """The number the agent typed, in E.164; a mistyped one is sent back to the agent (422). The number the
+    telephone network gave for a Twilio call is kept as it came, even when it does not parse."""
+    try:
+        return canonical_phone(data.phone) or ""
+    except InvalidPhone as exc:
+        call = db.session.get(HotlineCall, data.call_id) if data.call_id else None
+        if call is not None and call.caller_phone == data.phone.strip():
+            return call.caller_phone
+        raise APIError(422, "bad_phone", f"来电号码{exc}，请核对", {"phone": [str(exc)]}) from exc
+
+
 def _call_row(data: CallInput, agent: StaffUser) -> HotlineCall:
     call = db.session.get(HotlineCall, data.call_id) if data.call_id else None
     if call is None:
@@ -88,6 +101,7 @@ def log_call(data: CallInput, agent: StaffUser) -> CallResult:
     """Save one call; a new report goes through the same intake as every channel. Commits."""
     if data.call_type not in CALL_TYPES:
         raise APIError(422, "bad_call_type", f"来电类型应为 {', '.join(CALL_TYPES)}")
+    data.phone = _caller_phone(data)
     if data.call_type == "new_report":
         return _new_report(data, agent)
     case = None

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from flask import current_app
@@ -11,16 +13,21 @@ from sqlalchemy.exc import IntegrityError
 
 from intake.geo.crs import to_cgcs2000
 from service_api.auth.principal import Principal
-from service_api.auth.tokens import new_report_token
+from service_api.auth.tokens import idempotent_report_token, new_report_token
 from service_api.errors import APIError
 from service_api.extensions import db
 from service_api.models import Citizen, Photo, Report, utcnow
+from service_api.phones import InvalidPhone, canonical_phone, inbound_phone
 from service_api.services import outbox_writer, report_store
 from service_api.services.photos import usable_photos
 
 log = logging.getLogger(__name__)
 
 MAX_PHOTOS = 9
+# Hex digits of the request fingerprint in an anonymous client's idempotency scope (160 bits).
+ANON_SCOPE_DIGEST = 40
+# Channels whose phone number comes from the telephone network, not from a form: kept even when unparseable.
+PROVIDER_CHANNELS = ("sms", "voice")
 
 
 @dataclass
@@ -45,26 +52,74 @@ class Accepted:
     access_token: str | None
 
 
-def idempotency_scope(principal: Principal, channel: str) -> str:
+def request_fingerprint(data: ReportInput) -> str:
+    """SHA-256 of what the resident asked for (not of how the channel wrapped it), to tell a retry of a
+    submission from a different submission under the same Idempotency-Key."""
+    asked = {
+        "channel": data.channel, "description": data.description.strip(), "location": data.location,
+        "address": (data.address or "").strip() or None, "photo_ids": list(data.photo_ids),
+        "contact": data.contact or None, "category_hint": data.category_hint, "join_case_no": data.join_case_no,
+    }
+    canonical = json.dumps(asked, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def idempotency_scope(principal: Principal, channel: str, fingerprint: str | None = None) -> str:
+    """Whose Idempotency-Keys these are: one scope per client, so clients' keys never meet."""
     if principal.staff is not None:
         return f"staff:{principal.staff.id}"
     if principal.chat_sender:
         return f"chat:{principal.chat_sender}"
     if principal.citizen_id is not None:
         return f"citizen:{principal.citizen_id}"
-    return f"anon:{channel}"
+    if principal.kind == "service":
+        # Twilio webhooks: the keys are the provider's message and call ids, unique by themselves.
+        return f"service:{channel}"
+    # Anonymous clients have nothing that tells them apart but what they send: their keys are scoped by it,
+    # so another resident who happens to send the same key files their own report instead of getting ours.
+    return f"anon:{channel}:{(fingerprint or '')[:ANON_SCOPE_DIGEST]}"
 
 
-def find_replay(principal: Principal, channel: str, key: str | None) -> Report | None:
+def find_replay(principal: Principal, channel: str, key: str | None, fingerprint: str | None = None) -> Report | None:
+    """The report first stored under this client's key; 409 when that key came with a different request."""
     if not key:
         return None
-    return db.session.query(Report).filter_by(
-        idempotency_scope=idempotency_scope(principal, channel), idempotency_key=key
+    report = db.session.query(Report).filter_by(
+        idempotency_scope=idempotency_scope(principal, channel, fingerprint), idempotency_key=key
     ).one_or_none()
+    # Twilio's webhooks (a service without a sender) reuse a call's id on purpose: the first report stands.
+    chose_key = principal.kind != "service" or principal.chat_sender is not None
+    if (report is not None and chose_key and fingerprint is not None and report.idempotency_fingerprint is not None
+            and report.idempotency_fingerprint != fingerprint):
+        raise APIError(409, "idempotency_key_reused",
+                       "该 Idempotency-Key 已用于另一条内容不同的反映；提交新的反映请使用新的 Idempotency-Key",
+                       {"Idempotency-Key": ["已用于内容不同的请求"]})
+    return report
+
+
+def _replayed(report: Report, key: str, fingerprint: str) -> Accepted:
+    """A replay answers as the first submission did, access token included (it is derived, not stored)."""
+    token, token_hash = idempotent_report_token(report.idempotency_scope or "", key, fingerprint)
+    return Accepted(report, created=False, access_token=token if token_hash == report.access_token_hash else None)
+
+
+def _canonical_contact(contact: dict[str, Any] | None, channel: str) -> dict[str, Any] | None:
+    """The contact with its phone in E.164; a phone that is not a number is refused (422), never stored."""
+    if not contact or not contact.get("phone"):
+        return contact
+    try:
+        phone = canonical_phone(contact["phone"])
+    except InvalidPhone as exc:
+        if channel in PROVIDER_CHANNELS:
+            phone = inbound_phone(contact["phone"])  # the caller's number as the provider gave it
+        else:
+            raise APIError(422, "bad_phone", f"联系电话{exc}", {"contact": {"phone": [str(exc)]}}) from exc
+    return {**contact, "phone": phone}
 
 
 def citizen_for_phone(phone: str) -> Citizen:
     """The resident known by this phone number, created on first contact (flushed, not committed)."""
+    phone = inbound_phone(phone) or phone
     citizen = db.session.query(Citizen).filter_by(phone=phone).one_or_none()
     if citizen is None:
         citizen = Citizen(phone=phone)
@@ -82,9 +137,12 @@ def accept_report(data: ReportInput, principal: Principal) -> Accepted:
     notifications and whatever the caller wrote.
     """
     caller_began_nothing = not db.session().in_transaction()  # our own reads below may begin one
-    replay = find_replay(principal, data.channel, data.idempotency_key)
-    if replay is not None:
-        return Accepted(replay, created=False, access_token=None)
+    data = replace(data, contact=_canonical_contact(data.contact, data.channel))
+    key = data.idempotency_key
+    fingerprint = request_fingerprint(data) if key else None
+    replay = find_replay(principal, data.channel, key, fingerprint)
+    if replay is not None and key and fingerprint:
+        return _replayed(replay, key, fingerprint)
     if len(data.photo_ids) > MAX_PHOTOS:
         raise APIError(422, "too_many_photos", f"最多 {MAX_PHOTOS} 张照片", {"photo_ids": ["too many"]})
     photos = usable_photos(data.photo_ids, principal)
@@ -97,8 +155,8 @@ def accept_report(data: ReportInput, principal: Principal) -> Accepted:
         description=data.description.strip(),
         address=(data.address or "").strip() or None,
         category_hint=data.category_hint,
-        idempotency_scope=idempotency_scope(principal, data.channel) if data.idempotency_key else None,
-        idempotency_key=data.idempotency_key,
+        idempotency_scope=idempotency_scope(principal, data.channel, fingerprint) if key else None,
+        idempotency_key=key, idempotency_fingerprint=fingerprint,
         extra=dict(data.extra),
         intake_status="pending", intake_attempts=0, candidates=[], is_duplicate=False,
         created_at=now, updated_at=now,
@@ -107,7 +165,9 @@ def accept_report(data: ReportInput, principal: Principal) -> Accepted:
         values["extra"]["join_case_no"] = data.join_case_no
     _set_location(values, data.location, photos)
     _set_contact(values, data.contact, principal)
-    token, values["access_token_hash"] = new_report_token()
+    # A keyed submission's token is derived from its key and request, so that a retry can be given it again.
+    token, values["access_token_hash"] = (idempotent_report_token(values["idempotency_scope"], key, fingerprint)
+                                          if key and fingerprint else new_report_token())
     alone = caller_began_nothing and not outbox_writer.anyone_to_tell(values) and report_store.can_commit_alone()
     try:
         if alone:
@@ -118,10 +178,10 @@ def accept_report(data: ReportInput, principal: Principal) -> Accepted:
             db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        replay = find_replay(principal, data.channel, data.idempotency_key)
-        if replay is None:
+        replay = find_replay(principal, data.channel, key, fingerprint)
+        if replay is None or not (key and fingerprint):
             raise
-        return Accepted(replay, created=False, access_token=None)
+        return _replayed(replay, key, fingerprint)
     db.session.add(report)  # attach again: loaded, so reading it costs no query
     return Accepted(report, created=True, access_token=token)
 
@@ -146,7 +206,7 @@ def _set_location(values: dict[str, Any], location: dict[str, Any] | None, photo
 
 
 def _set_contact(values: dict[str, Any], contact: dict[str, Any] | None, principal: Principal) -> None:
-    contact = contact or {}
+    contact = contact or {}  # its phone already canonical (_canonical_contact)
     values["contact_phone"] = contact.get("phone") or None
     values["contact_name"] = contact.get("name") or None
     if principal.citizen_id is not None:

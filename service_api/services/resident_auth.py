@@ -13,6 +13,7 @@ from service_api.auth.tokens import hash_secret
 from service_api.errors import APIError
 from service_api.extensions import db
 from service_api.models import Citizen, Notification, SmsLoginCode, utcnow
+from service_api.phones import InvalidPhone, canonical_phone
 from service_api.services.reports import citizen_for_phone
 
 MAX_CODE_ATTEMPTS = 5
@@ -43,8 +44,19 @@ def wechat_login(code: str) -> Citizen:
     return citizen
 
 
+def _canonical(phone: str) -> str:
+    try:
+        canonical = canonical_phone(phone)
+    except InvalidPhone as exc:
+        raise APIError(422, "bad_phone", f"手机号{exc}", {"phone": [str(exc)]}) from exc
+    if canonical is None:
+        raise APIError(422, "bad_phone", "请填写手机号", {"phone": ["required"]})
+    return canonical
+
+
 def send_sms_code(phone: str) -> None:
     """Create a one-time code and queue it as an urgent SMS (quiet hours do not delay it)."""
+    phone = _canonical(phone)  # one number, one code and one resident however it was typed
     now = utcnow()
     recent = db.session.query(SmsLoginCode).filter(
         SmsLoginCode.phone == phone, SmsLoginCode.created_at > now - RESEND_INTERVAL).first()
@@ -60,6 +72,7 @@ def send_sms_code(phone: str) -> None:
 
 
 def sms_login(phone: str, code: str) -> Citizen:
+    phone = _canonical(phone)
     now = utcnow()
     row = db.session.query(SmsLoginCode).filter(
         SmsLoginCode.phone == phone, SmsLoginCode.used.is_(False), SmsLoginCode.expires_at > now,

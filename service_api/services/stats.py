@@ -47,7 +47,7 @@ from service_api.models import (
     Survey,
     utcnow,
 )
-from service_api.privacy import mask_phone
+from service_api.privacy import mask_phone, mask_text, spreadsheet_cell
 from service_api.services import stats_durations, stats_rollup
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -663,7 +663,7 @@ def unsatisfied_comments(period: Period, *, limit: int = 50) -> list[dict[str, A
     )
     names = dict(db.session.query(Category.code, Category.name).all())
     return [
-        {"case_no": row.case_no, "tracking_no": row.tracking_no, "comment": row.comment or "",
+        {"case_no": row.case_no, "tracking_no": row.tracking_no, "comment": mask_text(row.comment) or "",
          "matter": names.get(row.matter_code or "", row.matter_code or "未分类"), "channel": row.channel,
          "solved": row.solved, "phone": mask_phone(row.contact_phone), "created_at": row.created_at}
         for row in db.session.execute(query)
@@ -697,7 +697,7 @@ def to_csv(result: StatsResult) -> str:
 
     buffer = io.StringIO()
     buffer.write("\ufeff")  # so spreadsheet programs read the Chinese headers as UTF-8
-    csv.writer(buffer).writerows(export_rows(result))
+    csv.writer(buffer).writerows([[spreadsheet_cell(value) for value in line] for line in export_rows(result)])
     return buffer.getvalue()
 
 
@@ -710,7 +710,7 @@ def to_xlsx(result: StatsResult, comments: list[dict[str, Any]]) -> bytes:
     sheet = book.active
     sheet.title = f"按{GROUP_TEXT[result.group_by]}"
     for line in export_rows(result):
-        sheet.append(line)
+        sheet.append([spreadsheet_cell(value) for value in line])
     for column in range(9, 15):
         for cell in list(sheet.iter_cols(min_col=column, max_col=column, min_row=2))[0]:
             cell.number_format = "0.00%"
@@ -718,10 +718,11 @@ def to_xlsx(result: StatsResult, comments: list[dict[str, Any]]) -> bytes:
     notes = book.create_sheet("不满意评价")
     notes.append(["案件编号", "受理编号", "事项", "评价时间", "评价渠道", "问题是否解决", "居民电话", "意见"])
     for item in comments:
-        notes.append([item["case_no"], item["tracking_no"], item["matter"],
-                      item["created_at"].astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M"),
-                      CHANNEL_TEXT.get(item["channel"], item["channel"]),
-                      {True: "是", False: "否"}.get(item["solved"], ""), item["phone"] or "", item["comment"]])
+        notes.append([spreadsheet_cell(value) for value in (
+            item["case_no"], item["tracking_no"], item["matter"],
+            item["created_at"].astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M"),
+            CHANNEL_TEXT.get(item["channel"], item["channel"]),
+            {True: "是", False: "否"}.get(item["solved"], ""), item["phone"] or "", item["comment"])])
     meta = book.create_sheet("说明")
     meta.append(["统计期间", f"{result.period.start.isoformat()} 至 {result.period.end.isoformat()}"])
     meta.append(["口径", "期间内受理的案件；比率分母为 0 时留空"])

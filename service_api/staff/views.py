@@ -41,7 +41,7 @@ from service_api.models import (
     Report,
     utcnow,
 )
-from service_api.privacy import mask_name, mask_phone
+from service_api.privacy import mask_name, mask_phone, mask_text, shown_actor_name
 from service_api.services import hotline, stats
 from service_api.services.cases import filter_cases, get_visible_case, transition_case
 from service_api.services.photos import photo_file
@@ -68,7 +68,7 @@ FIELD_TEXT = {"phone": "来电号码", "description": "反映内容", "address":
               "notes": "备注", "transfer_to": "转办单位", "note": "说明", "outcome": "处置结果", "reason": "原因",
               "comment": "意见", "deadline": "期限"}
 # Longest accepted values of the call form (description: the same limit as the API's ReportCreate).
-CALL_FIELD_LIMITS = {"phone": 32, "description": 4000, "address": 255, "case_ref": 40, "notes": 2000,
+CALL_FIELD_LIMITS = {"phone": 64, "description": 4000, "address": 255, "case_ref": 40, "notes": 2000,
                      "transfer_to": 100}
 CASE_FORM_LIMITS = {"note": 2000, "outcome": 4000, "reason": 200}
 STATS_ROLES = ("reviewer", "dispatcher")
@@ -97,6 +97,12 @@ def percent(value: float | None) -> str:
 @blp.app_template_filter("masked")
 def masked(value: str | None) -> str:
     return mask_phone(value) or ""
+
+
+@blp.app_template_filter("masked_text")
+def masked_text(value: str | None) -> str:
+    """Free text residents wrote (comments, notes) with phone and ID numbers masked."""
+    return mask_text(value) or ""
 
 
 @blp.context_processor
@@ -430,6 +436,7 @@ def case_page(case_no: str) -> Any:
         matter=matter, light=desk.deadline_light(case), reject_reasons=REJECT_REASONS,
         departments=desk.department_choices(), matters=desk.matter_choices(), event_text=desk.EVENT_TEXT,
         transition_labels={t.action: t.label for t in TRANSITIONS.values()}, mask_name=mask_name,
+        actor_name=shown_actor_name,
         candidates=_candidates(reports), can_change_matter=role in ("agent", "dispatcher", "admin"),
         can_change_department=role in ("dispatcher", "admin"), can_split=role in ("dispatcher", "admin"),
     )

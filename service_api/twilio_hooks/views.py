@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, request
 from twilio.twiml.messaging_response import MessagingResponse
 
+from service_api.phones import inbound_phone
 from service_api.twilio_hooks import sms, status, voice
 from service_api.twilio_hooks.security import TWIML, twilio_webhook
 
@@ -13,6 +14,11 @@ blp = Blueprint("twilio_hooks", __name__, url_prefix="/twilio")
 
 def _twiml(body: str) -> Response:
     return Response(body, 200, mimetype=TWIML)
+
+
+def _caller() -> str:
+    """The caller's or sender's number in E.164 (as given when it does not parse: never refused)."""
+    return inbound_phone(_form("From")) or ""
 
 
 def _form(name: str) -> str:
@@ -24,7 +30,7 @@ def _form(name: str) -> str:
 def inbound_sms() -> Response:
     count = int(_form("NumMedia")) if _form("NumMedia").isdigit() else 0
     media = [url for i in range(min(count, 10)) if (url := _form(f"MediaUrl{i}"))]
-    reply = sms.handle_sms(_form("From"), request.form.get("Body") or "", _form("MessageSid"), media)
+    reply = sms.handle_sms(_caller(), request.form.get("Body") or "", _form("MessageSid"), media)
     response = MessagingResponse()
     response.message(reply)
     return _twiml(str(response))
@@ -33,43 +39,43 @@ def inbound_sms() -> Response:
 @blp.post("/voice")
 @twilio_webhook("twilio_voice")
 def voice_entry() -> Response:
-    return _twiml(voice.welcome(_form("CallSid"), _form("From")))
+    return _twiml(voice.welcome(_form("CallSid"), _caller()))
 
 
 @blp.post("/voice/menu")
 @twilio_webhook("twilio_voice")
 def voice_menu() -> Response:
-    return _twiml(voice.menu(_form("CallSid"), _form("From"), _form("Digits")))
+    return _twiml(voice.menu(_form("CallSid"), _caller(), _form("Digits")))
 
 
 @blp.post("/voice/report/description")
 @twilio_webhook("twilio_voice")
 def voice_description() -> Response:
-    return _twiml(voice.description(_form("CallSid"), _form("From"), _form("SpeechResult")))
+    return _twiml(voice.description(_form("CallSid"), _caller(), _form("SpeechResult")))
 
 
 @blp.post("/voice/report/place")
 @twilio_webhook("twilio_voice")
 def voice_place() -> Response:
-    return _twiml(voice.place(_form("CallSid"), _form("From"), _form("SpeechResult")))
+    return _twiml(voice.place(_form("CallSid"), _caller(), _form("SpeechResult")))
 
 
 @blp.post("/voice/report/recording")
 @twilio_webhook("twilio_voice")
 def voice_recording() -> Response:
-    return _twiml(voice.recording(_form("CallSid"), _form("From"), _form("RecordingUrl")))
+    return _twiml(voice.recording(_form("CallSid"), _caller(), _form("RecordingUrl")))
 
 
 @blp.post("/voice/status")
 @twilio_webhook("twilio_voice")
 def voice_status() -> Response:
-    return _twiml(voice.status(_form("CallSid"), _form("From"), _form("Digits")))
+    return _twiml(voice.status(_form("CallSid"), _caller(), _form("Digits")))
 
 
 @blp.post("/voice/dial-result")
 @twilio_webhook("twilio_voice")
 def voice_dial_result() -> Response:
-    return _twiml(voice.dial_result(_form("CallSid"), _form("From"), _form("DialCallStatus")))
+    return _twiml(voice.dial_result(_form("CallSid"), _caller(), _form("DialCallStatus")))
 
 
 @blp.post("/voice/outbound")

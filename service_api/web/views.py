@@ -6,6 +6,7 @@ from flask import Blueprint, abort, render_template
 
 from service_api.extensions import db, limiter
 from service_api.models import Report
+from service_api.privacy import mask_text
 from service_api.services.report_view import matter_of, public_timeline, report_status
 from service_api.services.workflow import STATUS_TEXT
 
@@ -23,5 +24,5 @@ def report_page(tracking_no: str) -> str:
     return render_template(
         "web/report.html", report=report, case=case, status_text=STATUS_TEXT.get(status, status),
         matter=matter_of(case.matter_code if case else None), timeline=public_timeline(case, report),
-        outcome=case.outcome if case and status in ("resolved", "verified", "closed") else None,
+        outcome=mask_text(case.outcome) if case and status in ("resolved", "verified", "closed") else None,
     )

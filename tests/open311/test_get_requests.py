@@ -79,7 +79,7 @@ def test_phone_numbers_never_appear(client, post_request):
             data = client.get(url).data.decode()
             assert "13912345678" not in data and "13812345678" not in data and "88886666" not in data
             assert "138****5678" in data
-    assert db.session.query(Report).one().contact_phone == "13912345678"
+    assert db.session.query(Report).one().contact_phone == "+8613912345678"
 
 
 def test_service_request_id_list_overrides_every_other_filter(client, post_request):

@@ -29,7 +29,7 @@ def test_request_becomes_a_report_and_a_case_through_intake(client, post_request
     assert body[0]["service_request_id"] == report.tracking_no
     assert body[0]["account_id"] == "fms-42"
     assert report.channel == "open311" and report.intake_status == "done"
-    assert report.contact_phone == "13812345678" and report.contact_name == "王明"
+    assert report.contact_phone == "+8613812345678" and report.contact_name == "王明"
     assert report.raw_crs == "wgs84" and report.raw_lat == pytest.approx(36.062)
     case = db.session.get(Case, report.case_id)
     assert case.source_channel == "open311" and case.matter_code == "06028"

@@ -51,7 +51,7 @@ def test_sms_code_login(client):
     assert client.post("/api/v1/auth/sms-code", json={"phone": "13900001111"}).status_code == 202
     assert client.post("/api/v1/auth/sms-code", json={"phone": "13900001111"}).status_code == 429
     message = db.session.query(Notification).filter_by(kind="login_code").one()
-    assert message.urgent and message.recipient == "13900001111"
+    assert message.urgent and message.recipient == "+8613900001111"
     code = "".join(ch for ch in message.body.split("验证码为")[1][:6])
     wrong = "000000" if code != "000000" else "111111"
     assert client.post("/api/v1/auth/sms-login", json={"phone": "13900001111", "code": wrong}).status_code == 401

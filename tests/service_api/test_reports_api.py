@@ -250,7 +250,7 @@ def test_an_anonymous_report_tells_nobody_and_a_phone_gets_a_receipt(client):
     with_phone = post_report(client, {"description": "路边有个井盖丢了", "address": "山东路",
                                       "contact": {"phone": "13812341234"}}).json
     receipts = db.session.query(Notification).filter_by(report_id=with_phone["id"], kind="received").all()
-    assert [(n.channel, n.recipient) for n in receipts] == [("sms", "13812341234")]
+    assert [(n.channel, n.recipient) for n in receipts] == [("sms", "+8613812341234")]  # E.164, as Twilio wants it
 
 
 def test_a_database_too_busy_for_the_report_is_a_503_and_the_next_report_is_stored(app, client):

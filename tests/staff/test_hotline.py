@@ -26,7 +26,7 @@ def test_agent_logs_a_new_report_and_reads_out_the_tracking_number(staff_client)
     page = response.get_data(as_text=True)
     report = db.session.query(Report).one()
     assert report.tracking_no in page and "请向来电人读出受理编号" in page
-    assert report.channel == "hotline" and report.contact_phone == PHONE and report.case_id is not None
+    assert report.channel == "hotline" and report.contact_phone == "+86" + PHONE and report.case_id is not None
     call = db.session.query(HotlineCall).one()
     assert (call.call_type, call.agent_id, call.report_id, call.status) == ("new_report", user.id, report.id, "done")
     assert report.extra["hotline_call_id"] == call.id
