@@ -7,7 +7,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from service_api.extensions import db
-from service_api.models import Callback, utcnow
+from service_api.models import Callback, Citizen, utcnow
+from service_api.phones import canonical_phone, canonical_phone_or_none
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 AGENT_HOURS = (time(8, 0), time(21, 0))  # the hotline is staffed 08:00–21:00 every day
@@ -35,3 +36,16 @@ def create_callback(*, kind: str, phone: str | None = None, reason: str | None =
     db.session.add(callback)
     db.session.flush()
     return callback
+
+
+def callback_phone(typed: str | None, citizen_id: int | None) -> str | None:
+    """The number an agent calls back, in E.164: the one the resident typed, else their account's.
+
+    Raises InvalidPhone for a typed number that is not one. Without this a signed-in resident's
+    hand-off reached the agents with no number at all.
+    """
+    phone = canonical_phone(typed)
+    if phone is None and citizen_id is not None:
+        citizen = db.session.get(Citizen, citizen_id)
+        phone = canonical_phone_or_none(citizen.phone) if citizen is not None else None
+    return phone
