@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from service_api.extensions import db
 from service_api.models import Callback, Citizen, utcnow
+from service_api.models.hotline import CHATBOT_HANDOFF
 from service_api.phones import canonical_phone, canonical_phone_or_none
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -29,13 +30,40 @@ def callback_due(now: datetime) -> datetime:
 def create_callback(*, kind: str, phone: str | None = None, reason: str | None = None,
                     transcript: list[dict[str, Any]] | None = None, citizen_id: int | None = None,
                     report_id: int | None = None, case_id: int | None = None,
-                    survey_id: int | None = None) -> Callback:
+                    survey_id: int | None = None, chat_sender: str | None = None) -> Callback:
     now = utcnow()
     callback = Callback(kind=kind, phone=phone, reason=reason, transcript=transcript or [], citizen_id=citizen_id,
-                        report_id=report_id, case_id=case_id, survey_id=survey_id, due_at=callback_due(now))
+                        report_id=report_id, case_id=case_id, survey_id=survey_id, chat_sender=chat_sender,
+                        due_at=callback_due(now))
     db.session.add(callback)
     db.session.flush()
     return callback
+
+
+def request_handoff(*, chat_sender: str | None, phone: str | None, reason: str | None,
+                    transcript: list[dict[str, Any]], citizen_id: int | None) -> Callback:
+    """A chatbot hand-off: a new callback, or the chat's open one brought up to date.
+
+    Asking twice in one chat (first without a number, then "转人工 139…") is one resident waiting for one
+    call: the open callback gets the new number and the new lines of the conversation.
+    """
+    existing = None
+    if chat_sender:
+        existing = (db.session.query(Callback)
+                    .filter_by(kind=CHATBOT_HANDOFF, chat_sender=chat_sender, status="open")
+                    .order_by(Callback.id.desc()).with_for_update().first())
+    if existing is None:
+        return create_callback(kind=CHATBOT_HANDOFF, phone=phone, reason=reason, transcript=transcript,
+                               citizen_id=citizen_id, chat_sender=chat_sender)
+    existing.phone = phone or existing.phone
+    known = [(line.get("from"), line.get("text"), line.get("at")) for line in existing.transcript or []]
+    existing.transcript = [*(existing.transcript or []),
+                           *(line for line in transcript if (line.get("from"), line.get("text"), line.get("at"))
+                             not in known)]
+    if reason and reason != existing.reason:
+        existing.reason = f"{existing.reason}；{reason}" if existing.reason else reason
+    db.session.flush()
+    return existing
 
 
 def callback_phone(typed: str | None, citizen_id: int | None) -> str | None:

@@ -51,3 +51,17 @@ def test_bad_phone_is_a_422_naming_the_field(client, service_headers):
     assert response.json["code"] == "bad_phone" and "回电号码不正确" in response.json["message"]
     assert "phone" in response.json["errors"]
     assert db.session.query(Callback).count() == 0
+
+
+def test_second_handoff_in_one_chat_adds_the_phone_to_the_open_callback(client, service_headers):
+    first = post_handoff(client, service_headers, "anon:abc")
+    second = post_handoff(client, service_headers, "anon:abc", phone="13912345678", transcript=[
+        {"from": "user", "text": "转人工"}, {"from": "bot", "text": "如需话务员回电，请发送“转人工”并附上手机号"},
+        {"from": "user", "text": "转人工 13912345678"}])
+    assert second.status_code == 201 and second.json["id"] == first.json["id"]
+    callbacks = db.session.query(Callback).all()
+    assert len(callbacks) == 1 and callbacks[0].phone == "+8613912345678" and callbacks[0].chat_sender == "anon:abc"
+    assert [line["text"] for line in callbacks[0].transcript] == [
+        "转人工", "如需话务员回电，请发送“转人工”并附上手机号", "转人工 13912345678"]
+    other_chat = post_handoff(client, service_headers, "anon:other")
+    assert other_chat.json["id"] != first.json["id"]
