@@ -60,8 +60,9 @@ class ValidateReportForm(FormValidationAction):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         requested = tracker.get_slot("requested_slot")
-        if _intent(tracker) != "request_human" and wants_human(_text(tracker)):
-            # NLU read "转人工，我的手机号139…" as a phone for a report: it is a hand-off all the same.
+        if _intent(tracker) == "request_human" or wants_human(_text(tracker)):
+            # "转人工，我的手机号139…" during (or read by NLU as) a report: the phone fills a slot, so the form
+            # is not rejected and the hand-off rule never runs. It is a hand-off all the same.
             from actions.handoff import REASON_REQUESTED, request_callback  # handoff imports this module
 
             events = request_callback(dispatcher, tracker, REASON_REQUESTED)

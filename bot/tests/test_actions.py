@@ -343,3 +343,17 @@ def test_rating_a_case_that_is_not_the_residents(api: FakeServiceApiServer) -> N
                                                      slots={"rating": "unsatisfied"}))
     assert api.ratings == {}
     assert f"没有找到您在案件{OPEN_CASE}中的反映记录" in texts(dispatcher)
+
+
+def test_handoff_with_phone_in_the_middle_of_a_report(api: FakeServiceApiServer) -> None:
+    # The phone is extracted as the report's contact phone, so the form goes on unless it hands off itself.
+    dispatcher, slots = run(ValidateReportForm(), tracker(
+        "帮我转人工，电话18653291234", "request_human", sender=ANON,
+        slots={"requested_slot": "problem_location", "problem_description": "工地夜间施工噪音太大了",
+               "matter_code": "06026"},
+        new_slots={"contact_phone": "18653291234"}))
+    assert len(api.callbacks) == 1 and api.callbacks[0]["phone"] == "18653291234"
+    assert "未完成的反映：工地夜间施工噪音太大了" in api.callbacks[0]["reason"]
+    assert "给您回电（186****1234）" in texts(dispatcher)
+    assert any(e["event"] == "active_loop" and e["name"] is None for e in slots["_events"])
+    assert slots["problem_description"] is None
