@@ -46,8 +46,8 @@ def find_phone(text: str) -> Optional[str]:
 def phone_shown(phone: str) -> str:
     """A number as the resident sees it back in chat: 139****5678 (national form, middle masked)."""
     digits = re.sub(r"\D", "", phone or "")
-    if digits.startswith("86") and len(digits) == 13:
-        digits = digits[2:]
+    if (phone or "").strip().startswith("+86"):  # E.164 from the API: back to the national form
+        digits = digits[2:] if digits[2:3] == "1" else "0" + digits[2:]
     return f"{digits[:3]}****{digits[-4:]}" if len(digits) >= 7 else digits
 
 

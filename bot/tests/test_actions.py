@@ -357,3 +357,10 @@ def test_handoff_with_phone_in_the_middle_of_a_report(api: FakeServiceApiServer)
     assert "给您回电（186****1234）" in texts(dispatcher)
     assert any(e["event"] == "active_loop" and e["name"] is None for e in slots["_events"])
     assert slots["problem_description"] is None
+
+
+def test_number_shown_back_is_national_and_masked() -> None:
+    from actions.parsing import phone_shown
+
+    assert phone_shown("+8613912345678") == "139****5678"
+    assert phone_shown("+8653288888888") == "053****8888"  # a landline keeps its leading 0
