@@ -9,34 +9,61 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.api_client import ApiError, get_api
-from actions.parsing import beijing_time, find_phone, transcript
+from actions.parsing import beijing_time, find_phone, phone_shown, transcript
 from actions.report_form import FORM_SLOTS, NO_PHONE
 
 REASON_REQUESTED = "居民在智能客服中要求转人工"
 REASON_FALLBACK = "智能客服连续两次未能理解居民的问题"
 
 
+def _session_events(tracker: Tracker) -> List[Dict[str, Any]]:
+    """Events of the current session only (an expired session's words are not this conversation)."""
+    events = list(tracker.events)
+    starts = [i for i, event in enumerate(events) if event.get("event") == "session_started"]
+    return events[starts[-1] + 1:] if starts else events
+
+
+def typed_phone(tracker: Tracker) -> Optional[str]:
+    """The number the resident gave: in this message, as the report's contact phone, or earlier in the session."""
+    phone = find_phone(tracker.latest_message.get("text") or "")
+    if phone:
+        return phone
+    slot = tracker.get_slot("contact_phone")
+    if slot and slot != NO_PHONE:
+        return str(slot)
+    for event in reversed(_session_events(tracker)):
+        if event.get("event") == "user":
+            phone = find_phone(event.get("text") or "")
+            if phone:
+                return phone
+    return None
+
+
 def request_callback(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str) -> List[EventType]:
-    phone: Optional[str] = tracker.get_slot("contact_phone")
-    if not phone or phone == NO_PHONE:
-        phone = find_phone(tracker.latest_message.get("text") or "")
+    phone = typed_phone(tracker)
     payload: Dict[str, Any] = {"kind": "chatbot_handoff", "sender_id": tracker.sender_id, "reason": reason,
-                               "transcript": transcript(tracker.events)}
+                               "transcript": transcript(_session_events(tracker))}
     if tracker.get_slot("problem_description"):
         payload["reason"] = f"{reason}；未完成的反映：{tracker.get_slot('problem_description')}"
     if phone:
         payload["phone"] = phone
     try:
         callback = get_api().create_callback(tracker.sender_id, payload)
-    except ApiError:
-        dispatcher.utter_message(text="抱歉，人工服务暂时无法登记，请直接拨打12345热线。")
+    except ApiError as exc:
+        if exc.status == 422 and phone:
+            dispatcher.utter_message(text=f"手机号{phone}好像不对，请重新发送“转人工”加正确的11位手机号，或直接拨打12345热线。")
+        else:
+            dispatcher.utter_message(text="抱歉，人工服务暂时无法登记，请直接拨打12345热线。")
         return []
     when = beijing_time(callback.get("due_at"))
     by = f"在{when}前" if when else "尽快"
-    if phone:
-        text = f"已为您转人工服务，话务员会{by}给您回电（{phone}）。"
+    # The API fills in a signed-in resident's account phone when none was typed.
+    number = callback.get("phone") or phone
+    if number:
+        text = f"已为您转人工服务，话务员会{by}给您回电（{phone_shown(number)}）。"
     else:
-        text = f"已为您转人工服务，话务员会{by}查看本次对话并处理；如需电话沟通，请拨打12345热线。"
+        text = (f"已为您转人工服务，话务员会{by}查看本次对话并处理。如需话务员回电，请发送“转人工”并附上手机号，"
+                "或直接拨打12345热线。")
     dispatcher.utter_message(text=text)
     return [SlotSet(slot, None) for slot in FORM_SLOTS]
 

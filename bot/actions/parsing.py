@@ -14,6 +14,10 @@ MOBILE_RE = re.compile(r"(?<!\d)(1[3-9]\d{9})(?!\d)")
 LANDLINE_RE = re.compile(r"(?<!\d)(0\d{2,3}-?\d{7,8})(?!\d)")
 CANCEL_RE = re.compile(r"取消|不报了|不反映了|不想报|不想反映|别提交|不提交|算了|撤销")
 YES_RE = re.compile(r"^/affirm$|是|对|好|嗯|确认|确定|没错|可以|行|提交|正确|没问题|ok|yes|同一", re.IGNORECASE)
+# Asking for a person, whatever else the message says ("转人工，我的手机号139…" is a hand-off, not a report).
+HANDOFF_RE = re.compile(r"转人工|转接人工|人工客服|人工服务|找人工|要人工|真人|话务员|坐席")
+# A rating said outright ("…的处理结果不满意"), as opposed to a status question that happens to say 一般/不行.
+RATING_STATED_RE = re.compile(r"满意|好评|差评")
 NOT_SOLVED_RE = re.compile(r"没解决|没有解决|未解决|还没处理|还在那|根本没")
 SOLVED_RE = re.compile(r"已解决|解决了|处理好了|弄好了")
 RATING_WORDS = [
@@ -37,6 +41,22 @@ def find_tracking_no(text: str) -> Optional[str]:
 def find_phone(text: str) -> Optional[str]:
     match = MOBILE_RE.search(text or "") or LANDLINE_RE.search(text or "")
     return match.group(1) if match else None
+
+
+def phone_shown(phone: str) -> str:
+    """A number as the resident sees it back in chat: 139****5678 (national form, middle masked)."""
+    digits = re.sub(r"\D", "", phone or "")
+    if (phone or "").strip().startswith("+86"):  # E.164 from the API: back to the national form
+        digits = digits[2:] if digits[2:3] == "1" else "0" + digits[2:]
+    return f"{digits[:3]}****{digits[-4:]}" if len(digits) >= 7 else digits
+
+
+def wants_human(text: str) -> bool:
+    return bool(HANDOFF_RE.search(text or ""))
+
+
+def states_rating(text: str) -> bool:
+    return bool(RATING_STATED_RE.search(text or ""))
 
 
 def is_cancel(text: str) -> bool:
@@ -76,7 +96,10 @@ def solved_from(rating: str, text: str) -> bool:
 
 def comment_from(text: str) -> Optional[str]:
     """The resident's free-text remark, when the message says more than the rating word."""
-    stripped = re.sub(r"^(我)?(对处理结果)?(非常|很|基本)?(不)?满意[，,。！!\s]*", "", (text or "").strip())
+    # The case or tracking number and the "对…的处理结果" frame around the rating word are not a remark.
+    rest = TRACKING_NO_RE.sub("", CASE_NO_RE.sub("", (text or "").strip()))
+    stripped = re.sub(r"^(评价一下|评价)?[，,\s]*(我)?(对)?(案件|受理编号)?(的)?(处理结果|处理)?(我)?(非常|很|基本)?(不)?满意"
+                      r"[，,。！!\s]*", "", rest.strip())
     if stripped.startswith("/") or len(stripped) < 4:
         return None
     return (text or "").strip()[:500]

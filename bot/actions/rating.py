@@ -9,16 +9,41 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.api_client import ApiError, get_api
-from actions.parsing import RATING_LABELS, comment_from, find_tracking_no, rating_from, solved_from
+from actions.parsing import RATING_LABELS, comment_from, find_case_no, find_tracking_no, rating_from, \
+    solved_from
 from actions.report_form import MSG_UNAVAILABLE
 
+MY_REPORTS_SCAN = 50  # how many of the resident's latest reports are searched for a named case
 RATING_BUTTONS = [{"title": label, "payload": f'/rate_service{{"rating": "{value}"}}'}
                   for value, label in RATING_LABELS.items()]
 
 
+class NotYours(Exception):
+    """The resident named a case number none of their reports belongs to."""
+
+    def __init__(self, case_no: str) -> None:
+        super().__init__(case_no)
+        self.case_no = case_no
+
+
+def _report_in_case(api: Any, tracker: Tracker, case_no: str) -> Dict[str, Any]:
+    """The resident's own report in the case they named (a case is rated through the resident's report)."""
+    mine = [r for r in api.my_reports(tracker.sender_id, page_size=MY_REPORTS_SCAN)
+            if str(r.get("case_no") or "").upper() == case_no]
+    if not mine:
+        raise NotYours(case_no)
+    unrated = [r for r in mine if r.get("status") == "closed" and not r.get("rating")]
+    return (unrated or mine)[0]
+
+
 def _pick_report(api: Any, tracker: Tracker) -> Optional[Dict[str, Any]]:
-    """The report to rate: named in the message, asked about earlier, or the latest closed unrated one."""
-    ref = find_tracking_no(tracker.latest_message.get("text") or "") or tracker.get_slot("rating_report_id")
+    """The report to rate: named in the message (tracking or case number), asked about earlier, or the latest
+    closed unrated one."""
+    text = tracker.latest_message.get("text") or ""
+    case_no = find_case_no(text)
+    if case_no and not find_tracking_no(text):
+        return _report_in_case(api, tracker, case_no)
+    ref = find_tracking_no(text) or tracker.get_slot("rating_report_id")
     if ref:
         return api.get_report(tracker.sender_id, ref)
     reports = api.my_reports(tracker.sender_id, page_size=5)
@@ -42,6 +67,10 @@ class ActionRateService(Action):
         except ApiError as exc:
             not_found = "没有找到这条反映记录，请核对受理编号。"
             dispatcher.utter_message(text=MSG_UNAVAILABLE if exc.unavailable else not_found)
+            return [SlotSet("rating", None)]
+        except NotYours as exc:
+            dispatcher.utter_message(text=f"没有找到您在案件{exc.case_no}中的反映记录，只能评价您本人反映的问题。"
+                                          "请核对案件号，或发送受理编号，例如“评价R20261124000042”。")
             return [SlotSet("rating", None)]
         if not report:
             dispatcher.utter_message(text="没有找到可以评价的反映记录。请发送“评价”加受理编号，例如“评价R20261124000042”。")

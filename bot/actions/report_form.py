@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.api_client import ApiError, get_api
-from actions.parsing import find_phone, is_cancel, is_opener, looks_like_yes
+from actions.parsing import find_phone, is_cancel, is_opener, looks_like_yes, wants_human
 
 CLOSED_STATUSES = {"closed", "rejected", "verified"}
 NO_PHONE = "none"
@@ -60,6 +60,14 @@ class ValidateReportForm(FormValidationAction):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         requested = tracker.get_slot("requested_slot")
+        if _intent(tracker) == "request_human" or wants_human(_text(tracker)):
+            # "转人工，我的手机号139…" during (or read by NLU as) a report: the phone fills a slot, so the form
+            # is not rejected and the hand-off rule never runs. It is a hand-off all the same.
+            from actions.handoff import REASON_REQUESTED, request_callback  # handoff imports this module
+
+            events = request_callback(dispatcher, tracker, REASON_REQUESTED)
+            if events:  # registered; on failure the resident was told and the report goes on
+                return events + [SlotSet("requested_slot", None), ActiveLoop(None)]
         if _intent(tracker) == "deny" and (is_cancel(_text(tracker)) or requested in (None, "problem_description",
                                                                                           "problem_location")):
             dispatcher.utter_message(response="utter_report_cancelled")

@@ -9,7 +9,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.api_client import ApiError, get_api
-from actions.parsing import beijing_time, find_case_no, find_tracking_no
+from actions.parsing import beijing_time, find_case_no, find_tracking_no, states_rating
+from actions.rating import ActionRateService
 from actions.report_form import MSG_UNAVAILABLE
 
 
@@ -54,6 +55,9 @@ class ActionCheckStatus(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         text = tracker.latest_message.get("text") or ""
+        if _entity(tracker, "rating") or states_rating(text):
+            # "对C370202-…的处理结果不满意" names a case like a status question, but it is a rating.
+            return await ActionRateService().run(dispatcher, tracker, domain)
         api = get_api()
         case_no = find_case_no(text) or find_case_no(_entity(tracker, "case_no") or "")
         tracking_no = find_tracking_no(text) or find_tracking_no(_entity(tracker, "tracking_no") or "")

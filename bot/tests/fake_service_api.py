@@ -20,6 +20,7 @@ class FakeServiceApiServer:
         self.by_key: Dict[str, str] = {}
         self.ratings: Dict[str, Dict[str, Any]] = {}
         self.callbacks: List[Dict[str, Any]] = []
+        self.account_phones: Dict[str, str] = {"citizen:7": "+8613800138000"}
         self.fail_with: Optional[int] = None
         self.add_report("R20261101000001", status="closed", status_text="已办结", owner="citizen:7",
                         outcome="垃圾已清运完毕")
@@ -95,7 +96,9 @@ class FakeServiceApiServer:
             return 200, report
         if method == "POST" and path == "/api/v1/callbacks":
             self.callbacks.append(body)
-            return 201, {"id": str(len(self.callbacks)), "due_at": "2026-11-24T06:30:00Z"}
+            # Like the API: the typed number in E.164, else a signed-in resident's account phone.
+            phone = ("+86" + body["phone"]) if body.get("phone") else self.account_phones.get(resident)
+            return 201, {"id": str(len(self.callbacks)), "due_at": "2026-11-24T06:30:00Z", "phone": phone}
         return 404, {"status": 404, "code": "not_found", "message": path}
 
     @staticmethod

@@ -283,3 +283,84 @@ def test_second_fallback_in_a_row_hands_off(api: FakeServiceApiServer) -> None:
     dispatcher, _ = run(ActionHandleFallback(), tracker("嗯哼哼", "nlu_fallback", history=history))
     assert len(api.callbacks) == 1 and "智能客服连续两次未能理解" in api.callbacks[0]["reason"]
     assert "转人工" in texts(dispatcher)
+
+
+def test_handoff_with_phone_read_as_a_report_still_hands_off(api: FakeServiceApiServer) -> None:
+    # NLU may read "转人工，我的手机号139…" as a phone for a report; the form must hand off, not ask for a problem.
+    dispatcher, slots = run(ValidateReportForm(), tracker("转人工，我的手机号13912345678", "inform", sender=ANON,
+                                                          new_slots={"contact_phone": "13912345678"}))
+    assert len(api.callbacks) == 1
+    assert api.callbacks[0]["phone"] == "13912345678" and api.callbacks[0]["kind"] == "chatbot_handoff"
+    assert "给您回电（139****5678）" in texts(dispatcher)
+    assert any(e["event"] == "active_loop" and e["name"] is None for e in slots["_events"])
+    assert slots["requested_slot"] is None and slots["contact_phone"] is None
+    assert "请描述一下您遇到的问题" not in texts(dispatcher)
+
+
+def test_handoff_of_signed_in_resident_calls_back_the_account_phone(api: FakeServiceApiServer) -> None:
+    dispatcher, _ = run(ActionRequestCallback(), tracker("转人工", "request_human", sender=CITIZEN))
+    assert "phone" not in api.callbacks[0]  # the API knows the account's number, the bot does not
+    assert "给您回电（138****8000）" in texts(dispatcher)
+    assert "如需" not in texts(dispatcher)
+
+
+def test_handoff_uses_a_phone_typed_earlier_in_the_session(api: FakeServiceApiServer) -> None:
+    history = [{"event": "session_started"},
+               {"event": "user", "text": "我的电话是15063217788", "timestamp": time.time() - 60},
+               {"event": "bot", "text": "请描述一下您遇到的问题", "timestamp": time.time() - 59}]
+    dispatcher, _ = run(ActionRequestCallback(), tracker("转人工", "request_human", sender=ANON, history=history))
+    assert api.callbacks[0]["phone"] == "15063217788"
+    assert "给您回电（150****7788）" in texts(dispatcher)
+
+
+def test_anonymous_handoff_without_phone_says_how_to_get_a_call(api: FakeServiceApiServer) -> None:
+    history = [{"event": "user", "text": "我的电话是15063217788", "timestamp": time.time() - 7200},
+               {"event": "session_started"}]
+    dispatcher, _ = run(ActionRequestCallback(), tracker("转人工", "request_human", sender=ANON, history=history))
+    assert "phone" not in api.callbacks[0]  # a number from an expired session is not this conversation's
+    assert "附上手机号" in texts(dispatcher)
+
+
+def test_rating_by_case_number_is_a_rating_not_a_status(api: FakeServiceApiServer) -> None:
+    text = f"对{OPEN_CASE}的处理结果不满意"
+    entities = [{"entity": "case_no", "value": OPEN_CASE}, {"entity": "rating", "value": "unsatisfied"}]
+    dispatcher, _ = run(ActionCheckStatus(), tracker(text, "check_status", entities=entities,
+                                                     slots={"rating": "unsatisfied"}))
+    assert api.ratings["R20261101000001"] == {"rating": "unsatisfied", "solved": False}
+    assert "已收到您的评价：不满意" in texts(dispatcher)
+    assert "当前状态" not in texts(dispatcher)
+
+
+def test_rating_by_case_number_through_the_rating_intent(api: FakeServiceApiServer) -> None:
+    dispatcher, _ = run(ActionRateService(), tracker(f"{OPEN_CASE}基本满意", "rate_service",
+                                                     slots={"rating": "basically_satisfied"}))
+    assert api.ratings["R20261101000001"]["rating"] == "basically_satisfied"
+    assert "已收到您的评价：基本满意" in texts(dispatcher)
+
+
+def test_rating_a_case_that_is_not_the_residents(api: FakeServiceApiServer) -> None:
+    dispatcher, _ = run(ActionRateService(), tracker(f"对{OPEN_CASE}的处理结果不满意", "rate_service", sender=ANON,
+                                                     slots={"rating": "unsatisfied"}))
+    assert api.ratings == {}
+    assert f"没有找到您在案件{OPEN_CASE}中的反映记录" in texts(dispatcher)
+
+
+def test_handoff_with_phone_in_the_middle_of_a_report(api: FakeServiceApiServer) -> None:
+    # The phone is extracted as the report's contact phone, so the form goes on unless it hands off itself.
+    dispatcher, slots = run(ValidateReportForm(), tracker(
+        "帮我转人工，电话18653291234", "request_human", sender=ANON,
+        slots={"requested_slot": "problem_location", "problem_description": "工地夜间施工噪音太大了",
+               "matter_code": "06026"},
+        new_slots={"contact_phone": "18653291234"}))
+    assert len(api.callbacks) == 1 and api.callbacks[0]["phone"] == "18653291234"
+    assert "未完成的反映：工地夜间施工噪音太大了" in api.callbacks[0]["reason"]
+    assert "给您回电（186****1234）" in texts(dispatcher)
+    assert any(e["event"] == "active_loop" and e["name"] is None for e in slots["_events"])
+    assert slots["problem_description"] is None
+
+
+def test_number_shown_back_is_national_and_masked() -> None:
+    from actions.parsing import phone_shown
+
+    assert phone_shown("+8613912345678") == "139****5678"
+    assert phone_shown("+8653288888888") == "053****8888"  # a landline keeps its leading 0

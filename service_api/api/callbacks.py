@@ -11,8 +11,9 @@ from marshmallow import Schema, fields, validate
 from service_api.auth.principal import current_principal
 from service_api.errors import APIError
 from service_api.extensions import db
-from service_api.schemas.common import PhoneField
-from service_api.services.callbacks import create_callback
+from service_api.models.hotline import CHATBOT_HANDOFF
+from service_api.phones import InvalidPhone
+from service_api.services.callbacks import callback_phone, create_callback, request_handoff
 
 blp = Blueprint("callbacks", __name__, url_prefix="/api/v1/callbacks", description="回电任务")
 
@@ -24,9 +25,10 @@ class TranscriptLineSchema(Schema):
 
 
 class CallbackCreateSchema(Schema):
-    kind = fields.String(required=True, validate=validate.OneOf(["chatbot_handoff", "follow_up", "missed_call"]))
+    kind = fields.String(required=True, validate=validate.OneOf([CHATBOT_HANDOFF, "follow_up", "missed_call"]))
     sender_id = fields.String(validate=validate.Length(max=64), allow_none=True)
-    phone = PhoneField(allow_none=True)
+    phone = fields.String(validate=validate.Length(max=64), allow_none=True,
+                          metadata={"description": "居民留的号码；不填时用已登录居民账号的手机号"})
     reason = fields.String(validate=validate.Length(max=1000), allow_none=True)
     transcript = fields.List(fields.Nested(TranscriptLineSchema), validate=validate.Length(max=200),
                              load_default=list)
@@ -41,11 +43,18 @@ class Callbacks(MethodView):
         principal = current_principal()
         if principal.kind not in ("service", "staff"):
             raise APIError(403, "service_only", "需要服务密钥或工作人员令牌")
-        callback = create_callback(
-            kind=data["kind"], phone=data.get("phone"), reason=data.get("reason"),
-            transcript=[{"from": t.get("sender"), "text": t.get("text"), "at": t.get("at")}
-                        for t in data["transcript"]],
-            citizen_id=principal.citizen_id,
-        )
+        try:
+            phone = callback_phone(data.get("phone"), principal.citizen_id)
+        except InvalidPhone as exc:
+            raise APIError(422, "bad_phone", f"回电号码不正确：{exc}", {"phone": [str(exc)]}) from exc
+        transcript = [{"from": t.get("sender"), "text": t.get("text"), "at": t.get("at")} for t in data["transcript"]]
+        if data["kind"] == CHATBOT_HANDOFF:
+            callback = request_handoff(chat_sender=principal.chat_sender or data.get("sender_id"), phone=phone,
+                                       reason=data.get("reason"), transcript=transcript,
+                                       citizen_id=principal.citizen_id)
+        else:
+            callback = create_callback(kind=data["kind"], phone=phone, reason=data.get("reason"),
+                                       transcript=transcript, citizen_id=principal.citizen_id)
         db.session.commit()
-        return {"id": callback.id, "due_at": callback.due_at}
+        # The phone lets the chatbot tell the resident which number will ring.
+        return {"id": callback.id, "due_at": callback.due_at, "phone": callback.phone}

@@ -11,7 +11,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from service_api.models.base import Base, utcnow
 
 CALL_TYPES = ("new_report", "status_query", "follow_up", "consultation", "out_of_scope")
-CALLBACK_KINDS = ("survey", "chatbot_handoff", "missed_call", "follow_up", "voice_recording")
+CHATBOT_HANDOFF = "chatbot_handoff"
+CALLBACK_KINDS = ("survey", CHATBOT_HANDOFF, "missed_call", "follow_up", "voice_recording")
 
 
 class HotlineCall(Base):
@@ -46,6 +47,8 @@ class Callback(Base):
     report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id"))
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
     survey_id: Mapped[int | None] = mapped_column(ForeignKey("surveys.id"))
+    # The chatbot's sender id ("citizen:<id>" / "anon:<uuid>") of a hand-off: one open callback per chat.
+    chat_sender: Mapped[str | None] = mapped_column(String(64), index=True)
     reason: Mapped[str | None] = mapped_column(Text)
     transcript: Mapped[list[Any]] = mapped_column(default=list)
     due_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -200,6 +200,12 @@ def due_callbacks(limit: int = 200) -> list[Callback]:
             .order_by(Callback.due_at, Callback.id).limit(limit).all())
 
 
+def recent_callbacks(limit: int = 20) -> list[Callback]:
+    """Callbacks just closed, with the agents' final notes (they were otherwise out of sight once done)."""
+    return (db.session.query(Callback).filter(Callback.status != "open", Callback.done_at.isnot(None))
+            .order_by(Callback.done_at.desc(), Callback.id.desc()).limit(limit).all())
+
+
 @dataclass
 class CallbackOutcome:
     result: str
@@ -220,10 +226,13 @@ def record_callback(callback: Callback, data: CallbackOutcome, agent: StaffUser)
     note = (data.outcome or "").strip()
     if data.result == "no_answer":
         tries = [line for line in (callback.transcript or []) if line.get("from") == "agent"]
+        # The agent's note of each attempt is kept with it (it used to be dropped, leaving only "未接通").
         callback.transcript = [*(callback.transcript or []),
-                               {"from": "agent", "text": f"未接通（{actor.name}）", "at": now.isoformat()}]
+                               {"from": "agent", "text": f"未接通（{actor.name}）" + (f"：{note}" if note else ""),
+                                "at": now.isoformat()}]
         if len(tries) + 1 >= NO_ANSWER_LIMIT:
-            callback.status, callback.outcome = "done", f"连续{NO_ANSWER_LIMIT}次未接通"
+            callback.status = "done"
+            callback.outcome = f"连续{NO_ANSWER_LIMIT}次未接通" + (f"；{note}" if note else "")
             callback.done_by_id, callback.done_at = agent.id, now
         else:
             callback.due_at = callback_due(now + timedelta(hours=1))
@@ -231,6 +240,9 @@ def record_callback(callback: Callback, data: CallbackOutcome, agent: StaffUser)
         callback.status = "done" if data.result == "done" else "cancelled"
         callback.outcome = note or CALLBACK_RESULTS[data.result]
         callback.done_by_id, callback.done_at = agent.id, now
+        callback.transcript = [*(callback.transcript or []),
+                               {"from": "agent", "text": f"{CALLBACK_RESULTS[data.result]}（{actor.name}）"
+                                + (f"：{note}" if note else ""), "at": now.isoformat()}]
     case = db.session.get(Case, callback.case_id) if callback.case_id else None
     if case is not None:
         db.session.add(CaseEvent(

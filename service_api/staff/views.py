@@ -349,7 +349,7 @@ def callbacks() -> Any:
     rows = hotline.due_callbacks()
     cases = {c.id: c for c in db.session.query(Case).filter(Case.id.in_([r.case_id for r in rows if r.case_id]))}
     return render_template("staff/callbacks.html", rows=rows, cases=cases, kinds=hotline.CALLBACK_KIND_TEXT,
-                           now=utcnow())
+                           now=utcnow(), recent=hotline.recent_callbacks())
 
 
 @blp.route("/callbacks/<int:callback_id>", methods=["GET", "POST"])

@@ -1,0 +1,72 @@
+"""Chatbot hand-offs on the agents' callback pages: a number to call, and every note the agent writes kept."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import g
+
+from service_api.extensions import db
+from service_api.models import Callback, Citizen, utcnow
+
+
+def handoff_of_signed_in_resident(app, service_headers) -> Callback:
+    """What the chatbot's action server sends when a signed-in resident says 转人工 without a number."""
+    citizen = Citizen(phone="+8613800138011")
+    db.session.add(citizen)
+    db.session.commit()
+    g.pop("principal", None)
+    response = app.test_client().post(
+        "/api/v1/callbacks", headers=dict(service_headers, **{"X-Resident": f"citizen:{citizen.id}"}),
+        json={"kind": "chatbot_handoff", "reason": "居民在智能客服中要求转人工",
+              "transcript": [{"from": "user", "text": "井盖丢了，转人工"}]})
+    assert response.status_code == 201, response.json
+    return db.session.get(Callback, response.json["id"])
+
+
+def test_handoff_shows_the_residents_number(app, staff_client, service_headers):
+    agent, _ = staff_client("agent")
+    callback = handoff_of_signed_in_resident(app, service_headers)
+    listing = agent.get("/staff/callbacks").get_data(as_text=True)
+    assert "智能客服转人工" in listing and "138****8011" in listing and "13800138011" not in listing
+    page = agent.get(f"/staff/callbacks/{callback.id}").get_data(as_text=True)
+    assert "号码：<b>+8613800138011</b>" in page and "号码：<b>—</b>" not in page
+
+
+def test_no_answer_keeps_the_agents_note(app, staff_client, service_headers):
+    agent, _ = staff_client("agent")
+    callback = handoff_of_signed_in_resident(app, service_headers)
+    path = f"/staff/callbacks/{callback.id}"
+    agent.post_form(path, {"result": "no_answer", "outcome": "关机，明早再打"}, page=path)
+    db.session.refresh(callback)
+    assert callback.status == "open"
+    assert "关机，明早再打" in callback.transcript[-1]["text"]
+    assert "关机，明早再打" in agent.get(path).get_data(as_text=True)
+
+
+def test_third_no_answer_closes_with_the_agents_final_note(app, staff_client, service_headers):
+    agent, _ = staff_client("agent")
+    callback = handoff_of_signed_in_resident(app, service_headers)
+    path = f"/staff/callbacks/{callback.id}"
+    for note in ("无人接听", "占线", "仍无人接听，已发短信请居民回电"):
+        agent.post_form(path, {"result": "no_answer", "outcome": note}, page=path)
+        db.session.refresh(callback)
+        callback.due_at = utcnow() - timedelta(minutes=1)
+        db.session.commit()
+    assert callback.status == "done"
+    assert "连续3次未接通" in callback.outcome and "已发短信请居民回电" in callback.outcome
+    notes = [line["text"] for line in callback.transcript if line["from"] == "agent"]
+    assert len(notes) == 3 and "无人接听" in notes[0] and "占线" in notes[1]
+    assert "已发短信请居民回电" in agent.get("/staff/callbacks").get_data(as_text=True)
+
+
+def test_done_handoff_shows_the_final_note(app, staff_client, service_headers):
+    agent, _ = staff_client("agent")
+    callback = handoff_of_signed_in_resident(app, service_headers)
+    path = f"/staff/callbacks/{callback.id}"
+    response = agent.post_form(path, {"result": "done", "outcome": "已电话登记井盖问题，受理编号已告知"}, page=path)
+    assert response.status_code == 302
+    page = agent.get(path).get_data(as_text=True)
+    assert "已电话登记井盖问题，受理编号已告知" in page
+    assert 'name="result"' not in page  # a closed callback is not offered for recording again
+    assert "已电话登记井盖问题" in agent.get("/staff/callbacks").get_data(as_text=True)
