@@ -201,3 +201,20 @@ def test_any_rating_closes_the_survey_callback_of_that_resident(app, client, ser
     db.session.refresh(callback)
     assert callback.status == "done" and "智能客服" in callback.outcome
     assert db.session.query(Survey).one().status == "answered"
+
+
+def test_the_review_queue_follows_the_current_round(app, client, make_staff):
+    from service_api.staff.desk import queue_query
+
+    reviewer, _ = make_staff("reviewer")
+    report, token = _resident("+8613800000014")
+    case = make_case(report)
+    close_case(case)
+    _rate(client, report.id, token, rating="unsatisfied", comment="没修好")
+    assert case.id in [c.id for c in queue_query(reviewer, "unsatisfied")]
+    _close_again(case)
+    case = db.session.get(Case, case.id)
+    case.needs_review = False  # the reviewer dealt with it by reopening
+    db.session.commit()
+    _rate(client, report.id, token, rating="satisfied")
+    assert case.id not in [c.id for c in queue_query(reviewer, "unsatisfied")]
