@@ -110,7 +110,8 @@ class Rating(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
     report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), index=True)
-    round: Mapped[int] = mapped_column(default=1)  # the case's closing round (Case.reopen_count + 1)
+    # The case's closing round (Case.reopen_count + 1); server default 1 as in migration 0008_notify.
+    round: Mapped[int] = mapped_column(default=1, server_default="1")
     rating: Mapped[str] = mapped_column(String(24))  # satisfied | basically_satisfied | unsatisfied
     solved: Mapped[bool | None]
     comment: Mapped[str | None] = mapped_column(Text)
