@@ -25,7 +25,7 @@ class MyReports(MethodView):
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, ReportPageSchema)
     def get(self, args: dict[str, Any]) -> Any:
-        """我的反映，最新的在前，分页。"""
+        """我的反映（含用本人手机号作为联系电话提交的反映），最新的在前，分页。"""
         principal = current_principal()
         if principal.citizen_id is None and principal.chat_sender is None:
             raise APIError(401, "login_required", "请先登录")
