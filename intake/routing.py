@@ -18,7 +18,8 @@ from intake.taxonomy import load_directory
 
 DEFAULT_PATH = Path(__file__).resolve().parent / "data" / "routing.json"
 
-PRIORITIES = ("urgent", "high", "normal")
+URGENT_PRIORITY = "urgent"  # residents hear how these cases move at any hour (service_api outbox_writer)
+PRIORITIES = (URGENT_PRIORITY, "high", "normal")
 TIME_UNITS = ("working_hours", "working_days", "natural_hours")
 STRATEGIES = ("owner", "territory")
 STREET_PREFIX = "street:"

@@ -22,6 +22,7 @@ from notifications.channels.twilio_client import OPTED_OUT_CODE
 from service_api.config import Settings
 from service_api.extensions import db
 from service_api.models import Citizen, Notification, Survey, utcnow
+from service_api.models.outbox import SURVEY_INVITATION_KINDS
 from service_api.services.outbox_writer import earliest_send
 
 log = logging.getLogger(__name__)
@@ -221,7 +222,7 @@ def _mark_opted_out(phone: str | None) -> None:
 def _survey_sent(row: Notification, now: datetime) -> None:
     """A survey invitation that went out makes its survey answerable (and starts the reminder clock)."""
     survey_id = (row.payload or {}).get("survey_id")
-    if row.kind in ("survey", "survey_link") and survey_id and str(survey_id).isdigit():
+    if row.kind in SURVEY_INVITATION_KINDS and survey_id and str(survey_id).isdigit():
         survey = db.session.get(Survey, int(survey_id))
         if survey is not None and survey.status == "scheduled":
             survey.status = "pending"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 TEMPLATES: dict[str, str] = {
@@ -10,25 +11,24 @@ TEMPLATES: dict[str, str] = {
     "registered": "【城市管理】您反映的问题已立案（案件编号{case_no}），将尽快派遣处置。{link}",
     "rejected": "【城市管理】您反映的问题（受理编号{tracking_no}）未予立案，原因：{reason}。{hint}{link}",
     "dispatched": "【城市管理】案件{case_no}已派遣至{department}处置，处置时限{deadline}。{link}",
+    "deadline_extended": "【城市管理】案件{case_no}的处置时限已延长至{deadline}，我们会抓紧办理。{link}",
     "resolved": "【城市管理】案件{case_no}已处置：{outcome}。{link}",
     "closed": "【城市管理】案件{case_no}已办结，感谢您的反映。{link}",
     "reopened": "【城市管理】案件{case_no}已重新办理，我们会尽快处理。{link}",
-    "survey": ("【城市管理】案件{case_no}已办结，请评价：回复1满意、2基本满意、3不满意，"
-               "问题未解决请注明“未解决”，可附意见。{link}"),
+    "survey": "【城市管理】案件{case_no}已办结，请回复1满意、2基本满意、3不满意，未解决请注明，可附意见。{link}",
     "survey_link": "【城市管理】案件{case_no}已办结，请点击链接对办理结果进行评价：{link}",
     "survey_reminder": "【城市管理】温馨提示：案件{case_no}的满意度评价尚未完成，回复1满意、2基本满意、3不满意。{link}",
     "survey_link_reminder": "【城市管理】温馨提示：案件{case_no}的满意度评价尚未完成，请点击链接评价：{link}",
-    "survey_thanks": "感谢您的评价！{extra}",
     "rating_review": "【城市管理】已收到您对案件{case_no}的评价，案件已转交复核，我们会尽快与您联系。{link}",
     # Replies on the SMS line (TwiML <Message>).
-    "sms_received": "【城市管理】您反映的问题已受理，受理编号{tracking_no}。查询进度请回复“查询 {tracking_no}”。{link}",
+    "sms_received": "【城市管理】您反映的问题已受理，受理编号{tracking_no}。查询进度请回复“查询{tracking_no}”。{link}",
     "sms_opted_out": "【城市管理】您已退订短信通知。如需恢复，请回复“订阅”或START。",
     "sms_opted_in": "【城市管理】您已恢复接收短信通知。",
     "sms_status": "【城市管理】{ref}当前状态：{status}。{detail}",
     "sms_not_found": "【城市管理】未找到编号{ref}，请核对后重试。",
     "sms_too_short": "【城市管理】请用一句话描述问题及具体位置，例如“香港中路8号门口井盖破损”。",
     "sms_rating_thanks": "【城市管理】感谢您对案件{case_no}的评价（{rating_text}）。{extra}",
-    "sms_rating_refused": "【城市管理】{message}",
+    "sms_rating_refused": "【城市管理】{message}。",
 }
 
 # What the voice line says (TwiML <Say language="zh-CN">).
@@ -56,14 +56,26 @@ VOICE: dict[str, str] = {
 OUT_OF_SCOPE_HINT = "如需咨询社保、就业等非城市管理事项，请拨打12345政务服务热线。"
 
 
+# A filled-in value that ends a sentence itself ("已更换井盖。") before the template's own "。".
+_DOUBLED_STOP = re.compile(r"[。．.，,；;、\s]*。")
+_STOP_AFTER_MARK = re.compile(r"([！？!?])\s*。")
+
+
+def _clean(value: Any) -> Any:
+    """Free text (an outcome typed by a handler) as one line without stray spaces at its ends."""
+    return " ".join(value.split()) if isinstance(value, str) else value
+
+
 def render(kind: str, **values: Any) -> str:
-    """Fill a template; missing values become empty strings rather than errors."""
+    """Fill a template; missing values become empty strings rather than errors. Values that end with their own
+    full stop or mark do not get a second one."""
 
     class _Blank(dict[str, Any]):
         def __missing__(self, key: str) -> str:
             return ""
 
-    return TEMPLATES[kind].format_map(_Blank(values))
+    text = TEMPLATES[kind].format_map(_Blank({key: _clean(value) for key, value in values.items()}))
+    return _STOP_AFTER_MARK.sub(r"\1", _DOUBLED_STOP.sub("。", text))
 
 
 def say(key: str, **values: Any) -> str:

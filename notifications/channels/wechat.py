@@ -11,16 +11,18 @@ import requests
 from notifications.channels.base import PermanentError, SendResult, TransientError
 from service_api.config import Settings
 from service_api.models import Notification
+from service_api.models.outbox import SURVEY_KINDS, Kind
 
 # errcodes: 43101 the user did not subscribe (or used up the subscription), 40003 bad openid,
 # 47003 template data invalid, 40037 bad template id. Others (-1 busy, 45009 quota) are retried.
 PERMANENT_ERRCODES = {43101, 40003, 47003, 40037}
 TOKEN_ERRCODES = {40001, 42001, 40014}
-SURVEY_KINDS = {"survey", "survey_link", "survey_reminder"}
+# The template's phrase field takes at most 5 characters.
 STATUS_WORDS = {
-    "received": "已受理", "merged": "已合并办理", "registered": "已立案", "rejected": "未予立案",
-    "dispatched": "已派遣处置", "resolved": "已处置", "closed": "已办结", "reopened": "重新办理",
-    "survey": "请评价办理结果", "survey_link": "请评价办理结果", "survey_reminder": "请评价办理结果",
+    Kind.RECEIVED: "已受理", Kind.MERGED: "已合并办理", Kind.REGISTERED: "已立案", Kind.REJECTED: "未予立案",
+    Kind.DISPATCHED: "已派遣处置", Kind.DEADLINE_EXTENDED: "时限延长", Kind.RESOLVED: "已处置",
+    Kind.CLOSED: "已办结", Kind.REOPENED: "重新办理", Kind.RATING_REVIEW: "转交复核",
+    **{kind: "待您评价" for kind in SURVEY_KINDS},
 }
 
 

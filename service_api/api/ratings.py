@@ -10,9 +10,9 @@ from marshmallow import Schema, fields, validate
 
 from service_api.api.reports import find_readable_report
 from service_api.auth.principal import current_principal, require_staff
-from service_api.extensions import db, limiter
-from service_api.models import Callback, utcnow
+from service_api.extensions import limiter
 from service_api.services.ratings import RATINGS, submit_rating
+from service_api.services.workflow import Actor
 
 # The reports blueprint owns url_prefix /api/v1/reports, so this one spells out its full paths.
 blp = Blueprint("ratings", __name__, description="满意度评价（回访）")
@@ -45,7 +45,8 @@ class ReportRating(MethodView):
     @blp.response(200, RatingResultSchema)
     @limiter.limit("20/minute")
     def post(self, data: dict[str, Any], report_ref: str) -> Any:
-        """对已办结案件评价：一个反映一次评价，7天内可修改，之后不能再改（409）；案件未办结时 409。
+        """对已办结案件评价：一个反映每轮结案一次评价，7天内可修改（新评价连同意见整体替换旧的），之后不能再改（409）；
+        案件未办结时 409。案件重新办理后再次结案，可重新评价。
 
         不满意或问题未解决时案件转入复核（可配置为自动重新办理），并通知您。
         热线坐席（agent/dispatcher）电话回访后可代居民录入，渠道记为 hotline，并完成对应的回访任务。
@@ -54,13 +55,10 @@ class ReportRating(MethodView):
         agent = require_staff("agent", "dispatcher") if principal.is_staff else None
         report = find_readable_report(report_ref)
         channel = "hotline" if agent else "chatbot" if principal.kind == "service" else "miniprogram"
-        outcome = submit_rating(report, data["rating"], data.get("solved"), data.get("comment"), channel)
+        # Any answer completes the resident's open survey callbacks (services/surveys.mark_answered).
+        outcome = submit_rating(report, data["rating"], data.get("solved"), data.get("comment"), channel,
+                                actor=Actor.of_staff(agent) if agent is not None else None)
         rating = outcome.rating
-        if agent is not None:
-            for callback in db.session.query(Callback).filter_by(kind="survey", report_id=report.id, status="open"):
-                callback.status, callback.done_by_id, callback.done_at = "done", agent.id, utcnow()
-                callback.outcome = f"回访结果：{RATINGS[rating.rating]}"
-            db.session.commit()
         return {
             "report_id": report.id, "case_no": report.case.case_no if report.case else None, "rating": rating.rating,
             "rating_text": RATINGS[rating.rating], "solved": rating.solved, "comment": rating.comment,

@@ -11,7 +11,8 @@ from service_api.auth.tokens import REPORT_TOKEN_PREFIX, hash_secret, read_signe
 from service_api.config import DEFAULT_SERVICE_API_KEY
 from service_api.errors import APIError
 from service_api.extensions import db
-from service_api.models import ROLE_TEXT, Report, StaffUser
+from service_api.models import ROLE_TEXT, Citizen, Report, StaffUser
+from service_api.services.phone_match import same_phone
 
 
 @dataclass(frozen=True)
@@ -37,9 +38,17 @@ class Principal:
             return True
         if self.citizen_id is not None and report.citizen_id == self.citizen_id:
             return True
+        if self.citizen_id is not None and report.contact_phone and self._signed_in_phone_filed(report):
+            return True
         if self.report_id is not None and report.id == self.report_id:
             return True
         return self.chat_sender is not None and report.channel_ref == self.chat_sender
+
+    def _signed_in_phone_filed(self, report: Report) -> bool:
+        """A resident signed in by SMS code owns their phone: reports filed with it (as the contact number,
+        from any channel) are theirs to read and rate."""
+        citizen = db.session.get(Citizen, self.citizen_id)
+        return citizen is not None and same_phone(citizen.phone, report.contact_phone)
 
 
 ANONYMOUS = Principal("anonymous")

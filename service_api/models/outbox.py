@@ -7,6 +7,7 @@ The API writes Notification rows in the same transaction as the case change; Cel
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
@@ -15,6 +16,35 @@ from sqlalchemy.orm import Mapped, mapped_column
 from service_api.models.base import Base, utcnow
 
 NOTIFICATION_STATES = ("pending", "claimed", "sending", "sent", "delivered", "failed", "cancelled")
+
+
+class Kind(StrEnum):
+    """What a notification says (its template in service_api/messages.py). A StrEnum: rows store the text."""
+
+    RECEIVED = "received"
+    MERGED = "merged"
+    REGISTERED = "registered"
+    REJECTED = "rejected"
+    DISPATCHED = "dispatched"
+    DEADLINE_EXTENDED = "deadline_extended"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+    REOPENED = "reopened"
+    SURVEY = "survey"  # two-way SMS or voice: answer by reply or keypad
+    SURVEY_LINK = "survey_link"  # a link to rate (SMS to +86, WeChat, in-app)
+    SURVEY_REMINDER = "survey_reminder"
+    SURVEY_LINK_REMINDER = "survey_link_reminder"
+    RATING_REVIEW = "rating_review"
+    LOGIN_CODE = "login_code"
+
+
+# Where the case stands: a newer one makes an older unsent one untrue (services/outbox_writer.py coalesces).
+PROGRESS_KINDS = frozenset({Kind.RECEIVED, Kind.MERGED, Kind.REGISTERED, Kind.REJECTED, Kind.DISPATCHED,
+                            Kind.DEADLINE_EXTENDED, Kind.RESOLVED, Kind.CLOSED, Kind.REOPENED})
+SURVEY_INVITATION_KINDS = frozenset({Kind.SURVEY, Kind.SURVEY_LINK})
+SURVEY_REMINDER_KINDS = frozenset({Kind.SURVEY_REMINDER, Kind.SURVEY_LINK_REMINDER})
+SURVEY_KINDS = SURVEY_INVITATION_KINDS | SURVEY_REMINDER_KINDS
+REMINDER_OF = {Kind.SURVEY: Kind.SURVEY_REMINDER, Kind.SURVEY_LINK: Kind.SURVEY_LINK_REMINDER}
 
 
 class Notification(Base):
@@ -71,14 +101,17 @@ class Survey(Base):
 
 
 class Rating(Base):
-    """A resident's satisfaction with how their report's case was handled. One per report and case."""
+    """A resident's satisfaction with how their report's case was handled: one per report and closing round
+    (a reopened case closed again is rated again, as it is surveyed again; migration 0008_notify)."""
 
     __tablename__ = "ratings"
-    __table_args__ = (UniqueConstraint("case_id", "report_id", name="uq_ratings_case_report"),)
+    __table_args__ = (UniqueConstraint("case_id", "report_id", "round", name="uq_ratings_case_report_round"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
     report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), index=True)
+    # The case's closing round (Case.reopen_count + 1); server default 1 as in migration 0008_notify.
+    round: Mapped[int] = mapped_column(default=1, server_default="1")
     rating: Mapped[str] = mapped_column(String(24))  # satisfied | basically_satisfied | unsatisfied
     solved: Mapped[bool | None]
     comment: Mapped[str | None] = mapped_column(Text)

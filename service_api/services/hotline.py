@@ -258,7 +258,7 @@ def record_callback(callback: Callback, data: CallbackOutcome, agent: StaffUser)
             raise APIError(422, "survey_report_missing", "找不到该回访对应的反映")
         from service_api.services.ratings import submit_rating
 
-        submit_rating(report, data.rating, data.solved, data.comment, "hotline", now=now)  # commits
+        submit_rating(report, data.rating, data.solved, data.comment, "hotline", now=now, actor=actor)  # commits
         return callback
     db.session.commit()
     return callback

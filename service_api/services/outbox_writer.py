@@ -1,6 +1,12 @@
 """Writes notification rows in the same transaction as the change they announce.
 
 Workers in `notifications/` claim and send them; this module never sends anything itself.
+
+What a resident receives: one message per recipient (channel and address) per event, however many of the
+case's reports they filed; outside quiet hours at once, inside them in the morning unless urgent
+(`is_urgent`); and when messages wait, only what is still true: a newer message about the case cancels the
+older ones that would not have gone out before it (`_supersede`). In-app messages are a list, never held and
+never cancelled: the resident's full history.
 """
 
 from __future__ import annotations
@@ -11,15 +17,25 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+from sqlalchemy import or_
 
+from intake.routing import URGENT_PRIORITY
 from service_api.extensions import db
 from service_api.messages import OUT_OF_SCOPE_HINT, render
 from service_api.models import Case, Citizen, Notification, Report, utcnow
+from service_api.models.outbox import PROGRESS_KINDS, SURVEY_INVITATION_KINDS, Kind
+from service_api.phones import canonical_phone_or_none
 from service_api.services.workflow import REJECT_REASONS, Actor, TransitionRequest, on_transition
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-URGENT_KINDS: frozenset[str] = frozenset()  # every kind waits for quiet hours unless listed here
+ALWAYS_URGENT_KINDS = frozenset({Kind.LOGIN_CODE})  # the resident is waiting for it
+DEADLINE_KINDS = frozenset({Kind.DISPATCHED, Kind.DEADLINE_EXTENDED})  # messages that announce a deadline
 SILENT_CHANNELS = frozenset({"inapp"})  # a list entry wakes nobody: no quiet hours
+PHONE_CHANNELS = frozenset({"sms", "voice"})
+# What each kind of message makes untrue when it is newer: a state replaces earlier states and a survey
+# invitation not yet sent (the case was reopened); a survey invitation ("…已办结，请评价") replaces states.
+SUPERSEDES = {**{kind: PROGRESS_KINDS | SURVEY_INVITATION_KINDS for kind in PROGRESS_KINDS},
+              **{kind: PROGRESS_KINDS for kind in SURVEY_INVITATION_KINDS}}
 
 
 def parse_quiet_hours(spec: str) -> tuple[time, time] | None:
@@ -55,6 +71,28 @@ def earliest_send(moment: datetime, *, urgent: bool = False, channel: str = "sms
     return quiet_until(moment, spec) or moment
 
 
+def is_urgent(kind: str, case: Case | None, moment: datetime) -> bool:
+    """Whether a message written for `moment` goes out through quiet hours (the one place that decides).
+
+    - a sign-in code: the resident is waiting for it;
+    - how an urgent case (routing priority "urgent": an open manhole, a fallen tree) moves: the resident
+      reported a danger and is told at once that it is being handled, at any hour;
+    - a deadline that would pass before the morning: announced then, it would already be untrue.
+    Surveys, reminders and review notices always wait.
+    """
+    if kind in ALWAYS_URGENT_KINDS:
+        return True
+    if case is None or kind not in PROGRESS_KINDS:
+        return False
+    if case.priority == URGENT_PRIORITY:
+        return True
+    return kind in DEADLINE_KINDS and case.deadline is not None and case.deadline <= earliest_send(moment)
+
+
+def local_deadline(case: Case) -> str:
+    return case.deadline.astimezone(SHANGHAI).strftime("%m月%d日%H:%M") if case.deadline else "按规定"
+
+
 def report_link(report: Report) -> str:
     base = current_app.extensions["settings"].public_base_url.rstrip("/")
     return f"{base}/r/{report.tracking_no}"
@@ -78,6 +116,15 @@ def channels_for(report: Report, kind: str | None = None) -> list[tuple[str, str
     return result
 
 
+def recipient_key(channel: str, recipient: str | None, citizen_id: int | None) -> tuple[str, str]:
+    """Who a row reaches on its channel: the same phone written two ways is one recipient."""
+    if channel in PHONE_CHANNELS:
+        return channel, canonical_phone_or_none(recipient) or recipient or ""
+    if recipient is None:  # in-app: the resident's own list
+        return channel, f"citizen:{citizen_id}"
+    return channel, recipient
+
+
 def anyone_to_tell(report: Mapping[str, Any]) -> bool:
     """Whether channels_for may find somebody for a report with these column values (False: surely nobody)."""
     return any(report.get(key) for key in ("citizen_id", "wechat_openid", "contact_phone"))
@@ -96,8 +143,8 @@ def enqueue(kind: str, report: Report, case: Case | None, send_after: datetime |
     if case is not None:
         values.setdefault("case_no", case.case_no)
     body = render(kind, **values)
-    urgent = kind in URGENT_KINDS if urgent is None else urgent
     moment = send_after or utcnow()
+    urgent = is_urgent(kind, case, moment) if urgent is None else urgent
     rows = []
     for channel, recipient in channels:
         row = Notification(
@@ -106,9 +153,33 @@ def enqueue(kind: str, report: Report, case: Case | None, send_after: datetime |
             send_after=earliest_send(moment, urgent=urgent, channel=channel),
             payload={k: str(v) for k, v in values.items()},
         )
+        _supersede(row, report, case)
         db.session.add(row)
         rows.append(row)
     return rows
+
+
+def _supersede(new: Notification, report: Report, case: Case | None) -> None:
+    """Cancel what `new` makes untrue: this recipient's older messages about the same case that are still
+    waiting (quiet hours, survey delay) and would not go out before it. A night of 受理, 立案, 派遣, 处置,
+    结案 and a survey then arrives in the morning as the survey alone, not as a burst of history."""
+    older_kinds = SUPERSEDES.get(new.kind)
+    if not older_kinds or new.kind == Kind.RECEIVED or new.channel in SILENT_CHANNELS:
+        return  # a receipt is a report's first message: nothing came before it
+    now = utcnow()
+    about = [Notification.report_id == report.id]
+    if case is not None:
+        about += [Notification.case_id == case.id,
+                  Notification.report_id.in_(db.session.query(Report.id).filter(Report.case_id == case.id))]
+    key = recipient_key(new.channel, new.recipient, new.citizen_id)
+    waiting = db.session.query(Notification).filter(
+        Notification.status == "pending", Notification.channel == new.channel,
+        Notification.kind.in_(older_kinds), Notification.send_after > now,
+        Notification.send_after >= new.send_after, or_(*about))
+    for row in waiting:
+        if recipient_key(row.channel, row.recipient, row.citizen_id) == key:
+            row.status = "cancelled"
+            row.last_error = f"superseded by a newer message ({new.kind})"
 
 
 def report_received(report: Report) -> None:
@@ -123,23 +194,42 @@ def _subscribers(case: Case) -> list[Report]:
     return db.session.query(Report).filter_by(case_id=case.id).order_by(Report.id).all()
 
 
+ANNOUNCED = {"register": Kind.REGISTERED, "reject": Kind.REJECTED, "dispatch": Kind.DISPATCHED,
+             "extend": Kind.DEADLINE_EXTENDED, "resolve": Kind.RESOLVED, "close": Kind.CLOSED,
+             "reopen": Kind.REOPENED}
+
+
 @on_transition
 def _announce_transition(case: Case, action: str, actor: Actor, request: TransitionRequest) -> None:
-    kind = {"register": "registered", "reject": "rejected", "dispatch": "dispatched", "resolve": "resolved",
-            "close": "closed", "reopen": "reopened"}.get(action)
+    kind = ANNOUNCED.get(action)
     if kind is None:
         return
     values: dict[str, object] = {}
-    if kind == "rejected":
+    if kind == Kind.REJECTED:
         values["reason"] = REJECT_REASONS.get(request.reason or "", request.reason or "")
         values["hint"] = OUT_OF_SCOPE_HINT if request.reason == "out_of_scope" else ""
-    if kind == "dispatched":
+    if kind == Kind.DISPATCHED:
         values["department"] = case.department.name if case.department else "责任单位"
-        values["deadline"] = case.deadline.astimezone(SHANGHAI).strftime("%m月%d日%H:%M") if case.deadline else "按规定"
-    if kind == "resolved":
+    if kind in DEADLINE_KINDS:
+        values["deadline"] = local_deadline(case)
+    if kind == Kind.RESOLVED:
         values["outcome"] = case.outcome or ""
+    announce(kind, case, **values)
+
+
+def announce(kind: str, case: Case, **values: object) -> None:
+    """Tell everyone who reported this case, once per recipient: a resident with two merged reports (or two
+    residents sharing a phone) gets one message, addressed through their first report."""
+    told: set[tuple[str, str]] = set()
     for report in _subscribers(case):
-        enqueue(kind, report, case, **values)
+        channels = []
+        for channel, recipient in channels_for(report, kind):
+            key = recipient_key(channel, recipient, report.citizen_id)
+            if key not in told:
+                told.add(key)
+                channels.append((channel, recipient))
+        if channels:
+            enqueue(kind, report, case, channels=channels, **values)
 
 
 # Surveys are scheduled by their own transition hook; importing it here registers it wherever the outbox is.

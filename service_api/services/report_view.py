@@ -59,7 +59,9 @@ def report_to_dict(report: Report, *, access_token: str | None = None) -> dict[s
     status = report_status(report)
     rating = None
     if case is not None:
-        row = db.session.query(Rating).filter_by(case_id=case.id, report_id=report.id).one_or_none()
+        # The rating of the current closing round: once a case is reopened and closed again, it awaits a new one.
+        row = db.session.query(Rating).filter_by(case_id=case.id, report_id=report.id,
+                                                 round=case.reopen_count + 1).one_or_none()
         if row is not None:
             rating = {"rating": row.rating, "solved": row.solved, "comment": row.comment, "updated_at": row.updated_at}
     data: dict[str, Any] = {

@@ -7,6 +7,11 @@ Who gets asked how:
   link, "callback" the link plus a callback task for hotline agents, "voice" an outbound IVR call;
 - opted-out numbers: a callback task for agents.
 The Celery workers only send the rows written here (notifications/ never decides who is surveyed).
+
+Each closing round (结案, and again after 重新办理) has its own survey per resident. A link sent by SMS carries a
+signed token naming its survey: it lets whoever holds the SMS rate that report's case on the public page
+(/r/<tracking_no>?t=…) until the survey expires, and nothing else. Any answer, from any channel, ends every
+open survey and survey callback of that resident for that case.
 """
 
 from __future__ import annotations
@@ -15,12 +20,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
+from itsdangerous import BadSignature, URLSafeSerializer
 
+from service_api.errors import APIError
 from service_api.extensions import db
-from service_api.models import Case, Citizen, Notification, Rating, Report, Survey, utcnow
+from service_api.models import Callback, Case, Citizen, Notification, Rating, Report, Survey, utcnow
+from service_api.models.outbox import REMINDER_OF, SURVEY_INVITATION_KINDS, SURVEY_KINDS, Kind
+from service_api.phones import canonical_phone_or_none
 from service_api.services.callbacks import callback_due, create_callback
 from service_api.services.outbox_writer import earliest_send, enqueue, report_link
 from service_api.services.workflow import Actor, TransitionRequest, on_transition
+
+SURVEY_CALLBACK = "survey"  # Callback.kind of a phone survey owed by agents
+LINK_SALT = "survey-rating-link"  # the token in a rating link is good for nothing else
+CLOSED_MESSAGE = "本次评价已结束。如对办理结果有意见，请拨打城市管理热线12319。"
 
 
 @dataclass(frozen=True)
@@ -42,23 +55,39 @@ def plan_for(report: Report) -> SurveyPlan:
     openid = report.wechat_openid or (citizen.wechat_openid if citizen else None)
     sends: list[tuple[str, str, str | None]] = []
     if openid and report.channel in ("miniprogram", "chatbot"):
-        sends.append(("survey_link", "wechat", openid))
+        sends.append((Kind.SURVEY_LINK, "wechat", openid))
         if report.citizen_id is not None:
-            sends.append(("survey_link", "inapp", None))
+            sends.append((Kind.SURVEY_LINK, "inapp", None))
         return SurveyPlan("wechat", sends, callback=False)
     phone = report.contact_phone
     if report.citizen_id is not None:
-        sends.append(("survey_link", "inapp", None))
+        sends.append((Kind.SURVEY_LINK, "inapp", None))
     if not phone:
         return SurveyPlan("inapp", sends, callback=False)
     if citizen is not None and citizen.sms_opted_out:
         return SurveyPlan("callback", sends, callback=True)
     if not is_mainland(phone):
-        return SurveyPlan("sms", [("survey", "sms", phone), *sends], callback=False)
+        return SurveyPlan("sms", [(Kind.SURVEY, "sms", phone), *sends], callback=False)
     mode = settings.survey_cn_mode
     if mode == "voice":
-        return SurveyPlan("voice", [("survey", "voice", phone), *sends], callback=False)
-    return SurveyPlan("sms", [("survey_link", "sms", phone), *sends], callback=mode == "callback")
+        return SurveyPlan("voice", [(Kind.SURVEY, "voice", phone), *sends], callback=False)
+    return SurveyPlan("sms", [(Kind.SURVEY_LINK, "sms", phone), *sends], callback=mode == "callback")
+
+
+def identities(report: Report) -> set[str]:
+    """Who filed a report: the signed-in resident and the contact phone (canonical: one person, one number)."""
+    found = {f"citizen:{report.citizen_id}"} if report.citizen_id is not None else set()
+    phone = canonical_phone_or_none(report.contact_phone) or report.contact_phone
+    if phone:
+        found.add(f"phone:{phone}")
+    return found or {f"report:{report.id}"}
+
+
+def same_resident_reports(case_id: int, report: Report) -> list[int]:
+    """Ids of this case's reports filed by the resident who filed `report` (same account or same phone)."""
+    mine = identities(report)
+    reports = db.session.query(Report).filter_by(case_id=case_id).all()
+    return sorted({report.id} | {r.id for r in reports if identities(r) & mine})
 
 
 def schedule_for_case(case: Case, closed_at: datetime | None = None) -> list[Survey]:
@@ -71,11 +100,10 @@ def schedule_for_case(case: Case, closed_at: datetime | None = None) -> list[Sur
     surveys: list[Survey] = []
     reports = db.session.query(Report).filter_by(case_id=case.id).order_by(Report.id).all()
     for report in reports:
-        who = (f"citizen:{report.citizen_id}" if report.citizen_id else
-               f"phone:{report.contact_phone}" if report.contact_phone else f"report:{report.id}")
-        if who in seen:
+        who = identities(report)
+        if who & seen:
             continue
-        seen.add(who)
+        seen |= who
         if db.session.query(Survey.id).filter_by(case_id=case.id, report_id=report.id, round=round_no).first():
             continue
         plan = plan_for(report)
@@ -88,9 +116,9 @@ def schedule_for_case(case: Case, closed_at: datetime | None = None) -> list[Sur
         db.session.flush()
         for kind, channel, recipient in plan.sends:
             enqueue(kind, report, case, send_after=send_after, channels=[(channel, recipient)],
-                    link=rating_link(report), survey_id=survey.id)
+                    link=rating_link(report, survey), survey_id=survey.id)
         if plan.callback:
-            callback = create_callback(kind="survey", phone=report.contact_phone, citizen_id=report.citizen_id,
+            callback = create_callback(kind=SURVEY_CALLBACK, phone=report.contact_phone, citizen_id=report.citizen_id,
                                        report_id=report.id, case_id=case.id, survey_id=survey.id,
                                        reason=f"案件{case.case_no}结案回访（满意度、问题是否解决）")
             callback.due_at = max(callback.due_at, callback_due(send_after))
@@ -100,14 +128,59 @@ def schedule_for_case(case: Case, closed_at: datetime | None = None) -> list[Sur
     return surveys
 
 
-def rating_link(report: Report) -> str:
-    return report_link(report) + "?survey=1"
+def _link_serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=LINK_SALT)
+
+
+def rating_token(survey: Survey) -> str:
+    """The signed token of a rating link: names one survey, so it rates one report's case in one round."""
+    return _link_serializer().dumps(survey.id)
+
+
+def rating_link(report: Report, survey: Survey) -> str:
+    """Where a survey invitation or reminder sends the resident: the public page, able to rate this survey."""
+    return f"{report_link(report)}?t={rating_token(survey)}"
+
+
+def survey_for_link(report: Report, token: str, now: datetime | None = None) -> Survey:
+    """The survey a rating link may answer, or APIError: 403 for a bad or foreign token, 410 once it is over.
+
+    The link lives as long as its survey: until it expires (a day after the reminder), or until the case is
+    reopened (that round's survey is then over; closing again sends a new link).
+    """
+    now = now or utcnow()
+    try:
+        survey_id = _link_serializer().loads(token)
+    except BadSignature:
+        survey_id = None
+    survey = db.session.get(Survey, survey_id) if isinstance(survey_id, int) else None
+    if survey is None or survey.report_id != report.id:
+        raise APIError(403, "bad_survey_link", "评价链接无效，请核对短信中的链接是否完整。")
+    case = db.session.get(Case, survey.case_id)
+    over = (survey.status == "expired" or (survey.expires_at is not None and survey.expires_at <= now)
+            or case is None or case.status != "closed" or survey.round != case.reopen_count + 1)
+    if over:
+        raise APIError(410, "survey_closed", CLOSED_MESSAGE)
+    return survey
 
 
 @on_transition
 def _survey_on_close(case: Case, action: str, actor: Actor, request: TransitionRequest) -> None:
     if action == "close":
         schedule_for_case(case, case.closed_at)
+    elif action == "reopen":
+        _end_round(case)
+
+
+def _end_round(case: Case) -> None:
+    """A reopened case's last round is over: its unanswered surveys end and agents no longer call about it.
+    (Its unsent invitations are cancelled by the 'reopened' message that supersedes them: outbox_writer.)"""
+    for survey in db.session.query(Survey).filter(
+            Survey.case_id == case.id, Survey.status.in_(("scheduled", "pending"))):
+        survey.status = "expired"
+    for callback in db.session.query(Callback).filter_by(case_id=case.id, kind=SURVEY_CALLBACK, status="open"):
+        callback.status, callback.done_at = "cancelled", utcnow()
+        callback.outcome = "案件已重新办理，本轮回访取消"
 
 
 def pending_survey_for_phone(phone: str, now: datetime | None = None) -> Survey | None:
@@ -119,18 +192,26 @@ def pending_survey_for_phone(phone: str, now: datetime | None = None) -> Survey 
             .order_by(Survey.sent_at.desc(), Survey.id.desc()).first())
 
 
-def mark_answered(case_id: int, report_id: int, now: datetime) -> None:
+def mark_answered(case: Case, report: Report, now: datetime, *, outcome: str,
+                  staff_id: int | None = None) -> None:
+    """The resident answered this round: their surveys are answered, invitations and reminders not yet sent
+    are cancelled, and open survey callbacks for them are done (`outcome` says how), whichever channel the
+    answer came from and whichever of their reports it named."""
+    report_ids = same_resident_reports(case.id, report)
     for survey in db.session.query(Survey).filter(
-            Survey.case_id == case_id, Survey.report_id == report_id,
+            Survey.case_id == case.id, Survey.report_id.in_(report_ids), Survey.round == case.reopen_count + 1,
             Survey.status.in_(("scheduled", "pending"))):
         survey.status = "answered"
         survey.answered_at = now
-    # Invitations and reminders not yet sent are no longer needed.
     for row in db.session.query(Notification).filter(
-            Notification.case_id == case_id, Notification.report_id == report_id,
-            Notification.kind.in_(("survey", "survey_link", "survey_reminder", "survey_link_reminder")),
-            Notification.status == "pending"):
+            Notification.case_id == case.id, Notification.report_id.in_(report_ids),
+            Notification.kind.in_(SURVEY_KINDS), Notification.status == "pending"):
         row.status = "cancelled"
+    for callback in db.session.query(Callback).filter(
+            Callback.case_id == case.id, Callback.report_id.in_(report_ids), Callback.kind == SURVEY_CALLBACK,
+            Callback.status == "open"):
+        callback.status, callback.done_at, callback.done_by_id = "done", now, staff_id
+        callback.outcome = outcome
 
 
 def send_reminders(now: datetime | None = None) -> int:
@@ -145,17 +226,22 @@ def send_reminders(now: datetime | None = None) -> int:
     for survey in due:
         survey.reminded_at = now
         survey.expires_at = now + timedelta(hours=settings.survey_expire_hours)
-        if db.session.query(Rating.id).filter_by(case_id=survey.case_id, report_id=survey.report_id).first():
+        report, case = db.session.get(Report, survey.report_id), db.session.get(Case, survey.case_id)
+        if db.session.query(Rating.id).filter(
+                Rating.case_id == survey.case_id, Rating.report_id.in_(same_resident_reports(case.id, report)),
+                Rating.round == survey.round).first():
             survey.status, survey.answered_at = "answered", now
             continue
-        report, case = db.session.get(Report, survey.report_id), db.session.get(Case, survey.case_id)
         invitations = db.session.query(Notification).filter(
             Notification.case_id == survey.case_id, Notification.report_id == survey.report_id,
-            Notification.kind.in_(("survey", "survey_link")), Notification.channel != "inapp").all()
+            Notification.kind.in_(SURVEY_INVITATION_KINDS), Notification.channel != "inapp",
+            Notification.status != "cancelled").all()
+        # Only this round's invitations: a reopened case's report also has the earlier rounds'.
+        invitations = [row for row in invitations if (row.payload or {}).get("survey_id") == str(survey.id)]
         for invitation in invitations:
-            kind = "survey_reminder" if invitation.kind == "survey" else "survey_link_reminder"
-            enqueue(kind, report, case, channels=[(invitation.channel, invitation.recipient)],
-                    link=rating_link(report), survey_id=survey.id)
+            enqueue(REMINDER_OF[Kind(invitation.kind)], report, case,
+                    channels=[(invitation.channel, invitation.recipient)], link=rating_link(report, survey),
+                    survey_id=survey.id)
         count += 1
     db.session.commit()
     return count

@@ -49,7 +49,9 @@ def queue_query(staff: StaffUser, queue: str | None, now: datetime | None = None
     if queue == "reopened":
         return query.filter(Case.status == "reopened")
     if queue == "unsatisfied":
-        unsatisfied = exists().where(Rating.case_id == Case.id, Rating.rating == "unsatisfied")
+        # Ratings of the current closing round: an answer changed since, or an earlier round, does not count.
+        unsatisfied = exists().where(Rating.case_id == Case.id, Rating.round == Case.reopen_count + 1,
+                                     Rating.rating == "unsatisfied")
         return query.filter(or_(Case.needs_review.is_(True), unsatisfied))
     return query
 

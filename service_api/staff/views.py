@@ -427,7 +427,8 @@ def case_page(case_no: str) -> Any:
     case = get_visible_case(case_no, g.staff)
     reports = db.session.query(Report).filter_by(case_id=case.id).order_by(Report.id).all()
     events = db.session.query(CaseEvent).filter_by(case_id=case.id).order_by(CaseEvent.id).all()
-    ratings = {r.report_id: r for r in db.session.query(Rating).filter_by(case_id=case.id)}
+    ratings = {r.report_id: r for r in db.session.query(Rating).filter_by(case_id=case.id,
+                                                                         round=case.reopen_count + 1)}
     actions = [TRANSITIONS[a] for a in allowed_actions(case, g.staff.role)]
     matter = db.session.get(Category, case.matter_code) if case.matter_code else None
     role = g.staff.role

@@ -106,3 +106,22 @@ def test_expired_token_is_refreshed_and_refused_subscription_is_permanent(app, f
     _deliver_all()
     db.session.refresh(row)
     assert row.status == "failed" and row.attempts == 1 and "43101" in row.last_error
+
+
+def test_a_survey_reminder_uses_the_survey_template_and_the_rating_page(app, fake_wechat, settings):
+    from datetime import timedelta
+
+    from service_api.models import utcnow
+    from service_api.services import surveys
+
+    settings.survey_delay_minutes = 0
+    report = _mini_program_report()
+    close_case(make_case(report))
+    _deliver_all()
+    fake_wechat.sent.clear()
+    assert surveys.send_reminders(utcnow() + timedelta(hours=25)) == 1
+    _deliver_all()
+    (reminder,) = fake_wechat.sent
+    assert reminder["template_id"] == "TPL-SURVEY"
+    assert reminder["page"] == f"pages/report/rate?report={report.id}"
+    assert len(reminder["data"]["phrase2"]["value"]) <= 5  # WeChat's limit for a phrase field

@@ -9,7 +9,8 @@ from flask import g
 
 from service_api.auth.tokens import issue_citizen_token
 from service_api.extensions import db
-from service_api.models import Callback, Case, Notification, Rating
+from service_api.models import Callback, Case, CaseEvent, Notification, Rating, Survey
+from service_api.services.workflow import SYSTEM, TransitionRequest, apply_transition
 from tests.notifications.support import close_case, make_case, make_report
 
 
@@ -40,7 +41,8 @@ def test_rate_then_update_within_seven_days(app, client):
     second = _rate(client, report.id, token, rating="satisfied", solved=True)
     assert second.status_code == 200 and second.get_json()["created"] is False
     rating = db.session.query(Rating).one()
-    assert (rating.rating, rating.comment, rating.channel) == ("satisfied", "还行", "miniprogram")
+    # The new answer replaces the old one whole: "还行" was said of 基本满意, not of 满意.
+    assert (rating.rating, rating.comment, rating.channel) == ("satisfied", None, "miniprogram")
     assert not db.session.get(Case, case.id).needs_review
     g.pop("principal", None)
     shown = client.get(f"/api/v1/reports/{report.id}", headers={"Authorization": f"Bearer {token}"}).get_json()
@@ -123,3 +125,96 @@ def test_agent_records_a_phone_survey_answer_and_completes_the_callback(app, cli
     g.pop("principal", None)
     assert client.post(f"/api/v1/reports/{report.id}/rating", json={"rating": "unsatisfied"},
                        headers=handler).status_code == 403
+
+
+def _close_again(case: Case) -> None:
+    """Reopen a closed case and take it round to 结案 again."""
+    for action, fields in (("reopen", {"note": "复查"}), ("dispatch", {"department": "street:370202001"}),
+                           ("resolve", {"outcome": "已重新处理"}), ("verify", {}), ("close", {})):
+        apply_transition(db.session.get(Case, case.id), TransitionRequest(action, **fields), SYSTEM)
+        db.session.commit()
+
+
+def test_changing_unsatisfied_to_satisfied_leaves_review_and_shows_in_the_history(app, client):
+    report, token = _resident("+8613800000010")
+    case = make_case(report)
+    close_case(case)
+    assert _rate(client, report.id, token, rating="unsatisfied", comment="根本没修").get_json()["needs_review"]
+    assert db.session.get(Case, case.id).needs_review
+    changed = _rate(client, report.id, token, rating="satisfied", solved=True)
+    assert changed.status_code == 200 and changed.get_json()["comment"] is None
+    case = db.session.get(Case, case.id)
+    assert not case.needs_review  # off the 待复核 queue
+    assert db.session.query(Rating).one().comment is None  # "根本没修" is not shown under 满意
+    notes = [e.note for e in db.session.query(CaseEvent).filter_by(case_id=case.id, action="rating")
+             .order_by(CaseEvent.id)]
+    assert len(notes) == 2 and "不满意" in notes[0] and "根本没修" in notes[0]
+    assert "不满意 → 满意" in notes[1]
+    assert db.session.query(Notification).filter_by(kind="rating_review", channel="inapp").count() == 1
+
+
+def test_a_case_in_review_for_another_reason_stays_there(app, client):
+    report, token = _resident("+8613800000011")
+    case = make_case(report)
+    close_case(case)
+    case = db.session.get(Case, case.id)
+    case.needs_review = True  # e.g. a complaint on the hotline before the rating
+    db.session.commit()
+    _rate(client, report.id, token, rating="unsatisfied")
+    _rate(client, report.id, token, rating="satisfied")
+    assert db.session.get(Case, case.id).needs_review
+
+
+def test_each_closing_round_has_its_own_rating(app, client):
+    report, token = _resident("+8613800000012")
+    case = make_case(report)
+    close_case(case)
+    assert _rate(client, report.id, token, rating="unsatisfied", comment="没修好").status_code == 200
+    first = db.session.query(Rating).one()
+    first.created_at -= timedelta(days=8)  # round one's edit window is long over
+    db.session.commit()
+    _close_again(case)
+    second = _rate(client, report.id, token, rating="satisfied", comment="这次修好了")
+    assert second.status_code == 200 and second.get_json()["created"] is True
+    rows = db.session.query(Rating).order_by(Rating.round).all()
+    assert [(r.round, r.rating, r.comment) for r in rows] == [(1, "unsatisfied", "没修好"),
+                                                              (2, "satisfied", "这次修好了")]
+    assert {s.round: s.status for s in db.session.query(Survey)} == {1: "answered", 2: "answered"}
+    g.pop("principal", None)
+    shown = client.get(f"/api/v1/reports/{report.id}", headers={"Authorization": f"Bearer {token}"}).get_json()
+    assert shown["rating"]["rating"] == "satisfied"
+
+
+def test_any_rating_closes_the_survey_callback_of_that_resident(app, client, service_headers):
+    first = make_report(phone="+8613800000013", channel="hotline")
+    case = make_case(first)
+    second = make_report(phone="+8613800000013", channel="hotline", description="井盖还是没有")
+    second.case_id = case.id
+    db.session.commit()
+    close_case(case)  # +86: a link by SMS and a callback for agents, once for this resident
+    callback = db.session.query(Callback).filter_by(kind="survey").one()
+    assert callback.status == "open"
+    g.pop("principal", None)
+    response = client.post(f"/api/v1/reports/{second.id}/rating", json={"rating": "satisfied"},
+                           headers={**service_headers, "X-Resident": f"citizen:{second.citizen_id}"})
+    assert response.status_code == 200  # through the chatbot, naming the resident's other report
+    db.session.refresh(callback)
+    assert callback.status == "done" and "智能客服" in callback.outcome
+    assert db.session.query(Survey).one().status == "answered"
+
+
+def test_the_review_queue_follows_the_current_round(app, client, make_staff):
+    from service_api.staff.desk import queue_query
+
+    reviewer, _ = make_staff("reviewer")
+    report, token = _resident("+8613800000014")
+    case = make_case(report)
+    close_case(case)
+    _rate(client, report.id, token, rating="unsatisfied", comment="没修好")
+    assert case.id in [c.id for c in queue_query(reviewer, "unsatisfied")]
+    _close_again(case)
+    case = db.session.get(Case, case.id)
+    case.needs_review = False  # the reviewer dealt with it by reopening
+    db.session.commit()
+    _rate(client, report.id, token, rating="satisfied")
+    assert case.id not in [c.id for c in queue_query(reviewer, "unsatisfied")]

@@ -161,7 +161,7 @@ def closed_case_with_survey_callback():
 
 
 def test_phone_survey_records_the_rating(staff_client):
-    agent, _ = staff_client("agent")
+    agent, agent_user = staff_client("agent")
     case, survey, callback = closed_case_with_survey_callback()
     listing = agent.get("/staff/callbacks").get_data(as_text=True)
     assert "电话回访" in listing and "139****5678" in listing and PHONE not in listing
@@ -177,6 +177,8 @@ def test_phone_survey_records_the_rating(staff_client):
     assert callback.status == "done" and survey.status == "answered"
     assert db.session.get(Case, case.id).needs_review
     assert db.session.query(CaseEvent).filter_by(case_id=case.id, action="callback").count() == 1
+    answer = db.session.query(CaseEvent).filter_by(case_id=case.id, action="rating").one()  # in the history
+    assert answer.actor_id == agent_user.id and "不满意，问题未解决" in answer.note and "垃圾还在" in answer.note
 
 
 def test_unanswered_callback_is_postponed(staff_client):

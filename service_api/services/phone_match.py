@@ -1,0 +1,35 @@
+"""Finding what was filed with a phone number, whichever way the number was written when it was stored.
+
+Stored numbers become canonical E.164 (service_api.phones) as they are written; rows from before may hold
+"13800138000" or "+86 138 0013 8000". A lookup asks for every usual form of the number, each checked to be
+the same number through `canonical_phone`, so the comparison is canonical on both sides and still uses the
+index on the column.
+"""
+
+from __future__ import annotations
+
+import phonenumbers
+
+from service_api.phones import canonical_phone_or_none
+
+
+def stored_forms(phone: str | None) -> list[str]:
+    """The forms in which `phone` may be stored (all the same number); empty when it is not a valid number."""
+    canonical = canonical_phone_or_none(phone)
+    if canonical is None:
+        return []
+    number = phonenumbers.parse(canonical)
+    national = str(number.national_number)
+    country = str(number.country_code)
+    candidates = {
+        canonical, national, country + national, "00" + country + national,
+        phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL),
+        phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL),
+    }
+    return sorted(form for form in candidates if canonical_phone_or_none(form) == canonical)
+
+
+def same_phone(first: str | None, second: str | None) -> bool:
+    """Whether two stored numbers are the same valid number."""
+    canonical = canonical_phone_or_none(first)
+    return canonical is not None and canonical == canonical_phone_or_none(second)

@@ -1,0 +1,82 @@
+"""The SMS survey link end to end in Debian's Chromium at phone size (360×740): the resident opens the link
+from the SMS, rates and sees the thanks. Screenshots go to $STAFF_SCREENSHOTS (default /tmp)."""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from notifications import outbox
+from service_api.extensions import db
+from service_api.models import Callback, Rating
+from tests.notifications.support import close_case, make_case, make_report, use_twilio
+
+CHROMIUM = Path("/usr/bin/chromium")
+SHOTS = Path(os.environ.get("STAFF_SCREENSHOTS", "/tmp"))
+ARGS = ["--no-sandbox", "--headless=new", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--no-first-run", "--disable-sync"]
+PHONE = "+8613812345678"
+
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(not CHROMIUM.exists(), reason="needs /usr/bin/chromium (make browser)")]
+
+
+@pytest.fixture
+def settings(settings, fake_twilio):
+    return use_twilio(settings, fake_twilio)
+
+
+@pytest.fixture
+def server_url(app, settings) -> Iterator[str]:
+    if not settings.database_url.startswith("sqlite"):
+        pytest.skip("the browser walk-through runs once, on SQLite")
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+def test_a_resident_rates_from_the_sms_link_on_a_phone(app, server_url, fake_twilio):
+    from playwright.sync_api import sync_playwright
+
+    report = make_report(phone=PHONE, channel="hotline", description="香港中路8号门口井盖丢了")
+    close_case(make_case(report, outcome="已补装井盖并设置警示标志"))
+    for claimed in outbox.claim_due():
+        outbox.deliver(claimed.id, claimed.token)
+    (sms,) = [m["body"] for m in fake_twilio.sent_to(PHONE) if "评价" in m["body"]]
+    link = urlsplit(re.search(r"https?://\S+", sms).group(0))
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        context = browser.new_context(viewport={"width": 360, "height": 740}, device_scale_factor=2,
+                                      is_mobile=True, has_touch=True, locale="zh-CN")
+        page = context.new_page()
+        page.set_default_timeout(30_000)
+        page.goto(f"{server_url}{link.path}?{link.query}")
+        assert "已补装井盖并设置警示标志" in page.inner_text("main")
+        page.screenshot(path=str(SHOTS / "survey_link_1_form.png"), full_page=True)
+        # Everything fits the phone's width: nothing to scroll sideways.
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        page.get_by_text("满意", exact=True).tap()
+        page.get_by_text("已解决", exact=True).tap()
+        page.fill("#comment", "修得很快，谢谢")
+        page.tap("#rating-submit")
+        page.locator("#rating-thanks").wait_for()
+        assert "感谢您的评价（满意）" in page.inner_text("#rating-thanks")
+        page.screenshot(path=str(SHOTS / "survey_link_2_thanks.png"), full_page=True)
+        browser.close()
+
+    db.session.expire_all()
+    rating = db.session.query(Rating).one()
+    assert (rating.rating, rating.solved, rating.comment) == ("satisfied", True, "修得很快，谢谢")
+    assert db.session.query(Callback).filter_by(kind="survey").one().status == "done"
