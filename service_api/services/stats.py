@@ -160,9 +160,12 @@ class StatsRow:
         return self.to_dict()
 
     def to_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = {name: getattr(self, name) for name in API_FIELDS}
-        for rate in RATES:
-            data[f"{rate.name}_numerator"], data[f"{rate.name}_denominator"] = self.fraction(rate.name)
+        data: dict[str, Any] = {}
+        for name in API_FIELDS:
+            if name not in data:  # a rate's numerator and denominator are set with the rate
+                data[name] = getattr(self, name)
+            if name in _RATE_OF:
+                data[f"{name}_numerator"], data[f"{name}_denominator"] = self.fraction(name)
         return data
 
 
