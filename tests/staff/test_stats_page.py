@@ -34,7 +34,7 @@ def test_reviewer_sees_rates_comments_and_charts(staff_client):
     unhappy = rated_case(2, "unsatisfied", "处理太慢")
     reviewer, _ = staff_client("reviewer")
     page = reviewer.get("/staff/stats?group_by=channel").get_data(as_text=True)
-    assert 'id="kpi-satisfaction">50.0%' in page
+    assert 'id="kpi-satisfaction_rate">50.0%' in page
     assert "处理太慢" in page and f"/staff/cases/{unhappy.case_no}" in page
     assert "139****5678" in page and "13912345678" not in page
     assert "/static/vendor/node_modules/echarts/dist/echarts.min.js" in page and "cdn" not in page.lower()
@@ -44,7 +44,7 @@ def test_reviewer_sees_rates_comments_and_charts(staff_client):
 def test_empty_period_renders_dashes_not_errors(staff_client):
     reviewer, _ = staff_client("dispatcher")
     response = reviewer.get("/staff/stats?from=2020-01-01&to=2020-01-31&group_by=week")
-    assert response.status_code == 200 and 'id="kpi-satisfaction">—' in response.get_data(as_text=True)
+    assert response.status_code == 200 and 'id="kpi-satisfaction_rate">—' in response.get_data(as_text=True)
 
 
 def test_exports_hold_the_table_with_masked_phones(staff_client):
