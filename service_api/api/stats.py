@@ -59,7 +59,7 @@ StatsRowSchema = Schema.from_dict(_row_fields(), name="StatsRowSchema")
 
 
 class SatisfactionSchema(Schema):
-    from_ = fields.Date(data_key="from")
+    from_ = fields.Date(data_key="from", attribute="from")
     to = fields.Date()
     group_by = fields.String()
     basis = fields.String(metadata={"description": "统计口径：created 按受理时间，closed 按结案时间"})
