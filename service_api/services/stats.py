@@ -64,7 +64,6 @@ COUNTS = ("cases", "reports", "pending", "rejected", "registered", "dispatched",
           "unsatisfied", "solved", "solved_answered", "rated_closed", "surveys_sent", "surveys_answered")
 # Rollup column → row count (due_closed is both 结案数 and the closed part of 应结案数).
 _FROM_ROLLUP = {"due_closed": ("closed", "due"), "on_time": ("on_time_resolve",)}
-MEDIANS = tuple(MEDIAN_COUNTS)
 # Columns of the JSON API (GET /api/v1/stats/satisfaction): every indicator, each rate with its numerator and
 # denominator, each median with the count of cases it covers.
 API_FIELDS = (
@@ -640,14 +639,9 @@ def _medians(group_by: str, period: Period, basis: str = DEFAULT_BASIS) -> Media
 
     The period's durations are concatenated from stats_durations (PostgreSQL: string_agg per group in the
     database) and the middle values selected with numpy, interpolated as percentile_cont(0.5) does.
-    stats_durations is kept per day of receipt: the "closed" basis selects its medians from the cases.
     """
-    if basis == "closed":
-        values = {_raw_key(group_by, k): v for k, v in _median_rows(_key_expr(group_by, basis), period, basis).items()}
-        values[_TOTAL] = _median_rows(None, period, basis).get("total", {})
-        return values
     # Weeks and months from the channel rows (every case has a channel; durations keep no per-day total).
-    dimension = "channel" if group_by in CALENDAR_GROUPS else _DIMENSION_OF.get(group_by, group_by)
+    dimension = _dimension("channel" if group_by in CALENDAR_GROUPS else group_by, basis)
     key, chosen = _per_day_rows(StatsDurations, group_by, period, dimension)
     if _dialect() == "postgresql":
         empty = literal(b"", LargeBinary)

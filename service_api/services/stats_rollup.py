@@ -80,7 +80,7 @@ DISPATCHED_DEPARTMENT = case((Case.dispatched_at.is_not(None), Case.department_i
 # The stored dimensions and the case column of each ("total": one row per day). `major`, `week` and `month` are
 # derived at query time from `matter` and `total`. Each also has a "closed" basis twin, CLOSED_PREFIX + name,
 # keyed by the local day the case was closed.
-CLOSED_PREFIX = "c_"
+CLOSED_PREFIX = stats_durations.CLOSED_PREFIX
 DIMENSIONS: dict[str, Any] = {
     "department": DISPATCHED_DEPARTMENT, "matter": Case.matter_code, "district": Case.district_code,
     "street": Case.street_code, "channel": Case.source_channel, "total": None,
@@ -180,12 +180,6 @@ def _changed_cases(conn: Connection, since: datetime) -> list[int]:
     return sorted(conn.execute(query).scalars())
 
 
-def _close_days(conn: Connection, ids: list[int]) -> set[date]:
-    query = select(StatsCaseFacts.close_day).where(StatsCaseFacts.case_id.in_(ids),
-                                                   StatsCaseFacts.close_day.is_not(None))
-    return set(conn.execute(query).scalars())
-
-
 def _fold_in(conn: Connection, ids: list[int], dialect: str) -> set[date]:
     """Replace what these cases contributed: subtract their stored facts, re-read them, add the new facts.
 
@@ -193,16 +187,14 @@ def _fold_in(conn: Connection, ids: list[int], dialect: str) -> set[date]:
     the cases change meanwhile; such a change has a later updated_at and is folded in by the next refresh.
     """
     before = stats_durations.read_facts(conn, ids)
-    close_days = _close_days(conn, ids)
     conn.execute(_upsert(_rollup_select(ids, -1), dialect))
     conn.execute(delete(StatsCaseFacts).where(StatsCaseFacts.case_id.in_(ids)))
     conn.execute(insert(StatsCaseFacts).from_select(FACT_COLUMNS, _facts_select(ids, dialect)))
     conn.execute(_upsert(_rollup_select(ids, 1), dialect))
     after = stats_durations.read_facts(conn, ids)
     stats_durations.apply_changes(conn, before, after)
-    close_days |= _close_days(conn, ids)
-    # the local days these cases touch (created, and closed before or after)
-    return {fact[0] for fact in (*before.values(), *after.values())} | close_days
+    # the local days these cases touch: received, and closed before or after (facts: day, close_day, …)
+    return {day for fact in (*before.values(), *after.values()) for day in fact[:2] if day is not None}
 
 
 def _upsert(rows: Any, dialect: str) -> Any:
