@@ -91,4 +91,3 @@ class Satisfaction(MethodView):
         require_staff(*STATS_ROLES)
         period = period_from(args.get("from_"), args.get("to"))
         return stats.satisfaction(period, args["group_by"], args["basis"])
-
