@@ -25,7 +25,7 @@ from alembic import op
 from service_api.phones import canonical_phone_or_none
 
 revision = "0008_privacy"
-down_revision = "0008_notify"
+down_revision = "0008_stats"
 branch_labels = None
 depends_on = None
 

@@ -10,9 +10,12 @@ from sqlalchemy.orm import Mapped, mapped_column
 from service_api.models.base import Base
 
 # The additive counts of one (day, dimension, key), in table order.
+# due_closed: closed cases (结案数, the closed part of 应结案数); on_time: closed cases resolved by their deadline
+# (the closed part of 按期处置数); migration 0008 added the columns after surveys_answered.
 ROLLUP_COUNTS = (
     "cases", "reports", "dispatched", "handled", "due_closed", "on_time", "rated", "satisfied",
     "basically_satisfied", "unsatisfied", "solved", "solved_answered", "surveys_sent", "surveys_answered",
+    "pending", "rejected", "registered", "on_time_close", "reworked", "extended", "rated_closed",
 )
 
 
@@ -32,14 +35,22 @@ class RollupCounts:
     solved_answered: Mapped[int] = mapped_column(default=0)
     surveys_sent: Mapped[int] = mapped_column(default=0)
     surveys_answered: Mapped[int] = mapped_column(default=0)
+    pending: Mapped[int] = mapped_column(default=0)  # waiting for triage (status received)
+    rejected: Mapped[int] = mapped_column(default=0)  # 不予立案
+    registered: Mapped[int] = mapped_column(default=0)  # 立案
+    on_time_close: Mapped[int] = mapped_column(default=0)  # closed by the deadline (or without one)
+    reworked: Mapped[int] = mapped_column(default=0)  # reopened at least once (返工)
+    extended: Mapped[int] = mapped_column(default=0)  # deadline extended at least once (延期)
+    rated_closed: Mapped[int] = mapped_column(default=0)  # closed and rated through any channel
 
 
 class StatsRollup(RollupCounts, Base):
     """Counts of the cases *created* on one local (Asia/Shanghai) day, per dimension and key.
 
-    `key` is the group's raw value as text ('' for none: unassigned, unclassified, unlocated); the `total`
-    dimension has one row per day with key ''. `due_closed` counts only closed cases with a deadline: open
-    cases past their deadline depend on the clock and are counted live.
+    `key` is the group's raw value as text ('' for none: not dispatched, unclassified, unlocated); the `total`
+    dimension has one row per day with key ''. Dimensions prefixed `c_` count the cases *closed* on the day
+    instead (the "closed" basis). `due_closed` counts closed cases only: open cases past their
+    deadline depend on the clock and are counted live.
     """
 
     __tablename__ = "stats_rollup"
@@ -66,6 +77,8 @@ class StatsCaseFacts(RollupCounts, Base):
     k_street: Mapped[str] = mapped_column(String(32))
     k_channel: Mapped[str] = mapped_column(String(32))
     cases: Mapped[int] = mapped_column(default=1)
+    # The local day it was closed (None: open): the day of its rows in the "closed" basis (dimensions c_…).
+    close_day: Mapped[date | None] = mapped_column(Date)
     # Seconds from receipt to each step (None: not reached), as the direct medians compute them.
     register_seconds: Mapped[float | None]
     dispatch_seconds: Mapped[float | None]

@@ -1,7 +1,8 @@
 """Satisfaction and performance rates, aggregated in the database (GROUP BY), never row by row in Python.
 
-A period is a range of local (Asia/Shanghai) dates; the cohort is the cases *created* in it, and every
-figure of a group (ratings, surveys, deadlines) belongs to that cohort, so the columns of one row agree.
+A period is a range of local (Asia/Shanghai) dates; the cohort is the cases *created* in it (basis "created")
+or the cases *closed* in it (basis "closed"), and every figure of a group (ratings, surveys, deadlines) belongs
+to that cohort, so the columns of one row agree.
 
 compute() sums the per-day rollup (services/stats_rollup.py, refreshed first, so the figures are exact) and adds
 the one figure that moves with the clock, open cases past their deadline, counted live; medians are selected
@@ -9,15 +10,8 @@ from the period's durations, kept per day beside the rollup (stats_durations), e
 compute_direct() gives the same result straight from the base tables (the reference the rollup is tested and
 benchmarked against).
 
-Definitions (a rate is None when its denominator is 0 — an empty group is "no data", not 0 %):
-- satisfaction_rate  = (满意 + 基本满意) / rated ratings
-- solved_rate        = ratings saying the problem was solved / ratings that answered the question
-- survey_response    = surveys answered / surveys sent
-- handling_rate      = 处置率: cases handled (resolved, verified or closed) / cases dispatched
-- on_time_rate       = 按期办结率: closed cases resolved by their deadline / cases due
-                       (closed with a deadline, or still open past it)
-- repeat_share       = repeat reports merged into a case / all reports of the cases
-- median_*_hours     = median hours from receipt to register / dispatch / close
+Definitions: services/stats_indicators.py (one place, also shown on the page, in the API and the exports). A
+rate is None when its denominator is 0: an empty group is "no data", not 0 %.
 """
 
 from __future__ import annotations
@@ -38,6 +32,7 @@ from service_api.models import (
     DURATION_STEPS,
     ROLLUP_COUNTS,
     Case,
+    CaseEvent,
     Category,
     Department,
     Rating,
@@ -49,18 +44,31 @@ from service_api.models import (
 )
 from service_api.privacy import mask_phone, mask_text, spreadsheet_cell
 from service_api.services import stats_durations, stats_rollup
+from service_api.services.stats_indicators import BASES, DEFAULT_BASIS, INDICATORS, MEDIAN_COUNTS, RATES
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-GROUP_BY = ("department", "matter", "major", "district", "street", "channel", "week")
+GROUP_BY = ("department", "matter", "major", "district", "street", "channel", "week", "month")
 GROUP_TEXT = {
     "department": "部门", "matter": "事项小类", "major": "事项大类", "district": "区", "street": "街道",
-    "channel": "渠道", "week": "周",
+    "channel": "渠道", "week": "周", "month": "月",
 }
+CALENDAR_GROUPS = ("week", "month")
 RATING_TEXT = {"satisfied": "满意", "basically_satisfied": "基本满意", "unsatisfied": "不满意"}
 HANDLED_STATUSES = stats_rollup.HANDLED_STATUSES
-# Columns of the JSON API (GET /api/v1/stats/satisfaction), in order.
-API_FIELDS = ("key", "label", "cases", "rated", "satisfied", "basically_satisfied", "unsatisfied",
-              "satisfaction_rate", "solved_rate", "on_time_rate")
+# The additive counts of a row (each case is in exactly one group); `cases` is 受理数 (`received`).
+COUNTS = ("cases", "reports", "pending", "rejected", "registered", "dispatched", "handled", "due", "closed",
+          "on_time_close", "on_time_resolve", "reworked", "extended", "rated", "satisfied", "basically_satisfied",
+          "unsatisfied", "solved", "solved_answered", "rated_closed", "surveys_sent", "surveys_answered")
+# Rollup column → row count (due_closed is both 结案数 and the closed part of 应结案数).
+_FROM_ROLLUP = {"due_closed": ("closed", "due"), "on_time": ("on_time_resolve",)}
+# Columns of the JSON API (GET /api/v1/stats/satisfaction): every indicator, each rate with its numerator and
+# denominator, each median with the count of cases it covers.
+API_FIELDS = (
+    "key", "label", "cases",
+    *[name for i in INDICATORS for name in (
+        (i.name, f"{i.name}_numerator", f"{i.name}_denominator") if i.is_rate
+        else (i.name, MEDIAN_COUNTS[i.name]) if i.name in MEDIAN_COUNTS else (i.name,))],
+)
 
 
 @dataclass(frozen=True)
@@ -84,18 +92,26 @@ class Period:
 class StatsRow:
     key: str | None
     label: str
-    cases: int = 0
+    cases: int = 0  # 受理数
     reports: int = 0
+    pending: int = 0
+    rejected: int = 0
+    registered: int = 0
     dispatched: int = 0
     handled: int = 0
     due: int = 0
-    on_time: int = 0
+    closed: int = 0
+    on_time_close: int = 0
+    on_time_resolve: int = 0
+    reworked: int = 0
+    extended: int = 0
     rated: int = 0
     satisfied: int = 0
     basically_satisfied: int = 0
     unsatisfied: int = 0
     solved: int = 0
     solved_answered: int = 0
+    rated_closed: int = 0
     surveys_sent: int = 0
     surveys_answered: int = 0
     median_register_hours: float | None = None
@@ -104,41 +120,61 @@ class StatsRow:
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
-    def satisfaction_rate(self) -> float | None:
-        return ratio(self.satisfied + self.basically_satisfied, self.rated)
+    def received(self) -> int:
+        return self.cases
 
     @property
-    def solved_rate(self) -> float | None:
-        return ratio(self.solved, self.solved_answered)
+    def satisfied_or_basically(self) -> int:
+        return self.satisfied + self.basically_satisfied
 
     @property
-    def survey_response_rate(self) -> float | None:
-        return ratio(self.surveys_answered, self.surveys_sent)
+    def repeats(self) -> int:
+        return self.reports - self.cases
+
+    # The cases each median covers: those that reached the step.
+    @property
+    def median_register_count(self) -> int:
+        return self.registered
 
     @property
-    def handling_rate(self) -> float | None:
-        return ratio(self.handled, self.dispatched)
+    def median_dispatch_count(self) -> int:
+        return self.dispatched
 
     @property
-    def on_time_rate(self) -> float | None:
-        return ratio(self.on_time, self.due)
+    def median_close_count(self) -> int:
+        return self.closed
 
-    @property
-    def repeat_share(self) -> float | None:
-        return ratio(self.reports - self.cases, self.reports)
+    def fraction(self, rate: str) -> tuple[int, int]:
+        """(numerator, denominator) of a rate of stats_indicators.RATES."""
+        indicator = _RATE_OF[rate]
+        return getattr(self, indicator.numerator), getattr(self, indicator.denominator)
+
+    def rate(self, name: str) -> float | None:
+        return ratio(*self.fraction(name))
 
     def to_api(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in API_FIELDS}
+        return self.to_dict()
 
     def to_dict(self) -> dict[str, Any]:
-        data = {name: getattr(self, name) for name in (
-            "key", "label", "cases", "reports", "dispatched", "handled", "due", "on_time", "rated", "satisfied",
-            "basically_satisfied", "unsatisfied", "solved", "solved_answered", "surveys_sent", "surveys_answered",
-            "median_register_hours", "median_dispatch_hours", "median_close_hours")}
-        for name in ("satisfaction_rate", "solved_rate", "survey_response_rate", "handling_rate", "on_time_rate",
-                     "repeat_share"):
-            data[name] = getattr(self, name)
+        data: dict[str, Any] = {}
+        for name in API_FIELDS:
+            if name not in data:  # a rate's numerator and denominator are set with the rate
+                data[name] = getattr(self, name)
+            if name in _RATE_OF:
+                data[f"{name}_numerator"], data[f"{name}_denominator"] = self.fraction(name)
         return data
+
+
+_RATE_OF = {indicator.name: indicator for indicator in RATES}
+
+
+def _rate_property(name: str) -> property:
+    return property(lambda row: row.rate(name), doc=f"stats_indicators: {name}")
+
+
+# Each rate of stats_indicators is a property of the row (satisfaction_rate, closed_rate, …).
+for _indicator in RATES:
+    setattr(StatsRow, _indicator.name, _rate_property(_indicator.name))
 
 
 @dataclass
@@ -147,6 +183,15 @@ class StatsResult:
     period: Period
     rows: list[StatsRow]
     total: StatsRow
+    basis: str = DEFAULT_BASIS
+
+    @property
+    def basis_label(self) -> str:
+        return BASES[self.basis][0]
+
+    @property
+    def basis_text(self) -> str:
+        return BASES[self.basis][1]
 
 
 def ratio(numerator: int, denominator: int) -> float | None:
@@ -159,9 +204,14 @@ def _dialect() -> str:
     return db.session.get_bind().dialect.name
 
 
-def _key_expr(group_by: str) -> ColumnElement[Any]:
+def _basis_time(basis: str) -> ColumnElement[Any]:
+    """The case time that puts a case in a period: receipt, or closing."""
+    return Case.closed_at if basis == "closed" else Case.created_at
+
+
+def _key_expr(group_by: str, basis: str = DEFAULT_BASIS) -> ColumnElement[Any]:
     if group_by == "department":
-        return Case.department_id
+        return stats_rollup.DISPATCHED_DEPARTMENT
     if group_by == "matter":
         return Case.matter_code
     if group_by == "major":
@@ -172,11 +222,14 @@ def _key_expr(group_by: str) -> ColumnElement[Any]:
         return Case.street_code
     if group_by == "channel":
         return Case.source_channel
-    if group_by == "week":  # the Monday of the local week, as YYYY-MM-DD
+    when = _basis_time(basis)
+    if group_by in CALENDAR_GROUPS:  # the Monday of the local week / the 1st of the month, as YYYY-MM-DD
         if _dialect() == "postgresql":
-            # Grouped on the truncated timestamp (cheap); formatted as YYYY-MM-DD in _labels.
-            return func.date_trunc("week", func.timezone(SHANGHAI.key, Case.created_at))
-        return func.date(Case.created_at, "+8 hours", "weekday 0", "-6 days")
+            # Grouped on the truncated timestamp (cheap); formatted as YYYY-MM-DD by _raw_key.
+            return func.date_trunc(group_by, func.timezone(SHANGHAI.key, when))
+        if group_by == "month":
+            return func.date(when, "+8 hours", "start of month")
+        return func.date(when, "+8 hours", "weekday 0", "-6 days")
     raise ValueError(f"group_by must be one of {', '.join(GROUP_BY)}")
 
 
@@ -200,9 +253,10 @@ def _tune_reads() -> None:
     session.info["stats_reads_tuned"] = weakref.ref(session.get_transaction())
 
 
-def _in_period(period: Period) -> ColumnElement[bool]:
+def _in_period(period: Period, basis: str = DEFAULT_BASIS) -> ColumnElement[bool]:
     start, end = period.bounds()
-    return and_(Case.created_at >= start, Case.created_at < end)
+    when = _basis_time(basis)
+    return and_(when >= start, when < end)
 
 
 def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
@@ -220,25 +274,37 @@ def _grouped(query: Select[Any], key: Key) -> Select[Any]:
     return query.group_by(key) if key is not None else query
 
 
-def _case_query(key: Key, period: Period, now: datetime) -> Select[Any]:
-    due = and_(Case.deadline.is_not(None), or_(Case.closed_at.is_not(None), Case.deadline < now))
-    on_time = and_(Case.closed_at.is_not(None), Case.deadline.is_not(None), Case.resolved_at <= Case.deadline)
+def _case_query(key: Key, period: Period, now: datetime, basis: str) -> Select[Any]:
+    closed = Case.closed_at.is_not(None)
+    due = or_(closed, and_(Case.deadline.is_not(None), Case.deadline < now))
+    # rated in the current closing round (a reopened case closed again is asked again)
+    rated = select(Rating.id).where(Rating.case_id == Case.id, Rating.round == Case.reopen_count + 1).exists()
+    extended = select(CaseEvent.id).where(CaseEvent.case_id == Case.id,
+                                          CaseEvent.action == stats_rollup.EXTEND_ACTION).exists()
     return _grouped(
         select(
             _key_column(key),
             func.count().label("cases"),
             func.coalesce(func.sum(Case.report_count), 0).label("reports"),
+            _count_if(Case.status == stats_rollup.PENDING_STATUS).label("pending"),
+            func.count(Case.rejected_at).label("rejected"),
+            func.count(Case.registered_at).label("registered"),
             func.count(Case.dispatched_at).label("dispatched"),
             _count_if(Case.status.in_(HANDLED_STATUSES)).label("handled"),
             _count_if(due).label("due"),
-            _count_if(on_time).label("on_time"),
+            func.count(Case.closed_at).label("closed"),
+            _count_if(and_(closed, stats_rollup.closed_on_time())).label("on_time_close"),
+            _count_if(and_(due, stats_rollup.resolved_on_time())).label("on_time_resolve"),
+            _count_if(Case.reopen_count > 0).label("reworked"),
+            _count_if(extended).label("extended"),
+            _count_if(and_(closed, rated)).label("rated_closed"),
         )
-        .where(_in_period(period)),
+        .where(_in_period(period, basis)),
         key,
     )
 
 
-def _rating_query(key: Key, period: Period) -> Select[Any]:
+def _rating_query(key: Key, period: Period, basis: str) -> Select[Any]:
     return _grouped(
         select(
             _key_column(key),
@@ -251,12 +317,12 @@ def _rating_query(key: Key, period: Period) -> Select[Any]:
         )
         .select_from(Rating)
         .join(Case, Case.id == Rating.case_id)
-        .where(_in_period(period)),
+        .where(_in_period(period, basis)),
         key,
     )
 
 
-def _survey_query(key: Key, period: Period) -> Select[Any]:
+def _survey_query(key: Key, period: Period, basis: str) -> Select[Any]:
     return _grouped(
         select(
             _key_column(key),
@@ -265,7 +331,7 @@ def _survey_query(key: Key, period: Period) -> Select[Any]:
         )
         .select_from(Survey)
         .join(Case, Case.id == Survey.case_id)
-        .where(_in_period(period)),
+        .where(_in_period(period, basis)),
         key,
     )
 
@@ -283,7 +349,7 @@ def _seconds_between(start: ColumnElement[Any], end: ColumnElement[Any]) -> Colu
     return stats_rollup.seconds_between(start, end, "sqlite")
 
 
-def _median_rows(key: Key, period: Period) -> dict[Any, dict[str, float | None]]:
+def _median_rows(key: Key, period: Period, basis: str = DEFAULT_BASIS) -> dict[Any, dict[str, float | None]]:
     """Median durations per group: percentile_cont on PostgreSQL, a window-function median elsewhere."""
     result: dict[Any, dict[str, float | None]] = {}
     if _dialect() == "postgresql":
@@ -293,7 +359,7 @@ def _median_rows(key: Key, period: Period) -> dict[Any, dict[str, float | None]]
         for name, end in _DURATIONS.items():
             median = func.percentile_cont(0.5).within_group(_seconds_between(Case.created_at, end))
             query = _grouped(select(_key_column(key), median.label("m"))
-                             .where(_in_period(period), end.is_not(None)), key)
+                             .where(_in_period(period, basis), end.is_not(None)), key)
             for row in db.session.execute(query).mappings():
                 result.setdefault(row["key"], {})[name] = _hours(row["m"])
         return result
@@ -303,7 +369,7 @@ def _median_rows(key: Key, period: Period) -> dict[Any, dict[str, float | None]]
             select(_key_column(key), seconds.label("d"),
                    func.row_number().over(partition_by=key, order_by=seconds).label("rn"),
                    func.count().over(partition_by=key).label("n"))
-            .where(_in_period(period), end.is_not(None))
+            .where(_in_period(period, basis), end.is_not(None))
             .subquery()
         )
         middle = or_(ranked.c.rn == (ranked.c.n + 1) // 2, ranked.c.rn == (ranked.c.n + 2) // 2)
@@ -319,7 +385,7 @@ def _hours(seconds: Any) -> float | None:
 
 # -- labels ----------------------------------------------------------------------------------------
 
-def _labels(group_by: str, keys: list[Any]) -> dict[Any, tuple[str | None, str]]:
+def _labels(group_by: str, keys: list[Any], period: Period) -> dict[Any, tuple[str | None, str]]:
     """Raw group key → (public key, label). One small lookup per request, not per row."""
     present = [k for k in keys if k is not None]
     labels: dict[Any, tuple[str | None, str]] = {None: (None, _NONE_TEXT[group_by])}
@@ -338,18 +404,30 @@ def _labels(group_by: str, keys: list[Any]) -> dict[Any, tuple[str | None, str]]
         labels.update({k: (k, names.get(k) or k) for k in present})
     elif group_by == "channel":
         labels.update({k: (k, CHANNEL_TEXT.get(k, k)) for k in present})
-    else:  # week: a date string on SQLite, a local timestamp on PostgreSQL
-        for k in present:
-            day = k.date().isoformat() if isinstance(k, datetime) else str(k)
-            labels[k] = (day, f"{day} 周")
+    else:  # week, month: the first day as YYYY-MM-DD
+        labels.update({k: (k, calendar_label(group_by, date.fromisoformat(k), period)) for k in present})
     for k in present:
         labels.setdefault(k, (str(k), str(k)))
     return labels
 
 
+def calendar_label(group_by: str, first: date, period: Period) -> str:
+    """The real dates of a week or month within the period, and whether it is cut short by the period."""
+    if group_by == "month":
+        last = (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    else:
+        last = first + timedelta(days=6)
+    start, end = max(first, period.start), min(last, period.end)
+    label = f"{start.isoformat()} 至 {end.isoformat()}"
+    if (start, end) != (first, last):
+        label += "（不足一周）" if group_by == "week" else "（不足一月）"
+    return label
+
+
 _NONE_TEXT = {
-    "department": "未分派", "matter": "未分类", "major": "未分类", "district": "未定位", "street": "未定位",
-    "channel": "未知渠道", "week": "—",
+    "department": "未派遣（待分拣、不予立案、待派遣）", "matter": "未分类", "major": "未分类", "district": "未定位",
+    "street": "未定位",
+    "channel": "未知渠道", "week": "—", "month": "—",
 }
 
 
@@ -365,96 +443,110 @@ def _area_names(codes: list[str]) -> dict[str, str | None]:
 
 # -- public functions --------------------------------------------------------------------------------
 
+def _check(group_by: str, basis: str) -> None:
+    if group_by not in GROUP_BY:
+        raise ValueError(f"group_by must be one of {', '.join(GROUP_BY)}")
+    if basis not in BASES:
+        raise ValueError(f"basis must be one of {', '.join(BASES)}")
+
+
 def compute(period: Period, group_by: str, *, medians: bool = True, now: datetime | None = None,
-            refresh: bool = True, overdue: dict[Any, int] | None = None) -> StatsResult:
-    """Every rate for each group of the cases created in `period`, plus the total over all of them.
+            refresh: bool = True, overdue: dict[Any, tuple[int, int]] | None = None,
+            basis: str = DEFAULT_BASIS) -> StatsResult:
+    """Every indicator for each group of the cases created (or closed, `basis`) in `period`, plus the total.
 
     Counts come from the per-day rollup (refreshed first unless `refresh` is False: the caller just did),
     plus the open cases past their deadline at `now`, counted live (or given as `overdue`, see
     open_overdue_counts); medians from the per-day durations (exact, see _medians).
     """
-    if group_by not in GROUP_BY:
-        raise ValueError(f"group_by must be one of {', '.join(GROUP_BY)}")
+    _check(group_by, basis)
     now = now or utcnow()
     if refresh:
         stats_rollup.refresh()
     _tune_reads()
-    rows = _rollup_rows(group_by, period, now, overdue)
+    rows = _rollup_rows(group_by, period, now, overdue, basis)
     total = _sum_rows(list(rows.values()))
     if medians:
-        for group_key, values in _medians(group_by, period).items():
+        for group_key, values in _medians(group_by, period, basis).items():
             target = total if group_key is _TOTAL else rows.get(group_key)
             if target is None:  # a group a concurrent refresh committed between the two reads
                 continue
             for name, value in values.items():
                 setattr(target, name, value)
-    return _finish(group_by, period, rows, total)
+    return _finish(group_by, period, rows, total, basis)
 
 
-def compute_direct(period: Period, group_by: str, *, medians: bool = True, now: datetime | None = None
-                   ) -> StatsResult:
+def compute_direct(period: Period, group_by: str, *, medians: bool = True, now: datetime | None = None,
+                   basis: str = DEFAULT_BASIS) -> StatsResult:
     """The same as compute(), straight from the base tables (the reference the rollup is tested against)."""
-    if group_by not in GROUP_BY:
-        raise ValueError(f"group_by must be one of {', '.join(GROUP_BY)}")
+    _check(group_by, basis)
     now = now or utcnow()
-    key = _key_expr(group_by)
-    rows = _collect(key, period, now, medians)
+    key = _key_expr(group_by, basis)
+    rows = _collect(key, period, now, medians, basis)
     total = _sum_rows(list(rows.values()))
     if medians:  # medians do not add up: one more query over the whole period
-        for name, value in _median_rows(None, period).get("total", {}).items():
+        for name, value in _median_rows(None, period, basis).get("total", {}).items():
             setattr(total, name, value)
-    if group_by == "week":  # same raw keys as the rollup path: the Monday as YYYY-MM-DD
-        rows = {(_week_key(k) if k is not None else None): row for k, row in rows.items()}
-    return _finish(group_by, period, rows, total)
+    rows = {_raw_key(group_by, k): row for k, row in rows.items()}
+    return _finish(group_by, period, rows, total, basis)
 
 
-def _finish(group_by: str, period: Period, rows: dict[Any, StatsRow], total: StatsRow) -> StatsResult:
-    labels = _labels(group_by, list(rows))
+def _finish(group_by: str, period: Period, rows: dict[Any, StatsRow], total: StatsRow,
+            basis: str = DEFAULT_BASIS) -> StatsResult:
+    labels = _labels(group_by, list(rows), period)
     result_rows: list[StatsRow] = []
     for raw_key, row in rows.items():
         row.key, row.label = labels.get(raw_key, (str(raw_key), str(raw_key)))
         result_rows.append(row)
-    if group_by == "week":
+    if group_by in CALENDAR_GROUPS:
         result_rows.sort(key=lambda r: r.key or "")
     else:
         result_rows.sort(key=lambda r: (-r.cases, r.key or ""))
     total.key, total.label = "total", "合计"
-    return StatsResult(group_by=group_by, period=period, rows=result_rows, total=total)
+    return StatsResult(group_by=group_by, period=period, rows=result_rows, total=total, basis=basis)
 
 
-def _week_key(value: Any) -> str:
-    """The Monday of a local day (date, 'YYYY-MM-DD' or a local week timestamp) as YYYY-MM-DD."""
+def _calendar_key(group_by: str, value: Any) -> str:
+    """The first day (Monday, or the 1st) of the week or month of a local day (date, 'YYYY-MM-DD' or a local
+    timestamp) as YYYY-MM-DD."""
     if isinstance(value, datetime):
         value = value.date()
     elif isinstance(value, str):
         value = date.fromisoformat(value[:10])
+    if group_by == "month":
+        return value.replace(day=1).isoformat()
     return (value - timedelta(days=value.weekday())).isoformat()
 
 
 # -- rollup reads ------------------------------------------------------------------------------------
 
-_DIMENSION_OF = {"major": "matter", "week": "total"}
+_DIMENSION_OF = {"major": "matter", "week": "total", "month": "total"}
 _TOTAL = object()  # the key of the whole period's medians
 
 
 def _raw_key(group_by: str, key: Any) -> Any:
     """A rollup key (text) or a live query's key → the key the rows are merged by (department ids are ints,
-    '' is none, weeks are their Monday as YYYY-MM-DD)."""
+    '' is none, weeks and months are their first day as YYYY-MM-DD)."""
     if key is None or key == "":
         return None
     if group_by == "department":
         return int(key)
-    if group_by == "week":
-        return _week_key(key)
+    if group_by in CALENDAR_GROUPS:
+        return _calendar_key(group_by, key)
     return key
+
+
+def _dimension(group_by: str, basis: str) -> str:
+    name = _DIMENSION_OF.get(group_by, group_by)
+    return stats_rollup.CLOSED_PREFIX + name if basis == "closed" else name
 
 
 def _per_day_rows(model: type[StatsRollup] | type[StatsDurations], group_by: str, period: Period,
                   dimension: str) -> tuple[ColumnElement[Any], ColumnElement[bool]]:
-    """For a per-day table (dimension, day, key): what to group its rows by for `group_by` (weeks: the day,
-    merged into weeks by _raw_key; major: the matter key's first two characters), and the period's rows of
+    """For a per-day table (dimension, day, key): what to group its rows by for `group_by` (weeks, months: the
+    day, merged by _raw_key; major: the matter key's first two characters), and the period's rows of
     `dimension`."""
-    if group_by == "week":
+    if group_by in CALENDAR_GROUPS:
         key: ColumnElement[Any] = model.day
     elif group_by == "major":
         key = func.substr(model.key, 1, 2)
@@ -464,10 +556,11 @@ def _per_day_rows(model: type[StatsRollup] | type[StatsDurations], group_by: str
 
 
 def _rollup_rows(group_by: str, period: Period, now: datetime,
-                 overdue: dict[Any, int] | None = None) -> dict[Any, StatsRow]:
-    """Sums of the rollup's days in the period per group, with the live overdue count (or `overdue`) added to
-    `due`."""
-    key, chosen = _per_day_rows(StatsRollup, group_by, period, _DIMENSION_OF.get(group_by, group_by))
+                 overdue: dict[Any, tuple[int, int]] | None = None,
+                 basis: str = DEFAULT_BASIS) -> dict[Any, StatsRow]:
+    """Sums of the rollup's days in the period per group; in the "created" basis with the live overdue counts
+    (or `overdue`) added to `due` and `on_time_resolve` (the "closed" basis has only closed cases)."""
+    key, chosen = _per_day_rows(StatsRollup, group_by, period, _dimension(group_by, basis))
     query = (
         select(key.label("key"), *[func.sum(getattr(StatsRollup, name)).label(name) for name in ROLLUP_COUNTS])
         .where(chosen)
@@ -478,50 +571,59 @@ def _rollup_rows(group_by: str, period: Period, now: datetime,
         target = rows.setdefault(_raw_key(group_by, mapping["key"]), StatsRow(key=None, label=""))
         for name in ROLLUP_COUNTS:
             value = int(mapping[name] or 0)
-            if name == "due_closed":
-                target.due += value
-            else:
-                setattr(target, name, getattr(target, name) + value)
+            for attribute in _FROM_ROLLUP.get(name, (name,)):
+                setattr(target, attribute, getattr(target, attribute) + value)
+    if basis == "closed":
+        return rows
     if overdue is None:
         overdue = open_overdue_counts((group_by,), period, now)[group_by]
-    for group_key, count in overdue.items():
-        rows.setdefault(group_key, StatsRow(key=None, label="")).due += count
+    for group_key, (count, resolved_in_time) in overdue.items():
+        target = rows.setdefault(group_key, StatsRow(key=None, label=""))
+        target.due += count
+        target.on_time_resolve += resolved_in_time
     return rows
 
 
 def _overdue_key(group_by: str) -> ColumnElement[Any]:
-    if group_by == "week":
+    if group_by in CALENDAR_GROUPS:
         return stats_rollup.local_day(Case.created_at, _dialect())
+    if group_by == "department":  # a deadline is set by dispatching: the department is the one dispatched to
+        return Case.department_id
     return _key_expr(group_by)
 
 
-def open_overdue_counts(group_bys: tuple[str, ...], period: Period, now: datetime) -> dict[str, dict[Any, int]]:
-    """Open cases of the period past their deadline at `now` (due without being closed), per group of each of
-    `group_bys`: on PostgreSQL one scan of the partial index for all of them (GROUPING SETS)."""
+def open_overdue_counts(group_bys: tuple[str, ...], period: Period, now: datetime
+                        ) -> dict[str, dict[Any, tuple[int, int]]]:
+    """Open cases of the period past their deadline at `now` (due without being closed), and how many of them
+    were resolved by it (awaiting 核查), per group of each of `group_bys`: on PostgreSQL one scan of the partial
+    index for all of them (GROUPING SETS)."""
     group_bys = tuple(dict.fromkeys(group_bys))
     overdue = and_(_in_period(period), Case.closed_at.is_(None), Case.deadline.is_not(None), Case.deadline < now)
-    counts: dict[str, dict[Any, int]] = {group_by: {} for group_by in group_bys}
+    in_time = _count_if(Case.resolved_at <= Case.deadline).label("r")
+    counts: dict[str, dict[Any, tuple[int, int]]] = {group_by: {} for group_by in group_bys}
 
-    def add(group_by: str, group_key: Any, n: int) -> None:
+    def add(group_by: str, group_key: Any, n: int, r: int) -> None:
         raw = _raw_key(group_by, group_key)
-        counts[group_by][raw] = counts[group_by].get(raw, 0) + int(n)
+        old = counts[group_by].get(raw, (0, 0))
+        counts[group_by][raw] = (old[0] + int(n), old[1] + int(r))
 
     if _dialect() != "postgresql" or len(group_bys) == 1:  # SQLite has no GROUPING SETS
         for group_by in group_bys:
             key = _overdue_key(group_by)
-            for group_key, n in db.session.execute(
-                    select(key.label("key"), func.count()).where(overdue).group_by(key)):
-                add(group_by, group_key, n)
+            for group_key, n, r in db.session.execute(
+                    select(key.label("key"), func.count(), in_time).where(overdue).group_by(key)):
+                add(group_by, group_key, n, r)
         return counts
     keys = [_overdue_key(group_by).label(f"k{index}") for index, group_by in enumerate(group_bys)]
     sets = func.grouping_sets(*[tuple_(key.element) for key in keys])
-    query = (select(*keys, func.grouping(*[key.element for key in keys]).label("g"), func.count().label("n"))
+    query = (select(*keys, func.grouping(*[key.element for key in keys]).label("g"), func.count().label("n"),
+                    in_time)
              .where(overdue).group_by(sets))
     width = len(keys)
     for row in db.session.execute(query):
         # grouping() has a 1 bit for every key not in the row's set: the set is the one 0 bit.
         index = next(i for i in range(width) if not row.g & (1 << (width - 1 - i)))
-        add(group_bys[index], row[index], row.n)
+        add(group_bys[index], row[index], row.n, row.r)
     return counts
 
 
@@ -530,14 +632,14 @@ _MEDIAN_NAMES = tuple(_DURATIONS)  # in DURATION_STEPS order (register, dispatch
 _STEP_COLUMNS = tuple(StatsDurations.__table__.c[step] for step in DURATION_STEPS)
 
 
-def _medians(group_by: str, period: Period) -> MedianValues:
+def _medians(group_by: str, period: Period, basis: str = DEFAULT_BASIS) -> MedianValues:
     """Median hours per group and in total (key _TOTAL), keyed like _rollup_rows, exact.
 
     The period's durations are concatenated from stats_durations (PostgreSQL: string_agg per group in the
     database) and the middle values selected with numpy, interpolated as percentile_cont(0.5) does.
     """
-    # Weeks from the channel rows (every case has a channel; durations keep no per-day total).
-    dimension = "channel" if group_by == "week" else _DIMENSION_OF.get(group_by, group_by)
+    # Weeks and months from the channel rows (every case has a channel; durations keep no per-day total).
+    dimension = _dimension("channel" if group_by in CALENDAR_GROUPS else group_by, basis)
     key, chosen = _per_day_rows(StatsDurations, group_by, period, dimension)
     if _dialect() == "postgresql":
         empty = literal(b"", LargeBinary)
@@ -571,8 +673,7 @@ def _median_hours(blobs_per_step: list[list[bytes]]) -> dict[str, float | None]:
     return result
 
 
-ADDITIVE = ("cases", "reports", "dispatched", "handled", "due", "on_time", "rated", "satisfied",
-            "basically_satisfied", "unsatisfied", "solved", "solved_answered", "surveys_sent", "surveys_answered")
+ADDITIVE = COUNTS
 
 
 def _sum_rows(rows: list[StatsRow]) -> StatsRow:
@@ -583,7 +684,7 @@ def _sum_rows(rows: list[StatsRow]) -> StatsRow:
     return total
 
 
-def _collect(key: Key, period: Period, now: datetime, medians: bool) -> dict[Any, StatsRow]:
+def _collect(key: Key, period: Period, now: datetime, medians: bool, basis: str) -> dict[Any, StatsRow]:
     rows: dict[Any, StatsRow] = {}
 
     def row_for(group_key: Any) -> StatsRow:
@@ -591,29 +692,32 @@ def _collect(key: Key, period: Period, now: datetime, medians: bool) -> dict[Any
             rows[group_key] = StatsRow(key=None, label="")
         return rows[group_key]
 
-    for query in (_case_query(key, period, now), _rating_query(key, period), _survey_query(key, period)):
+    for query in (_case_query(key, period, now, basis), _rating_query(key, period, basis),
+                  _survey_query(key, period, basis)):
         for mapping in db.session.execute(query).mappings():
             target = row_for(mapping["key"])
             for name, value in mapping.items():
                 if name != "key":
                     setattr(target, name, int(value or 0))
     if medians:
-        for group_key, values in _median_rows(key, period).items():
+        for group_key, values in _median_rows(key, period, basis).items():
             for name, value in values.items():
                 setattr(row_for(group_key), name, value)
     return rows
 
 
-def satisfaction(period: Period, group_by: str) -> dict[str, Any]:
+def satisfaction(period: Period, group_by: str, basis: str = DEFAULT_BASIS) -> dict[str, Any]:
     """The JSON of GET /api/v1/stats/satisfaction."""
-    result = compute(period, group_by, medians=False)
-    return {"rows": [r.to_api() for r in result.rows], "total": result.total.to_api()}
+    result = compute(period, group_by, basis=basis)
+    return {"from": period.start, "to": period.end, "group_by": group_by, "basis": basis,
+            "basis_text": f"{result.basis_label}：{result.basis_text}",
+            "rows": [r.to_api() for r in result.rows], "total": result.total.to_api()}
 
 
 def worst_matters(period: Period, *, limit: int = 10, min_rated: int = 1, refresh: bool = True,
-                  by_matter: StatsResult | None = None) -> list[StatsRow]:
+                  by_matter: StatsResult | None = None, basis: str = DEFAULT_BASIS) -> list[StatsRow]:
     """Matters with the lowest satisfaction rate (then the most 不满意) among those rated."""
-    by_matter = by_matter or compute(period, "matter", medians=False, refresh=refresh)
+    by_matter = by_matter or compute(period, "matter", medians=False, refresh=refresh, basis=basis)
     rows = [r for r in by_matter.rows if r.rated >= min_rated]
     rows.sort(key=lambda r: (r.satisfaction_rate if r.satisfaction_rate is not None else 1.0, -r.unsatisfied))
     return rows[:limit]
@@ -634,22 +738,24 @@ class PageFigures:
 PANELS = ("week", "department", "matter")  # the page's trend, department bars and worst-matters table
 
 
-def page_figures(period: Period, group_by: str) -> PageFigures:
+def page_figures(period: Period, group_by: str, basis: str = DEFAULT_BASIS) -> PageFigures:
     """One refresh; the panels are cheap rollup reads (or the table itself), with one overdue count for all."""
     now = utcnow()
     stats_rollup.refresh()
     _tune_reads()
-    overdue = open_overdue_counts((group_by, *PANELS), period, now)
-    panels = {name: compute(period, name, medians=False, refresh=False, now=now, overdue=overdue[name])
+    overdue: dict[str, Any] = (open_overdue_counts((group_by, *PANELS), period, now) if basis == "created"
+                               else {name: {} for name in (group_by, *PANELS)})
+    panels = {name: compute(period, name, medians=False, refresh=False, now=now, overdue=overdue[name],
+                            basis=basis)
               for name in PANELS if name != group_by}
-    comments = unsatisfied_comments(period)
-    result = compute(period, group_by, refresh=False, now=now, overdue=overdue[group_by])
+    comments = unsatisfied_comments(period, basis=basis)
+    result = compute(period, group_by, refresh=False, now=now, overdue=overdue[group_by], basis=basis)
     panels[group_by] = result
     worst = worst_matters(period, by_matter=panels["matter"])
     return PageFigures(result, panels["week"], panels["department"], worst, comments)
 
 
-def unsatisfied_comments(period: Period, *, limit: int = 50) -> list[dict[str, Any]]:
+def unsatisfied_comments(period: Period, *, limit: int = 50, basis: str = DEFAULT_BASIS) -> list[dict[str, Any]]:
     """不满意 ratings of the period's cases, newest first, with the case to open (phones masked)."""
     query = (
         select(Rating.comment, Rating.created_at, Rating.channel, Rating.solved, Case.case_no, Case.matter_code,
@@ -657,7 +763,7 @@ def unsatisfied_comments(period: Period, *, limit: int = 50) -> list[dict[str, A
         .select_from(Rating)
         .join(Case, Case.id == Rating.case_id)
         .join(Report, Report.id == Rating.report_id)
-        .where(_in_period(period), Rating.rating == "unsatisfied")
+        .where(_in_period(period, basis), Rating.rating == "unsatisfied")
         .order_by(Rating.created_at.desc(), Rating.id.desc())
         .limit(limit)
     )
@@ -672,14 +778,17 @@ def unsatisfied_comments(period: Period, *, limit: int = 50) -> list[dict[str, A
 
 # -- exports -----------------------------------------------------------------------------------------
 
+_MEDIAN_COUNT_TITLES = {"median_register_count": "立案用时中位数的案件数",
+                        "median_dispatch_count": "派遣用时中位数的案件数",
+                        "median_close_count": "结案用时中位数的案件数"}
+# Every indicator (stats_indicators), each median followed by the count of the cases it covers.
 EXPORT_COLUMNS = (
-    ("label", "分组"), ("key", "代码"), ("cases", "案件数"), ("reports", "反映数"), ("rated", "评价数"),
-    ("satisfied", "满意"), ("basically_satisfied", "基本满意"), ("unsatisfied", "不满意"),
-    ("satisfaction_rate", "满意率"), ("solved_rate", "解决率"), ("survey_response_rate", "回访响应率"),
-    ("handling_rate", "处置率"), ("on_time_rate", "按期办结率"), ("repeat_share", "重复反映占比"),
-    ("median_register_hours", "立案用时中位数(小时)"), ("median_dispatch_hours", "派遣用时中位数(小时)"),
-    ("median_close_hours", "结案用时中位数(小时)"),
+    ("label", "分组"), ("key", "代码"),
+    *[column for i in INDICATORS for column in (
+        ((i.name, i.label), (MEDIAN_COUNTS[i.name], _MEDIAN_COUNT_TITLES[MEDIAN_COUNTS[i.name]]))
+        if i.name in MEDIAN_COUNTS else ((i.name, i.label),))],
 )
+RATE_COLUMNS = frozenset(i.name for i in RATES)
 
 
 def export_rows(result: StatsResult) -> list[list[Any]]:
@@ -691,13 +800,38 @@ def export_rows(result: StatsResult) -> list[list[Any]]:
     return lines
 
 
+def notes_rows(result: StatsResult) -> list[list[str]]:
+    """The 说明 sheet: period, basis, and every indicator's definition with its numerator and denominator."""
+    titles = {i.name: i.label for i in INDICATORS} | {"satisfied_or_basically": "满意 + 基本满意",
+                                                      "repeats": "重复反映数（反映数 − 受理数）",
+                                                      "surveys_answered": "已回复的回访",
+                                                      "surveys_sent": "已发出的回访",
+                                                      "solved": "表示已解决的评价",
+                                                      "solved_answered": "回答了是否解决的评价"}
+    lines = [
+        ["统计期间", f"{result.period.start.isoformat()} 至 {result.period.end.isoformat()}（北京时间）"],
+        ["统计口径", f"{result.basis_label}：{result.basis_text}"],
+        ["分组", f"按{GROUP_TEXT[result.group_by]}"],
+        ["比率", "以小数表示（0.9123 即 91.23%）；分母为 0 时留空，表示无数据而非 0%"],
+        [],
+        ["指标", "字段", "定义", "分子", "分母"],
+    ]
+    for i in INDICATORS:
+        lines.append([i.label, i.name, i.definition, titles.get(i.numerator, ""), titles.get(i.denominator, "")])
+    return lines
+
+
 def to_csv(result: StatsResult) -> str:
     import csv
     import io
 
     buffer = io.StringIO()
     buffer.write("\ufeff")  # so spreadsheet programs read the Chinese headers as UTF-8
-    csv.writer(buffer).writerows([[spreadsheet_cell(value) for value in line] for line in export_rows(result)])
+    writer = csv.writer(buffer)
+    writer.writerows([[spreadsheet_cell(value) for value in line] for line in export_rows(result)])
+    writer.writerow([])
+    # period, basis, grouping: the definitions are in the XLSX
+    writer.writerows([[spreadsheet_cell(value) for value in line] for line in notes_rows(result)[:3]])
     return buffer.getvalue()
 
 
@@ -711,10 +845,11 @@ def to_xlsx(result: StatsResult, comments: list[dict[str, Any]]) -> bytes:
     sheet.title = f"按{GROUP_TEXT[result.group_by]}"
     for line in export_rows(result):
         sheet.append([spreadsheet_cell(value) for value in line])
-    for column in range(9, 15):
-        for cell in list(sheet.iter_cols(min_col=column, max_col=column, min_row=2))[0]:
-            cell.number_format = "0.00%"
-    sheet.freeze_panes = "A2"
+    for column, (name, _) in enumerate(EXPORT_COLUMNS, start=1):
+        if name in RATE_COLUMNS:
+            for cell in list(sheet.iter_cols(min_col=column, max_col=column, min_row=2))[0]:
+                cell.number_format = "0.00%"
+    sheet.freeze_panes = "C2"
     notes = book.create_sheet("不满意评价")
     notes.append(["案件编号", "受理编号", "事项", "评价时间", "评价渠道", "问题是否解决", "居民电话", "意见"])
     for item in comments:
@@ -724,8 +859,8 @@ def to_xlsx(result: StatsResult, comments: list[dict[str, Any]]) -> bytes:
             CHANNEL_TEXT.get(item["channel"], item["channel"]),
             {True: "是", False: "否"}.get(item["solved"], ""), item["phone"] or "", item["comment"])])
     meta = book.create_sheet("说明")
-    meta.append(["统计期间", f"{result.period.start.isoformat()} 至 {result.period.end.isoformat()}"])
-    meta.append(["口径", "期间内受理的案件；比率分母为 0 时留空"])
+    for line in notes_rows(result):
+        meta.append(line)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

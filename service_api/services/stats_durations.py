@@ -40,10 +40,14 @@ FACTS = StatsCaseFacts.__table__
 TABLE = StatsDurations.__table__
 KEYED = tuple(column.key[2:] for column in FACTS.columns if column.key.startswith("k_"))  # department, matter, …
 SECONDS = tuple(f"{step}_seconds" for step in DURATION_STEPS)
+# Dimensions of the "closed" basis: the same keys, on the day the case was closed (see services/stats_rollup.py).
+CLOSED_PREFIX = "c_"
 GROUPS_PER_STATEMENT = 300  # SQLite: (dimension, day, key) triples per read and delete (bound parameters)
 
 Group = tuple[str, date, str]  # (dimension, day, key)
-Fact = tuple[Any, ...]  # (day, k_department, …, k_channel, register_seconds, dispatch_seconds, close_seconds)
+# (day, close_day, k_department, …, k_channel, register_seconds, dispatch_seconds, close_seconds)
+Fact = tuple[Any, ...]
+_KEYS = slice(2, 2 + len(KEYED))  # where a fact's keys are, then its seconds
 
 
 def encode(values: list[float]) -> bytes:
@@ -74,12 +78,14 @@ def build(conn: Connection) -> None:
         reached = sum((func.count(FACTS.c[column]) for column in SECONDS), literal(0))
         parts.append(select(literal(name, String), FACTS.c.day, key, *blobs).group_by(FACTS.c.day, key)
                      .having(reached > 0))
+        parts.append(select(literal(CLOSED_PREFIX + name, String), FACTS.c.close_day, key, *blobs)
+                     .where(FACTS.c.close_day.is_not(None)).group_by(FACTS.c.close_day, key).having(reached > 0))
     conn.execute(insert(TABLE).from_select(["dimension", "day", "key", *DURATION_STEPS], union_all(*parts)))
 
 
 def read_facts(conn: Connection, ids: list[int] | None) -> dict[int, Fact]:
     """The stored facts (day, keys, durations) of these cases (all with None), by case id."""
-    query = select(FACTS.c.case_id, FACTS.c.day, *[FACTS.c[f"k_{name}"] for name in KEYED],
+    query = select(FACTS.c.case_id, FACTS.c.day, FACTS.c.close_day, *[FACTS.c[f"k_{name}"] for name in KEYED],
                    *[FACTS.c[column] for column in SECONDS])
     if ids is not None:
         query = query.where(FACTS.c.case_id.in_(ids))
@@ -87,8 +93,13 @@ def read_facts(conn: Connection, ids: list[int] | None) -> dict[int, Fact]:
 
 
 def _groups(fact: Fact) -> list[Group]:
-    day = fact[0]
-    return [(name, day, key) for name, key in zip(KEYED, fact[1:1 + len(KEYED)], strict=True)]
+    """The groups of a case's durations: one per dimension on its day of receipt and, once closed, one per
+    dimension of the "closed" basis on its close day."""
+    day, close_day, keys = fact[0], fact[1], fact[_KEYS]
+    groups = [(name, day, key) for name, key in zip(KEYED, keys, strict=True)]
+    if close_day is not None:
+        groups.extend((CLOSED_PREFIX + name, close_day, key) for name, key in zip(KEYED, keys, strict=True))
+    return groups
 
 
 Change = tuple[list[list[float]], list[list[float]]]  # per step: the values to remove, the values to add
@@ -109,7 +120,7 @@ def apply_changes(conn: Connection, before: dict[int, Fact], after: dict[int, Fa
         for fact, side in ((old, 0), (new, 1)):
             if fact is None:
                 continue
-            seconds = fact[1 + len(KEYED):]
+            seconds = fact[_KEYS.stop:]
             if all(value is None for value in seconds):
                 continue
             for group in _groups(fact):

@@ -41,6 +41,7 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    or_,
     select,
     text,
     type_coerce,
@@ -56,6 +57,7 @@ from service_api.extensions import db
 from service_api.models import (
     ROLLUP_COUNTS,
     Case,
+    CaseEvent,
     Rating,
     StatsCaseFacts,
     StatsDurations,
@@ -65,14 +67,22 @@ from service_api.models import (
     utcnow,
 )
 from service_api.services import stats_durations
+from service_api.services.workflow import TRANSITIONS
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 SHANGHAI_KEY = SHANGHAI.key
 HANDLED_STATUSES = ("resolved", "verified", "closed")  # what 处置率 counts as handled
-# The stored dimensions and the case column of each ("total": one row per day). `major` and `week` are derived
-# at query time from `matter` and `total`.
+PENDING_STATUS = "received"  # waiting for triage: neither registered nor rejected
+EXTEND_ACTION = TRANSITIONS["extend"].action
+# A department is credited with the cases dispatched to it; intake's routing guess on a case still in triage,
+# or rejected, is not a dispatch (those cases go to the '' key, shown as not dispatched).
+DISPATCHED_DEPARTMENT = case((Case.dispatched_at.is_not(None), Case.department_id), else_=None)
+# The stored dimensions and the case column of each ("total": one row per day). `major`, `week` and `month` are
+# derived at query time from `matter` and `total`. Each also has a "closed" basis twin, CLOSED_PREFIX + name,
+# keyed by the local day the case was closed.
+CLOSED_PREFIX = stats_durations.CLOSED_PREFIX
 DIMENSIONS: dict[str, Any] = {
-    "department": Case.department_id, "matter": Case.matter_code, "district": Case.district_code,
+    "department": DISPATCHED_DEPARTMENT, "matter": Case.matter_code, "district": Case.district_code,
     "street": Case.street_code, "channel": Case.source_channel, "total": None,
 }
 LOCK_KEY = 0x53544154  # pg_advisory_xact_lock key of the refresh ("STAT")
@@ -183,7 +193,8 @@ def _fold_in(conn: Connection, ids: list[int], dialect: str) -> set[date]:
     conn.execute(_upsert(_rollup_select(ids, 1), dialect))
     after = stats_durations.read_facts(conn, ids)
     stats_durations.apply_changes(conn, before, after)
-    return {fact[0] for fact in (*before.values(), *after.values())}  # the local days these cases touch
+    # the local days these cases touch: received, and closed before or after (facts: day, close_day, …)
+    return {day for fact in (*before.values(), *after.values()) for day in fact[:2] if day is not None}
 
 
 def _upsert(rows: Any, dialect: str) -> Any:
@@ -204,11 +215,12 @@ def _flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
 def _key_text(column: Any) -> ColumnElement[str]:
     if column is None:
         return literal("")
-    return func.coalesce(cast(column, String) if column is Case.department_id else column, "")
+    return func.coalesce(cast(column, String) if column is DISPATCHED_DEPARTMENT else column, "")
 
 
 KEYED = [name for name in DIMENSIONS if name != "total"]
-FACT_COLUMNS = ["case_id", "day", *[f"k_{name}" for name in KEYED], *ROLLUP_COUNTS, *stats_durations.SECONDS]
+FACT_COLUMNS = ["case_id", "day", "close_day", *[f"k_{name}" for name in KEYED], *ROLLUP_COUNTS,
+                *stats_durations.SECONDS]
 # The step times whose durations from receipt the facts keep, in DURATION_STEPS order.
 STEP_TIMES = (Case.registered_at, Case.dispatched_at, Case.closed_at)
 ROLLUP_COLUMNS = ["dimension", "day", "key", *ROLLUP_COUNTS]
@@ -222,7 +234,10 @@ def _facts_select(ids: list[int] | None, dialect: str) -> Select[Any]:
                func.sum(_flag(Rating.rating == "basically_satisfied")).label("basically_satisfied"),
                func.sum(_flag(Rating.rating == "unsatisfied")).label("unsatisfied"),
                func.sum(_flag(Rating.solved.is_(True))).label("solved"),
-               func.count(Rating.solved).label("solved_answered"))
+               func.count(Rating.solved).label("solved_answered"),
+               # 回访率 asks whether the resident answered for the closing that counts now, the current round
+               func.sum(_flag(Rating.round == Case.reopen_count + 1)).label("rated_current"))
+        .join(Case, Case.id == Rating.case_id)
         .group_by(Rating.case_id)
     )
     surveys = (
@@ -231,31 +246,50 @@ def _facts_select(ids: list[int] | None, dialect: str) -> Select[Any]:
                .label("surveys_answered"))
         .group_by(Survey.case_id)
     )
+    extensions = select(CaseEvent.case_id.label("case_id")).where(CaseEvent.action == EXTEND_ACTION).distinct()
     if ids is not None:
         ratings = ratings.where(Rating.case_id.in_(ids))
         surveys = surveys.where(Survey.case_id.in_(ids))
-    r, s = ratings.subquery("r"), surveys.subquery("s")
+        extensions = extensions.where(CaseEvent.case_id.in_(ids))
+    r, s, e = ratings.subquery("r"), surveys.subquery("s"), extensions.subquery("e")
+    closed = Case.closed_at.is_not(None)
     query = (
         select(
-            Case.id, local_day(Case.created_at, dialect),
+            Case.id, local_day(Case.created_at, dialect), local_day(Case.closed_at, dialect),
             *[_key_text(DIMENSIONS[name]) for name in KEYED],
             literal(1), Case.report_count,
             _flag(Case.dispatched_at.is_not(None)),
             _flag(Case.status.in_(HANDLED_STATUSES)),
-            _flag(and_(Case.deadline.is_not(None), Case.closed_at.is_not(None))),
-            _flag(and_(Case.closed_at.is_not(None), Case.deadline.is_not(None), Case.resolved_at <= Case.deadline)),
+            _flag(closed),
+            _flag(and_(closed, resolved_on_time())),
             *[func.coalesce(r.c[name], 0) for name in (
                 "rated", "satisfied", "basically_satisfied", "unsatisfied", "solved", "solved_answered")],
             func.coalesce(s.c.surveys_sent, 0), func.coalesce(s.c.surveys_answered, 0),
+            _flag(Case.status == PENDING_STATUS), _flag(Case.rejected_at.is_not(None)),
+            _flag(Case.registered_at.is_not(None)), _flag(and_(closed, closed_on_time())),
+            _flag(Case.reopen_count > 0), _flag(e.c.case_id.is_not(None)),
+            _flag(and_(closed, r.c.rated_current > 0)),
             *[seconds_between(Case.created_at, end, dialect) for end in STEP_TIMES],
         )
         .select_from(Case).outerjoin(r, r.c.case_id == Case.id).outerjoin(s, s.c.case_id == Case.id)
+        .outerjoin(e, e.c.case_id == Case.id)
     )
     return query if ids is None else query.where(Case.id.in_(ids))
 
 
+def resolved_on_time() -> ColumnElement[bool]:
+    """按期处置: resolved by the deadline (a case without a deadline has none to miss)."""
+    return and_(Case.resolved_at.is_not(None), or_(Case.deadline.is_(None), Case.resolved_at <= Case.deadline))
+
+
+def closed_on_time() -> ColumnElement[bool]:
+    """按期结案: closed by the deadline (a case without a deadline has none to miss)."""
+    return or_(Case.deadline.is_(None), Case.closed_at <= Case.deadline)
+
+
 def _rollup_select(ids: list[int] | None, sign: int) -> Any:
-    """Rollup rows (every dimension) of the stored facts of all cases or of `ids`, counts times `sign`."""
+    """Rollup rows (every dimension, both bases) of the stored facts of all cases or of `ids`, counts times
+    `sign`."""
     facts: Any = StatsCaseFacts.__table__
     if ids is not None:
         facts = select(facts).where(facts.c.case_id.in_(ids)).cte("chosen")
@@ -263,11 +297,12 @@ def _rollup_select(ids: list[int] | None, sign: int) -> Any:
     parts = []
     for name in DIMENSIONS:
         key = f[f"k_{name}"] if name != "total" else literal("")
-        group = [f.day, key] if name != "total" else [f.day]
         sums = [(func.sum(f[count]) * sign if sign != 1 else func.sum(f[count])).label(count)
                 for count in ROLLUP_COUNTS]
-        part = (select(literal(name, String).label("dimension"), f.day, key.label("key"), *sums)
-                .select_from(facts)
-                .where(literal(True)))  # SQLite's upsert grammar wants a WHERE in INSERT … SELECT
-        parts.append(part.group_by(*group))
+        for dimension, day, chosen in ((name, f.day, literal(True)),  # SQLite's upsert wants a WHERE
+                                       (CLOSED_PREFIX + name, f.close_day, f.close_day.is_not(None))):
+            group = [day, key] if name != "total" else [day]
+            part = (select(literal(dimension, String).label("dimension"), day.label("day"), key.label("key"), *sums)
+                    .select_from(facts).where(chosen))
+            parts.append(part.group_by(*group))
     return union_all(*parts)

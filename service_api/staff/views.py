@@ -42,7 +42,7 @@ from service_api.models import (
     utcnow,
 )
 from service_api.privacy import mask_name, mask_phone, mask_text, shown_actor_name
-from service_api.services import hotline, stats
+from service_api.services import hotline, stats, stats_indicators
 from service_api.services.cases import filter_cases, get_visible_case, transition_case
 from service_api.services.photos import photo_file
 from service_api.services.preview import preview
@@ -554,37 +554,45 @@ def _group_by() -> str:
     return value if value in stats.GROUP_BY else "department"
 
 
+def _basis() -> str:
+    value = request.args.get("basis", stats_indicators.DEFAULT_BASIS)
+    return value if value in stats_indicators.BASES else stats_indicators.DEFAULT_BASIS
+
+
 @blp.get("/stats")
 @login_required(*STATS_ROLES)
 def stats_page() -> Any:
-    period, group_by = _stats_period(), _group_by()
-    page = stats.page_figures(period, group_by)
+    period, group_by, basis = _stats_period(), _group_by(), _basis()
+    page = stats.page_figures(period, group_by, basis)
     result, trend, by_department = page.result, page.trend, page.by_department
     chart = {
-        "trend": {"labels": [r.key for r in trend.rows],
+        "trend": {"labels": [r.label for r in trend.rows],
                   "satisfaction": [r.satisfaction_rate for r in trend.rows],
-                  "on_time": [r.on_time_rate for r in trend.rows],
+                  "closed_rate": [r.closed_rate for r in trend.rows],
+                  "on_time": [r.on_time_close_rate for r in trend.rows],
                   "cases": [r.cases for r in trend.rows]},
         "departments": {"labels": [r.label for r in by_department.rows if r.rated],
                         "satisfaction": [r.satisfaction_rate for r in by_department.rows if r.rated]},
     }
     return render_template(
         "staff/stats.html", result=result, period=period, group_by=group_by, groups=stats.GROUP_TEXT, chart=chart,
-        worst=page.worst, comments=page.comments,
-        export_args={"from": period.start.isoformat(), "to": period.end.isoformat(), "group_by": group_by},
+        worst=page.worst, comments=page.comments, basis=basis, bases=stats_indicators.BASES,
+        ind=stats_indicators.BY_NAME, indicators=stats_indicators.INDICATORS,
+        export_args={"from": period.start.isoformat(), "to": period.end.isoformat(), "group_by": group_by,
+                     "basis": basis},
     )
 
 
 @blp.get("/stats/export.<any(csv, xlsx):fmt>")
 @login_required(*STATS_ROLES)
 def stats_export(fmt: str) -> Response:
-    period, group_by = _stats_period(), _group_by()
-    result = stats.compute(period, group_by)
-    name = f"satisfaction_{group_by}_{period.start:%Y%m%d}_{period.end:%Y%m%d}.{fmt}"
+    period, group_by, basis = _stats_period(), _group_by(), _basis()
+    result = stats.compute(period, group_by, basis=basis)
+    name = f"satisfaction_{group_by}_{basis}_{period.start:%Y%m%d}_{period.end:%Y%m%d}.{fmt}"
     if fmt == "csv":
         response = Response(stats.to_csv(result), mimetype="text/csv; charset=utf-8")
     else:
-        response = Response(stats.to_xlsx(result, stats.unsatisfied_comments(period, limit=1000)),
+        response = Response(stats.to_xlsx(result, stats.unsatisfied_comments(period, limit=1000, basis=basis)),
                             mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

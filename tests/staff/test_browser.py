@@ -131,7 +131,7 @@ def test_call_to_case_to_rating_in_the_browser(app, make_staff, live_server, bro
     db.session.expire_all()
     submit_rating(db.session.get(Report, report.id), "basically_satisfied", True, "处理得挺快", "sms")
     reviewer.goto(f"{base}/staff/stats?group_by=department")
-    assert reviewer.locator("#kpi-satisfaction").inner_text() == "100.0%"
+    assert reviewer.locator("#kpi-satisfaction_rate").inner_text() == "100.0%"
     reviewer.locator("#chart-trend canvas").first.wait_for()
     assert reviewer.locator("#chart-departments canvas").count() == 1
     table = reviewer.locator("#stats-table").inner_text()

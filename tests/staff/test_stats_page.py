@@ -9,6 +9,9 @@ from openpyxl import load_workbook
 
 from service_api.extensions import db
 from service_api.models import Case, Rating, Report, utcnow
+from service_api.services import stats
+from service_api.services.stats_indicators import INDICATORS
+from tests.service_api.test_stats_indicators import NOW, cases  # noqa: F401 (the fixture, requested by name)
 
 
 def rated_case(no: int, rating: str, comment: str | None = None) -> Case:
@@ -31,7 +34,7 @@ def test_reviewer_sees_rates_comments_and_charts(staff_client):
     unhappy = rated_case(2, "unsatisfied", "处理太慢")
     reviewer, _ = staff_client("reviewer")
     page = reviewer.get("/staff/stats?group_by=channel").get_data(as_text=True)
-    assert 'id="kpi-satisfaction">50.0%' in page
+    assert 'id="kpi-satisfaction_rate">50.0%' in page
     assert "处理太慢" in page and f"/staff/cases/{unhappy.case_no}" in page
     assert "139****5678" in page and "13912345678" not in page
     assert "/static/vendor/node_modules/echarts/dist/echarts.min.js" in page and "cdn" not in page.lower()
@@ -41,7 +44,7 @@ def test_reviewer_sees_rates_comments_and_charts(staff_client):
 def test_empty_period_renders_dashes_not_errors(staff_client):
     reviewer, _ = staff_client("dispatcher")
     response = reviewer.get("/staff/stats?from=2020-01-01&to=2020-01-31&group_by=week")
-    assert response.status_code == 200 and 'id="kpi-satisfaction">—' in response.get_data(as_text=True)
+    assert response.status_code == 200 and 'id="kpi-satisfaction_rate">—' in response.get_data(as_text=True)
 
 
 def test_exports_hold_the_table_with_masked_phones(staff_client):
@@ -56,3 +59,28 @@ def test_exports_hold_the_table_with_masked_phones(staff_client):
     assert book.worksheets[0].cell(2, 1).value == "垃圾站(箱)满溢"
     values = [str(v) for row in book["不满意评价"].values for v in row]
     assert "139****5678" in values and "13912345678" not in " ".join(values) and "还是很脏" in values
+
+
+def test_page_csv_and_xlsx_show_the_indicators_with_their_definitions(cases, staff_client, monkeypatch):  # noqa: F811
+    monkeypatch.setattr(stats, "utcnow", lambda: NOW)
+    reviewer, _ = staff_client("reviewer")
+    page = reviewer.get("/staff/stats?from=2026-11-01&to=2026-11-30&group_by=department").get_data(as_text=True)
+    assert 'id="kpi-closed_rate">60.0%' in page and "3 / 5" in page
+    assert "满意 + 基本满意" in page  # the definitions are on the page
+    assert "按受理时间" in page
+    csv = reviewer.get("/staff/stats/export.csv?from=2026-11-01&to=2026-11-30&group_by=department")
+    lines = csv.get_data(as_text=True).lstrip("\ufeff").splitlines()
+    header, last = lines[0].split(","), next(line for line in lines if line.startswith("合计")).split(",")
+    assert any(line.startswith("统计口径,按受理时间") for line in lines)
+    assert last[header.index("结案率")] == "0.6" and last[header.index("应结案数")] == "5"
+    xlsx = reviewer.get("/staff/stats/export.xlsx?from=2026-11-01&to=2026-11-30&group_by=department&basis=closed")
+    book = load_workbook(io.BytesIO(xlsx.data))
+    sheet = book.worksheets[0]
+    titles = [cell.value for cell in sheet[1]]
+    totals = [cell.value for cell in sheet[sheet.max_row]]
+    assert totals[titles.index("结案数")] == 4
+    notes = [[cell.value for cell in row] for row in book["说明"].iter_rows()]
+    flat = " ".join(str(v) for row in notes for v in row if v)
+    assert "按结案时间" in flat
+    for indicator in INDICATORS:
+        assert indicator.definition in flat

@@ -7,14 +7,15 @@
   var font = {fontFamily: "Noto Sans CJK SC, sans-serif"};
   var trend = echarts.init(document.getElementById("chart-trend"));
   trend.setOption({
-    textStyle: font, tooltip: {trigger: "axis"}, legend: {data: ["满意率", "按期办结率", "案件数"]},
+    textStyle: font, tooltip: {trigger: "axis"}, legend: {data: ["满意率", "结案率", "按期结案率", "受理数"]},
     grid: {left: 48, right: 48, bottom: 40},
     xAxis: {type: "category", data: data.trend.labels},
     yAxis: [{type: "value", min: 0, max: 100, axisLabel: {formatter: "{value}%"}}, {type: "value", name: "件"}],
     series: [
-      {name: "案件数", type: "bar", yAxisIndex: 1, data: data.trend.cases, itemStyle: {opacity: 0.3}, z: 1},
+      {name: "受理数", type: "bar", yAxisIndex: 1, data: data.trend.cases, itemStyle: {opacity: 0.3}, z: 1},
       {name: "满意率", type: "line", data: data.trend.satisfaction.map(pct), connectNulls: true, symbolSize: 8, z: 3},
-      {name: "按期办结率", type: "line", data: data.trend.on_time.map(pct), connectNulls: true, symbolSize: 8, z: 3}
+      {name: "结案率", type: "line", data: data.trend.closed_rate.map(pct), connectNulls: true, symbolSize: 8, z: 3},
+      {name: "按期结案率", type: "line", data: data.trend.on_time.map(pct), connectNulls: true, symbolSize: 8, z: 3}
     ]
   });
   var bars = echarts.init(document.getElementById("chart-departments"));
