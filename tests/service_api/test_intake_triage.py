@@ -158,3 +158,16 @@ def test_rubbish_at_the_compound_gate_is_still_a_city_case(client):
     created = post_report(client, {"description": "小区门口的垃圾桶满了，垃圾溢出来一地",
                                    "location": MAY_FOURTH_SQUARE})
     assert case_of(created).status == "registered"
+
+
+def test_rejecting_a_tap_water_report_tells_the_resident_to_call_the_water_company(client, make_staff):
+    from service_api.models import Notification
+
+    _, agent = make_staff("agent")
+    created = post_report(client, {"description": "家里自来水发黄，有股味道", "address": "香港中路12号",
+                                   "contact": {"phone": "13812341234"}})
+    response = client.post(f"/api/v1/cases/{created['case_no']}/transitions",
+                           json={"action": "reject", "reason": "out_of_scope"}, headers=agent)
+    assert response.status_code == 200, response.json
+    body = db.session.query(Notification).filter_by(report_id=created["id"], kind="rejected").first().body
+    assert "自来水公司" in body and "社保" not in body
