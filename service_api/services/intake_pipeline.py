@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask import current_app
 
@@ -257,7 +258,7 @@ def create_case(report: Report) -> Case:
     scope = scope_finding(report)
     decision = triage_decision(report, scope)
     private = scope is not None and scope.kind == OUT_OF_SCOPE  # no city matter, so no owner either
-    extra: dict = {PLACE_LEVEL_KEY: report.geocode_level}
+    extra: dict[str, Any] = {PLACE_LEVEL_KEY: report.geocode_level}
     if decision.reasons:
         extra["triage"] = {"reasons": list(decision.reasons), "notes": list(decision.notes)}
     if decision.referral:
