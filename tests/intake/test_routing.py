@@ -82,6 +82,8 @@ def test_config_errors_are_reported(tmp_path: Path):
     ("03011", "青岛市生态环境局市南分局"),  # 污水口监测站
     ("03013", "青岛市生态环境局市南分局"),  # 噪声显示屏
     ("04002", "市南区园林绿化服务中心"),  # 行道树
+    ("02012", "市南区民政局"),  # 路名牌
+    ("02028", "中国铁路济南局集团有限公司（青岛地区工务段）"),  # 铁道口设施
 ])
 def test_components_go_to_the_body_that_owns_them(code, owner):
     route = load_routing().route(code, "370202003")
