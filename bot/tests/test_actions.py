@@ -108,11 +108,11 @@ def test_a_road_only_place_is_asked_once_for_something_closer(api: FakeServiceAp
     form = {"requested_slot": "problem_location", "problem_description": "路灯不亮了"}
     dispatcher, slots = run(ValidateReportForm(), tracker(
         "香港中路西段", slots=form, new_slots={"problem_location": "香港中路西段"}))
-    assert slots["problem_location"] is None and slots["location_label"] == "香港中路"
+    assert slots["problem_location"] is None and slots["location_label"] == "香港中路西段"
     assert "门牌号" in texts(dispatcher)
     # The resident knows no better: the same road again is taken as it is.
     dispatcher, slots = run(ValidateReportForm(), tracker(
-        "就是香港中路西段", slots=dict(form, location_label="香港中路"),
+        "就是香港中路西段", slots=dict(form, location_label="香港中路西段"),
         new_slots={"problem_location": "香港中路西段"}))
     assert slots["problem_location"] == "香港中路西段" and "门牌号" not in texts(dispatcher)
 

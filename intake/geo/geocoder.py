@@ -52,6 +52,7 @@ FUZZY_CANDIDATES = 30
 FUZZY_POSTINGS_BUDGET = 8_000  # candidate ids gathered from the bigram postings per fuzzy query
 
 _DOOR = re.compile(r"(\d+)(?:-(\d+))?(?:号|$)")
+_SEGMENT = re.compile(r"(东|西|南|北|中)段")
 
 
 @dataclass(frozen=True)
@@ -420,6 +421,28 @@ class Geocoder:
         return {"lat": float(self.gaz.lat[idx]), "lng": float(self.gaz.lng[idx]), "level": "road",
                 "name": self.gaz.roads[rid], "confidence": confidence}
 
+    def _road_segment(self, rid: int, core: str) -> dict[str, Any] | None:
+        """"香港中路西段": the middle of that third of the road (still a road-level place, named so)."""
+        road = self.gaz.roads[rid]
+        at = core.find(road)
+        m = _SEGMENT.match(core, at + len(road)) if at >= 0 else None
+        members = self.gaz.road_members[rid]
+        if m is None or len(members) < 3:
+            return None
+        lat, lng = self.gaz.lat[members], self.gaz.lng[members]
+        east_west = np.ptp(lng) * self.gaz.cos_lat >= np.ptp(lat)
+        side = m.group(1)
+        if (side in "东西" and not east_west) or (side in "南北" and east_west):
+            return None  # "西段" of a north–south road: no telling which end is meant
+        order = members[np.argsort(lng if east_west else lat, kind="stable")]
+        third = max(1, len(order) // 3)
+        part = {"西": order[:third], "南": order[:third], "东": order[-third:], "北": order[-third:],
+                "中": order[third:-third] if len(order) > 2 * third else order}[side]
+        plat, plng = self.gaz.lat[part], self.gaz.lng[part]
+        idx = int(part[int(np.argmin(haversine_many(plat, plng, float(np.mean(plat)), float(np.mean(plng)))))])
+        return {"lat": float(self.gaz.lat[idx]), "lng": float(self.gaz.lng[idx]), "level": "road",
+                "name": f"{road}{side}段", "confidence": 0.6}
+
     def _match_area(self, code: str, factor: float) -> dict[str, Any] | None:
         entry = self.gaz.area_by_code.get(code)
         if entry is None:
@@ -535,7 +558,7 @@ class Geocoder:
                         return self._addr(fuzzy[1], 0.85 * fuzzy[2])
                 return self._addr(ref, confidence)
             if kind == "road":
-                return self._road(ref, 0.6)
+                return self._road_segment(ref, core) or self._road(ref, 0.6)
             return self._match_area(self.area_names[core[ref:ref + length]], 1.0)
         best = self._fuzzy(core, roads_only=False)
         if best is None:

@@ -290,3 +290,10 @@ def test_forward_address_in_the_served_district_is_placed(geo):
 
 def test_place_names_in_finds_the_where_words(geo):
     assert geo.place_names_in("南京路10号门口燃气井盖没了，五四广场附近") == ["五四广场", "南京路"]
+
+
+def test_forward_road_segment_is_that_part_of_the_road_and_still_road_level(geo):
+    west, east, whole = geo.forward("香港中路西段"), geo.forward("香港中路东段"), geo.forward("香港中路")
+    assert (west.level, west.description) == ("road", "香港中路西段") and east.description == "香港中路东段"
+    assert west.lng < whole.lng < east.lng and haversine_m(west.lat, west.lng, east.lat, east.lng) > 2000
+    assert geo.forward("山东路西段").description == "山东路"  # a north–south road has no west part

@@ -64,11 +64,18 @@ def test_reports_placed_on_a_road_only_are_not_merged_and_read_as_the_road(clien
     west = post_report(client, {"description": "路灯不亮了，晚上很黑", "address": "香港中路西段"})
     east = post_report(client, {"description": "路灯不亮了，晚上很黑", "address": "香港中路东段"})
     assert west["case_no"] != east["case_no"]
-    for created in (west, east):
+    for created, name in ((west, "香港中路西段"), (east, "香港中路东段")):
         report = db.session.get(Report, created["id"])
         assert report.geocode_level == "road"
-        assert report.location_description == "香港中路" and created["location_description"] == "香港中路"
+        assert report.location_description == name and created["location_description"] == name
         assert "号" not in case_of(created).location_description
+
+
+def test_two_reports_naming_only_the_same_road_are_not_merged_by_its_middle_point(client):
+    first = post_report(client, {"description": "路灯不亮了，晚上很黑", "address": "香港中路"})
+    second = post_report(client, {"description": "路灯不亮了，晚上很黑", "address": "香港中路"})
+    assert first["case_no"] != second["case_no"]
+    assert first["location_description"] == "香港中路"
 
 
 def test_a_report_at_a_door_does_not_join_a_case_placed_on_the_road(client):
@@ -82,7 +89,7 @@ def test_a_report_at_a_door_does_not_join_a_case_placed_on_the_road(client):
 def test_the_preview_asks_the_agent_or_bot_for_a_closer_place(client, service_headers):
     road = client.post("/api/v1/intake/preview", json={"text": "路灯不亮了", "address": "香港中路西段"},
                        headers=service_headers).json
-    assert road["geocode"]["level"] == "road" and road["geocode"]["description"] == "香港中路"
+    assert road["geocode"]["level"] == "road" and road["geocode"]["description"] == "香港中路西段"
     assert "门牌号" in road["place_prompt"]
     door = client.post("/api/v1/intake/preview", json={"text": "路灯不亮了", "address": "香港中路12号"},
                        headers=service_headers).json
