@@ -1,9 +1,15 @@
 """Duplicate report detection (pure): is a new report the same problem as an open case?
 
-Rule of the platform: a report joins an open case when it is the same matter within the merge radius, or
-the same 大类 (first two digits of the matter code) within the radius and with closely similar text. The
-database side picks the open cases (last N days, within a box around the point) and calls
-:func:`rank_duplicates` on them.
+Rule of the platform: a report joins an open case only when it is the same problem, near and recent:
+the same matter within the merge radius, or a matter staff would call the same (one of the
+:data:`ALIKE_MATTERS` groups, e.g. 暴露垃圾 / 垃圾箱满溢) within the radius *and* with a closely similar
+description of the problem. The place is never part of that likeness: "南京路10号门口路灯不亮" and
+"南京路10号门口燃气井盖没了" share an address, not a problem — the caller strips place names with
+:func:`problem_text` (the geocoder knows them), and door numbers and position words are stripped here.
+Two matters of one 大类 are not alike as such: a street light and a gas cover are both 市政公用设施 but have
+different owners, and merging would hide the second from its owner.
+The database side picks the open cases (last N days, within a box around the point) and calls
+:func:`score_pair` / :func:`rank_duplicates` on them.
 """
 
 from __future__ import annotations
@@ -20,8 +26,25 @@ from intake.geo.distance import haversine_m
 
 DEFAULT_RADIUS_M = 50.0
 DEFAULT_MAX_AGE_DAYS = 7.0
-TEXT_THRESHOLD = 0.55  # text similarity needed when only the 大类 agrees
+TEXT_THRESHOLD = 0.55  # problem-text similarity needed when the matters are alike but not the same
 
+# Groups of matter codes that describe one situation in different words, that the classifier (or two
+# residents) can tell apart only by nuance, and that the routing table sends to the same place (territory):
+ALIKE_MATTERS: tuple[frozenset[str], ...] = (
+    frozenset({"06010", "06011", "06042"}),  # 暴露垃圾 / 积存垃圾渣土 / 垃圾站(箱)满溢: rubbish lying there
+    frozenset({"06028", "08001"}),  # 噪声扰民 / 施工扰民: noise from the same spot
+    frozenset({"09005", "09006"}),  # 店外经营 / 占道经营: goods on the pavement
+    frozenset({"09009", "09012"}),  # 机动车乱停放 / 占用消防通道: a car parked in the fire lane
+    frozenset({"09010", "09011"}),  # 非机动车乱停放 / 共享单车乱象: bicycles piled up
+    frozenset({"06012", "06014"}),  # 道路不洁 / 道路遗撒(洒): a dirty road
+)
+_ALIKE = {code: group for group in ALIKE_MATTERS for code in group}
+
+# Where-words: door numbers, offsets, sides, corners; what remains of a complaint is the problem.
+_PLACE_WORDS = re.compile(
+    r"\d+(?:-\d+)?(?:号楼|号院|号|弄|栋|单元|米|公里)|[东南西北]{1,2}(?:侧|边|面|角|方向|段)|"
+    r"门口|门前|旁边|对面|附近|路口|交叉口|交汇处|拐角|周边|周围|一带|往|向|朝"
+)
 _NOISE = re.compile(
     r"[\s\W_]+|(?:(?:联系)?(?:电话|手机)(?:号码)?(?:是)?)?(?:1[3-9]\d{9})|你好|您好|请问|麻烦|尽快|赶紧|处理一下|处理|解决|反映|投诉|一下|这个|那个|有人|"
     r"我要|我想|我们|我家|我在|这里|那里|这边|那边|附近|了|的|吧|啊|呀|呢"
@@ -48,6 +71,7 @@ class DupScore:
     same_major: bool
     is_duplicate: bool
     candidate: DupInput | None = None
+    alike: bool = False  # different codes of one ALIKE_MATTERS group
 
     @property
     def rank_key(self) -> tuple:
@@ -58,6 +82,26 @@ class DupScore:
 def normalise_text(text: str) -> str:
     """Lower-case NFKC text without punctuation, phone numbers and filler words."""
     return _NOISE.sub("", unicodedata.normalize("NFKC", text or "").lower())
+
+
+def alike_matters(a: str | None, b: str | None) -> bool:
+    """Same code, or two codes of one :data:`ALIKE_MATTERS` group."""
+    if not a or not b:
+        return False
+    return a == b or (a in _ALIKE and b in _ALIKE[a])
+
+
+def alike_codes(code: str) -> frozenset[str]:
+    """`code` and the codes alike to it: the open cases a report of `code` may join."""
+    return _ALIKE.get(code, frozenset()) | {code}
+
+
+def problem_text(text: str, place_names: Iterable[str] = ()) -> str:
+    """`text` without the place: the given names (roads, POIs, areas, the address) and door numbers/sides."""
+    out = unicodedata.normalize("NFKC", text or "")
+    for name in sorted({n for n in place_names if n}, key=len, reverse=True):
+        out = out.replace(unicodedata.normalize("NFKC", name), " ")
+    return _PLACE_WORDS.sub(" ", out)
 
 
 def text_similarity(a: str, b: str) -> float:
@@ -82,10 +126,11 @@ def score_pair(
     distance = haversine_m(new.lat, new.lng, existing.lat, existing.lng)
     same_matter = bool(new.matter_code) and new.matter_code == existing.matter_code
     same_major = bool(new.matter_code and existing.matter_code) and new.matter_code[:2] == existing.matter_code[:2]
+    alike = not same_matter and alike_matters(new.matter_code, existing.matter_code)
     similarity = text_similarity(new.text, existing.text)
     within = distance <= radius_m
-    is_dup = within and (same_matter or (same_major and similarity >= text_threshold))
-    return DupScore(distance, similarity, same_matter, same_major, is_dup, existing)
+    is_dup = within and (same_matter or (alike and similarity >= text_threshold))
+    return DupScore(distance, similarity, same_matter, same_major, is_dup, existing, alike)
 
 
 def rank_duplicates(

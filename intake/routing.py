@@ -3,7 +3,7 @@
 部件 matters (major classes 01–05, "<部件>异常") go to the component's owner first (先属主); events
 (06–10) go to the territory first (先属地): the street office of the street the report lies in.
 Departments, priorities and time limits are local configuration (demo values for 青岛市市南区 ship in
-intake/data/routing.json), not part of GB/T 47678.5-2026.
+intake/data/routing.json), not part of GB/T 47678.5-2026. Every rule carries a 'source': why that owner.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ class Route:
     time_limit_amount: float
     time_limit_unit: str
     strategy: str
+    source: str = ""  # why this owner (the rule's 'source')
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ class _Rule:
     priority: str
     amount: float
     unit: str
+    source: str = ""
 
 
 def street_department_code(street_code: str) -> str:
@@ -72,6 +74,10 @@ class RoutingTable:
         for rule in rules:
             if rule.department is not None and rule.department not in self._departments:
                 raise ValueError(f"routing rule {rule.match}: unknown department {rule.department!r}")
+        for rule in rules:
+            # Owners are decisions about who owns a thing; each one says on what it rests (issue 17).
+            if not rule.source.strip():
+                raise ValueError(f"routing rule {rule.match}: 'source' must say why this owner")
         if territory_fallback not in self._departments:
             raise ValueError(f"unknown territory_fallback department {territory_fallback!r}")
 
@@ -98,7 +104,7 @@ class RoutingTable:
         else:
             # owner-first, or territory without a known street: the district bureau takes it
             dept = self._departments[rule.department or self._fallback]
-        return Route(dept.code, dept.name, rule.priority, rule.amount, rule.unit, rule.strategy)
+        return Route(dept.code, dept.name, rule.priority, rule.amount, rule.unit, rule.strategy, rule.source)
 
     def departments(self) -> list[Department]:
         """Configured departments plus one street office per known street (for the Department table)."""
@@ -128,7 +134,7 @@ def _parse_rule(raw: dict, known_codes: set[str]) -> _Rule:
         raise ValueError(f"routing rule {match}: not a matter code of the directory")
     if strategy == "owner" and not raw.get("department"):
         raise ValueError(f"routing rule {match}: owner-first rules name the owning department")
-    return _Rule(match, strategy, raw.get("department"), priority, float(amount), unit)
+    return _Rule(match, strategy, raw.get("department"), priority, float(amount), unit, str(raw.get("source", "")))
 
 
 def _read_streets(path: Path) -> dict[str, str]:

@@ -183,8 +183,14 @@ class ValidateReportForm(FormValidationAction):
             say_unavailable(dispatcher)
             return {"problem_location": None}
         if not preview.get("geocode"):
-            dispatcher.utter_message(text=f"抱歉，没有找到“{address}”这个地点。请说得具体一些，比如路名加门牌号，或附近的小区、商场等标志性建筑。")
+            dispatcher.utter_message(text=preview.get("place_prompt") or f"抱歉，没有找到“{address}”这个地点。请说得具体一些，比如路名加门牌号，或附近的小区、商场等标志性建筑。")
             return {"problem_location": None, "location_label": None}
+        label = (preview.get("geocode") or {}).get("description")
+        if preview.get("place_prompt") and label != tracker.get_slot("location_label"):
+            # Only a road or an area: ask once for a door number, a crossing or a landmark; the same road
+            # again means the resident knows no better, and it is taken as it is.
+            dispatcher.utter_message(text=preview["place_prompt"])
+            return {"problem_location": None, "location_label": label}
         result: Dict[Text, Any] = {"problem_location": address, "report_confirmed": None,
                                    "awaiting_correction": None}
         result.update(self._place_events(preview, tracker.get_slot("matter_code")))

@@ -121,7 +121,12 @@ class FakeServiceApiServer:
                        "distance_m": 80, "address": "香港中路10号", "report_count": 2},
                       {"case_no": "C370202-20261120-00002", "matter": {"code": "01037", "name": "路灯异常"},
                        "status": "dispatched", "distance_m": 20, "address": "香港中路12号", "report_count": 1}]
-        return {"classification": classification, "geocode": geocode, "nearby_cases": nearby}
+        prompt = None
+        if "段" in address:  # "香港中路西段": like the real API, only the road is found and a closer place asked
+            road = address.split("段")[0] + "段"
+            geocode = dict(geocode or {}, level="road", confidence=0.6, description=road)
+            prompt = f"目前只定位到“{road}”，范围较大。请补充门牌号、路口或附近的标志性建筑，方便处置人员找到。"
+        return {"classification": classification, "geocode": geocode, "nearby_cases": nearby, "place_prompt": prompt}
 
     def create_report(self, resident: str, key: str, body: Dict[str, Any]) -> Tuple[int, Any]:
         if key in self.by_key:

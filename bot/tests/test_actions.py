@@ -104,6 +104,19 @@ def test_unknown_place_is_asked_again(api: FakeServiceApiServer) -> None:
     assert api.calls("POST", "/api/v1/intake/preview")[0]["json"]["address"] == "火星路999号"
 
 
+def test_a_road_only_place_is_asked_once_for_something_closer(api: FakeServiceApiServer) -> None:
+    form = {"requested_slot": "problem_location", "problem_description": "路灯不亮了"}
+    dispatcher, slots = run(ValidateReportForm(), tracker(
+        "香港中路西段", slots=form, new_slots={"problem_location": "香港中路西段"}))
+    assert slots["problem_location"] is None and slots["location_label"] == "香港中路西段"
+    assert "门牌号" in texts(dispatcher)
+    # The resident knows no better: the same road again is taken as it is.
+    dispatcher, slots = run(ValidateReportForm(), tracker(
+        "就是香港中路西段", slots=dict(form, location_label="香港中路西段"),
+        new_slots={"problem_location": "香港中路西段"}))
+    assert slots["problem_location"] == "香港中路西段" and "门牌号" not in texts(dispatcher)
+
+
 def test_nearby_open_case_of_the_same_matter_is_offered(api: FakeServiceApiServer) -> None:
     _, slots = run(ValidateReportForm(), tracker(
         "在香港中路12号", slots={"requested_slot": "problem_location", "problem_description": "垃圾没人清",

@@ -494,7 +494,7 @@ C: dict[str, dict] = {
             "信号灯只亮黄灯闪",
             "红绿灯时间太短，老人过不去",
             "人行横道的红绿灯不亮",
-            "交通信号灯被树挡住了看不见",
+            "红绿灯的灯罩掉了一个",
         ],
         "obj": ["红绿灯", "信号灯", "交通信号灯", "路口的红绿灯", "人行道红绿灯", "红灯"],
         "state": ["坏了", "不亮", "一直红灯", "只闪黄灯", "乱了", "倒计时不显示", "不工作了", "灭了"],
@@ -1443,6 +1443,22 @@ def wrap(body: str, rng: random.Random, with_place: bool = True, suffixes: list[
     return typo(text, rng)
 
 
+# Hand-written sentences added after the generator's phrases were fixed, written out plainly only: they use
+# no random draws, so adding them leaves every other generated row as it was (and the test scores comparable).
+LATE_SENT: dict[str, list[str]] = {
+    # A tree hiding a signal or a lamp is the tree's problem: greening prunes it, not the traffic police
+    # (issue 17). A sign hidden by branches stays 02010 in the held-out split, so signs are not listed here.
+    "04002": [
+        "交通信号灯被树挡住了看不见",
+        "树枝挡住了红绿灯",
+        "路边的树把信号灯挡住了，看不清红绿灯",
+        "树叶太密遮住了路口的红绿灯",
+        "行道树的枝条挡住了信号灯，需要修剪",
+        "树枝把路灯遮住了，晚上路面很暗",
+    ],
+}
+
+
 def generate(seed: int = SEED) -> list[dict]:
     rng = random.Random(seed)
     rows: list[dict] = []
@@ -1460,6 +1476,10 @@ def generate(seed: int = SEED) -> list[dict]:
             if text not in seen:
                 seen.add(text)
                 rows.append({"text": text, "code": code, "group": f"{code}/{group}"})
+        for i, sent in enumerate(LATE_SENT.get(code, [])):
+            if sent not in seen:
+                seen.add(sent)
+                rows.append({"text": sent, "code": code, "group": f"{code}/late{i}"})
     seen = set()
     for i, sent in enumerate(OOS):
         rows.append({"text": sent, "code": None, "group": f"oos/{i}"})

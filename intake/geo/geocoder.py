@@ -15,6 +15,7 @@ import contextlib
 import io
 import math
 import re
+import unicodedata
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
@@ -36,17 +37,22 @@ from intake.geo.parse import ParsedPlace, parse_place
 CLI_KEYS = ("lat", "lng", "level", "confidence", "grid_code", "community_code", "street_code", "district_code",
             "description")
 FORWARD_LEVELS = ("door", "poi", "intersection", "road", "community", "street", "district")
+# Levels that place a report at a spot (a client or photo position is "point"); the others only name a road or
+# an area, whose point is a stand-in (the road's middle, the area's centre): never a basis for distances.
+POINT_LEVELS = ("point", "door", "poi", "intersection")
 FINE_TO_COARSE = ("grid", "community", "street", "district")
 
 NEAR_M = 10.0  # closer than this the description says "附近"
 DESCRIBE_MAX_M = 1000.0  # farther than this from any address there is no useful 方位描述
 FUZZY_MIN_SCORE = 70.0
 MAX_FORWARD_CHARS = 256  # no real address is longer; bounds the parser's cost on hostile text
+MAX_PLACE_SCAN_CHARS = 512  # place_names_in reads complaint texts up to this long
 MAX_DOOR_DIGITS = 6  # door numbers beyond this are noise (and would overflow the numeric index)
 FUZZY_CANDIDATES = 30
 FUZZY_POSTINGS_BUDGET = 8_000  # candidate ids gathered from the bigram postings per fuzzy query
 
 _DOOR = re.compile(r"(\d+)(?:-(\d+))?(?:号|$)")
+_SEGMENT = re.compile(r"(东|西|南|北|中)段")
 
 
 @dataclass(frozen=True)
@@ -68,6 +74,7 @@ class GeocodeResult:
     description: str | None = None
     matched_name: str | None = None
     distance_m: float | None = None
+    outside_area: str | None = None  # a division the text names that the gazetteer does not cover ("崂山区")
 
     def to_dict(self) -> dict[str, Any]:
         """The CLI keys first (in order), then the names and extras."""
@@ -95,24 +102,32 @@ def _describe(base: str, direction: str | None, distance_m: float | None, approx
     return f"{base}{direction}侧{'约' if approx else ''}{amount}"
 
 
-def _admin_prefix_names(district_codes: list[str]) -> list[str]:
-    """Province and city names (e.g. 山东省, 青岛市) of the districts, from jionlp's offline division table."""
+def _admin_prefix_names(district_codes: list[str]) -> tuple[list[str], list[str]]:
+    """From jionlp's offline division table: the province and city names of the districts (e.g. 山东省,
+    青岛市), and the full names of every other province, city and county-level division (崂山区, 市北区,
+    济南市 …), which place a report outside the gazetteer's area."""
     try:
         with contextlib.redirect_stdout(io.StringIO()):  # jionlp prints a banner on import
             import jionlp
 
             table = jionlp.china_location_loader()
     except Exception:
-        return []
+        return [], []
     wanted = {c[:2] + "0000" for c in district_codes} | {c[:4] + "00" for c in district_codes}
+    served = set(district_codes)
     names: list[str] = []
+    foreign: list[str] = []
     for prov_name, prov in table.items():
-        if prov.get("_admin_code") in wanted:
-            names.append(prov_name)
+        (names if prov.get("_admin_code") in wanted else foreign).append(prov_name)
         for city_name, city in prov.items():
-            if not city_name.startswith("_") and isinstance(city, dict) and city.get("_admin_code") in wanted:
-                names.append(city_name)
-    return names
+            if city_name.startswith("_") or not isinstance(city, dict):
+                continue
+            (names if city.get("_admin_code") in wanted else foreign).append(city_name)
+            for county_name, county in city.items():
+                if not county_name.startswith("_") and isinstance(county, dict) and \
+                        county.get("_admin_code") not in served:
+                    foreign.append(county_name)
+    return names, foreign
 
 
 class Geocoder:
@@ -153,8 +168,10 @@ class Geocoder:
                 for v in variants:
                     self.area_names.setdefault(v, code)
         district_codes = self.gaz.layers["district"].codes if "district" in self.gaz.layers else []
-        prefixes = _admin_prefix_names(district_codes) if use_jionlp else []
-        alternatives = sorted(set(prefixes) | set(self.area_names), key=len, reverse=True)
+        prefixes, foreign = _admin_prefix_names(district_codes) if use_jionlp else ([], [])
+        # Names of divisions the gazetteer does not cover; a district of the same name in the gazetteer wins.
+        self.foreign_areas = {n for n in foreign if len(n) >= 3 and n not in self.area_names} - set(prefixes)
+        alternatives = sorted(set(prefixes) | set(self.area_names) | self.foreign_areas, key=len, reverse=True)
         self._admin_re = re.compile("^(?:" + "|".join(map(re.escape, alternatives)) + ")") if alternatives else None
 
     def _build_fuzzy_index(self) -> None:
@@ -285,7 +302,7 @@ class Geocoder:
                 lat=la, lng=ln, level=lv, confidence=1.0 if lv else 0.0,
                 grid_code=gc, grid_name=gn, community_code=cc, community_name=cn, street_code=sc,
                 street_name=sn, district_code=dc, district_name=dn,
-                description=de, matched_name=m, distance_m=d,
+                description=de, matched_name=m, distance_m=d, outside_area=None,
             )
             for la, ln, lv, gc, gn, cc, cn, sc, sn, dc, dn, de, m, d in zip(
                 lat.tolist(), lng.tolist(), level,
@@ -303,6 +320,10 @@ class Geocoder:
             return GeocodeResult()
         parsed = parse_place(text.strip()[:MAX_FORWARD_CHARS])
         core, admin_code = self._strip_admin(parsed.core)
+        foreign = self._foreign_area(parsed.core)
+        if foreign is not None:
+            # "崂山区海尔路1号": the resident names another district; a road of the same name here is not it.
+            return GeocodeResult(outside_area=foreign)
         match = None
         for left, right in parsed.intersections:
             match = self._match_intersection(self._strip_admin(left)[0], self._strip_admin(right)[0])
@@ -315,6 +336,35 @@ class Geocoder:
         if match is None:
             return GeocodeResult()
         return self._finish(match, parsed, admin_code)
+
+    def place_names_in(self, text: str) -> list[str]:
+        """Gazetteer names (roads, POIs and aliases, areas, other divisions) written in `text`, longest first,
+        without overlaps: what a text says about *where*, so that comparing two complaints can leave it out."""
+        s = unicodedata.normalize("NFKC", text or "")[:MAX_PLACE_SCAN_CHARS]
+        found: list[str] = []
+        taken = [False] * len(s)
+        for length in range(min(len(s), self._max_name_len), 1, -1):
+            for start in range(len(s) - length + 1):
+                sub = s[start:start + length]
+                if any(taken[start:start + length]):
+                    continue
+                if (sub in self.gaz.name_index or sub in self.gaz.road_ids or sub in self.area_names
+                        or sub in self.foreign_areas):
+                    found.append(sub)
+                    taken[start:start + length] = [True] * length
+        return found
+
+    def _foreign_area(self, s: str) -> str | None:
+        """The first division named at the start of `s` that the gazetteer does not cover, if any."""
+        if self._admin_re is None:
+            return None
+        while True:
+            m = self._admin_re.match(s)
+            if not m or m.end() == 0:
+                return None
+            if m.group(0) in self.foreign_areas:
+                return m.group(0)
+            s = s[m.end():]
 
     def _strip_admin(self, s: str) -> tuple[str, str | None]:
         """Remove leading province/city/district/street/community names; return the finest area code named."""
@@ -336,6 +386,8 @@ class Geocoder:
         if parsed.bearing is not None and parsed.distance_m:
             lat, lng = destination(lat, lng, parsed.bearing, parsed.distance_m)
             description = _describe(base, parsed.direction, parsed.distance_m, approx=False)
+        elif parsed.corner and match["level"] == "intersection":
+            description = f"{base}{parsed.corner}角"
         elif parsed.near or match["level"] in ("door", "poi"):
             description = _describe(base, None, None, approx=False) if parsed.near else base
         else:
@@ -368,6 +420,28 @@ class Geocoder:
             idx = self._road_point[rid] = int(members[int(np.argmin(d))])
         return {"lat": float(self.gaz.lat[idx]), "lng": float(self.gaz.lng[idx]), "level": "road",
                 "name": self.gaz.roads[rid], "confidence": confidence}
+
+    def _road_segment(self, rid: int, core: str) -> dict[str, Any] | None:
+        """"香港中路西段": the middle of that third of the road (still a road-level place, named so)."""
+        road = self.gaz.roads[rid]
+        at = core.find(road)
+        m = _SEGMENT.match(core, at + len(road)) if at >= 0 else None
+        members = self.gaz.road_members[rid]
+        if m is None or len(members) < 3:
+            return None
+        lat, lng = self.gaz.lat[members], self.gaz.lng[members]
+        east_west = np.ptp(lng) * self.gaz.cos_lat >= np.ptp(lat)
+        side = m.group(1)
+        if (side in "东西" and not east_west) or (side in "南北" and east_west):
+            return None  # "西段" of a north–south road: no telling which end is meant
+        order = members[np.argsort(lng if east_west else lat, kind="stable")]
+        third = max(1, len(order) // 3)
+        part = {"西": order[:third], "南": order[:third], "东": order[-third:], "北": order[-third:],
+                "中": order[third:-third] if len(order) > 2 * third else order}[side]
+        plat, plng = self.gaz.lat[part], self.gaz.lng[part]
+        idx = int(part[int(np.argmin(haversine_many(plat, plng, float(np.mean(plat)), float(np.mean(plng)))))])
+        return {"lat": float(self.gaz.lat[idx]), "lng": float(self.gaz.lng[idx]), "level": "road",
+                "name": f"{road}{side}段", "confidence": 0.6}
 
     def _match_area(self, code: str, factor: float) -> dict[str, Any] | None:
         entry = self.gaz.area_by_code.get(code)
@@ -484,7 +558,7 @@ class Geocoder:
                         return self._addr(fuzzy[1], 0.85 * fuzzy[2])
                 return self._addr(ref, confidence)
             if kind == "road":
-                return self._road(ref, 0.6)
+                return self._road_segment(ref, core) or self._road(ref, 0.6)
             return self._match_area(self.area_names[core[ref:ref + length]], 1.0)
         best = self._fuzzy(core, roads_only=False)
         if best is None:

@@ -38,8 +38,12 @@ _OFFSET = re.compile(
     r"(\d+(?:\.\d+)?)(米|m|公里|千米|km)(?:处|远|左右|的位置|的地方)*$",
     re.IGNORECASE,
 )
-_INTERSECTION_TAIL = re.compile(r"(?:的)?(?:十字路口|丁字路口|交叉路口|交叉口|交汇处|交界处|交口|路口|口)$")
+_INTERSECTION_TAIL = re.compile(
+    r"(?:的)?(?:十字路口|丁字路口|交叉路口|交叉口|交汇处|交界处|交汇|交界|交叉|交口|路口|口)$"
+)
 _INTERSECTION_SPLIT = re.compile(r"(?:和|与|跟|同|及|、|/|&|\+|交)")
+# A corner of an intersection ("路口西北角", "交叉口东南侧"): kept for the description.
+_CORNER = re.compile(rf"({_DIRS})(?:角|侧|边|方向)$")
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,7 @@ class ParsedPlace:
     direction: str | None = None
     distance_m: float | None = None
     intersections: tuple[tuple[str, str], ...] = ()
+    corner: str | None = None  # "西北" of "路口西北角"
 
     @property
     def intersection(self) -> tuple[str, str] | None:
@@ -118,12 +123,21 @@ def parse_place(text: str) -> ParsedPlace:
             s = s[: m.start()]
         if s == before:
             break
+    corner = None
+    m = _CORNER.search(s)
+    if m and m.start() > 0 and _INTERSECTION_TAIL.search(s[: m.start()]):
+        corner, s = m.group(1), s[: m.start()]
     m = _INTERSECTION_TAIL.search(s)
     body = s[: m.start()] if m and m.start() > 0 else s
+    if m and m.group(0).startswith("路口") and not _looks_like_road(body):
+        body += "路"  # "香港中路山东路口": the 路 of 山东路 is also the 路 of 路口
     splits = _intersection_splits(body, has_tail=m is not None)
     if splits:
         s = body
-    return ParsedPlace(core=s, near=near, direction=direction, distance_m=distance, intersections=splits)
+    else:
+        corner = None
+    return ParsedPlace(core=s, near=near, direction=direction, distance_m=distance, intersections=splits,
+                       corner=corner)
 
 
 def _intersection_splits(body: str, has_tail: bool) -> tuple[tuple[str, str], ...]:
@@ -139,10 +153,17 @@ def _intersection_splits(body: str, has_tail: bool) -> tuple[tuple[str, str], ..
             both.append((left, right))
         elif has_tail:
             other.append((left, right))
+    if has_tail and not both:
+        # Written without a separator ("江西路南京路路口", "湛山路东海西路交汇处"): split after a road suffix.
+        for m in _ROAD_SUFFIX_ANYWHERE.finditer(body):
+            left, right = body[: m.end()], body[m.end():]
+            if len(left) >= 2 and len(right) >= 2 and _looks_like_road(right):
+                both.append((left, right))
     return tuple(both + other)
 
 
 _ROAD_SUFFIX = re.compile(r"(?:路|街|道|大道|巷|胡同|弄|里|线|桥|隧道)$")
+_ROAD_SUFFIX_ANYWHERE = re.compile(r"(?:大道|胡同|隧道|路|街|巷)")
 
 
 def _looks_like_road(text: str) -> bool:

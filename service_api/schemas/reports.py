@@ -58,6 +58,7 @@ class ReportOutSchema(Schema):
     outcome = fields.String(allow_none=True)
     outcome_photos = fields.List(fields.Dict())
     rating = fields.Nested(RatingOutSchema, allow_none=True)
+    referral = fields.String(allow_none=True, metadata={"description": "不属于城市管理案件时，建议的办理渠道"})
     links = fields.Dict()
 
 

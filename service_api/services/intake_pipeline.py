@@ -9,12 +9,15 @@ from __future__ import annotations
 import logging
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask import current_app
 
-from intake.duplicates import DupInput, score_pair
+from intake.duplicates import DupInput, alike_codes, problem_text, score_pair
 from intake.geo import GeocodeResult
-from intake.geo.geocoder import MAX_FORWARD_CHARS
+from intake.geo.geocoder import MAX_FORWARD_CHARS, POINT_LEVELS
+from intake.scope import OUT_OF_SCOPE, ScopeFinding, assess_scope
+from intake.triage import OUTSIDE_AREA, UNCERTAIN_PLACE, PlaceFacts, TriageDecision, decide
 from service_api.extensions import db
 from service_api.models import OPEN_STATUSES, Case, CaseEvent, Department, Report, utcnow
 from service_api.services import intake_runtime, numbers, outbox_writer
@@ -95,11 +98,18 @@ def forward_geocode(address: str | None, description: str | None) -> GeocodeResu
 
 def _geocode(report: Report) -> None:
     geocoder = intake_runtime.geocoder()
+    named: str | None = None  # how the resident's words name a road- or area-level place
     if report.lat is None and (report.address or report.description):
         forward = forward_geocode(report.address, report.description)
-        if forward.lat is not None and forward.lng is not None:
+        issue = _forward_issue(report, forward)
+        if issue is not None:
+            # Not adopted: a district we do not serve, or a doubtful match to another place (kept for staff).
+            report.extra = {**(report.extra or {}), "place_issue": issue}
+        elif forward.lat is not None and forward.lng is not None:
             report.lat, report.lng = forward.lat, forward.lng
             report.geocode_level, report.geocode_confidence = forward.level, forward.confidence
+            if forward.level not in POINT_LEVELS:
+                named = forward.description
     if report.lat is None or report.lng is None:
         return
     reverse = geocoder.reverse(report.lat, report.lng, "cgcs2000")
@@ -107,9 +117,42 @@ def _geocode(report: Report) -> None:
     report.community_code = reverse.community_code
     report.street_code = reverse.street_code
     report.district_code = reverse.district_code
-    report.location_description = reverse.description
+    # A road-level place reads as the road ("香港中路"), not as the door nearest its middle.
+    report.location_description = named or reverse.description
     if report.geocode_level is None:
         report.geocode_level, report.geocode_confidence = "point", 1.0
+
+
+def _forward_issue(report: Report, forward: GeocodeResult) -> dict[str, str] | None:
+    """Why a forward match must not become the report's place, or None when it may."""
+    if forward.outside_area:
+        return {"reason": OUTSIDE_AREA, "detail": f"地址写明在{forward.outside_area}"}
+    threshold = current_app.extensions["settings"].geocode_min_confidence
+    if forward.lat is not None and forward.confidence < threshold:
+        said = place_text(report.address, report.description)[:40]
+        return {"reason": UNCERTAIN_PLACE,
+                "detail": f"“{said}”仅模糊匹配到“{forward.description}”（置信度{forward.confidence:.2f}），未采用"}
+    return None
+
+
+def is_point_level(level: str | None) -> bool:
+    """Whether a place of this geocode level is a spot (distances mean something) rather than a road/area."""
+    return level is None or level in POINT_LEVELS
+
+
+def _place_names(*texts: str | None) -> list[str]:
+    """The place words of these texts (gazetteer names, and the address as written)."""
+    geocoder = intake_runtime.geocoder()
+    names: list[str] = []
+    for text in texts:
+        if text:
+            names.append(text)
+            names.extend(geocoder.place_names_in(text))
+    return names
+
+
+def _problem(description: str | None, address: str | None) -> str:
+    return problem_text(description or "", _place_names(address, description))
 
 
 @dataclass(frozen=True)
@@ -120,9 +163,13 @@ class NearbyCase:
 
 
 def nearby_open_cases(matter_code: str | None, lat: float | None, lng: float | None, text: str,
-                      *, exclude_case_id: int | None = None, limit: int = 5) -> list[NearbyCase]:
-    """Open cases that the duplicate rules say are the same problem, nearest first."""
-    if matter_code is None or lat is None or lng is None:
+                      *, exclude_case_id: int | None = None, limit: int = 5, level: str | None = None,
+                      address: str | None = None) -> list[NearbyCase]:
+    """Open cases that the duplicate rules say are the same problem, nearest first.
+
+    A place known only as a road or an area (`level`) has a stand-in point, so nothing is near it; cases
+    placed that way are skipped too. Texts are compared without their place words."""
+    if matter_code is None or lat is None or lng is None or not is_point_level(level):
         return []
     settings = current_app.extensions["settings"]
     since = utcnow() - timedelta(days=settings.duplicate_window_days)
@@ -131,17 +178,19 @@ def nearby_open_cases(matter_code: str | None, lat: float | None, lng: float | N
     query = db.session.query(Case).filter(
         Case.status.in_(OPEN_STATUSES),
         Case.created_at >= since,
-        Case.matter_code.like(matter_code[:2] + "%"),
+        Case.matter_code.in_(sorted(alike_codes(matter_code))),
         Case.lat.between(lat - box, lat + box),
         Case.lng.between(lng - box * 1.3, lng + box * 1.3),
     )
     if exclude_case_id is not None:
         query = query.filter(Case.id != exclude_case_id)
-    new = DupInput(matter_code=matter_code, lat=lat, lng=lng, text=text, created_at=utcnow())
+    new = DupInput(matter_code=matter_code, lat=lat, lng=lng, text=_problem(text, address), created_at=utcnow())
     found: list[NearbyCase] = []
     for case in query.limit(200):
+        if not is_point_level((case.extra or {}).get(PLACE_LEVEL_KEY)):
+            continue
         existing = DupInput(matter_code=case.matter_code or "", lat=case.lat or 0.0, lng=case.lng or 0.0,
-                            text=case.description, created_at=case.created_at)
+                            text=_problem(case.description, case.address), created_at=case.created_at)
         score = score_pair(new, existing, radius_m=settings.duplicate_radius_m)
         if score.is_duplicate:
             found.append(NearbyCase(case, score.distance_m, score.text_similarity))
@@ -155,9 +204,10 @@ def _join_existing_case(report: Report) -> Case | None:
         case = db.session.query(Case).filter_by(case_no=requested).one_or_none()
         if case is not None and case.status in OPEN_STATUSES:
             return _attach(report, case, requested=True)
-    if not report.in_scope:
-        return None
-    matches = nearby_open_cases(report.matter_code, report.lat, report.lng, report.description)
+    if not report.in_scope or scope_finding(report) is not None:
+        return None  # a private or property matter is not merged into a city case
+    matches = nearby_open_cases(report.matter_code, report.lat, report.lng, report.description,
+                                level=report.geocode_level, address=report.address)
     if not matches:
         return None
     return _attach(report, matches[0].case, requested=False)
@@ -181,14 +231,42 @@ def _attach(report: Report, case: Case, *, requested: bool) -> Case:
     return case
 
 
+def scope_finding(report: Report) -> ScopeFinding | None:
+    """A private (in a home, between neighbours, tap water) or property-managed report, else None."""
+    return assess_scope(report.description, report.matter_code if report.in_scope else None)
+
+
+def triage_decision(report: Report, scope: ScopeFinding | None) -> TriageDecision:
+    """Whether intake may register this report's case itself, and if not why (see intake.triage)."""
+    settings = current_app.extensions["settings"]
+    issue = (report.extra or {}).get("place_issue") or {}
+    located = report.lat is not None and report.lng is not None
+    place = PlaceFacts(located=located, in_area=report.district_code is not None,
+                       issue=issue.get("reason"), detail=issue.get("detail"))
+    return decide(in_scope=bool(report.in_scope), confidence=report.matter_confidence,
+                  threshold=settings.auto_register_threshold, scope=scope, place=place)
+
+
+PLACE_LEVEL_KEY = "place_level"  # Case.extra: the geocode level of the case's place (see is_point_level)
+
+
 def create_case(report: Report) -> Case:
-    """A new case for this report: numbered, routed, and registered when intake is confident enough."""
+    """A new case for this report: numbered, routed, and registered when intake is sure of what and where."""
     settings = current_app.extensions["settings"]
     now = utcnow()
     area = report.district_code or settings.area_code
+    scope = scope_finding(report)
+    decision = triage_decision(report, scope)
+    private = scope is not None and scope.kind == OUT_OF_SCOPE  # no city matter, so no owner either
+    extra: dict[str, Any] = {PLACE_LEVEL_KEY: report.geocode_level}
+    if decision.reasons:
+        extra["triage"] = {"reasons": list(decision.reasons), "notes": list(decision.notes)}
+    if decision.referral:
+        extra["referral"] = decision.referral
     case = Case(
         case_no=numbers.new_case_no(area, now), status="received", source_channel=report.channel,
-        matter_code=report.matter_code if report.in_scope else None, matter_confidence=report.matter_confidence,
+        matter_code=report.matter_code if report.in_scope and not private else None,
+        matter_confidence=report.matter_confidence, extra=extra,
         description=report.description, address=report.address, location_description=report.location_description,
         lat=report.lat, lng=report.lng, grid_code=report.grid_code, community_code=report.community_code,
         street_code=report.street_code, district_code=report.district_code, created_at=now, report_count=1,
@@ -201,9 +279,8 @@ def create_case(report: Report) -> Case:
         case_id=case.id, report_id=report.id, action="receive", from_status=None, to_status="received",
         actor_type="resident", actor_name=report.contact_name, note="居民反映已受理", created_at=now,
     ))
-    auto = report.in_scope and (report.matter_confidence or 0) >= settings.auto_register_threshold
-    if auto:
-        apply_transition(case, TransitionRequest("register", note="智能分类置信度达标，自动立案"), SYSTEM)
+    if decision.auto_register:
+        apply_transition(case, TransitionRequest("register", note="智能分类置信度达标、位置明确，自动立案"), SYSTEM)
     else:
         case.triage = True
     return case

@@ -207,7 +207,9 @@ def _announce_transition(case: Case, action: str, actor: Actor, request: Transit
     values: dict[str, object] = {}
     if kind == Kind.REJECTED:
         values["reason"] = REJECT_REASONS.get(request.reason or "", request.reason or "")
-        values["hint"] = OUT_OF_SCOPE_HINT if request.reason == "out_of_scope" else ""
+        # Intake's referral for a private or property matter (物业, 110, the water company …) beats the generic hint.
+        referral = (case.extra or {}).get("referral")
+        values["hint"] = (referral or OUT_OF_SCOPE_HINT) if request.reason == "out_of_scope" else ""
     if kind == Kind.DISPATCHED:
         values["department"] = case.department.name if case.department else "责任单位"
     if kind in DEADLINE_KINDS:

@@ -7,7 +7,7 @@ from typing import Any
 from intake.geo.crs import to_cgcs2000
 from service_api.errors import APIError
 from service_api.services import intake_runtime
-from service_api.services.intake_pipeline import forward_geocode, nearby_open_cases
+from service_api.services.intake_pipeline import forward_geocode, is_point_level, nearby_open_cases
 from service_api.services.report_view import matter_of
 
 
@@ -16,6 +16,8 @@ def preview(text: str, location: dict[str, Any] | None, address: str | None) -> 
     geocoder = intake_runtime.geocoder()
     geocode: dict[str, Any] | None = None
     lat = lng = None
+    level: str | None = None
+    prompt: str | None = None
     if location:
         try:
             lat, lng = to_cgcs2000(location["lat"], location["lng"], location.get("crs", "wgs84"))
@@ -23,18 +25,22 @@ def preview(text: str, location: dict[str, Any] | None, address: str | None) -> 
             raise APIError(422, "bad_location", str(exc), {"location": [str(exc)]}) from exc
     elif address or text:
         forward = forward_geocode(address, text)
+        prompt = place_prompt(forward.level, forward.description, forward.outside_area)
         if forward.lat is not None:
-            lat, lng = forward.lat, forward.lng
+            lat, lng, level = forward.lat, forward.lng, forward.level
             geocode = forward.to_dict()
     if lat is not None and lng is not None:
         reverse = geocoder.reverse(lat, lng, "cgcs2000").to_dict()
         if geocode is not None:  # keep the forward match's level and confidence
-            reverse.update({k: geocode[k] for k in ("lat", "lng", "level", "confidence")})
+            keep = ("lat", "lng", "level", "confidence") + (() if is_point_level(level) else ("description",))
+            reverse.update({k: geocode[k] for k in keep})
         geocode = reverse
-    nearby = nearby_open_cases(classification.code if classification.in_scope else None, lat, lng, text)
+    nearby = nearby_open_cases(classification.code if classification.in_scope else None, lat, lng, text,
+                               level=level, address=address)
     return {
         "classification": classification.to_dict(),
         "geocode": geocode,
+        "place_prompt": prompt,
         "nearby_cases": [
             {"case_no": n.case.case_no, "matter": matter_of(n.case.matter_code), "status": n.case.status,
              "distance_m": round(n.distance_m, 1), "address": n.case.address or n.case.location_description,
@@ -42,3 +48,12 @@ def preview(text: str, location: dict[str, Any] | None, address: str | None) -> 
             for n in nearby
         ],
     }
+
+
+def place_prompt(level: str | None, description: str | None, outside_area: str | None) -> str | None:
+    """What the agent or the bot asks when the place is not a spot: a road or an area, another district."""
+    if outside_area:
+        return f"您说的地点在{outside_area}，不在本平台受理范围内。如地点在本区，请说明具体路名和门牌号。"
+    if level is not None and not is_point_level(level):
+        return f"目前只定位到“{description}”，范围较大。请补充门牌号、路口或附近的标志性建筑，方便处置人员找到。"
+    return None

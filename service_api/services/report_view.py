@@ -82,6 +82,8 @@ def report_to_dict(report: Report, *, access_token: str | None = None) -> dict[s
         "outcome": case.outcome if case and case.status in ("resolved", "verified", "closed") else None,
         "outcome_photos": [photo_links(p.id) for p in case.outcome_photos] if case else [],
         "rating": rating,
+        # Intake found a private or property-company matter: where the resident should turn instead.
+        "referral": (case.extra or {}).get("referral") if case is not None else None,
         "links": {
             "self": url_for("reports.ReportById", report_ref=report.tracking_no),
             "rating": url_for("reports.ReportById", report_ref=report.id) + "/rating",

@@ -150,3 +150,13 @@ def test_cli_evaluate_prints_metrics(model_file: Path):
 def test_cli_without_model_fails_clearly(tmp_path: Path):
     proc = run_cli(["classify"], '{"text": "路灯坏了"}\n', tmp_path / "missing.joblib")
     assert proc.returncode == 2 and "python -m intake train" in proc.stderr
+
+
+@pytest.mark.parametrize("text", ["树枝挡住了红绿灯", "路边大树的树枝把红绿灯挡住了，看不清"])
+def test_a_tree_hiding_a_traffic_light_is_a_tree_matter_for_greening(classifier, text):
+    """Issue 17: the branches are pruned by greening; the traffic police cannot fix a tree."""
+    from intake.routing import load_routing
+
+    result = classifier.classify(text)
+    assert result.code == "04002"  # 行道树异常
+    assert load_routing().route(result.code, None).department_name == "市南区园林绿化服务中心"

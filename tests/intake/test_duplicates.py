@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from intake.duplicates import DupInput, rank_duplicates, score_pair, text_similarity
+from intake.duplicates import DupInput, alike_matters, problem_text, rank_duplicates, score_pair, text_similarity
 from intake.geo.distance import destination
 
 NOW = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
@@ -77,3 +77,29 @@ def test_rank_radius_per_matter_overrides_default():
     cands = [_at(90, "06010", "垃圾", ref="x")]
     assert rank_duplicates(new, cands) == []
     assert [s.candidate.ref for s in rank_duplicates(new, cands, radius_for={"06010": 100.0})] == ["x"]
+
+
+# Issue 17 item 1: the address must not make two problems alike.
+
+
+def test_two_matters_of_one_major_class_at_one_door_are_different_problems():
+    light = _at(0, "01037", "南京路10号门口路灯不亮了")
+    gas = _at(5, "01011", "南京路10号门口燃气井盖没了")
+    score = score_pair(gas, light)
+    assert score.same_major and not score.is_duplicate
+    assert not score_pair(_at(5, "01011", "南京路10号门口"), _at(0, "01037", "南京路10号门口")).is_duplicate
+
+
+def test_the_address_does_not_count_in_the_text_likeness():
+    a = problem_text("南京路10号门口垃圾桶满了", ["南京路"])
+    b = problem_text("南京路10号门口地上一堆建筑渣土", ["南京路"])
+    assert "南京路" not in a and "10号" not in a
+    assert not score_pair(_at(5, "06011", b), _at(0, "06042", a)).is_duplicate
+    assert text_similarity("南京路10号门口垃圾桶满了", "南京路10号门口地上一堆建筑渣土") > text_similarity(a, b)
+
+
+def test_alike_matters_with_the_same_problem_text_still_merge():
+    assert alike_matters("06010", "06042") and not alike_matters("01037", "01011")
+    new = _at(5, "06042", problem_text("五四广场旁边垃圾桶满了没人清理", ["五四广场"]))
+    old = _at(0, "06010", problem_text("五四广场垃圾桶满了一直没人清理", ["五四广场"]))
+    assert score_pair(new, old).is_duplicate

@@ -247,3 +247,53 @@ def test_forward_never_raises_on_random_text(geo):
         assert r.level is None or r.level in ("door", "poi", "intersection", "road", "community", "street",
                                               "district")
         assert 0.0 <= r.confidence <= 1.0
+
+
+# Issue 17 item 8: intersections written the usual ways.
+
+
+@pytest.mark.parametrize(("text", "roads"), [
+    ("香港中路山东路口", ("香港中路", "山东路")),
+    ("香港中路与山东路路口西北角", ("香港中路", "山东路")),
+    ("江西路南京路路口", ("江西路", "南京路")),
+    ("湛山路东海西路交汇处", ("湛山路", "东海西路")),
+    ("山东路和香港中路交叉口", ("山东路", "香港中路")),
+])
+def test_forward_intersection_written_the_usual_ways(geo, text, roads):
+    r = geo.forward(text)
+    assert r.level == "intersection" and r.matched_name == f"{roads[0]}与{roads[1]}交叉口"
+    for road in roads:  # at the crossing, not on one road's middle a kilometre away
+        members = geo.gaz.road_members[geo.gaz.road_ids[road]]
+        assert min(haversine_m(r.lat, r.lng, geo.gaz.lat[i], geo.gaz.lng[i]) for i in members) < 100.0
+
+
+def test_forward_intersection_keeps_the_corner_in_the_description(geo):
+    assert geo.forward("香港中路与山东路路口西北角").description == "香港中路与山东路交叉口西北角"
+
+
+# Issue 17 item 6: a district the gazetteer does not cover is honoured, not ignored.
+
+
+@pytest.mark.parametrize(("text", "area"), [
+    ("崂山区海尔路1号", "崂山区"), ("市北区香港中路12号", "市北区"), ("青岛市崂山区海尔路1号", "崂山区"),
+    ("济南市历下区泉城路1号", "济南市"),
+])
+def test_forward_address_in_another_district_is_not_placed_here(geo, text, area):
+    r = geo.forward(text)
+    assert r.outside_area == area and r.lat is None and r.level is None and r.street_code is None
+
+
+def test_forward_address_in_the_served_district_is_placed(geo):
+    r = geo.forward("山东省青岛市市南区香港中路12号")
+    assert r.outside_area is None and r.level == "door" and r.district_code == "370202"
+
+
+def test_place_names_in_finds_the_where_words(geo):
+    assert geo.place_names_in("南京路10号门口燃气井盖没了，五四广场附近") == ["五四广场", "南京路"]
+
+
+def test_forward_road_segment_is_that_part_of_the_road_and_still_road_level(geo):
+    west, east, whole = geo.forward("香港中路西段"), geo.forward("香港中路东段"), geo.forward("香港中路")
+    assert (west.level, west.description) == ("road", "香港中路西段") and east.description == "香港中路东段"
+    assert west.lng < whole.lng < east.lng and haversine_m(west.lat, west.lng, east.lat, east.lng) > 2000
+    assert geo.forward("山东路西段").description == "山东路"  # a north–south road has no west part

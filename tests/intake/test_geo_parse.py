@@ -34,3 +34,19 @@ def test_intersections_try_every_separator():
 @pytest.mark.parametrize(("text", "value"), [("十二", 12), ("一百零五", 105), ("三五", 35), ("两千", 2000), ("十", 10)])
 def test_chinese_numerals(text, value):
     assert cn_to_int(text) == value
+
+
+@pytest.mark.parametrize(("text", "roads"), [
+    ("香港中路山东路口", ("香港中路", "山东路")),  # the 路 of 山东路 is also the 路 of 路口
+    ("香港中路与山东路路口西北角", ("香港中路", "山东路")),
+    ("江西路南京路路口", ("江西路", "南京路")),
+    ("湛山路东海西路交汇处", ("湛山路", "东海西路")),
+])
+def test_intersections_without_a_separator_or_with_a_corner(text, roads):
+    assert parse_place(text).intersection == roads
+
+
+def test_a_corner_is_kept_and_a_plain_road_is_no_intersection():
+    assert parse_place("香港中路与山东路路口西北角").corner == "西北"
+    assert parse_place("香港中路西段").intersections == ()
+    assert parse_place("香港中路12号").intersections == ()

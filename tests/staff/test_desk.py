@@ -174,3 +174,12 @@ def test_case_photos_are_served_to_the_session(app, staff_client):
     thumb = client.get(f"/staff/photos/{photo.id}/thumb")
     assert thumb.status_code == 200 and thumb.mimetype == "image/jpeg"
     assert app.test_client().get(f"/staff/photos/{photo.id}/thumb").status_code == 302
+
+
+def test_a_case_waiting_for_triage_says_why_and_what_to_tell_the_resident(staff_client, client):
+    created = client.post("/api/v1/reports", json={"description": "我们小区里的路灯坏了，物业不管",
+                                                   "address": "崂山区海尔路1号"}).json
+    agent, _ = staff_client("agent")
+    page = agent.get(f"/staff/cases/{created['case_no']}").get_data(as_text=True)
+    assert "待人工分类原因" in page and "崂山区" in page and "物业管理" in page
+    assert "建议告知居民" in page and "请先联系物业" in page

@@ -51,6 +51,8 @@
     var g = data.geocode;
     document.getElementById("geocode").textContent = g ? [g.district_name, g.street_name, g.community_name,
       g.grid_code ? "网格 " + g.grid_code : "", g.description].filter(Boolean).join(" · ") : "未能定位，请补充地点";
+    // A road or area only (or another district): the agent asks the caller for a closer place.
+    if (data.place_prompt) document.getElementById("geocode").textContent += "（" + data.place_prompt + "）";
     var list = document.getElementById("nearby");
     list.innerHTML = "";
     (data.nearby_cases || []).forEach(function (n) {
