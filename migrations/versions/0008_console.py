@@ -1,6 +1,6 @@
 """console: the city's working calendar (holidays 休 and make-up days 班 per year)
 
-Revision ID: 0008_console
+Revision ID: 0008
 Revises: 0007
 Create Date: 2026-12-04 16:30:00
 
@@ -12,7 +12,7 @@ from alembic import op
 
 import service_api.models.base
 
-revision = "0008_console"
+revision = "0008"
 down_revision = "0007"
 branch_labels = None
 depends_on = None

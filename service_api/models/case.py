@@ -39,7 +39,7 @@ class Case(Base):
               postgresql_where=text("closed_at IS NULL AND deadline IS NOT NULL"),
               sqlite_where=text("closed_at IS NULL AND deadline IS NOT NULL"),
               postgresql_include=["deadline", "department_id", "matter_code", "street_code", "district_code",
-                                  "source_channel", "resolved_at"]),  # resolved_at: 按期处置 (migration 0008)
+                                  "source_channel", "resolved_at"]),  # resolved_at: 按期处置 (migration 0011)
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -102,7 +102,7 @@ class Survey(Base):
 
 class Rating(Base):
     """A resident's satisfaction with how their report's case was handled: one per report and closing round
-    (a reopened case closed again is rated again, as it is surveyed again; migration 0008_notify)."""
+    (a reopened case closed again is rated again, as it is surveyed again; migration 0010)."""
 
     __tablename__ = "ratings"
     __table_args__ = (UniqueConstraint("case_id", "report_id", "round", name="uq_ratings_case_report_round"),)
@@ -110,7 +110,7 @@ class Rating(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
     report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), index=True)
-    # The case's closing round (Case.reopen_count + 1); server default 1 as in migration 0008_notify.
+    # The case's closing round (Case.reopen_count + 1); server default 1 as in migration 0010.
     round: Mapped[int] = mapped_column(default=1, server_default="1")
     rating: Mapped[str] = mapped_column(String(24))  # satisfied | basically_satisfied | unsatisfied
     solved: Mapped[bool | None]

@@ -11,7 +11,7 @@ from service_api.models.base import Base
 
 # The additive counts of one (day, dimension, key), in table order.
 # due_closed: closed cases (结案数, the closed part of 应结案数); on_time: closed cases resolved by their deadline
-# (the closed part of 按期处置数); migration 0008 added the columns after surveys_answered.
+# (the closed part of 按期处置数); migration 0011 added the columns after surveys_answered.
 ROLLUP_COUNTS = (
     "cases", "reports", "dispatched", "handled", "due_closed", "on_time", "rated", "satisfied",
     "basically_satisfied", "unsatisfied", "solved", "solved_answered", "surveys_sent", "surveys_answered",

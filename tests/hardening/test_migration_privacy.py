@@ -1,4 +1,4 @@
-"""Migration 0008_privacy on SQLite and PostgreSQL: stored phones become E.164, residents sharing a number are
+"""Migration 0012 on SQLite and PostgreSQL: stored phones become E.164, residents sharing a number are
 merged (keeping every report and the strictest opt-out), ambiguous ones are left alone, nothing is lost."""
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ MIGRATIONS = str(PROJECT_ROOT / "migrations")
 
 
 @pytest.fixture
-def before_0008(app) -> Iterator[None]:
-    """The database as it was before 0008_privacy; migrated to the newest revision again afterwards."""
+def before_0012(app) -> Iterator[None]:
+    """The database as it was before 0012; migrated to the newest revision again afterwards."""
     db.session.remove()
-    downgrade(directory=MIGRATIONS, revision="0008_privacy-1")
+    downgrade(directory=MIGRATIONS, revision="0012-1")
     try:
         yield
     finally:
@@ -30,7 +30,7 @@ def before_0008(app) -> Iterator[None]:
 
 
 def _insert(table: Any, **values: Any) -> int:
-    # Core inserts of the columns that existed before 0008 (the models already know the new ones).
+    # Core inserts of the columns that existed before 0012 (the models already know the new ones).
     return db.session.execute(table.insert().values(**values).returning(table.c.id)).scalar_one()
 
 
@@ -45,7 +45,7 @@ def _report(no: int, phone: str | None, citizen_id: int | None, channel: str = "
                    candidates=[], is_duplicate=False, extra={}, created_at=now, updated_at=now, **values)
 
 
-def test_stored_phones_become_e164_and_one_person_is_one_resident(app, before_0008) -> None:
+def test_stored_phones_become_e164_and_one_person_is_one_resident(app, before_0012) -> None:
     typed = _citizen("13800138000", wechat_openid="wx-a")
     opted_out = _citizen("+86 138-0013-8000", sms_opted_out=True, sms_opted_out_at=utcnow())
     canonical = _citizen("+8613800138000", name="王先生")
@@ -62,7 +62,7 @@ def test_stored_phones_become_e164_and_one_person_is_one_resident(app, before_00
     db.session.commit()
     db.session.remove()
 
-    upgrade(directory=MIGRATIONS, revision="0008_privacy")
+    upgrade(directory=MIGRATIONS, revision="0012")
 
     people = {row.id: row for row in db.session.execute(select(Citizen.__table__))}
     assert typed not in people and opted_out not in people  # merged into the one already in E.164

@@ -208,7 +208,7 @@ def test_past_periods_do_not_move_with_time_alone_in_closed_basis(cases):
     assert fraction(later, "closed_rate") == (4, 4)
 
 
-def test_migration_0008_up_and_down_on_sqlite(tmp_path: Path, model_path: Path):
+def test_migration_0011_up_and_down_on_sqlite(tmp_path: Path, model_path: Path):
     from flask_migrate import downgrade, upgrade
 
     from service_api import create_app

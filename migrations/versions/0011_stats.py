@@ -1,7 +1,7 @@
 """stats: the reviewer's indicators (立案, 不予立案, 按期结案, 返工, 延期, 回访率) and the "closed" basis
 
-Revision ID: 0008_stats
-Revises: 0007
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-04 16:30:00
 
 `stats_rollup` and `stats_case_facts` get the counts behind 立案数, 待分拣数, 不予立案数, 按期结案数, 返工数,
@@ -14,8 +14,8 @@ covers resolved_at (按期处置 of open cases past their deadline, counted live
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008_stats"
-down_revision = "0008_notify"
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """privacy: idempotency fingerprints; stored phone numbers in one canonical form (E.164)
 
-Revision ID: 0008_privacy
-Revises: 0007
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-04 16:30:00
 
 `reports.idempotency_fingerprint` keeps the SHA-256 of the request first stored under an Idempotency-Key, so a
@@ -24,8 +24,8 @@ from alembic import op
 
 from service_api.phones import canonical_phone_or_none
 
-revision = "0008_privacy"
-down_revision = "0008_stats"
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
@@ -93,7 +93,7 @@ def _merge_citizens(bind) -> None:
     for canonical, members in groups.items():
         openids = {m["wechat_openid"] for m in members if m["wechat_openid"]}
         if len(openids) > 1:
-            log.warning("0008_privacy: residents %s share the number %s**** but have different WeChat accounts; "
+            log.warning("0012: residents %s share the number %s**** but have different WeChat accounts; "
                         "not merged, their numbers stay as typed", [m["id"] for m in members], canonical[:6])
             continue
         keeper = next((m for m in members if m["phone"] == canonical), members[0])
@@ -129,7 +129,7 @@ def _merge_into(bind, keeper: dict, others: list[dict]) -> None:
         "UPDATE citizens SET wechat_openid = :openid, name = :name, preferred_channel = :preferred, "
         "sms_opted_out = :opted_out, sms_opted_out_at = :opted_out_at, created_at = COALESCE(:created_at, created_at) "
         "WHERE id = :id"), merged)
-    log.info("0008_privacy: residents %s merged into %s (same phone number)", ids, keeper["id"])
+    log.info("0012: residents %s merged into %s (same phone number)", ids, keeper["id"])
 
 
 def downgrade():

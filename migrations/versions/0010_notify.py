@@ -1,7 +1,7 @@
 """ratings: one per report and closing round
 
-Revision ID: 0008_notify
-Revises: 0007
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-04 16:30:00
 
 A reopened case that is closed again is surveyed again (surveys.round), but its rating was one row per report
@@ -12,8 +12,8 @@ existing rating belongs to the round of the last 结案 before it was last chang
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008_notify"
-down_revision = "0008_chatbot"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 

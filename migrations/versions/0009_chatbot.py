@@ -1,7 +1,7 @@
 """callbacks: the chat session a chatbot hand-off came from
 
-Revision ID: 0008_chatbot
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-04 16:30:00
 
 The chatbot sent its sender id with every hand-off and the API dropped it. Kept as `chat_sender`, a second
@@ -11,8 +11,8 @@ callback instead of giving the agents two half-callbacks for one resident.
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008_chatbot"
-down_revision = "0008_console"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
