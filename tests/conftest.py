@@ -18,6 +18,8 @@ import pytest
 from flask import g
 from sqlalchemy import create_engine, text
 
+from tests.browser import browser, live_server  # noqa: F401  (fixtures for the Chromium tests)
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 REFERENCE_TABLES = {"alembic_version", "categories", "departments"}

@@ -3,11 +3,7 @@ from the SMS, rates and sees the thanks. Screenshots go to $STAFF_SCREENSHOTS (d
 
 from __future__ import annotations
 
-import os
 import re
-import threading
-from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -15,16 +11,12 @@ import pytest
 from notifications import outbox
 from service_api.extensions import db
 from service_api.models import Callback, Rating
+from tests.browser import ARGS, CHROMIUM, NEEDS_CHROMIUM, SHOTS
 from tests.notifications.support import close_case, make_case, make_report, use_twilio
 
-CHROMIUM = Path("/usr/bin/chromium")
-SHOTS = Path(os.environ.get("STAFF_SCREENSHOTS", "/tmp"))
-ARGS = ["--no-sandbox", "--headless=new", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--disable-sync"]
 PHONE = "+8613812345678"
 
-pytestmark = [pytest.mark.slow,
-              pytest.mark.skipif(not CHROMIUM.exists(), reason="needs /usr/bin/chromium (make browser)")]
+pytestmark = NEEDS_CHROMIUM
 
 
 @pytest.fixture
@@ -32,21 +24,7 @@ def settings(settings, fake_twilio):
     return use_twilio(settings, fake_twilio)
 
 
-@pytest.fixture
-def server_url(app, settings) -> Iterator[str]:
-    if not settings.database_url.startswith("sqlite"):
-        pytest.skip("the browser walk-through runs once, on SQLite")
-    from werkzeug.serving import make_server
-
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
-
-
-def test_a_resident_rates_from_the_sms_link_on_a_phone(app, server_url, fake_twilio):
+def test_a_resident_rates_from_the_sms_link_on_a_phone(app, live_server, fake_twilio):
     from playwright.sync_api import sync_playwright
 
     report = make_report(phone=PHONE, channel="hotline", description="香港中路8号门口井盖丢了")
@@ -62,7 +40,7 @@ def test_a_resident_rates_from_the_sms_link_on_a_phone(app, server_url, fake_twi
                                       is_mobile=True, has_touch=True, locale="zh-CN")
         page = context.new_page()
         page.set_default_timeout(30_000)
-        page.goto(f"{server_url}{link.path}?{link.query}")
+        page.goto(f"{live_server}{link.path}?{link.query}")
         assert "已补装井盖并设置警示标志" in page.inner_text("main")
         page.screenshot(path=str(SHOTS / "survey_link_1_form.png"), full_page=True)
         # Everything fits the phone's width: nothing to scroll sideways.

@@ -4,48 +4,12 @@ has rated it, sees the rate on /staff/stats. Screenshots of each page go to $STA
 
 from __future__ import annotations
 
-import os
-import threading
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-
 from service_api.extensions import db
 from service_api.models import Case, Report
+from tests.browser import NEEDS_CHROMIUM, SHOTS
 from tests.staff.conftest import PASSWORD
 
-CHROMIUM = Path("/usr/bin/chromium")
-SHOTS = Path(os.environ.get("STAFF_SCREENSHOTS", "/tmp"))
-ARGS = ["--no-sandbox", "--headless=new", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--disable-sync"]
-
-pytestmark = [pytest.mark.slow,
-              pytest.mark.skipif(not CHROMIUM.exists(), reason="needs /usr/bin/chromium (make browser)")]
-
-
-@pytest.fixture
-def live_server(app, settings) -> Iterator[str]:
-    if not settings.database_url.startswith("sqlite"):
-        pytest.skip("the browser walk-through runs once, on SQLite")
-    from werkzeug.serving import make_server
-
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
-
-
-@pytest.fixture
-def browser() -> Iterator:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield browser
-        browser.close()
+pytestmark = NEEDS_CHROMIUM
 
 
 def sign_in(browser, base: str, username: str):

@@ -11,16 +11,16 @@ import pytest
 from intake.worktime import LOCAL_TZ, calendar_knows
 from service_api.extensions import db
 from service_api.models import Case, HotlineCall, Report
-from tests.staff.test_browser import CHROMIUM, SHOTS, browser, live_server, sign_in  # noqa: F401
+from tests.browser import NEEDS_CHROMIUM, SHOTS
+from tests.staff.test_browser import sign_in
 from tests.staff.test_desk import make_case
 
-pytestmark = [pytest.mark.slow,
-              pytest.mark.skipif(not CHROMIUM.exists(), reason="needs /usr/bin/chromium (make browser)")]
+pytestmark = NEEDS_CHROMIUM
 
 CALL = "香港中路12号门口的井盖丢了，晚上很危险，已经有人差点摔倒"
 
 
-def test_expired_session_keeps_the_call_and_reload_files_nothing(app, make_staff, live_server, browser):  # noqa: F811
+def test_expired_session_keeps_the_call_and_reload_files_nothing(app, make_staff, live_server, browser):
     base = live_server
     agent_user, _ = make_staff("agent")
     agent = sign_in(browser, base, agent_user.username)
@@ -66,7 +66,7 @@ def test_expired_session_keeps_the_call_and_reload_files_nothing(app, make_staff
     assert db.session.query(Report).count() == 1
 
 
-def test_unknown_calendar_year_is_flagged_on_the_case_page(app, make_staff, live_server, browser):  # noqa: F811
+def test_unknown_calendar_year_is_flagged_on_the_case_page(app, make_staff, live_server, browser):
     if calendar_knows(2028):
         pytest.skip("the installed chinese_calendar knows 2028")
     case = make_case(1, status="dispatched", dispatched_at=datetime(2027, 12, 31, 10, tzinfo=LOCAL_TZ),
