@@ -10,11 +10,10 @@ from urllib.parse import urlsplit
 import pytest
 from flask import g
 
-from notifications import outbox
 from service_api.extensions import db
 from service_api.models import Callback, Case, CaseEvent, Notification, Rating, Survey, utcnow
 from service_api.services.workflow import SYSTEM, TransitionRequest, apply_transition
-from tests.notifications.support import close_case, make_case, make_report, use_twilio
+from tests.notifications.support import close_case, deliver_due, make_case, make_report, use_twilio
 
 CN_PHONE = "+8613800138000"
 
@@ -22,11 +21,6 @@ CN_PHONE = "+8613800138000"
 @pytest.fixture
 def settings(settings, fake_twilio):
     return use_twilio(settings, fake_twilio)
-
-
-def _deliver_due() -> None:
-    for claimed in outbox.claim_due():
-        outbox.deliver(claimed.id, claimed.token)
 
 
 def _link_in_sms(fake_twilio, phone: str) -> str:
@@ -41,7 +35,7 @@ def test_the_sms_link_rates_there_and_then(app, client, fake_twilio):
     report = make_report(phone=CN_PHONE, channel="hotline")
     case = make_case(report, outcome="已更换井盖")
     close_case(case)
-    _deliver_due()
+    deliver_due()
     link = _link_in_sms(fake_twilio, CN_PHONE)
     page = client.get(link)
     assert page.status_code == 200
@@ -67,7 +61,7 @@ def test_a_tampered_or_foreign_token_rates_nothing(app, client, fake_twilio):
     close_case(make_case(mine))
     other = make_report(phone="+8613900139000", channel="hotline")
     close_case(make_case(other))
-    _deliver_due()
+    deliver_due()
     token = _link_in_sms(fake_twilio, CN_PHONE).split("?t=")[1]
     tampered = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
     for tracking_no, value in ((mine.tracking_no, tampered), (other.tracking_no, token), (mine.tracking_no, "")):
@@ -81,7 +75,7 @@ def test_the_link_expires_with_its_survey_and_with_a_reopen(app, client, fake_tw
     report = make_report(phone=CN_PHONE, channel="hotline")
     case = make_case(report)
     close_case(case)
-    _deliver_due()
+    deliver_due()
     link = _link_in_sms(fake_twilio, CN_PHONE)
     token = link.split("?t=")[1]
     survey = db.session.query(Survey).one()
@@ -104,7 +98,7 @@ def test_the_link_expires_with_its_survey_and_with_a_reopen(app, client, fake_tw
 def test_a_bad_form_is_answered_in_words_and_nothing_is_lost(app, client, fake_twilio):
     report = make_report(phone=CN_PHONE, channel="hotline")
     close_case(make_case(report))
-    _deliver_due()
+    deliver_due()
     token = _link_in_sms(fake_twilio, CN_PHONE).split("?t=")[1]
     response = client.post(f"/r/{report.tracking_no}/rating", data={"t": token, "comment": "灯还是不亮"})
     assert response.status_code == 422

@@ -8,11 +8,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from notifications import outbox
 from service_api.extensions import db
 from service_api.models import Callback, Rating
 from tests.browser import ARGS, CHROMIUM, NEEDS_CHROMIUM, SHOTS
-from tests.notifications.support import close_case, make_case, make_report, use_twilio
+from tests.notifications.support import close_case, deliver_due, make_case, make_report, use_twilio
 
 PHONE = "+8613812345678"
 
@@ -29,8 +28,7 @@ def test_a_resident_rates_from_the_sms_link_on_a_phone(app, live_server, fake_tw
 
     report = make_report(phone=PHONE, channel="hotline", description="香港中路8号门口井盖丢了")
     close_case(make_case(report, outcome="已补装井盖并设置警示标志"))
-    for claimed in outbox.claim_due():
-        outbox.deliver(claimed.id, claimed.token)
+    deliver_due()
     (sms,) = [m["body"] for m in fake_twilio.sent_to(PHONE) if "评价" in m["body"]]
     link = urlsplit(re.search(r"https?://\S+", sms).group(0))
 

@@ -7,11 +7,10 @@ from xml.etree import ElementTree
 
 import pytest
 
-from notifications import outbox
 from service_api.extensions import db
 from service_api.models import Callback, Case, Notification, Rating, Survey, utcnow
 from service_api.services import surveys
-from tests.notifications.support import close_case, make_case, make_report, post_twilio, use_twilio
+from tests.notifications.support import close_case, deliver_due, make_case, make_report, post_twilio, use_twilio
 
 US_PHONE = "+14155550142"
 CN_PHONE = "+8613800138000"
@@ -20,11 +19,6 @@ CN_PHONE = "+8613800138000"
 @pytest.fixture
 def settings(settings, fake_twilio):
     return use_twilio(settings, fake_twilio)
-
-
-def _deliver_due() -> None:
-    for claimed in outbox.claim_due():
-        outbox.deliver(claimed.id, claimed.token)
 
 
 def _sms_in(client, phone: str, body: str, sid: str) -> ElementTree.Element:
@@ -43,7 +37,7 @@ def test_survey_waits_for_the_configured_delay(app, settings):
     assert invitation.channel == "sms" and invitation.recipient == US_PHONE
     assert timedelta(minutes=119) < invitation.send_after - case.closed_at <= timedelta(minutes=121)
     assert survey.status == "scheduled" and survey.send_after == invitation.send_after
-    _deliver_due()
+    deliver_due()
     db.session.refresh(invitation)
     assert invitation.status == "pending"  # not yet due
 
@@ -52,7 +46,7 @@ def test_sms_survey_end_to_end_with_two_way_sms(app, client, fake_twilio, settin
     settings.survey_reopen_on_unsatisfied = True
     case = make_case(make_report(phone=US_PHONE))
     close_case(case)
-    _deliver_due()
+    deliver_due()
     invitation = [m for m in fake_twilio.sent_to(US_PHONE) if "回复1满意" in m["body"]]
     assert len(invitation) == 1 and case.case_no in invitation[0]["body"]
     assert db.session.query(Survey).one().status == "pending"
@@ -72,7 +66,7 @@ def test_sms_survey_end_to_end_with_two_way_sms(app, client, fake_twilio, settin
 def test_satisfied_answer_does_not_flag(app, client):
     case = make_case(make_report(phone=US_PHONE))
     close_case(case)
-    _deliver_due()
+    deliver_due()
     reply = _sms_in(client, US_PHONE, "满意，谢谢", "SMsurvey2")
     assert "满意" in reply.findtext("Message")
     assert db.session.query(Rating).one().rating == "satisfied"
@@ -82,7 +76,7 @@ def test_satisfied_answer_does_not_flag(app, client):
 def test_mainland_numbers_get_a_link_and_an_agent_callback(app, fake_twilio):
     case = make_case(make_report(phone=CN_PHONE))
     close_case(case)
-    _deliver_due()
+    deliver_due()
     invitation = [m for m in fake_twilio.sent_to(CN_PHONE) if "评价" in m["body"]]
     assert len(invitation) == 1 and "回复1" not in invitation[0]["body"]
     assert "http://testserver.local/r/" in invitation[0]["body"]
@@ -104,7 +98,7 @@ def test_each_resident_is_surveyed_once_per_case(app):
 def test_reminder_once_after_a_day_then_expiry(app, fake_twilio):
     case = make_case(make_report(phone=US_PHONE))
     close_case(case)
-    _deliver_due()
+    deliver_due()
     now = utcnow()
     assert surveys.send_reminders(now + timedelta(hours=23)) == 0
     assert surveys.send_reminders(now + timedelta(hours=25)) == 1
@@ -120,7 +114,7 @@ def test_ivr_survey_call(app, client, settings, fake_twilio):
     settings.survey_cn_mode = "voice"
     case = make_case(make_report(phone=CN_PHONE))
     close_case(case)
-    _deliver_due()
+    deliver_due()
     calls = [c for c in fake_twilio.calls if c["to"] == CN_PHONE]
     assert len(calls) == 1
     row = db.session.query(Notification).filter_by(channel="voice").one()
