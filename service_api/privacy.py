@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Any
 
 from service_api.models.case import RESIDENT_ACTOR
 
@@ -102,10 +103,23 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d",
 
 
 def spreadsheet_cell(value: object) -> object:
-    """A CSV/XLSX cell value that a spreadsheet shows as text: a leading apostrophe before a formula start.
+    """A CSV cell value that a spreadsheet shows as text: a leading apostrophe before a formula start (CSV has
+    no cell types; the apostrophe is the usual defence). XLSX: xlsx_cell.
 
     Numbers stay numbers; only text can carry a formula.
     """
     if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
         return "'" + value
     return value
+
+
+def xlsx_cell(sheet: Any, value: object) -> Any:
+    """An openpyxl cell of `sheet` (for sheet.append) holding `value`: text as an explicit string cell, so
+    "=HYPERLINK(…" shows exactly as the resident wrote it, without an apostrophe, and never runs (openpyxl
+    would store text starting with "=" as a formula). Numbers stay numbers."""
+    from openpyxl.cell.cell import Cell
+
+    cell = Cell(sheet, value=value)
+    if isinstance(value, str):
+        cell.data_type = "s"
+    return cell

@@ -122,8 +122,9 @@ def schedule_for_case(case: Case, closed_at: datetime | None = None) -> list[Sur
                                        report_id=report.id, case_id=case.id, survey_id=survey.id,
                                        reason=f"案件{case.case_no}结案回访（满意度、问题是否解决）")
             callback.due_at = max(callback.due_at, callback_due(send_after))
-        if not plan.sends:
-            survey.status, survey.sent_at = "pending", send_after
+        # With nothing to send (an anonymous report without phone or WeChat) the survey stays "scheduled"
+        # and expires unanswered: it is not a survey sent (sent_at is only set by the worker when an
+        # invitation goes out), so 回访短信响应率 never counts it (services/stats.py, stats_rollup.py).
         surveys.append(survey)
     return surveys
 

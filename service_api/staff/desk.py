@@ -28,6 +28,9 @@ QUEUES = {
     "unsatisfied": "不满意/待复核",
 }
 HANDLED = ("resolved", "verified", "closed")
+# A handled case's light says whether it was resolved by the deadline, in the words of the stats (按期处置数,
+# stats_indicators); 办结 would say closed, which a case awaiting 核查 is not.
+ON_TIME_RESOLVED, LATE_RESOLVED = "按期处置", "超期处置"
 EVENT_TEXT = {
     "receive": "受理", "merge": "合并重复件", "change_matter": "更改事项", "change_department": "更改部门",
     "split_out": "拆分出反映", "split_in": "由拆分新建", "hotline_status_query": "热线查询",
@@ -83,8 +86,8 @@ def deadline_light(case: Case, now: datetime | None = None) -> Light | None:
         color, text = "yellow", "即将到期"
     else:
         color, text = "green", "正常"
-    if case.status in HANDLED:
-        text = "超期办结" if color == "red" else "按期办结"
+    if case.status in HANDLED:  # measured at resolved_at
+        text = LATE_RESOLVED if color == "red" else ON_TIME_RESOLVED
     return Light(color, fraction, f"{text}（已用 {fraction * 100:.0f}%）")
 
 

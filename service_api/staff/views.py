@@ -588,11 +588,13 @@ def stats_page() -> Any:
 def stats_export(fmt: str) -> Response:
     period, group_by, basis = _stats_period(), _group_by(), _basis()
     result = stats.compute(period, group_by, basis=basis)
+    comments = stats.unsatisfied_comments(period, limit=1000, basis=basis)
     name = f"satisfaction_{group_by}_{basis}_{period.start:%Y%m%d}_{period.end:%Y%m%d}.{fmt}"
     if fmt == "csv":
-        response = Response(stats.to_csv(result), mimetype="text/csv; charset=utf-8")
+        # content_type as is: a `mimetype` of text/* gets "; charset=utf-8" added by Flask a second time
+        response = Response(stats.to_csv(result, comments), content_type="text/csv; charset=utf-8")
     else:
-        response = Response(stats.to_xlsx(result, stats.unsatisfied_comments(period, limit=1000, basis=basis)),
+        response = Response(stats.to_xlsx(result, comments),
                             mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

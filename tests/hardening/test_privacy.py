@@ -3,6 +3,7 @@ served without metadata; clients never see a stack trace."""
 
 from __future__ import annotations
 
+import csv
 import io
 import zipfile
 
@@ -281,5 +282,10 @@ def test_exports_never_run_residents_text_as_a_formula(staff_client) -> None:  #
     book = load_workbook(io.BytesIO(console.get("/staff/stats/export.xlsx?group_by=matter").data))
     cells = [cell for row in book["不满意评价"].iter_rows() for cell in row]
     comment = next(cell for cell in cells if "HYPERLINK" in str(cell.value))
-    assert comment.data_type == "s" and not str(comment.value).startswith("=")
+    # A text cell: shown exactly as the resident wrote it (no apostrophe), never run.
+    assert comment.data_type == "s" and comment.value == attack
     assert all(cell.data_type != "f" for sheet in book.worksheets for row in sheet.iter_rows() for cell in row)
+    # CSV has no cell types: there the apostrophe is the defence.
+    rows = list(csv.reader(console.get("/staff/stats/export.csv?group_by=matter").get_data(as_text=True)
+                           .splitlines()))
+    assert ["'" + attack] == [value for row in rows for value in row if "HYPERLINK" in value]

@@ -163,7 +163,7 @@ def test_csv_and_xlsx_exports_hold_the_table(fixture_cases):
     from openpyxl import load_workbook
 
     result = stats.compute(NOV, "department", now=NOW)
-    text = stats.to_csv(result)
+    text = stats.to_csv(result, stats.unsatisfied_comments(NOV))
     lines = text.lstrip("\ufeff").splitlines()
     assert lines[0].startswith("分组,代码,受理数") and any(line.startswith("合计,total,4,") for line in lines)
     book = load_workbook(io.BytesIO(stats.to_xlsx(result, stats.unsatisfied_comments(NOV))))

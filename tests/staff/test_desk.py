@@ -156,6 +156,19 @@ def test_deadline_light_counts_only_working_hours(app):
     assert desk.deadline_light(case, now=datetime(2026, 11, 30, 2, 30, tzinfo=UTC)).color == "red"
 
 
+def test_a_resolved_case_awaiting_verification_is_not_shown_as_closed(staff_client):
+    # Resolved in time, not yet verified or closed: the light says 按期处置; 办结 (closed) it is not.
+    start = utcnow() - timedelta(days=2)
+    case = make_case(51, status="resolved", dispatched_at=start, deadline=start + timedelta(days=1),
+                     resolved_at=start + timedelta(hours=1))
+    dispatcher, _ = staff_client("dispatcher")
+    page = dispatcher.get(f"/staff/cases/{case.case_no}").get_data(as_text=True)
+    assert "按期处置（已用" in page and "已处置，待核查" in page
+    assert "办结" not in page
+    listing = dispatcher.get("/staff/cases").get_data(as_text=True)
+    assert 'title="按期处置（已用' in listing and "办结" not in listing
+
+
 def test_case_photos_are_served_to_the_session(app, staff_client):
     from service_api.auth.principal import Principal
     from service_api.models import report_photos

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import csv
 import io
-from datetime import timedelta
+from datetime import date, timedelta
 
 from openpyxl import load_workbook
 
 from service_api.extensions import db
 from service_api.models import Case, Rating, Report, utcnow
 from service_api.services import stats
-from service_api.services.stats_indicators import INDICATORS
+from service_api.services.stats_indicators import INDICATORS, RATES
 from tests.service_api.test_stats_indicators import NOW, cases  # noqa: F401 (the fixture, requested by name)
 
 
@@ -84,3 +85,41 @@ def test_page_csv_and_xlsx_show_the_indicators_with_their_definitions(cases, sta
     assert "按结案时间" in flat
     for indicator in INDICATORS:
         assert indicator.definition in flat
+
+
+def _csv(response) -> list[list[str]]:
+    return list(csv.reader(response.get_data(as_text=True).lstrip("\ufeff").splitlines()))
+
+
+def test_exports_carry_every_rate_with_numerator_and_denominator(cases, staff_client, monkeypatch):  # noqa: F811
+    monkeypatch.setattr(stats, "utcnow", lambda: NOW)
+    reviewer, _ = staff_client("reviewer")
+    query = "from=2026-11-01&to=2026-11-30&group_by=department"
+    total = stats.compute(stats.Period(date(2026, 11, 1), date(2026, 11, 30)), "department", now=NOW).total
+    rows = _csv(reviewer.get(f"/staff/stats/export.csv?{query}"))
+    header, last = rows[0], next(row for row in rows if row[:1] == ["合计"])
+    book = load_workbook(io.BytesIO(reviewer.get(f"/staff/stats/export.xlsx?{query}").data))
+    sheet = book.worksheets[0]
+    titles, totals = [c.value for c in sheet[1]], [c.value for c in sheet[sheet.max_row]]
+    for indicator in RATES:  # 回访短信响应率 and 解决率 among them, as the page shows them: n / d
+        numerator, denominator = total.fraction(indicator.name)
+        columns = [indicator.label, f"{indicator.label}分子", f"{indicator.label}分母"]
+        assert [last[header.index(c)] for c in columns[1:]] == [str(numerator), str(denominator)], indicator.name
+        assert [totals[titles.index(c)] for c in columns[1:]] == [numerator, denominator], indicator.name
+    assert (last[header.index("回访短信响应率分子")], last[header.index("回访短信响应率分母")]) == ("1", "1")
+
+
+def test_csv_has_the_definitions_and_the_unsatisfied_ratings(staff_client):
+    rated_case(1, "unsatisfied", "还是很脏，电话13912345678")
+    reviewer, _ = staff_client("reviewer")
+    response = reviewer.get("/staff/stats/export.csv?group_by=channel")
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+    rows = _csv(response)
+    flat = [value for row in rows for value in row]
+    for indicator in INDICATORS:  # as on the XLSX 说明 sheet
+        assert indicator.definition in flat, indicator.name
+    listed = rows.index(["不满意评价"])
+    assert rows[listed + 1][:3] == ["案件编号", "受理编号", "事项"]
+    unhappy = rows[listed + 2]
+    assert unhappy[0] == "C370202-20260101-00001" and unhappy[6] == "139****5678"
+    assert unhappy[7] == "还是很脏，电话139****5678" and "13912345678" not in response.get_data(as_text=True)
