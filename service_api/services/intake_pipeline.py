@@ -126,7 +126,7 @@ def _geocode(report: Report) -> None:
 def _forward_issue(report: Report, forward: GeocodeResult) -> dict[str, str] | None:
     """Why a forward match must not become the report's place, or None when it may."""
     if forward.outside_area:
-        return {"reason": OUTSIDE_AREA, "detail": f"地址写明在{forward.outside_area}"}
+        return {"reason": OUTSIDE_AREA, "detail": f"地址写明在{forward.outside_area}", "area": forward.outside_area}
     threshold = current_app.extensions["settings"].geocode_min_confidence
     if forward.lat is not None and forward.confidence < threshold:
         said = place_text(report.address, report.description)[:40]
@@ -290,6 +290,9 @@ def create_case(report: Report) -> Case:
     extra: dict[str, Any] = {PLACE_LEVEL_KEY: report.geocode_level}
     if decision.reasons:
         extra["triage"] = {"reasons": list(decision.reasons), "notes": list(decision.notes)}
+        area = ((report.extra or {}).get("place_issue") or {}).get("area")
+        if area:
+            extra["triage"]["area"] = area  # the district named (e.g. 崂山区): where a rejection sends the resident
     if decision.referral:
         extra["referral"] = decision.referral
     case = Case(
