@@ -54,6 +54,9 @@ VOICE: dict[str, str] = {
 }
 
 OUT_OF_SCOPE_HINT = "如需咨询社保、就业等非城市管理事项，请拨打12345政务服务热线。"
+# A city matter in another district (intake's outside_area): where to report it instead.
+OUT_OF_AREA_HINT = "该问题位于{area}，不在本区受理范围，请向{area}反映，可拨打12345政务服务热线转办。"
+OUT_OF_AREA_UNNAMED = "问题所在区"
 
 
 # A filled-in value that ends a sentence itself ("已更换井盖。") before the template's own "。".

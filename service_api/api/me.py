@@ -6,15 +6,14 @@ from typing import Any
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from sqlalchemy import or_
 
 from service_api.auth.principal import current_principal
 from service_api.errors import APIError
 from service_api.extensions import db
-from service_api.models import Citizen, Report
+from service_api.models import Report
 from service_api.schemas.common import PageArgsSchema
 from service_api.schemas.reports import ReportPageSchema
-from service_api.services.phone_match import stored_forms
+from service_api.services.phone_match import owned_reports
 from service_api.services.report_view import report_to_dict
 
 blp = Blueprint("me", __name__, url_prefix="/api/v1/me", description="我的反映")
@@ -32,10 +31,7 @@ class MyReports(MethodView):
         query = db.session.query(Report)
         if principal.citizen_id is not None:
             # Also what was filed with the resident's phone from other channels (Principal.can_read_report).
-            citizen = db.session.get(Citizen, principal.citizen_id)
-            forms = stored_forms(citizen.phone if citizen else None)
-            query = query.filter(or_(Report.citizen_id == principal.citizen_id, Report.contact_phone.in_(forms))
-                                 if forms else Report.citizen_id == principal.citizen_id)
+            query = query.filter(owned_reports(principal.citizen_id))
         else:
             query = query.filter(Report.channel_ref == principal.chat_sender)
         total = query.count()

@@ -7,16 +7,19 @@ from typing import Any
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
+from sqlalchemy import and_, or_
 
 from service_api.auth.principal import current_principal, require_staff
 from service_api.errors import APIError
 from service_api.extensions import db
-from service_api.models import Notification, utcnow
+from service_api.models import Notification, Report, utcnow
 from service_api.privacy import mask_phone
 from service_api.schemas.common import PageArgsSchema
+from service_api.services.phone_match import owned_reports
 
 blp = Blueprint("notifications", __name__, description="消息通知")
 VISIBLE_STATES = ("sent", "delivered")
+TEXT_CHANNELS = ("sms", "wechat")  # messages a resident reads (a voice call's script is not one)
 
 
 class NotificationOutSchema(Schema):
@@ -85,9 +88,16 @@ def _citizen_id() -> int:
 
 
 def _mine():
-    return db.session.query(Notification).filter(
-        Notification.citizen_id == _citizen_id(), Notification.channel == "inapp",
-        Notification.status.in_(VISIBLE_STATES))
+    """The resident's messages: their in-app list, and those of every report they own by the rule of
+    /me/reports (phone_match.owned_reports). A report not linked to an account has no in-app rows: its
+    messages are the texts sent to its phone or WeChat; a linked one's are its in-app rows (no doubles)."""
+    citizen_id = _citizen_id()
+    return db.session.query(Notification).outerjoin(Report, Notification.report_id == Report.id).filter(
+        Notification.status.in_(VISIBLE_STATES),
+        or_(and_(Notification.citizen_id == citizen_id, Notification.channel == "inapp"),
+            and_(owned_reports(citizen_id),
+                 or_(Notification.channel == "inapp",
+                     and_(Report.citizen_id.is_(None), Notification.channel.in_(TEXT_CHANNELS))))))
 
 
 def _to_dict(row: Notification) -> dict[str, Any]:

@@ -11,16 +11,17 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, String, and_, cast, func, or_, select
 from sqlalchemy.orm import selectinload
 
+from intake.triage import PRIVATE_MATTER, PROPERTY_MATTER
 from service_api.extensions import db
 from service_api.models import Case, CaseEvent, Report, utcnow
 from service_api.models.open311 import Open311Request
 from service_api.open311.catalog import service_names
 from service_api.open311.params import Open311Error, format_datetime, parse_datetime, parse_int
 from service_api.privacy import mask_text
-from service_api.services.workflow import STATUS_TEXT, TRANSITIONS
+from service_api.services.workflow import REJECT_REASONS, STATUS_TEXT, TRANSITIONS
 
 MAX_SPAN = timedelta(days=90)
 MAX_PAGE_SIZE = 500
@@ -29,6 +30,29 @@ CLOSED_STATUSES = ("closed", "rejected")
 _UNITS = {"working_days": "个工作日", "working_hours": "个工作小时", "natural_hours": "小时", "natural_days": "天",
           "days": "天", "hours": "小时"}
 _NOTE_TEXT = {"merge": "与同一问题的其他反映合并办理", "extend": "处置期限已延长"}
+# Never published: what intake found to be a private or home matter, or one inside a compound (a neighbour's
+# mahjong, with the home's address and position), and cases staff rejected as not a city matter at all.
+PRIVATE_REASONS = (PRIVATE_MATTER, PROPERTY_MATTER)
+OUT_OF_SCOPE_REASON = "out_of_scope"
+assert OUT_OF_SCOPE_REASON in REJECT_REASONS
+
+
+def is_published(case: Case | None) -> bool:
+    """Whether Open311 shows a report of this case (a report still waiting for intake has none yet)."""
+    if case is None:
+        return True
+    reasons = ((case.extra or {}).get("triage") or {}).get("reasons") or ()
+    if any(reason in PRIVATE_REASONS for reason in reasons):
+        return False
+    return not (case.status == "rejected" and case.reject_reason == OUT_OF_SCOPE_REASON)
+
+
+def _published_condition() -> Any:
+    """`is_published` in SQL (portable: the JSON column read as text; the reason codes are quoted words)."""
+    extra = func.coalesce(cast(Case.extra, String), "")
+    private = or_(*(extra.like(f'%"{reason}"%') for reason in PRIVATE_REASONS))
+    rejected = and_(Case.status == "rejected", func.coalesce(Case.reject_reason, "") == OUT_OF_SCOPE_REASON)
+    return or_(Case.id.is_(None), ~or_(private, rejected))
 
 
 @dataclass
@@ -92,21 +116,29 @@ def _updated_column() -> Any:
     return func.coalesce(Case.updated_at, Report.updated_at)
 
 
+def _matter_given() -> Any:
+    """The case has a matter it was given (registered, or staff chose it), in SQL; `_service_code` in Python."""
+    return and_(Case.id.isnot(None), Case.triage.is_(False), Case.matter_code.isnot(None))
+
+
 def _statement(filters: Filters) -> Select[tuple[Report]]:
     statement = (
         select(Report)
         .outerjoin(Case, Report.case_id == Case.id)
         .outerjoin(Open311Request, Open311Request.report_id == Report.id)
     )
+    statement = statement.where(_published_condition())
     if filters.ids:
         return statement.where(Report.tracking_no.in_(filters.ids))
     statement = statement.where(Report.created_at >= filters.start, Report.created_at <= filters.end)
     if filters.service_codes:
         codes = filters.service_codes
+        given = _matter_given()
         statement = statement.where(or_(
-            Case.matter_code.in_(codes),
-            and_(Case.matter_code.is_(None), Open311Request.service_code.in_(codes)),
-            and_(Case.matter_code.is_(None), Open311Request.report_id.is_(None), Report.matter_code.in_(codes)),
+            and_(given, Case.matter_code.in_(codes)),
+            and_(~given, Open311Request.service_code.in_(codes)),
+            # Before intake gave the report a case: its classification (a case without a matter has none).
+            and_(Case.id.is_(None), Open311Request.report_id.is_(None), Report.matter_code.in_(codes)),
         ))
     if filters.statuses and set(filters.statuses) != {"open", "closed"}:
         closed = Case.status.in_(CLOSED_STATUSES)
@@ -129,7 +161,9 @@ def find_reports(filters: Filters) -> list[Report]:
 
 
 def find_report(tracking_no: str) -> Report | None:
-    return db.session.query(Report).filter_by(tracking_no=tracking_no).one_or_none()
+    """The report by its tracking number, or None when there is none or it is not published (is_published)."""
+    report = db.session.query(Report).filter_by(tracking_no=tracking_no).one_or_none()
+    return report if report is not None and is_published(report.case) else None
 
 
 def public_photo_url(photo_id: str) -> str:
@@ -142,6 +176,10 @@ def service_notice(report: Report) -> str:
     if case is None:
         return "已收到，正在分类受理；编号分配后可用 token 查询。"
     parts = [f"案件编号 {case.case_no}"]
+    if case.triage:
+        # Intake's routing guess is no assignment (for an address in another district it is plainly wrong).
+        parts.append("待分拣，尚未派遣")
+        return "；".join(parts)
     if case.department is not None:
         parts.append(f"承办单位：{case.department.name}")
     if case.time_limit_amount is not None and case.time_limit_unit:
@@ -187,11 +225,13 @@ class Context:
 
 def _service_code(report: Report, context: Context) -> str:
     row = context.requests.get(report.id)
-    if report.case is not None and report.case.matter_code:
-        return report.case.matter_code
+    case = report.case
+    if case is not None and not case.triage and case.matter_code:
+        return case.matter_code
     if row is not None:
-        return row.service_code
-    return report.matter_code or ""
+        return row.service_code  # what the Open311 client itself asked for
+    # A case waiting for triage, or without a matter, is not published with the classifier's guess.
+    return (report.matter_code or "") if case is None else ""
 
 
 def _notes(report: Report, context: Context) -> list[dict[str, Any]]:
@@ -227,7 +267,8 @@ def request_to_dict(report: Report, context: Context) -> dict[str, Any]:
         "service_name": context.names.get(code),
         "service_code": code,
         "description": mask_text(report.description),
-        "agency_responsible": case.department.name if case is not None and case.department else None,
+        "agency_responsible": case.department.name if case is not None and case.department and not case.triage
+        else None,
         "service_notice": service_notice(report),
         "requested_datetime": format_datetime(report.created_at),
         "updated_datetime": format_datetime(updated),

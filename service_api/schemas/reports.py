@@ -24,7 +24,8 @@ class ReportCreateSchema(Schema):
     channel = fields.String(validate=validate.OneOf(CHANNELS), load_default=None,
                             metadata={"description": "只有服务密钥或工作人员可以指定；默认 miniprogram"})
     join_case_no = fields.String(validate=validate.Length(max=32), allow_none=True,
-                                 metadata={"description": "居民确认与附近已有案件为同一问题时填写"})
+                                 metadata={"description": "居民确认与附近已有案件为同一问题时填写；"
+                                                         "不是附近的同一问题则单独受理（见返回的 join）"})
 
 
 class TimelineEntrySchema(Schema):
@@ -38,6 +39,12 @@ class RatingOutSchema(Schema):
     solved = fields.Boolean(allow_none=True)
     comment = fields.String(allow_none=True)
     updated_at = fields.DateTime()
+
+
+class JoinOutcomeSchema(Schema):
+    case_no = fields.String(metadata={"description": "请求合并的案件编号（join_case_no）"})
+    joined = fields.Boolean(allow_none=True, metadata={"description": "是否已并入；null 表示仍在受理"})
+    message = fields.String()
 
 
 class ReportOutSchema(Schema):
@@ -59,6 +66,8 @@ class ReportOutSchema(Schema):
     outcome_photos = fields.List(fields.Dict())
     rating = fields.Nested(RatingOutSchema, allow_none=True)
     referral = fields.String(allow_none=True, metadata={"description": "不属于城市管理案件时，建议的办理渠道"})
+    join = fields.Nested(JoinOutcomeSchema, metadata={
+        "description": "提交时填写了 join_case_no 才有：只有附近的同一问题才并入，否则单独受理"})
     links = fields.Dict()
 
 

@@ -126,7 +126,7 @@ def _geocode(report: Report) -> None:
 def _forward_issue(report: Report, forward: GeocodeResult) -> dict[str, str] | None:
     """Why a forward match must not become the report's place, or None when it may."""
     if forward.outside_area:
-        return {"reason": OUTSIDE_AREA, "detail": f"地址写明在{forward.outside_area}"}
+        return {"reason": OUTSIDE_AREA, "detail": f"地址写明在{forward.outside_area}", "area": forward.outside_area}
     threshold = current_app.extensions["settings"].geocode_min_confidence
     if forward.lat is not None and forward.confidence < threshold:
         said = place_text(report.address, report.description)[:40]
@@ -164,8 +164,9 @@ class NearbyCase:
 
 def nearby_open_cases(matter_code: str | None, lat: float | None, lng: float | None, text: str,
                       *, exclude_case_id: int | None = None, limit: int = 5, level: str | None = None,
-                      address: str | None = None) -> list[NearbyCase]:
-    """Open cases that the duplicate rules say are the same problem, nearest first.
+                      address: str | None = None, only_case_id: int | None = None) -> list[NearbyCase]:
+    """Open cases that the duplicate rules say are the same problem, nearest first (`only_case_id`: whether
+    that one case is).
 
     A place known only as a road or an area (`level`) has a stand-in point, so nothing is near it; cases
     placed that way are skipped too. Texts are compared without their place words."""
@@ -184,6 +185,8 @@ def nearby_open_cases(matter_code: str | None, lat: float | None, lng: float | N
     )
     if exclude_case_id is not None:
         query = query.filter(Case.id != exclude_case_id)
+    if only_case_id is not None:
+        query = query.filter(Case.id == only_case_id)
     new = DupInput(matter_code=matter_code, lat=lat, lng=lng, text=_problem(text, address), created_at=utcnow())
     found: list[NearbyCase] = []
     for case in query.limit(200):
@@ -198,12 +201,37 @@ def nearby_open_cases(matter_code: str | None, lat: float | None, lng: float | N
     return found[:limit]
 
 
+# Report.extra keys of a join request ("加入已有案件"): the case asked for, whether the asker is trusted to pick it
+# (a hotline agent chose it on purpose), and what came of it (shown to the client as `join`).
+JOIN_CASE_KEY = "join_case_no"
+JOIN_TRUSTED_KEY = "join_trusted"
+JOIN_RESULT_KEY = "join_result"
+JOIN_NOT_OPEN = "case_not_open"
+JOIN_NOT_SAME = "not_same_problem"
+
+
+def is_same_problem(report: Report, case: Case) -> bool:
+    """Whether the duplicate rules (intake.duplicates: same or alike matter, near, recent) join `report` to
+    `case`: a resident's request to join is granted only when intake would have merged the two itself."""
+    if not report.in_scope or scope_finding(report) is not None:
+        return False
+    return bool(nearby_open_cases(report.matter_code, report.lat, report.lng, report.description,
+                                  level=report.geocode_level, address=report.address, only_case_id=case.id))
+
+
 def _join_existing_case(report: Report) -> Case | None:
-    requested = (report.extra or {}).get("join_case_no")
+    extra = report.extra or {}
+    requested = extra.get(JOIN_CASE_KEY)
     if requested:
         case = db.session.query(Case).filter_by(case_no=requested).one_or_none()
-        if case is not None and case.status in OPEN_STATUSES:
-            return _attach(report, case, requested=True)
+        is_open = case is not None and case.status in OPEN_STATUSES
+        # Case numbers are public and sequential: anyone could name one. Only an agent's choice is taken as is;
+        # anyone else's report joins only the same problem nearby, else it is filed as its own (not lost).
+        if is_open and (extra.get(JOIN_TRUSTED_KEY) or is_same_problem(report, case)):
+            report.extra = {**extra, JOIN_RESULT_KEY: {"joined": True}}
+            return _attach(report, case, requested=True, trusted=bool(extra.get(JOIN_TRUSTED_KEY)))
+        report.extra = {**extra, JOIN_RESULT_KEY: {"joined": False,
+                                                   "reason": JOIN_NOT_SAME if is_open else JOIN_NOT_OPEN}}
     if not report.in_scope or scope_finding(report) is not None:
         return None  # a private or property matter is not merged into a city case
     matches = nearby_open_cases(report.matter_code, report.lat, report.lng, report.description,
@@ -213,17 +241,18 @@ def _join_existing_case(report: Report) -> Case | None:
     return _attach(report, matches[0].case, requested=False)
 
 
-def _attach(report: Report, case: Case, *, requested: bool) -> Case:
+def _attach(report: Report, case: Case, *, requested: bool, trusted: bool = False) -> Case:
     same_resident = report.citizen_id is not None and any(
         r.citizen_id == report.citizen_id for r in case.reports
     )
+    confirmed = ("（坐席选择）" if trusted else "（居民确认）") if requested else ""
     report.is_duplicate = True
     case.report_count += 1
     case.updated_at = utcnow()
     db.session.add(CaseEvent(
         case_id=case.id, report_id=report.id, action="merge", from_status=case.status, to_status=case.status,
         actor_type="system", actor_name="系统", public=False,
-        note=("同一居民再次反映" if same_resident else "重复件，已合并") + ("（居民确认）" if requested else ""),
+        note=("同一居民再次反映" if same_resident else "重复件，已合并") + confirmed,
         data={"report_id": report.id, "same_resident": same_resident, "requested": requested},
     ))
     db.session.flush()
@@ -261,6 +290,9 @@ def create_case(report: Report) -> Case:
     extra: dict[str, Any] = {PLACE_LEVEL_KEY: report.geocode_level}
     if decision.reasons:
         extra["triage"] = {"reasons": list(decision.reasons), "notes": list(decision.notes)}
+        area = ((report.extra or {}).get("place_issue") or {}).get("area")
+        if area:
+            extra["triage"]["area"] = area  # the district named (e.g. 崂山区): where a rejection sends the resident
     if decision.referral:
         extra["referral"] = decision.referral
     case = Case(

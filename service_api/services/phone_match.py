@@ -8,7 +8,10 @@ index on the column.
 
 from __future__ import annotations
 
+from typing import Any
+
 import phonenumbers
+from sqlalchemy import or_
 
 from service_api.phones import canonical_phone_or_none
 
@@ -33,3 +36,16 @@ def same_phone(first: str | None, second: str | None) -> bool:
     """Whether two stored numbers are the same valid number."""
     canonical = canonical_phone_or_none(first)
     return canonical is not None and canonical == canonical_phone_or_none(second)
+
+
+def owned_reports(citizen_id: int) -> Any:
+    """SQL condition on Report: the reports a signed-in resident owns, linked to their account or filed with
+    their phone from any channel (anonymous, chatbot, hotline). One rule for /me/reports and /me/notifications;
+    Principal.can_read_report is the same rule for one report."""
+    from service_api.extensions import db
+    from service_api.models import Citizen, Report
+
+    citizen = db.session.get(Citizen, citizen_id)
+    forms = stored_forms(citizen.phone if citizen else None)
+    linked = Report.citizen_id == citizen_id
+    return or_(linked, Report.contact_phone.in_(forms)) if forms else linked

@@ -89,6 +89,27 @@ def report_to_dict(report: Report, *, access_token: str | None = None) -> dict[s
             "rating": url_for("reports.ReportById", report_ref=report.id) + "/rating",
         },
     }
+    join = join_outcome(report)
+    if join is not None:
+        data["join"] = join
     if access_token is not None:
         data["access_token"] = access_token
     return data
+
+
+def join_outcome(report: Report) -> dict[str, Any] | None:
+    """What came of a request to join a case (`join_case_no`), or None when none was made."""
+    from service_api.services.intake_pipeline import JOIN_CASE_KEY, JOIN_NOT_OPEN, JOIN_RESULT_KEY
+
+    extra = report.extra or {}
+    requested = extra.get(JOIN_CASE_KEY)
+    if not requested:
+        return None
+    result = extra.get(JOIN_RESULT_KEY)
+    if result is None:
+        return {"case_no": requested, "joined": None, "message": f"正在受理，稍后确认是否与案件{requested}合并办理"}
+    if result.get("joined"):
+        return {"case_no": requested, "joined": True, "message": f"已与案件{requested}合并办理"}
+    why = ("该案件已办结或不予立案" if result.get("reason") == JOIN_NOT_OPEN
+           else "所反映的不是该案件附近的同一问题")
+    return {"case_no": requested, "joined": False, "message": f"未并入案件{requested}（{why}），已作为新的反映单独受理"}

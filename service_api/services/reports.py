@@ -16,9 +16,10 @@ from service_api.auth.principal import Principal
 from service_api.auth.tokens import idempotent_report_token, new_report_token
 from service_api.errors import APIError
 from service_api.extensions import db
-from service_api.models import Citizen, Photo, Report, utcnow
+from service_api.models import OPEN_STATUSES, Case, Citizen, Photo, Report, utcnow
 from service_api.phones import InvalidPhone, canonical_phone, inbound_phone
 from service_api.services import outbox_writer, report_store
+from service_api.services.intake_pipeline import JOIN_CASE_KEY, JOIN_TRUSTED_KEY
 from service_api.services.photos import usable_photos
 
 log = logging.getLogger(__name__)
@@ -128,6 +129,19 @@ def citizen_for_phone(phone: str) -> Citizen:
     return citizen
 
 
+def check_join_target(case_no: str) -> None:
+    """A resident may ask to join only an open case: a case that does not exist, or is closed or rejected,
+    is refused clearly (nothing is stored) rather than filed somewhere the resident did not mean."""
+    case = db.session.query(Case).filter_by(case_no=case_no).one_or_none()
+    if case is None:
+        raise APIError(404, "case_not_found", f"未找到案件 {case_no}，无法合并；请核对案件编号，或不填案件编号直接反映",
+                       {"join_case_no": ["案件不存在"]})
+    if case.status not in OPEN_STATUSES:
+        raise APIError(409, "case_not_open",
+                       f"案件 {case_no} 已办结或不予立案，不能再合并；如问题仍存在，请不填案件编号重新反映",
+                       {"join_case_no": ["案件已办结或不予立案"]})
+
+
 def accept_report(data: ReportInput, principal: Principal) -> Accepted:
     """Persist a report and commit it. A replayed Idempotency-Key returns the first report.
 
@@ -145,6 +159,8 @@ def accept_report(data: ReportInput, principal: Principal) -> Accepted:
         return _replayed(replay, key, fingerprint)
     if len(data.photo_ids) > MAX_PHOTOS:
         raise APIError(422, "too_many_photos", f"最多 {MAX_PHOTOS} 张照片", {"photo_ids": ["too many"]})
+    if data.join_case_no and principal.staff is None:
+        check_join_target(data.join_case_no)
     photos = usable_photos(data.photo_ids, principal)
     now = utcnow()
     # The new row as plain column values (the hot path of every channel: no ORM attribute events per column).
@@ -162,7 +178,9 @@ def accept_report(data: ReportInput, principal: Principal) -> Accepted:
         created_at=now, updated_at=now,
     )
     if data.join_case_no:
-        values["extra"]["join_case_no"] = data.join_case_no
+        values["extra"][JOIN_CASE_KEY] = data.join_case_no
+        if principal.staff is not None:
+            values["extra"][JOIN_TRUSTED_KEY] = True  # an agent picked the case on purpose (hotline console)
     _set_location(values, data.location, photos)
     _set_contact(values, data.contact, principal)
     # A keyed submission's token is derived from its key and request, so that a retry can be given it again.

@@ -49,3 +49,36 @@ def test_list_and_mark_read(app, client):
 
 def test_requires_a_resident(app, client):
     assert _get(client, "/api/v1/me/notifications", None).status_code == 401
+
+
+def test_messages_of_reports_filed_with_my_phone_from_any_channel(app, client):
+    """Signed in by SMS code: the messages of every report /me/reports lists, not only account-linked ones."""
+    from service_api.models import Citizen, Report
+    from service_api.services import numbers
+
+    me = Citizen(phone="+8613912345678")
+    someone = Citizen(wechat_openid="o-chatbot-user")  # the chatbot's resident, who gave my phone as contact
+    db.session.add_all([me, someone])
+    db.session.flush()
+    anonymous = Report(tracking_no=numbers.new_tracking_no(), channel="miniprogram", description="井盖丢了",
+                       contact_phone="+8613912345678", intake_status="done")
+    chatbot = Report(tracking_no=numbers.new_tracking_no(), channel="chatbot", description="路灯不亮",
+                     contact_phone="+8613912345678", citizen_id=someone.id, intake_status="done")
+    db.session.add_all([anonymous, chatbot])
+    db.session.flush()
+    sms = Notification(kind="registered", channel="sms", recipient="+8613912345678", report_id=anonymous.id,
+                       body="匿名反映已立案", status="sent", sent_at=utcnow())
+    db.session.add(sms)
+    _inapp(chatbot, "智能客服反映已办结")
+    stranger = make_report(phone="+8613800000099", channel="miniprogram")
+    _inapp(stranger, "别人的")
+    token = issue_citizen_token(me.id)
+
+    reports = _get(client, "/api/v1/me/reports", token).get_json()
+    assert {r["tracking_no"] for r in reports["items"]} == {anonymous.tracking_no, chatbot.tracking_no}
+    listed = _get(client, "/api/v1/me/notifications", token).get_json()
+    assert sorted(i["body"] for i in listed["items"]) == ["匿名反映已立案", "智能客服反映已办结"]
+    assert listed["unread"] == 2
+    read = _get(client, f"/api/v1/me/notifications/{sms.id}/read", token, "post")
+    assert read.status_code == 200 and read.get_json()["read"] is True
+    assert _get(client, "/api/v1/me/notifications/read-all", token, "post").get_json() == {"marked": 1}

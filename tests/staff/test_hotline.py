@@ -32,6 +32,19 @@ def test_agent_logs_a_new_report_and_reads_out_the_tracking_number(staff_client)
     assert report.extra["hotline_call_id"] == call.id
 
 
+def test_an_agent_joining_a_case_on_purpose_is_trusted(staff_client):
+    """Agents pick the case while talking to the caller: no same-problem check (residents' joins have one)."""
+    agent, _ = staff_client("agent")
+    log_new_report(agent)
+    case = db.session.query(Case).one()
+    response = log_new_report(agent, phone="13800138000", description="来电人说上次那个事还没人管，催一下",
+                              address="", join_case_no=case.case_no)
+    assert response.status_code == 200
+    report = db.session.query(Report).order_by(Report.id.desc()).first()
+    assert report.case_id == case.id and report.is_duplicate
+    assert report.extra["join_result"] == {"joined": True}
+
+
 def test_reloading_the_saved_page_does_not_file_the_call_again(staff_client):
     agent, _ = staff_client("agent")
     data = {"phone": PHONE, "call_type": "new_report", "description": COMPLAINT, "address": "香港中路12号",
