@@ -290,9 +290,10 @@ def create_case(report: Report) -> Case:
     extra: dict[str, Any] = {PLACE_LEVEL_KEY: report.geocode_level}
     if decision.reasons:
         extra["triage"] = {"reasons": list(decision.reasons), "notes": list(decision.notes)}
-        area = ((report.extra or {}).get("place_issue") or {}).get("area")
-        if area:
-            extra["triage"]["area"] = area  # the district named (e.g. 崂山区): where a rejection sends the resident
+        named_area = ((report.extra or {}).get("place_issue") or {}).get("area")
+        if named_area:
+            # the district named (e.g. 崂山区): where a rejection sends the resident
+            extra["triage"]["area"] = named_area
     if decision.referral:
         extra["referral"] = decision.referral
     case = Case(

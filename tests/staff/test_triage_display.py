@@ -40,3 +40,15 @@ def test_rejecting_an_out_of_area_report_sends_the_resident_to_that_district(app
     for body in bodies:
         assert "崂山区" in body and "12345" in body
         assert OUT_OF_SCOPE_HINT not in body and "社保" not in body
+
+
+def test_triage_cases_are_numbered_in_our_district_and_can_be_found(app, staff_client):
+    """The district a report names is where a rejection sends the resident, not part of our case number."""
+    away = away_case(app)
+    unplaced = app.test_client().post("/api/v1/reports", json={"description": "路灯不亮了"})
+    assert unplaced.status_code == 201
+    nowhere = db.session.query(Report).filter_by(tracking_no=unplaced.json["tracking_no"]).one().case
+    dispatcher, _ = staff_client("dispatcher")
+    for case in (away, nowhere):
+        assert case.triage and case.case_no.startswith("C370202-"), case.case_no
+        assert dispatcher.get(f"/staff/cases/{case.case_no}").status_code == 200
