@@ -43,7 +43,7 @@ from service_api.models import (
 )
 from service_api.privacy import mask_name, mask_phone, mask_text, shown_actor_name
 from service_api.services import hotline, stats, stats_indicators
-from service_api.services.cases import filter_cases, get_visible_case, transition_case
+from service_api.services.cases import filter_cases, find_visible_case, get_visible_case, transition_case
 from service_api.services.photos import photo_file
 from service_api.services.preview import preview
 from service_api.services.staff_auth import authenticate
@@ -391,6 +391,13 @@ def _parse_date(value: str | None) -> date | None:
 @login_required()
 def cases() -> Any:
     args = request.args
+    ref = args.get("ref", "").strip()[:64]
+    not_found = None
+    if ref:  # the search box: a case or tracking number in any written form goes straight to its case
+        found = find_visible_case(ref, g.staff)
+        if found is not None:
+            return redirect(url_for("staff.case_page", case_no=found.case_no))
+        not_found = f"未找到编号为 {ref} 的案件或反映，请核对编号"
     queue = args.get("queue") if args.get("queue") in desk.QUEUES else None
     filters: dict[str, Any] = {k: args.get(k, "").strip() for k in (
         "status", "matter", "department", "district", "street", "community", "channel")}
@@ -409,7 +416,7 @@ def cases() -> Any:
         queue=queue, queues=desk.QUEUES, counts=desk.queue_counts(g.staff), filters=filters,
         lights={c.id: desk.deadline_light(c, now) for c in rows}, matters=_matter_names([c.matter_code for c in rows]),
         departments=desk.department_choices(g.staff), statuses=CASE_STATUSES, channels=CHANNELS,
-        query_args={k: v for k, v in args.items() if k != "page"},
+        query_args={k: v for k, v in args.items() if k not in ("page", "ref")}, ref=ref, not_found=not_found,
         calendar_gaps=sorted({y for c in rows if (y := unknown_calendar_year(c.deadline))}),
     )
 
@@ -425,6 +432,8 @@ def _matter_names(codes: list[str | None]) -> dict[str, str]:
 @login_required()
 def case_page(case_no: str) -> Any:
     case = get_visible_case(case_no, g.staff)
+    if case_no != case.case_no:  # typed with full-width dashes, lower case…: one address per case
+        return redirect(url_for("staff.case_page", case_no=case.case_no))
     reports = db.session.query(Report).filter_by(case_id=case.id).order_by(Report.id).all()
     events = db.session.query(CaseEvent).filter_by(case_id=case.id).order_by(CaseEvent.id).all()
     ratings = {r.report_id: r for r in db.session.query(Rating).filter_by(case_id=case.id,
