@@ -80,3 +80,11 @@ def test_unknown_status_page_is_a_chinese_page(client):
     assert response.status_code == 404 and response.mimetype == "text/html"
     html = response.get_data(as_text=True)
     assert "未找到该反映" in html and "not_found" not in html
+
+
+def test_sms_and_voice_status_by_case_number_mask_the_outcome(client, make_staff):
+    from service_api.twilio_hooks.lookup import status_of
+
+    created = _resolved(client, make_staff)
+    status, detail = status_of(created["case_no"].replace("-", "－"), None)
+    assert "138****5678" in detail and "13812345678" not in detail
