@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from service_api.extensions import db
-from service_api.models import ROLE_TEXT, CHANNEL_TEXT, Case, Report
+from service_api.models import CHANNEL_TEXT, ROLE_TEXT, Case, Report
 from service_api.services.workflow import REJECT_REASONS
 from tests.staff.test_desk import make_case
 from tests.staff.test_hotline import log_new_report
@@ -29,7 +29,8 @@ def test_place_codes_come_with_their_names(staff_client):
     client, _ = staff_client("dispatcher")
     page = client.get(f"/staff/cases/{case.case_no}").get_data(as_text=True)
     areas = page.split('id="case-areas">', 1)[1].split("</span>", 1)[0]
-    assert areas == "街道 八大峡街道（370202001） · 社区 八大峡第一社区（370202001001） · 网格 八大峡第一社区第1网格（370202001001001）"
+    assert areas == ("街道 八大峡街道（370202001） · 社区 八大峡第一社区（370202001001） · "
+                     "网格 八大峡第一社区第1网格（370202001001001）")
 
 
 def test_a_case_without_matter_shows_no_classifier_confidence(staff_client):

@@ -19,7 +19,9 @@ def test_case_list_searches_by_case_or_tracking_number(staff_client):
     client, _ = staff_client("dispatcher")
     page = client.get("/staff/cases").get_data(as_text=True)
     assert 'id="f-ref"' in page and "按编号查找" in page
-    for typed in (f" {case.case_no.replace('-', '－')} ", case.case_no.replace("-", "一").lower(), "r2026112400０１００"):
+    typed_forms = (f" {case.case_no.replace('-', '－')} ", case.case_no.replace("-", "一").lower(),
+                   "r2026112400０１００")
+    for typed in typed_forms:
         response = client.get("/staff/cases", query_string={"ref": typed})
         assert response.status_code == 302, typed
         assert response.headers["Location"].endswith(f"/staff/cases/{case.case_no}"), typed
