@@ -69,7 +69,8 @@ def report_page(tracking_no: str) -> Any:
     report = _report(tracking_no)
     token = request.args.get("t")
     if tracking_no != report.tracking_no:  # one address per report: "r2026…" or full-width forms redirect
-        return redirect(url_for("web.report_page", tracking_no=report.tracking_no, **request.args), code=301)
+        kept = {k: v for k, v in request.args.items() if k in ("t", "rated")}  # only the page's own arguments
+        return redirect(url_for("web.report_page", tracking_no=report.tracking_no, **kept), code=301)
     if not token:
         return _page(report)
     try:

@@ -88,3 +88,9 @@ def test_sms_and_voice_status_by_case_number_mask_the_outcome(client, make_staff
     created = _resolved(client, make_staff)
     status, detail = status_of(created["case_no"].replace("-", "－"), None)
     assert "138****5678" in detail and "13812345678" not in detail
+
+
+def test_redirect_keeps_only_the_pages_own_arguments(client):
+    created = _report(client)
+    odd = client.get(f"/r/{created['tracking_no'].lower()}", query_string={"tracking_no": "x", "_external": "1"})
+    assert odd.status_code == 301 and odd.headers["Location"].endswith(f"/r/{created['tracking_no']}")
