@@ -12,7 +12,7 @@ from flask import Flask, Response, jsonify, request
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
-from service_api.validation_text import translate_messages
+from service_api.validation_text import field_label, translate_messages, whole_field_message
 
 log = logging.getLogger(__name__)
 
@@ -56,20 +56,22 @@ def error_response(status: int, code: str, message: str, errors: dict[str, Any] 
 
 
 def _field_summary(messages: dict[str, Any]) -> str:
-    """Name the bad fields, e.g. 'description: Longer than maximum length 4000.'"""
+    """Name the bad fields in Chinese, e.g. '问题描述（description）长度应在 1 到 4000 之间；联系方式（contact）应为
+    JSON 对象…' (messages are already translated; field_label names the field, never a path like contact._schema)."""
     parts: list[str] = []
 
-    def walk(prefix: str, value: Any) -> None:
+    def walk(path: list[str], value: Any) -> None:
         if isinstance(value, dict):
             for key, sub in value.items():
-                walk(f"{prefix}.{key}" if prefix else str(key), sub)
-        elif isinstance(value, list):
-            parts.append(f"{prefix}: {'; '.join(str(v) for v in value)}")
-        else:
-            parts.append(f"{prefix}: {value}")
+                walk([*path, str(key)], sub)
+            return
+        texts = [str(v) for v in value] if isinstance(value, list) else [str(value)]
+        if path and path[-1] == "_schema":
+            texts = [whole_field_message(t) for t in texts]
+        parts.append(f"{field_label(path)}：{'，'.join(texts)}")
 
-    walk("", messages)
-    return "; ".join(parts)
+    walk([], messages)
+    return "；".join(parts)
 
 
 def _flatten_locations(locations: Any) -> dict[str, Any]:

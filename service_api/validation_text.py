@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 _OBJ_TYPES = {"datetime": "日期时间", "date": "日期", "time": "时间"}
+_EXAMPLES = {"datetime": "2026-12-04T16:00:00+08:00", "date": "2026-12-04", "time": "16:00:00"}
 _AWARENESS = {"aware": "带时区的", "naive": "不带时区的"}
 _RANGE_OPS = {"greater than or equal to": "大于或等于", "greater than": "大于", "less than or equal to": "小于或等于",
               "less than": "小于"}
@@ -41,7 +42,7 @@ _RULES: list[_Rule] = [(re.compile(pattern + r"\Z", re.DOTALL), make) for patter
      lambda m: f"应为{_AWARENESS[m.group(1)]}{_OBJ_TYPES[m.group(2)]}"
                + ("（ISO 8601，需带时区，如 2026-12-04T16:00:00+08:00）" if m.group(1) == "aware" else "")),
     (r"Not a valid (datetime|date|time)\.",
-     lambda m: f"不是有效的{_OBJ_TYPES[m.group(1)]}（ISO 8601，如 2026-12-04T16:00:00+08:00）"),
+     lambda m: f"不是有效的{_OBJ_TYPES[m.group(1)]}（ISO 8601，如 {_EXAMPLES[m.group(1)]}）"),
     (r'"(.*)" cannot be formatted as a (datetime|date|time)\.',
      lambda m: f"“{m.group(1)}”无法表示为{_OBJ_TYPES[m.group(2)]}"),
     (r"Not a valid boolean\.", _fixed("应为 true 或 false")),
@@ -69,6 +70,37 @@ _RULES: list[_Rule] = [(re.compile(pattern + r"\Z", re.DOTALL), make) for patter
     (r"Must be ((?:greater|less) than.*)\.", _range),
     (r"String does not match expected pattern\.", _fixed("格式不正确")),
 )]
+
+
+# Chinese names of request fields, for the `message` of a 422 ("联系方式（contact）应为对象…"); `errors` keeps the
+# field keys for programs. Unknown keys are shown as they are.
+FIELD_TEXT = {
+    "description": "问题描述", "location": "位置", "lat": "纬度", "lng": "经度", "crs": "坐标系", "address": "地址",
+    "photo_ids": "照片", "contact": "联系方式", "phone": "电话", "name": "姓名", "category_hint": "问题类别提示",
+    "channel": "渠道", "join_case_no": "合并的案件编号", "action": "操作", "note": "备注", "reason": "原因",
+    "outcome": "处置结果", "outcome_photo_ids": "处置照片", "department": "部门", "deadline": "期限",
+    "rating": "满意程度", "solved": "是否已解决", "comment": "意见", "from": "开始日期", "to": "结束日期",
+    "date_from": "开始日期", "date_to": "结束日期", "group_by": "分组方式", "basis": "统计口径", "matter": "事项",
+    "status": "状态", "street": "街道", "community": "社区", "district": "区", "grid": "网格", "triage": "待人工分类",
+    "page": "页码", "per_page": "每页条数", "code": "验证码", "kind": "类型", "transcript": "对话记录",
+    "text": "内容", "message": "消息", "session_id": "会话编号", "json": "请求体", "_request": "请求",
+}
+_WHOLE = "_schema"  # marshmallow's key for an error of the field as a whole (e.g. a string where an object goes)
+
+
+def field_label(path: list[str]) -> str:
+    """'联系方式中的电话（contact.phone）' for a path of field keys; list positions read 第 N 项."""
+    keys = [str(k) for k in path if str(k) != _WHOLE]
+    if not keys:
+        return "请求体"
+    words = [f"第 {int(k) + 1} 项" if k.isdigit() else FIELD_TEXT.get(k, k) for k in keys]
+    label = "中的".join(words)
+    return label if all(k.isdigit() or k not in FIELD_TEXT for k in keys) else f"{label}（{'.'.join(keys)}）"
+
+
+def whole_field_message(message: str) -> str:
+    """A type error of a nested object as a whole says what is expected instead."""
+    return "应为 JSON 对象（{…}），不能是文本、数字或列表" if message == "类型不正确" else message
 
 
 def chinese(message: str) -> str:

@@ -10,8 +10,9 @@ from flask_smorest import Blueprint
 from service_api.errors import APIError
 from service_api.extensions import db, limiter
 from service_api.models import Case, CaseEvent
-from service_api.services.report_view import EVENT_TEXT, matter_of
-from service_api.services.workflow import STATUS_TEXT, TRANSITIONS
+from service_api.services.numbers import normalise_ref
+from service_api.services.report_view import matter_of, public_event_text
+from service_api.services.workflow import STATUS_TEXT
 
 blp = Blueprint("public", __name__, url_prefix="/api/v1/public", description="公开查询")
 
@@ -20,8 +21,8 @@ def public_case(case: Case) -> dict[str, Any]:
     events = db.session.query(CaseEvent).filter_by(case_id=case.id, public=True).order_by(CaseEvent.id)
     timeline = []
     for event in events:
-        transition = TRANSITIONS.get(event.action)
-        text = EVENT_TEXT.get(event.action) or (transition.label if transition else "已受理")
+        # the same words as the resident's own timeline (public_event_text masks phones in free text)
+        text = "已受理" if event.action == "receive" else public_event_text(event, case)
         timeline.append({"at": event.created_at, "action": event.action, "text": text})
     return {"case_no": case.case_no, "status": case.status, "status_text": STATUS_TEXT.get(case.status, case.status),
             "matter": matter_of(case.matter_code), "updated_at": case.updated_at, "public_timeline": timeline}
@@ -33,7 +34,8 @@ class PublicCase(MethodView):
     @limiter.limit("60/minute")
     def get(self, case_no: str) -> Any:
         """按案件编号查询办理状态（不含个人信息）。"""
-        case = db.session.query(Case).filter_by(case_no=case_no.strip().upper()).one_or_none()
+        # as typed: full-width digits and dashes, IME dashes, spaces, lower case (services/numbers.py)
+        case = db.session.query(Case).filter_by(case_no=normalise_ref(case_no)).one_or_none()
         if case is None:
-            raise APIError(404, "case_not_found", f"未找到案件 {case_no}")
+            raise APIError(404, "case_not_found", f"未找到案件 {normalise_ref(case_no)[:40]}，请核对案件编号")
         return public_case(case)

@@ -74,9 +74,11 @@ def period_from(start: Any, end: Any) -> stats.Period:
     end = end or today
     start = start or end - timedelta(days=29)
     if start > end:
-        raise APIError(422, "bad_period", "开始日期不能晚于结束日期", {"from": ["after to"]})
+        raise APIError(422, "bad_period", f"开始日期不能晚于结束日期（{start} 晚于 {end}）",
+                       {"from": ["开始日期不能晚于结束日期"]})
     if (end - start).days > MAX_DAYS:
-        raise APIError(422, "bad_period", f"统计期间最长 {MAX_DAYS} 天", {"from": ["period too long"]})
+        raise APIError(422, "bad_period", f"统计期间最长 {MAX_DAYS} 天，请缩短开始日期到结束日期的范围",
+                       {"from": [f"统计期间最长 {MAX_DAYS} 天"]})
     return stats.Period(start, end)
 
 

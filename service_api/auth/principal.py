@@ -109,7 +109,10 @@ def current_principal() -> Principal:
 def require_staff(*roles: str) -> StaffUser:
     principal = current_principal()
     if principal.staff is None:
-        raise APIError(401, "staff_only", "需要工作人员令牌")
+        if principal.kind == "anonymous":  # nobody signed in: 401, sign in (as staff)
+            raise APIError(401, "staff_only", "需要工作人员令牌")
+        # a resident (or the chatbot) is known and signed in: signing in again changes nothing, so 403
+        raise APIError(403, "staff_only", "仅限工作人员访问，居民账号无权查看")
     if roles and principal.staff.role not in roles and principal.staff.role != "admin":
         raise APIError(403, "role_forbidden",
                        f"{ROLE_TEXT.get(principal.staff.role, principal.staff.role)}无权进行此操作")

@@ -14,6 +14,7 @@ from service_api.extensions import db
 from service_api.models import Case, CaseEvent, Report, StaffUser, case_outcome_photos
 from service_api.privacy import mask_name, mask_phone, mask_text, shown_actor_name
 from service_api.services.intake_pipeline import deadline_for
+from service_api.services.numbers import normalise_ref
 from service_api.services.photos import usable_photos
 from service_api.services.report_view import matter_of, photo_links
 from service_api.services.workflow import (
@@ -65,9 +66,23 @@ def filter_cases(query: Query[Case], args: dict[str, Any]) -> Query[Case]:
 
 
 def get_visible_case(case_no: str, staff: StaffUser) -> Case:
+    # as a person typed it: full-width digits and dashes, IME dashes, spaces, lower case
+    case_no = normalise_ref(case_no)
     case = visible_cases(staff).filter(Case.case_no == case_no).one_or_none()
     if case is None:
-        raise APIError(404, "case_not_found", f"未找到案件 {case_no}")
+        raise APIError(404, "case_not_found", f"未找到案件 {case_no[:40]}")
+    return case
+
+
+def find_visible_case(ref: str, staff: StaffUser) -> Case | None:
+    """The case behind a case number (C…) or a report's tracking number (R…), in any written form."""
+    ref = normalise_ref(ref)
+    if not ref:
+        return None
+    case = visible_cases(staff).filter(Case.case_no == ref).one_or_none()
+    if case is None:
+        case = visible_cases(staff).join(Report, Report.case_id == Case.id).filter(
+            Report.tracking_no == ref).one_or_none()
     return case
 
 

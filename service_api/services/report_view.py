@@ -7,8 +7,10 @@ from typing import Any
 from flask import url_for
 
 from service_api.extensions import db
+from service_api.messages import OUT_OF_SCOPE_HINT
 from service_api.models import Case, CaseEvent, Category, Rating, Report
-from service_api.services.workflow import STATUS_TEXT, TRANSITIONS
+from service_api.privacy import mask_text
+from service_api.services.workflow import REJECT_REASONS, STATUS_TEXT, TRANSITIONS
 
 EVENT_TEXT = {
     "receive": "您的反映已受理",
@@ -28,6 +30,28 @@ def report_status(report: Report) -> str:
     return report.case.status if report.case is not None else "received"
 
 
+def public_event_text(event: CaseEvent, case: Case) -> str:
+    """What a public timeline says about one event, in words and masked: these pages are open to anyone
+    holding the number (and numbers are sequential), so a phone typed into an outcome must not show."""
+    transition = TRANSITIONS.get(event.action)
+    text = EVENT_TEXT.get(event.action) or (
+        f"{transition.label}：{STATUS_TEXT.get(event.to_status or '', '')}" if transition else event.action
+    )
+    if event.action == "resolve" and case.outcome:
+        text = f"处置完成：{case.outcome}"
+    elif event.action == "reject":
+        text = f"不予立案：{reject_reason_text(case, (event.data or {}).get('reason') or case.reject_reason)}"
+    return mask_text(text) or text
+
+
+def reject_reason_text(case: Case, reason: str | None) -> str:
+    """The reason as the resident's message gave it, with the referral (物业, 12345 …) for out-of-scope matters."""
+    text = REJECT_REASONS.get(reason or "", "原因未注明")
+    if reason == "out_of_scope":
+        text = f"{text}。{(case.extra or {}).get('referral') or OUT_OF_SCOPE_HINT}"
+    return text
+
+
 def public_timeline(case: Case | None, report: Report) -> list[dict[str, Any]]:
     entries = [{"at": report.created_at, "action": "submitted", "text": f"提交成功，受理编号 {report.tracking_no}"}]
     if case is None:
@@ -36,13 +60,7 @@ def public_timeline(case: Case | None, report: Report) -> list[dict[str, Any]]:
     for event in events:
         if event.action == "receive":
             continue
-        transition = TRANSITIONS.get(event.action)
-        text = EVENT_TEXT.get(event.action) or (
-            f"{transition.label}：{STATUS_TEXT.get(event.to_status or '', '')}" if transition else event.action
-        )
-        if event.action == "resolve" and case.outcome:
-            text = f"处置完成：{case.outcome}"
-        entries.append({"at": event.created_at, "action": event.action, "text": text})
+        entries.append({"at": event.created_at, "action": event.action, "text": public_event_text(event, case)})
     return entries
 
 
@@ -79,7 +97,7 @@ def report_to_dict(report: Report, *, access_token: str | None = None) -> dict[s
         "created_at": report.created_at,
         "photos": [photo_links(p.id) for p in report.photos],
         "timeline": public_timeline(case, report),
-        "outcome": case.outcome if case and case.status in ("resolved", "verified", "closed") else None,
+        "outcome": mask_text(case.outcome) if case and case.status in ("resolved", "verified", "closed") else None,
         "outcome_photos": [photo_links(p.id) for p in case.outcome_photos] if case else [],
         "rating": rating,
         # Intake found a private or property-company matter: where the resident should turn instead.

@@ -111,6 +111,8 @@ def _reason(reason: str | None) -> str:
 
 def change_matter(case: Case, matter_code: str, reason: str | None, staff: StaffUser, *, commit: bool = True) -> None:
     """Correct the matter; before dispatch the routing (department, time limit) follows the new matter."""
+    if not matter_code:  # the form's blank choice
+        raise APIError(422, "matter_required", "请选择事项", {"matter": ["required"]})
     reason = _reason(reason)
     category = db.session.get(Category, matter_code)
     if category is None or not category.active:

@@ -39,11 +39,12 @@ from service_api.models import (
     Photo,
     Rating,
     Report,
+    StaffUser,
     utcnow,
 )
 from service_api.privacy import mask_name, mask_phone, mask_text, shown_actor_name
-from service_api.services import hotline, stats, stats_indicators
-from service_api.services.cases import filter_cases, get_visible_case, transition_case
+from service_api.services import hotline, intake_runtime, stats, stats_indicators
+from service_api.services.cases import filter_cases, find_visible_case, get_visible_case, transition_case
 from service_api.services.photos import photo_file
 from service_api.services.preview import preview
 from service_api.services.staff_auth import authenticate
@@ -391,6 +392,13 @@ def _parse_date(value: str | None) -> date | None:
 @login_required()
 def cases() -> Any:
     args = request.args
+    ref = args.get("ref", "").strip()[:64]
+    not_found = None
+    if ref:  # the search box: a case or tracking number in any written form goes straight to its case
+        found = find_visible_case(ref, g.staff)
+        if found is not None:
+            return redirect(url_for("staff.case_page", case_no=found.case_no))
+        not_found = f"未找到编号为 {ref} 的案件或反映，请核对编号"
     queue = args.get("queue") if args.get("queue") in desk.QUEUES else None
     filters: dict[str, Any] = {k: args.get(k, "").strip() for k in (
         "status", "matter", "department", "district", "street", "community", "channel")}
@@ -409,7 +417,7 @@ def cases() -> Any:
         queue=queue, queues=desk.QUEUES, counts=desk.queue_counts(g.staff), filters=filters,
         lights={c.id: desk.deadline_light(c, now) for c in rows}, matters=_matter_names([c.matter_code for c in rows]),
         departments=desk.department_choices(g.staff), statuses=CASE_STATUSES, channels=CHANNELS,
-        query_args={k: v for k, v in args.items() if k != "page"},
+        query_args={k: v for k, v in args.items() if k not in ("page", "ref")}, ref=ref, not_found=not_found,
         calendar_gaps=sorted({y for c in rows if (y := unknown_calendar_year(c.deadline))}),
     )
 
@@ -425,6 +433,8 @@ def _matter_names(codes: list[str | None]) -> dict[str, str]:
 @login_required()
 def case_page(case_no: str) -> Any:
     case = get_visible_case(case_no, g.staff)
+    if case_no != case.case_no:  # typed with full-width dashes, lower case…: one address per case
+        return redirect(url_for("staff.case_page", case_no=case.case_no))
     reports = db.session.query(Report).filter_by(case_id=case.id).order_by(Report.id).all()
     events = db.session.query(CaseEvent).filter_by(case_id=case.id).order_by(CaseEvent.id).all()
     ratings = {r.report_id: r for r in db.session.query(Rating).filter_by(case_id=case.id,
@@ -434,6 +444,7 @@ def case_page(case_no: str) -> Any:
     role = g.staff.role
     return render_template(
         "staff/case.html", case=case, reports=reports, events=events, ratings=ratings, actions=actions,
+        places=_place_names(case), event_who=_event_who(events, reports), event_notes=_event_notes(events),
         matter=matter, light=desk.deadline_light(case), reject_reasons=REJECT_REASONS,
         departments=desk.department_choices(), matters=desk.matter_choices(), event_text=desk.EVENT_TEXT,
         transition_labels={t.action: t.label for t in TRANSITIONS.values()}, mask_name=mask_name,
@@ -441,6 +452,45 @@ def case_page(case_no: str) -> Any:
         candidates=_candidates(reports), can_change_matter=role in ("agent", "dispatcher", "admin"),
         can_change_department=role in ("dispatcher", "admin"), can_split=role in ("dispatcher", "admin"),
     )
+
+
+def _place_names(case: Case) -> list[tuple[str, str, str]]:
+    """(level, name, code) of the case's street, community and grid: staff read names, with the code beside."""
+    gazetteer = intake_runtime.geocoder().gaz
+    return [(label, gazetteer.area_name(code) or "", code) for label, code in (
+        ("街道", case.street_code), ("社区", case.community_code), ("网格", case.grid_code)) if code]
+
+
+def _event_who(events: list[CaseEvent], reports: list[Report]) -> dict[int, str]:
+    """Who took a report in (受理): its channel, and for the hotline the agent who took the call; the event itself
+    names the resident (or nobody), which read as if the resident had logged the call."""
+    by_id = {r.id: r for r in reports}
+    agent_ids = {r.extra.get("agent_id") for r in reports if isinstance(r.extra, dict) and r.extra.get("agent_id")}
+    agents = {u.id: u for u in db.session.query(StaffUser).filter(StaffUser.id.in_(agent_ids))} if agent_ids else {}
+    who: dict[int, str] = {}
+    for event in events:
+        report = by_id.get(event.report_id or 0)
+        if event.action != "receive" or report is None:
+            continue
+        channel = CHANNEL_TEXT.get(report.channel, report.channel)
+        agent = agents.get((report.extra or {}).get("agent_id"))
+        if agent is not None:
+            who[event.id] = f"{channel}·{ROLE_TEXT[agent.role]} {agent.display_name or agent.username}"
+        else:
+            name = mask_name(report.contact_name)
+            who[event.id] = f"{channel}·居民{' ' + name if name else ''}"
+    return who
+
+
+def _event_notes(events: list[CaseEvent]) -> dict[int, str]:
+    """Notes shown in words where the event stored a code: a rejection's reason (REJECT_REASONS)."""
+    notes: dict[int, str] = {}
+    for event in events:
+        reason = (event.data or {}).get("reason") if event.action == "reject" else None
+        if reason:
+            own = event.note if event.note and event.note != reason else None
+            notes[event.id] = REJECT_REASONS.get(reason, reason) + (f"（{own}）" if own else "")
+    return notes
 
 
 def _candidates(reports: list[Report]) -> list[dict[str, Any]]:

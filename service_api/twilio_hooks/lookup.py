@@ -8,6 +8,7 @@ from flask import current_app
 
 from service_api.extensions import db
 from service_api.models import Case, Report
+from service_api.privacy import mask_text
 from service_api.services.numbers import normalise_ref
 from service_api.services.workflow import STATUS_TEXT
 
@@ -45,5 +46,6 @@ def status_of(ref: str, phone: str | None) -> tuple[str, str] | None:
 def _case_status(case: Case) -> tuple[str, str]:
     detail = ""
     if case.status in ("resolved", "verified", "closed") and case.outcome:
-        detail = f"处置结果：{case.outcome[:60]}"
+        # anyone may text or dial a case number: numbers in the outcome are masked, before it is cut short
+        detail = f"处置结果：{(mask_text(case.outcome) or '')[:60]}"
     return STATUS_TEXT.get(case.status, case.status), detail

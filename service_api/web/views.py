@@ -15,6 +15,7 @@ from service_api.errors import APIError
 from service_api.extensions import csrf, db, limiter
 from service_api.models import Rating, Report, Survey
 from service_api.privacy import mask_text
+from service_api.services.numbers import normalise_ref
 from service_api.services.ratings import RATINGS, is_flagged, submit_rating
 from service_api.services.report_view import matter_of, public_timeline, report_status
 from service_api.services.surveys import survey_for_link
@@ -28,10 +29,17 @@ LINK_CHANNEL = "sms"  # rating links are sent by SMS (WeChat and in-app open the
 
 
 def _report(tracking_no: str) -> Report:
-    report = db.session.query(Report).filter_by(tracking_no=tracking_no.strip().upper()).one_or_none()
+    # as typed or pasted: full-width digits, spaces, lower case (services/numbers.py)
+    report = db.session.query(Report).filter_by(tracking_no=normalise_ref(tracking_no)).one_or_none()
     if report is None:
         abort(404)
     return report
+
+
+@blp.errorhandler(404)
+def _not_found(_exc: Exception) -> Any:
+    """A resident who mistyped a link reads a page in Chinese, not the API's JSON error."""
+    return render_template("web/not_found.html"), 404
 
 
 def _page(report: Report, *, token: str | None = None, survey: Survey | None = None, notice: str | None = None,
@@ -60,6 +68,9 @@ def _page(report: Report, *, token: str | None = None, survey: Survey | None = N
 def report_page(tracking_no: str) -> Any:
     report = _report(tracking_no)
     token = request.args.get("t")
+    if tracking_no != report.tracking_no:  # one address per report: "r2026…" or full-width forms redirect
+        kept = {k: v for k, v in request.args.items() if k in ("t", "rated")}  # only the page's own arguments
+        return redirect(url_for("web.report_page", tracking_no=report.tracking_no, **kept), code=301)
     if not token:
         return _page(report)
     try:
