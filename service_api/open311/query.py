@@ -21,7 +21,8 @@ from service_api.models.open311 import Open311Request
 from service_api.open311.catalog import service_names
 from service_api.open311.params import Open311Error, format_datetime, parse_datetime, parse_int
 from service_api.privacy import mask_text
-from service_api.services.workflow import REJECT_REASONS, STATUS_TEXT, TRANSITIONS
+from service_api.services.report_view import public_event_text
+from service_api.services.workflow import REJECT_REASONS, STATUS_TEXT
 
 MAX_SPAN = timedelta(days=90)
 MAX_PAGE_SIZE = 500
@@ -29,7 +30,6 @@ DEFAULT_PAGE_SIZE = 100
 CLOSED_STATUSES = ("closed", "rejected")
 _UNITS = {"working_days": "个工作日", "working_hours": "个工作小时", "natural_hours": "小时", "natural_days": "天",
           "days": "天", "hours": "小时"}
-_NOTE_TEXT = {"merge": "与同一问题的其他反映合并办理", "extend": "处置期限已延长"}
 # Never published: what intake found to be a private or home matter, or one inside a compound (a neighbour's
 # mahjong, with the home's address and position), and cases staff rejected as not a city matter at all.
 PRIVATE_REASONS = (PRIVATE_MATTER, PROPERTY_MATTER)
@@ -240,12 +240,8 @@ def _notes(report: Report, context: Context) -> list[dict[str, Any]]:
     for event in context.events.get(report.case_id or 0, []):
         if event.action == "receive":
             continue
-        transition = TRANSITIONS.get(event.action)
-        text = _NOTE_TEXT.get(event.action) or (
-            f"{transition.label}：{STATUS_TEXT.get(event.to_status or '', '')}" if transition else event.action)
-        if event.action == "resolve" and case is not None and case.outcome:
-            text = f"处置完成：{case.outcome}"
-        notes.append({"datetime": format_datetime(event.created_at), "summary": mask_text(text)})
+        # The same words (and masking) as the public /r/ page: one text per event for every public surface.
+        notes.append({"datetime": format_datetime(event.created_at), "summary": public_event_text(event, case)})
     return notes
 
 

@@ -52,3 +52,14 @@ def test_a_case_rejected_as_out_of_scope_is_not_published(client):
     db.session.commit()
     assert away["tracking_no"] not in listed(client)
     assert client.get(f"{BASE}/requests/{away['tracking_no']}.json").status_code == 404
+
+
+def test_a_rejection_reads_in_words_in_the_published_notes(client):
+    """Open311's notes say what the public /r/ page says, not the label twice ("不予立案：不予立案")."""
+    report = resident_report(client, {"description": "路灯不亮了"})  # no place: waits for triage
+    case = db.session.query(Report).filter_by(tracking_no=report["tracking_no"]).one().case
+    apply_transition(case, TransitionRequest("reject", reason="not_a_problem"), SYSTEM)
+    db.session.commit()
+    item = client.get(f"{BASE}/requests/{report['tracking_no']}.json?extensions=true").json[0]
+    summaries = [note["summary"] for note in item["extended_attributes"]["notes"]]
+    assert "不予立案：经核实问题不存在" in summaries, summaries
