@@ -52,3 +52,11 @@ def test_triage_cases_are_numbered_in_our_district_and_can_be_found(app, staff_c
     for case in (away, nowhere):
         assert case.triage and case.case_no.startswith("C370202-"), case.case_no
         assert dispatcher.get(f"/staff/cases/{case.case_no}").status_code == 200
+
+
+def test_the_case_list_shows_a_triage_case_as_waiting_not_assigned(app, staff_client):
+    case = away_case(app)
+    dispatcher, _ = staff_client("dispatcher")
+    page = dispatcher.get("/staff/cases").get_data(as_text=True)
+    row = page[page.index(f">{case.case_no}<"):].split("</tr>")[0]
+    assert "待分拣" in row and "市政设施服务中心" not in row
