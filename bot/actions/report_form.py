@@ -11,7 +11,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.api_client import ApiError, get_api
 from actions.parsing import find_phone, is_cancel, is_correction, is_number_not_place, is_opener, looks_like_yes, \
-    wants_human
+    phone_shown, wants_human
 
 CLOSED_STATUSES = {"closed", "rejected", "verified"}
 NO_PHONE = "none"
@@ -272,7 +272,7 @@ def summary_text(tracker: Tracker) -> str:
         parts.append(f"附照片{len(photos)}张")
     phone = tracker.get_slot("contact_phone")
     if phone and phone != NO_PHONE:
-        parts.append(f"联系电话{phone}")
+        parts.append(f"联系电话{phone_shown(phone)}")  # masked: the chat may be read over a shoulder
     if tracker.get_slot("join_existing") and tracker.get_slot("nearby_case_no"):
         parts.append(f"将并入已在处理的案件{tracker.get_slot('nearby_case_no')}")
     return "，".join(parts) + "，对吗？"

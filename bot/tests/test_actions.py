@@ -408,6 +408,12 @@ def test_phone_nlu_did_not_understand_still_fills_the_form(api: FakeServiceApiSe
     assert slots["contact_phone"] == "13912345678" and api.calls("GET", "/api/v1/me/reports") == []
 
 
+def test_read_back_masks_the_phone(api: FakeServiceApiServer) -> None:
+    dispatcher, _ = run(ActionAskReportConfirmed(), tracker("139 1234 5678", slots={
+        "matter_name": "暴露垃圾", "location_label": "香港中路12号附近", "contact_phone": "13912345678"}))
+    assert "联系电话139****5678" in texts(dispatcher) and "13912345678" not in texts(dispatcher)
+
+
 def test_handoff_with_a_dashed_phone_keeps_the_number(api: FakeServiceApiServer) -> None:
     dispatcher, _ = run(ActionRequestCallback(), tracker("转人工，我的手机号139-1234-5678", "request_human",
                                                          sender=ANON))
