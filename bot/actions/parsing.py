@@ -153,7 +153,7 @@ def is_no_comment(text: str) -> bool:
 def comment_from(text: str) -> Optional[str]:
     """The resident's free-text remark, when the message says more than the rating word."""
     # The case or tracking number and the "对…的处理结果" frame around the rating word are not a remark.
-    rest = TRACKING_NO_RE.sub("", CASE_NO_RE.sub("", (text or "").strip()))
+    rest = TRACKING_NO_RE.sub("", CASE_NO_RE.sub("", normalise(text).strip()))
     stripped = re.sub(r"^(评价一下|评价)?[，,\s]*(我)?(对)?(案件|受理编号)?(的)?(处理结果|处理)?(我)?(非常|很|基本)?(不)?满意"
                       r"[，,。！!\s]*", "", rest.strip())
     if stripped.startswith("/") or len(stripped) < 4:

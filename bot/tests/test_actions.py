@@ -466,6 +466,12 @@ def test_no_remark_after_a_rating_changes_nothing(api: FakeServiceApiServer) -> 
     assert api.calls("POST", "/api/v1/reports/1/rating") == [] and "感谢" in texts(dispatcher)
 
 
+def test_rating_by_a_full_width_case_number_is_no_remark(api: FakeServiceApiServer) -> None:
+    text = f"对{OPEN_CASE.replace('-', '－')}的处理结果不满意"
+    _, slots = run(ActionRateService(), tracker(text, "rate_service", slots={"rating": "unsatisfied"}))
+    assert api.ratings["R20261101000001"] == {"rating": "unsatisfied"} and slots["rating_asks_comment"] is True
+
+
 def test_a_rating_with_its_remark_asks_nothing_more(api: FakeServiceApiServer) -> None:
     _, slots = run(ActionRateService(), tracker("不满意，垃圾还在那里没解决", "rate_service",
                                                 slots={"rating": "unsatisfied"}))
