@@ -44,6 +44,8 @@ def report_details(report: Dict[str, Any]) -> str:
         text += f"最新进展：{last}。"
     if report.get("outcome"):
         text += f"处理结果：{report['outcome']}。"
+    if report.get("referral"):  # intake found the matter belongs elsewhere: say where, as when it was filed
+        text += f"温馨提示：{report['referral']}"
     if report.get("status") == "closed" and not report.get("rating"):
         text += "问题已办结，欢迎对处理结果进行评价（满意/基本满意/不满意）。"
     return text

@@ -432,6 +432,12 @@ def test_report_waiting_for_triage_is_not_told_registered(api: FakeServiceApiSer
     assert "居委会" in said and "110" in said
 
 
+def test_status_of_a_referred_report_repeats_the_referral(api: FakeServiceApiServer) -> None:
+    api.reports["R20261120000015"].update(status="received", status_text="已受理", referral="请联系社区居委会调解。")
+    dispatcher, _ = run(ActionCheckStatus(), tracker("R20261120000015进度", "check_status"))
+    assert "已受理" in texts(dispatcher) and "请联系社区居委会调解" in texts(dispatcher)
+
+
 def test_registered_report_is_told_registered(api: FakeServiceApiServer) -> None:
     api.created_extra = {"case_no": "C370202-20261205-00004", "status": "registered", "status_text": "已立案"}
     dispatcher, _ = run(ActionSubmitReport(), tracker("对", "affirm", slots=confirmed()))
