@@ -350,8 +350,14 @@ def filed_text(report: Dict[str, Any], join_case: Optional[str]) -> str:
     with the referral when intake found the matter belongs elsewhere (居委会/物业/12345/110)."""
     tracking_no = report.get("tracking_no")
     status = report.get("status")
-    if join_case and report.get("case_no"):
+    # The API says what came of join_case_no in `join` (merged only when it is the same problem nearby;
+    # joined null: still being received); an API without `join` merged it whenever it filed it.
+    join = report.get("join") if isinstance(report.get("join"), dict) else None
+    joined = bool(join_case and report.get("case_no") and (join is None or join.get("joined") is True))
+    if joined:
         text = f"已将您的反映并入案件{report['case_no']}，受理编号{tracking_no}。处理进展会同步通知您。"
+    elif join_case and join and join.get("message"):
+        text = f"已为您提交，受理编号{tracking_no}。{join['message']}。"
     elif status in REGISTERED_STATUSES and report.get("case_no"):
         text = f"已为您提交，受理编号{tracking_no}。已立案，案件号{report['case_no']}。"
     else:

@@ -438,6 +438,16 @@ def test_status_of_a_referred_report_repeats_the_referral(api: FakeServiceApiSer
     assert "已受理" in texts(dispatcher) and "请联系社区居委会调解" in texts(dispatcher)
 
 
+def test_a_join_the_api_did_not_make_is_not_called_merged(api: FakeServiceApiServer) -> None:
+    api.created_extra = {"case_no": "C370202-20261205-00007", "status": "received", "status_text": "已受理",
+                         "join": {"case_no": OPEN_CASE, "joined": None,
+                                  "message": f"正在受理，稍后确认是否与案件{OPEN_CASE}合并办理"}}
+    dispatcher, _ = run(ActionSubmitReport(), tracker("是", "affirm", slots=confirmed(
+        nearby_case_no=OPEN_CASE, join_existing=True)))
+    assert "并入案件" not in texts(dispatcher) and "已立案" not in texts(dispatcher)
+    assert f"稍后确认是否与案件{OPEN_CASE}合并办理" in texts(dispatcher)
+
+
 def test_registered_report_is_told_registered(api: FakeServiceApiServer) -> None:
     api.created_extra = {"case_no": "C370202-20261205-00004", "status": "registered", "status_text": "已立案"}
     dispatcher, _ = run(ActionSubmitReport(), tracker("对", "affirm", slots=confirmed()))
