@@ -87,9 +87,13 @@ class ServiceApi:
         body = self._request("GET", "/api/v1/me/reports", resident, params={"page": 1, "page_size": page_size})
         return list(body.get("items") or [])
 
-    def rate(self, resident: str, report_id: str, rating: str, solved: bool,
+    def rate(self, resident: str, report_id: str, rating: str, solved: Optional[bool],
              comment: Optional[str]) -> Dict[str, Any]:
-        payload: Dict[str, Any] = {"rating": rating, "solved": solved}
+        # solved stays unknown (left out) unless the resident said it; rating again within the edit window
+        # replaces the rating, which is how a follow-up comment is attached.
+        payload: Dict[str, Any] = {"rating": rating}
+        if solved is not None:
+            payload["solved"] = solved
         if comment:
             payload["comment"] = comment
         return self._request("POST", f"/api/v1/reports/{report_id}/rating", resident, json=payload)
@@ -200,7 +204,7 @@ class FakeServiceApi:
             return [r for r in self.reports.values()][-page_size:][::-1]
         return [self.get_report(resident, "R20261120000015"), self.get_report(resident, FAKE_CLOSED_REPORT)]
 
-    def rate(self, resident: str, report_id: str, rating: str, solved: bool,
+    def rate(self, resident: str, report_id: str, rating: str, solved: Optional[bool],
              comment: Optional[str]) -> Dict[str, Any]:
         report = self.get_report(resident, report_id)
         if report["status"] != "closed":

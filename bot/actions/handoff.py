@@ -9,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.api_client import ApiError, get_api
-from actions.parsing import beijing_time, find_phone, phone_shown, transcript
+from actions.parsing import beijing_time, find_phone, phone_shown, transcript, wants_human
 from actions.report_form import FORM_SLOTS, NO_PHONE
 
 REASON_REQUESTED = "居民在智能客服中要求转人工"
@@ -37,6 +37,15 @@ def typed_phone(tracker: Tracker) -> Optional[str]:
             if phone:
                 return phone
     return None
+
+
+def phone_for_report_form(tracker: Tracker) -> List[EventType]:
+    """A phone NLU did not understand ("１３９ 1234 5678") while the report form is open: it is the report's
+    phone. The form resumes after this action without validating the message, so the slot is set here."""
+    if tracker.active_loop_name != "report_form" or wants_human(tracker.latest_message.get("text") or ""):
+        return []
+    phone = find_phone(tracker.latest_message.get("text") or "")
+    return [SlotSet("contact_phone", phone), SlotSet("report_confirmed", None)] if phone else []
 
 
 def request_callback(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str) -> List[EventType]:
@@ -90,6 +99,9 @@ class ActionHandleFallback(Action):
         return "action_handle_fallback"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        phone_in_form = phone_for_report_form(tracker)
+        if phone_in_form:
+            return phone_in_form
         if _previous_user_intent(tracker) == "nlu_fallback":
             dispatcher.utter_message(text="抱歉，我还是没能理解，为您转人工服务。")
             return request_callback(dispatcher, tracker, REASON_FALLBACK)

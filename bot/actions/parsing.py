@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import datetime, timezone
 from typing import Any, Dict, List, Optional
 from zoneinfo import ZoneInfo
@@ -10,8 +11,14 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 CASE_NO_RE = re.compile(r"C\d{6}-\d{8}-\d{5}", re.IGNORECASE)
 # The API's tracking numbers are "R" + local date + sequence, e.g. R20261124000042 (a dash is tolerated).
 TRACKING_NO_RE = re.compile(r"(?<![A-Za-z0-9-])(R\d{8}-?\d{4,6})(?![A-Za-z0-9])", re.IGNORECASE)
-MOBILE_RE = re.compile(r"(?<!\d)(1[3-9]\d{9})(?!\d)")
-LANDLINE_RE = re.compile(r"(?<!\d)(0\d{2,3}-?\d{7,8})(?!\d)")
+# Numbers as people write them: "139 1234 5678", "139-1234-5678", "+86 139…" (after normalise(): full-width
+# digits and dashes are ASCII by then). One separator at most between the groups.
+SEP = r"[ \-.]?"
+MOBILE_RE = re.compile(r"(?<![\dA-Za-z-])(?:\(?\+?86\)?" + SEP + r")?(1[3-9]\d)" + SEP + r"(\d{4})" + SEP
+                       + r"(\d{4})(?!\d)")
+LANDLINE_RE = re.compile(r"(?<![\dA-Za-z-])(0\d{2,3})[ \-]?(\d{7,8})(?!\d)")
+# Every dash-like character residents' keyboards produce ("－" full-width, "—" "–" "‐" "―" "﹣").
+DASHES_RE = re.compile(r"[\u2010-\u2015\u2212\uFE58\uFE63\uFF0D]")
 CANCEL_RE = re.compile(r"取消|不报了|不反映了|不想报|不想反映|别提交|不提交|算了|撤销")
 YES_RE = re.compile(r"^/affirm$|是|对|好|嗯|确认|确定|没错|可以|行|提交|正确|没问题|ok|yes|同一", re.IGNORECASE)
 # Asking for a person, whatever else the message says ("转人工，我的手机号139…" is a hand-off, not a report).
@@ -28,19 +35,48 @@ RATING_WORDS = [
 RATING_LABELS = {"satisfied": "满意", "basically_satisfied": "基本满意", "unsatisfied": "不满意"}
 
 
+def normalise(text: Optional[str]) -> str:
+    """Full-width letters, digits and spaces to ASCII (NFKC), every dash to "-": what the number patterns expect."""
+    return DASHES_RE.sub("-", unicodedata.normalize("NFKC", text or ""))
+
+
 def find_case_no(text: str) -> Optional[str]:
-    match = CASE_NO_RE.search(text or "")
+    match = CASE_NO_RE.search(normalise(text))
     return match.group(0).upper() if match else None
 
 
 def find_tracking_no(text: str) -> Optional[str]:
-    match = TRACKING_NO_RE.search(text or "")
-    return match.group(1).upper() if match else None
+    match = TRACKING_NO_RE.search(normalise(text))
+    return match.group(1).upper().replace("-", "") if match else None
 
 
 def find_phone(text: str) -> Optional[str]:
-    match = MOBILE_RE.search(text or "") or LANDLINE_RE.search(text or "")
-    return match.group(1) if match else None
+    """The phone number in a message, normalised to digits ("13912345678", "053288888888"); the API
+    canonicalises it to E.164. Case and tracking numbers are removed first: their digits are no phone."""
+    rest = TRACKING_NO_RE.sub(" ", CASE_NO_RE.sub(" ", normalise(text)))
+    match = MOBILE_RE.search(rest)
+    if match:
+        return "".join(match.groups())
+    match = LANDLINE_RE.search(rest)
+    return "-".join(match.groups()) if match else None
+
+
+# What is left of "我的手机是139…" or "案件号C370202-…" without the number: no place either.
+NUMBER_FRAME_RE = re.compile(r"我的|我|手机号?码?|电话号?码?|号码|联系方式|是|为|案件号?|受理编号|编号|对|的|处理结果|"
+                             r"满意|不满意|基本满意|[\s\d+()\-.,，。:：!！?？、]")
+
+
+def is_number_not_place(text: str) -> bool:
+    """A phone, case or tracking number (or a bare run of digits such as a case number's date part) that NLU
+    tagged as a place: "没有找到“20261205”这个地点" must never be asked."""
+    plain = normalise(text).strip()
+    if not plain:
+        return False
+    rest = TRACKING_NO_RE.sub("", CASE_NO_RE.sub("", plain))
+    phone = MOBILE_RE.search(rest) or LANDLINE_RE.search(rest)
+    if phone:
+        rest = rest[:phone.start()] + rest[phone.end():]
+    return not NUMBER_FRAME_RE.sub("", rest)
 
 
 def phone_shown(phone: str) -> str:
@@ -57,6 +93,16 @@ def wants_human(text: str) -> bool:
 
 def states_rating(text: str) -> bool:
     return bool(RATING_STATED_RE.search(text or ""))
+
+
+# "不对/不是/错了": the resident corrects something; not a cancel and not "no phone" (不用/不要/没有).
+CORRECTION_RE = re.compile(r"不对|不是|错了|不正确|有误|改一下|修改")
+
+
+def is_correction(text: str) -> bool:
+    """Only the correction itself ("不对", "不对不对，错了"): a message that also says what is new is that news."""
+    rest = re.sub(r"[\s,，。.!！?？、~～]|了|的|啊|呀|吧|哦|我|说|搞|刚才", "", CORRECTION_RE.sub("", text or ""))
+    return bool(CORRECTION_RE.search(text or "")) and not rest and not is_cancel(text)
 
 
 def is_cancel(text: str) -> bool:
@@ -86,18 +132,28 @@ def rating_from(entity_value: Optional[str], text: str) -> Optional[str]:
     return None
 
 
-def solved_from(rating: str, text: str) -> bool:
+def solved_from(text: str) -> Optional[bool]:
+    """Solved only when the resident said so; "不满意" alone is not "问题未解决" (unknown stays None)."""
     if NOT_SOLVED_RE.search(text or ""):
         return False
     if SOLVED_RE.search(text or ""):
         return True
-    return rating != "unsatisfied"
+    return None
+
+
+NO_COMMENT_RE = re.compile(r"^(不用|不需要|没有|没了|没什么|没啥|不了|算了|无|暂无|没有了|不必|好的|好|谢谢|再见|no)"
+                           r"[了啦的吧，,。.!！\s谢]*$", re.IGNORECASE)
+
+
+def is_no_comment(text: str) -> bool:
+    """The answer to "any comment?" that is none ("不用了", "没有，谢谢")."""
+    return bool(NO_COMMENT_RE.match(normalise(text).strip()))
 
 
 def comment_from(text: str) -> Optional[str]:
     """The resident's free-text remark, when the message says more than the rating word."""
     # The case or tracking number and the "对…的处理结果" frame around the rating word are not a remark.
-    rest = TRACKING_NO_RE.sub("", CASE_NO_RE.sub("", (text or "").strip()))
+    rest = TRACKING_NO_RE.sub("", CASE_NO_RE.sub("", normalise(text).strip()))
     stripped = re.sub(r"^(评价一下|评价)?[，,\s]*(我)?(对)?(案件|受理编号)?(的)?(处理结果|处理)?(我)?(非常|很|基本)?(不)?满意"
                       r"[，,。！!\s]*", "", rest.strip())
     if stripped.startswith("/") or len(stripped) < 4:

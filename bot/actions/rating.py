@@ -9,8 +9,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.api_client import ApiError, get_api
-from actions.parsing import RATING_LABELS, comment_from, find_case_no, find_tracking_no, rating_from, \
-    solved_from
+from actions.parsing import RATING_LABELS, comment_from, find_case_no, find_tracking_no, is_no_comment, \
+    rating_from, solved_from, wants_human
 from actions.report_form import MSG_UNAVAILABLE
 
 MY_REPORTS_SCAN = 50  # how many of the resident's latest reports are searched for a named case
@@ -85,8 +85,9 @@ class ActionRateService(Action):
             dispatcher.utter_message(text=f"请对受理编号{report.get('tracking_no')}的处理结果进行评价：",
                                      buttons=RATING_BUTTONS)
             return [SlotSet("rating_report_id", report_ref)]
+        solved, comment = solved_from(text), comment_from(text)
         try:
-            api.rate(tracker.sender_id, report_ref, rating, solved_from(rating, text), comment_from(text))
+            api.rate(tracker.sender_id, report_ref, rating, solved, comment)
         except ApiError as exc:
             if exc.status == 409:
                 dispatcher.utter_message(text="这个问题还没有办结，暂时不能评价；办结后我们会邀请您评价。")
@@ -99,4 +100,44 @@ class ActionRateService(Action):
         if rating == "unsatisfied":
             reply += "我们会安排复核，并尽快与您联系。"
         dispatcher.utter_message(text=reply)
-        return [SlotSet("rating", None), SlotSet("rating_report_id", None)]
+        events: List[EventType] = [SlotSet("rating", None), SlotSet("rating_report_id", None)]
+        if not comment:
+            # Ask once for a comment (rating_comment_form, started by a rule on rating_asks_comment): whatever
+            # the next message is ("垃圾桶第二天又满了…"), it is attached to this rating, not a new report.
+            events += [SlotSet("rating_comment_for", {"report": report_ref, "rating": rating, "solved": solved}),
+                       SlotSet("rating_asks_comment", True)]
+        return events
+
+
+RATING_COMMENT_RESET = [SlotSet("rating_comment", None), SlotSet("rating_comment_for", None),
+                        SlotSet("rating_asks_comment", None)]
+
+
+class ActionAttachRatingComment(Action):
+    """The answer to "any comment?" after a rating: rated again with the comment (the API replaces a rating
+    within its edit window), solved only if the resident said it."""
+
+    def name(self) -> Text:
+        return "action_attach_rating_comment"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        text = str(tracker.get_slot("rating_comment") or tracker.latest_message.get("text") or "").strip()
+        pending = tracker.get_slot("rating_comment_for") or {}
+        if wants_human(text):
+            from actions.handoff import REASON_REQUESTED, request_callback
+
+            return request_callback(dispatcher, tracker, REASON_REQUESTED) + RATING_COMMENT_RESET
+        if not isinstance(pending, dict) or not pending.get("report") or not text or is_no_comment(text):
+            dispatcher.utter_message(text="好的，感谢您的评价！")
+            return RATING_COMMENT_RESET
+        solved = solved_from(text)
+        if solved is None:
+            solved = pending.get("solved")
+        try:
+            get_api().rate(tracker.sender_id, str(pending["report"]), str(pending["rating"]), solved, text[:500])
+        except ApiError as exc:
+            dispatcher.utter_message(text=MSG_UNAVAILABLE if exc.unavailable else
+                                     f"抱歉，补充说明没有保存成功：{exc.message or '评价已不能修改'}。")
+            return RATING_COMMENT_RESET
+        dispatcher.utter_message(text="已将您的补充说明附在评价中，我们会认真核查。谢谢！")
+        return RATING_COMMENT_RESET

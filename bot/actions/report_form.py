@@ -10,7 +10,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.api_client import ApiError, get_api
-from actions.parsing import find_phone, is_cancel, is_opener, looks_like_yes, wants_human
+from actions.parsing import find_phone, is_cancel, is_correction, is_number_not_place, is_opener, looks_like_yes, \
+    phone_shown, wants_human
 
 CLOSED_STATUSES = {"closed", "rejected", "verified"}
 NO_PHONE = "none"
@@ -37,6 +38,20 @@ def _text(tracker: Tracker) -> str:
 
 def _intent(tracker: Tracker) -> str:
     return (tracker.latest_message.get("intent") or {}).get("name") or ""
+
+
+def _previous_value(tracker: Tracker, slot: str) -> Any:
+    """The slot's value before the latest user message (what was validated earlier, not this turn's candidate)."""
+    seen_user = False
+    for event in reversed(list(tracker.events)):
+        if event.get("event") == "user":
+            seen_user = True
+        elif seen_user and event.get("event") == "slot" and event.get("name") == slot:
+            return event.get("value")
+    return None
+
+
+MSG_CORRECTION = "好的，没关系。需要修改的话，直接说新的内容即可（比如新的地点或重新描述问题）；要取消请说“取消”。"
 
 
 def _nearby_same_matter(preview: Dict[str, Any], matter_code: Optional[str]) -> Optional[Dict[str, Any]]:
@@ -68,6 +83,12 @@ class ValidateReportForm(FormValidationAction):
             events = request_callback(dispatcher, tracker, REASON_REQUESTED)
             if events:  # registered; on failure the resident was told and the report goes on
                 return events + [SlotSet("requested_slot", None), ActiveLoop(None)]
+        if requested in (None, "problem_description", "problem_location", "contact_phone") \
+                and is_correction(_text(tracker)):
+            # "不对" before the read-back corrects, it does not cancel: the form goes on and asks its question
+            # again (a slot event keeps Rasa from rejecting the form). At the phone question it is not "no phone".
+            dispatcher.utter_message(text=MSG_CORRECTION)
+            return [SlotSet("awaiting_correction", None)]
         if _intent(tracker) == "deny" and (is_cancel(_text(tracker)) or requested in (None, "problem_description",
                                                                                           "problem_location")):
             dispatcher.utter_message(response="utter_report_cancelled")
@@ -103,7 +124,8 @@ class ValidateReportForm(FormValidationAction):
         phone = find_phone(_text(tracker))
         if phone:
             return {"contact_phone": phone}
-        if tracker.get_slot("requested_slot") == "contact_phone" and _intent(tracker) == "deny":
+        if tracker.get_slot("requested_slot") == "contact_phone" and _intent(tracker) == "deny" \
+                and not is_correction(_text(tracker)):
             return {"contact_phone": NO_PHONE}
         return {}
 
@@ -176,6 +198,10 @@ class ValidateReportForm(FormValidationAction):
     async def validate_problem_location(self, value: Any, dispatcher: CollectingDispatcher,
                                         tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         address = str(value or "").strip()
+        if is_number_not_place(address):
+            # A phone ("139 1234 5678") or a case/tracking number (or its date part) tagged as a place by NLU:
+            # keep whatever place was given before and say nothing; the phone is extracted on its own.
+            return {"problem_location": _previous_value(tracker, "problem_location")}
         description = tracker.get_slot("problem_description") or ""
         try:
             preview = self._preview(tracker, description or address, address)
@@ -246,7 +272,7 @@ def summary_text(tracker: Tracker) -> str:
         parts.append(f"附照片{len(photos)}张")
     phone = tracker.get_slot("contact_phone")
     if phone and phone != NO_PHONE:
-        parts.append(f"联系电话{phone}")
+        parts.append(f"联系电话{phone_shown(phone)}")  # masked: the chat may be read over a shoulder
     if tracker.get_slot("join_existing") and tracker.get_slot("nearby_case_no"):
         parts.append(f"将并入已在处理的案件{tracker.get_slot('nearby_case_no')}")
     return "，".join(parts) + "，对吗？"
@@ -308,18 +334,40 @@ class ActionSubmitReport(Action):
             else:
                 dispatcher.utter_message(text=f"抱歉，提交没有成功：{exc.message or '信息有误'}。请修改后重新反映。")
             return reset
+        dispatcher.utter_message(text=filed_text(report, join_case))
         tracking_no = report.get("tracking_no")
-        if join_case:
-            case_no = report.get("case_no") or join_case
-            text = f"已将您的反映并入案件{case_no}，受理编号{tracking_no}。处理进展会同步通知您。"
-        else:
-            text = f"已为您提交，受理编号{tracking_no}。"
-            if report.get("case_no"):
-                text += f"已立案，案件号{report['case_no']}。"
-            text += "发送受理编号或说“我上次反映的问题”即可查询进度。"
-        dispatcher.utter_message(text=text)
         return reset + [SlotSet("last_report_id", str(report.get("id") or tracking_no)),
                         SlotSet("last_tracking_no", tracking_no)]
+
+
+# The case's status right after filing: "received" is waiting for a person to triage it (not registered yet);
+# any later status means intake registered the case itself (or it joined one that is being handled).
+REGISTERED_STATUSES = {"registered", "dispatched", "resolved", "verified", "closed", "returned", "reopened"}
+
+
+def filed_text(report: Dict[str, Any], join_case: Optional[str]) -> str:
+    """What the API says about the new report: registered (已立案) only when it is, else received (待分拣),
+    with the referral when intake found the matter belongs elsewhere (居委会/物业/12345/110)."""
+    tracking_no = report.get("tracking_no")
+    status = report.get("status")
+    # The API says what came of join_case_no in `join` (merged only when it is the same problem nearby;
+    # joined null: still being received); an API without `join` merged it whenever it filed it.
+    join = report.get("join") if isinstance(report.get("join"), dict) else None
+    joined = bool(join_case and report.get("case_no") and (join is None or join.get("joined") is True))
+    if joined:
+        text = f"已将您的反映并入案件{report['case_no']}，受理编号{tracking_no}。处理进展会同步通知您。"
+    elif join_case and join and join.get("message"):
+        text = f"已为您提交，受理编号{tracking_no}。{join['message']}。"
+    elif status in REGISTERED_STATUSES and report.get("case_no"):
+        text = f"已为您提交，受理编号{tracking_no}。已立案，案件号{report['case_no']}。"
+    else:
+        text = (f"已为您提交，受理编号{tracking_no}。目前状态：{report.get('status_text') or '已受理'}，"
+                "正在等待工作人员分拣，立案后会通知您。")
+    if report.get("referral"):
+        text += f"温馨提示：{report['referral']}"
+        if not text.endswith(("。", "！", "？")):
+            text += "。"
+    return text + "发送受理编号或说“我上次反映的问题”即可查询进度。"
 
 
 class ActionResetReport(Action):

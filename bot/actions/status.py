@@ -44,6 +44,8 @@ def report_details(report: Dict[str, Any]) -> str:
         text += f"最新进展：{last}。"
     if report.get("outcome"):
         text += f"处理结果：{report['outcome']}。"
+    if report.get("referral"):  # intake found the matter belongs elsewhere: say where, as when it was filed
+        text += f"温馨提示：{report['referral']}"
     if report.get("status") == "closed" and not report.get("rating"):
         text += "问题已办结，欢迎对处理结果进行评价（满意/基本满意/不满意）。"
     return text
@@ -61,6 +63,12 @@ class ActionCheckStatus(Action):
         api = get_api()
         case_no = find_case_no(text) or find_case_no(_entity(tracker, "case_no") or "")
         tracking_no = find_tracking_no(text) or find_tracking_no(_entity(tracker, "tracking_no") or "")
+        if not case_no and not tracking_no:
+            from actions.handoff import phone_for_report_form  # handoff imports report_form, like this module
+
+            phone_in_form = phone_for_report_form(tracker)
+            if phone_in_form:  # a phone typed in the report form, read by NLU as a status question
+                return phone_in_form
         try:
             if case_no:
                 self._by_case(dispatcher, api, tracker.sender_id, case_no)
@@ -98,7 +106,11 @@ class ActionCheckStatus(Action):
             report = api.get_report(resident, ref)
         except ApiError as exc:
             if exc.status in (403, 404):
-                dispatcher.utter_message(text=f"没有找到受理编号{ref}的反映记录，请核对后再发一次。")
+                # The API answers 404 alike for a number that does not exist and for someone else's report
+                # (an anonymous chat owns none): do not claim it does not exist, say where it can be checked.
+                dispatcher.utter_message(text=f"在本次对话的账号下没有查到受理编号{ref}的反映。如果是用其他方式或"
+                                              f"匿名提交的，可打开公开查询页面 /r/{ref} 查看办理进度，或用反映时留的"
+                                              "手机号登录小程序后查询；也请核对编号是否正确。")
                 return
             raise
         dispatcher.utter_message(text=report_details(report))

@@ -22,6 +22,7 @@ class FakeServiceApiServer:
         self.callbacks: List[Dict[str, Any]] = []
         self.account_phones: Dict[str, str] = {"citizen:7": "+8613800138000"}
         self.fail_with: Optional[int] = None
+        self.created_extra: Dict[str, Any] = {}  # fields the next created report answers with (status, referral…)
         self.add_report("R20261101000001", status="closed", status_text="已办结", owner="citizen:7",
                         outcome="垃圾已清运完毕")
         self.add_report("R20261120000015", status="dispatched", status_text="处置中", owner="citizen:7")
@@ -91,7 +92,7 @@ class FakeServiceApiServer:
         match = re.fullmatch(r"/api/v1/reports/([^/]+)", path)
         if method == "GET" and match:
             report = self.find(match.group(1))
-            if not report:
+            if not report or report["owner"] != resident:  # like the API: 404 hides others' reports
                 return 404, {"status": 404, "code": "not_found", "message": "没有这条反映"}
             return 200, report
         if method == "POST" and path == "/api/v1/callbacks":
@@ -133,7 +134,9 @@ class FakeServiceApiServer:
             return 200, self.reports[self.by_key[key]]
         tracking_no = f"R20261124{len(self.reports) + 100:06d}"
         report = self.add_report(tracking_no, status="received", status_text="已受理", owner=resident)
-        report.update({"case_no": body.get("join_case_no"), "request": body, "access_token": "tok"})
+        report.update({"case_no": body.get("join_case_no"), "request": body, "access_token": "tok",
+                       "referral": None})
+        report.update(self.created_extra)
         self.by_key[key] = tracking_no
         return 201, report
 

@@ -339,7 +339,8 @@ def test_rating_by_case_number_is_a_rating_not_a_status(api: FakeServiceApiServe
     entities = [{"entity": "case_no", "value": OPEN_CASE}, {"entity": "rating", "value": "unsatisfied"}]
     dispatcher, _ = run(ActionCheckStatus(), tracker(text, "check_status", entities=entities,
                                                      slots={"rating": "unsatisfied"}))
-    assert api.ratings["R20261101000001"] == {"rating": "unsatisfied", "solved": False}
+    # "不满意" alone does not say the problem is unsolved: solved stays unknown (left out)
+    assert api.ratings["R20261101000001"] == {"rating": "unsatisfied"}
     assert "已收到您的评价：不满意" in texts(dispatcher)
     assert "当前状态" not in texts(dispatcher)
 
@@ -377,3 +378,152 @@ def test_number_shown_back_is_national_and_masked() -> None:
 
     assert phone_shown("+8613912345678") == "139****5678"
     assert phone_shown("+8653288888888") == "053****8888"  # a landline keeps its leading 0
+
+
+# --- defects found trying the chat against the real stack (2026-12-04) ---------------------------------------
+
+@pytest.mark.parametrize("typed", ["139 1234 5678", "我的手机是139-1234-5678", "１３９１２３４５６７８",
+                                   "+86 139 1234 5678", "电话：139－1234－5678"])
+def test_phone_in_any_written_form_fills_the_report_phone(api: FakeServiceApiServer, typed: str) -> None:
+    form = {"requested_slot": "contact_phone", "problem_description": "垃圾没人清", "matter_code": "06010",
+            "matter_name": "暴露垃圾", "problem_location": "香港中路12号", "location_label": "香港中路12号附近"}
+    history = [{"event": "slot", "name": "problem_location", "value": "香港中路12号"}]
+    # NLU may also tag the digits as a place: that must neither replace the place nor be looked up.
+    dispatcher, slots = run(ValidateReportForm(), tracker(typed, slots=form, history=history,
+                                                          new_slots={"problem_location": typed}))
+    assert slots["contact_phone"] == "13912345678"
+    assert slots["problem_location"] == "香港中路12号"
+    assert slots["requested_slot"] == "report_confirmed"
+    assert "没有找到" not in texts(dispatcher)
+    assert all(c["json"].get("address") != typed for c in api.calls("POST", "/api/v1/intake/preview"))
+
+
+def test_phone_nlu_did_not_understand_still_fills_the_form(api: FakeServiceApiServer) -> None:
+    trk = tracker("１３９ １２３４ ５６７８", "nlu_fallback", slots={"requested_slot": "contact_phone"})
+    trk.active_loop = {"name": "report_form"}
+    dispatcher, slots = run(ActionHandleFallback(), trk)
+    assert slots["contact_phone"] == "13912345678" and dispatcher.messages == []
+    dispatcher, slots = run(ActionCheckStatus(), tracker("139 1234 5678", "check_status",
+                                                         slots={"requested_slot": "contact_phone"}))
+    assert slots["contact_phone"] == "13912345678" and api.calls("GET", "/api/v1/me/reports") == []
+
+
+def test_read_back_masks_the_phone(api: FakeServiceApiServer) -> None:
+    dispatcher, _ = run(ActionAskReportConfirmed(), tracker("139 1234 5678", slots={
+        "matter_name": "暴露垃圾", "location_label": "香港中路12号附近", "contact_phone": "13912345678"}))
+    assert "联系电话139****5678" in texts(dispatcher) and "13912345678" not in texts(dispatcher)
+
+
+def test_handoff_with_a_dashed_phone_keeps_the_number(api: FakeServiceApiServer) -> None:
+    dispatcher, _ = run(ActionRequestCallback(), tracker("转人工，我的手机号139-1234-5678", "request_human",
+                                                         sender=ANON))
+    assert api.callbacks[0]["phone"] == "13912345678"
+    assert "给您回电（139****5678）" in texts(dispatcher) and "如需" not in texts(dispatcher)
+
+
+def test_report_waiting_for_triage_is_not_told_registered(api: FakeServiceApiServer) -> None:
+    api.created_extra = {"case_no": "C370202-20261205-00003", "status": "received", "status_text": "已受理",
+                         "referral": "邻里噪声纠纷建议先联系所在社区居委会调解，也可拨打12345；如正在发生并影响休息，可拨打110。"}
+    dispatcher, _ = run(ActionSubmitReport(), tracker("对", "affirm", slots=confirmed(
+        problem_description="楼上邻居半夜打麻将太吵")))
+    said = texts(dispatcher)
+    assert "已立案" not in said
+    assert "受理编号R20261124000102" in said and "已受理" in said and "分拣" in said
+    assert "居委会" in said and "110" in said
+
+
+def test_status_of_a_referred_report_repeats_the_referral(api: FakeServiceApiServer) -> None:
+    api.reports["R20261120000015"].update(status="received", status_text="已受理", referral="请联系社区居委会调解。")
+    dispatcher, _ = run(ActionCheckStatus(), tracker("R20261120000015进度", "check_status"))
+    assert "已受理" in texts(dispatcher) and "请联系社区居委会调解" in texts(dispatcher)
+
+
+def test_a_join_the_api_did_not_make_is_not_called_merged(api: FakeServiceApiServer) -> None:
+    api.created_extra = {"case_no": "C370202-20261205-00007", "status": "received", "status_text": "已受理",
+                         "join": {"case_no": OPEN_CASE, "joined": None,
+                                  "message": f"正在受理，稍后确认是否与案件{OPEN_CASE}合并办理"}}
+    dispatcher, _ = run(ActionSubmitReport(), tracker("是", "affirm", slots=confirmed(
+        nearby_case_no=OPEN_CASE, join_existing=True)))
+    assert "并入案件" not in texts(dispatcher) and "已立案" not in texts(dispatcher)
+    assert f"稍后确认是否与案件{OPEN_CASE}合并办理" in texts(dispatcher)
+
+
+def test_registered_report_is_told_registered(api: FakeServiceApiServer) -> None:
+    api.created_extra = {"case_no": "C370202-20261205-00004", "status": "registered", "status_text": "已立案"}
+    dispatcher, _ = run(ActionSubmitReport(), tracker("对", "affirm", slots=confirmed()))
+    assert "已立案，案件号C370202-20261205-00004" in texts(dispatcher)
+
+
+def test_rating_leaves_solved_unknown_and_asks_once_for_a_remark(api: FakeServiceApiServer) -> None:
+    text = f"对{OPEN_CASE}的处理结果不满意"
+    dispatcher, slots = run(ActionRateService(), tracker(text, "rate_service", slots={"rating": "unsatisfied"}))
+    assert api.ratings["R20261101000001"] == {"rating": "unsatisfied"}  # never said 没解决
+    assert slots["rating_asks_comment"] is True
+    pending = slots["rating_comment_for"]
+    from actions.rating import ActionAttachRatingComment
+
+    remark = "垃圾桶第二天又满了，还是没人管"
+    dispatcher, slots = run(ActionAttachRatingComment(), tracker(
+        remark, "report_problem", slots={"rating_comment_for": pending, "rating_comment": remark}))
+    assert api.ratings["R20261101000001"] == {"rating": "unsatisfied", "comment": remark}
+    assert "附在评价中" in texts(dispatcher)
+    assert slots["rating_comment_for"] is None and slots["rating_asks_comment"] is None
+    run(ActionAttachRatingComment(), tracker("没解决", "deny", slots={"rating_comment_for": pending,
+                                                                     "rating_comment": "没解决"}))
+    assert api.ratings["R20261101000001"]["solved"] is False
+
+
+def test_no_remark_after_a_rating_changes_nothing(api: FakeServiceApiServer) -> None:
+    from actions.rating import ActionAttachRatingComment
+
+    pending = {"report": "1", "rating": "satisfied", "solved": None}
+    dispatcher, _ = run(ActionAttachRatingComment(), tracker("不用了，谢谢", "deny", slots={
+        "rating_comment_for": pending, "rating_comment": "不用了，谢谢"}))
+    assert api.calls("POST", "/api/v1/reports/1/rating") == [] and "感谢" in texts(dispatcher)
+
+
+def test_rating_by_a_full_width_case_number_is_no_remark(api: FakeServiceApiServer) -> None:
+    text = f"对{OPEN_CASE.replace('-', '－')}的处理结果不满意"
+    _, slots = run(ActionRateService(), tracker(text, "rate_service", slots={"rating": "unsatisfied"}))
+    assert api.ratings["R20261101000001"] == {"rating": "unsatisfied"} and slots["rating_asks_comment"] is True
+
+
+def test_a_rating_with_its_remark_asks_nothing_more(api: FakeServiceApiServer) -> None:
+    _, slots = run(ActionRateService(), tracker("不满意，垃圾还在那里没解决", "rate_service",
+                                                slots={"rating": "unsatisfied"}))
+    assert "rating_asks_comment" not in slots
+
+
+def test_case_number_is_never_a_place(api: FakeServiceApiServer) -> None:
+    for value in ("20261205", "C370202-20261205-00001", "R20261205000005"):
+        dispatcher, slots = run(ValidateReportForm(), tracker(
+            "垃圾桶第二天又满了", "report_problem", slots={"requested_slot": "problem_location",
+                                                       "problem_description": "垃圾桶第二天又满了"},
+            new_slots={"problem_location": value}))
+        assert slots["problem_location"] is None and "没有找到" not in texts(dispatcher)
+        assert slots["requested_slot"] == "problem_location"
+
+
+def test_full_width_dashes_in_case_numbers(api: FakeServiceApiServer) -> None:
+    full = OPEN_CASE.replace("-", "－")
+    dispatcher, _ = run(ActionCheckStatus(), tracker(f"查一下{full}", "check_status", sender=ANON))
+    assert f"案件{OPEN_CASE}（暴露垃圾）当前状态：处置中" in texts(dispatcher)
+    dispatcher, _ = run(ActionCheckStatus(), tracker("查一下Ｒ２０２６１１０１－０００００１", "check_status"))
+    assert "受理编号R20261101000001" in texts(dispatcher)
+
+
+def test_someone_elses_report_is_not_called_missing(api: FakeServiceApiServer) -> None:
+    dispatcher, _ = run(ActionCheckStatus(), tracker("查一下R20261101000001的进度", "check_status", sender=ANON))
+    said = texts(dispatcher)
+    assert "没有找到" not in said and "/r/R20261101000001" in said and "手机号" in said
+    assert "垃圾已清运完毕" not in said  # nothing of the report itself is revealed
+
+
+@pytest.mark.parametrize("requested", ["problem_description", "problem_location", "contact_phone"])
+def test_no_before_the_read_back_corrects_not_cancels(api: FakeServiceApiServer, requested: str) -> None:
+    form = {"requested_slot": requested, "problem_description": "垃圾没人清", "matter_code": "06010",
+            "problem_location": "香港中路12号"}
+    dispatcher, slots = run(ValidateReportForm(), tracker("不对", "deny", slots=form))
+    assert "utter_report_cancelled" not in texts(dispatcher) and "取消" in texts(dispatcher)
+    assert not any(e["event"] == "active_loop" for e in slots["_events"])
+    assert slots.get("contact_phone") is None and slots.get("requested_slot") in (None, requested)

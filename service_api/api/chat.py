@@ -87,6 +87,11 @@ class Chat(MethodView):
     @blp.response(200, ChatResponseSchema)
     @limiter.limit("30/minute")
     def post(self, data: dict[str, Any]) -> Any:
-        """向智能客服发送一条消息，返回机器人的回复（文字、按钮、图片）。"""
+        """向智能客服发送一条消息，返回机器人的回复（文字、按钮、图片）。
+
+        会话：已登录居民（Authorization: Bearer 居民令牌）的对话属于其账号。未登录时，首次调用返回的
+        `session_id`（形如 `anon:<uuid>`）标识一个匿名会话；之后每条消息请在请求头 `X-Chat-Session` 中原样带回
+        该值，才能继续同一段对话（如正在填写的反映）。不带或格式不对时，每条消息都会开始一个新的匿名会话。
+        """
         sender = sender_id()
         return {"session_id": sender, "messages": ask_rasa(sender, data["message"], data.get("metadata"))}
