@@ -66,3 +66,19 @@ def test_retry_falling_into_quiet_hours_is_released_until_morning(app):
     assert outbox.claim_due(now=local(21, 30)) == []
     db.session.refresh(row)
     assert row.status == "pending" and row.send_after == local(8, 0, day=25)
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    (None, "21:00-08:00"), ("", ""), ("off", "off"), ("22:00-07:00", "22:00-07:00"),
+])
+def test_quiet_hours_setting_empty_means_none(monkeypatch, value, expected):
+    """QUIET_HOURS= (empty) turns quiet hours off, as `off` does; only an unset variable gives the default."""
+    from service_api.config import Settings
+
+    if value is None:
+        monkeypatch.delenv("QUIET_HOURS", raising=False)
+    else:
+        monkeypatch.setenv("QUIET_HOURS", value)
+    spec = Settings().quiet_hours
+    assert spec == expected
+    assert (quiet_until(local(23, 0), spec) is None) == (value in ("", "off"))
