@@ -2,7 +2,7 @@
 
 `TEST_CLOCK=2026-11-28T10:00+08:00 pytest ...` starts the whole run's clock at that moment (it then runs on), so
 the suite can be run at a night inside quiet hours, a weekend or a date where Shanghai and UTC differ; no outcome
-may depend on when it runs. `pinned_clock` sets the clock to a given moment for a test whose outcome depends on it.
+may depend on when it runs. `pinned_clock` stops the clock at a given moment for a test whose outcome depends on it.
 """
 
 from __future__ import annotations
@@ -25,6 +25,15 @@ def shifted_datetime(offset: timedelta) -> type[datetime]:
     return ShiftedDatetime
 
 
+def frozen_datetime(moment: datetime) -> type[datetime]:
+    class FrozenDatetime(datetime):
+        @classmethod
+        def now(cls, tz: tzinfo | None = None) -> datetime:
+            return moment.astimezone(tz) if tz is not None else moment.astimezone(UTC).replace(tzinfo=None)
+
+    return FrozenDatetime
+
+
 @pytest.fixture(scope="session", autouse=True)
 def test_clock() -> Iterator[None]:
     """Starts the service's clock at TEST_CLOCK (an ISO time with its offset) when set."""
@@ -43,12 +52,12 @@ def test_clock() -> Iterator[None]:
 
 @pytest.fixture
 def pinned_clock(monkeypatch: pytest.MonkeyPatch) -> Callable[[datetime], None]:
-    """`pinned_clock(moment)`: `utcnow()` answers `moment` now and runs on from there, everywhere in the service
-    (a clock that runs keeps events in order; a test takes far less than the margins it asserts)."""
+    """`pinned_clock(moment)`: from then on `utcnow()` answers `moment` everywhere in the service (until the next
+    call or the end of the test)."""
 
     def pin(moment: datetime) -> None:
         if moment.tzinfo is None:
             raise ValueError("pin the clock to an aware datetime")
-        monkeypatch.setattr(base, "datetime", shifted_datetime(moment - datetime.now(UTC)))
+        monkeypatch.setattr(base, "datetime", frozen_datetime(moment))
 
     return pin

@@ -82,3 +82,17 @@ def test_quiet_hours_setting_empty_means_none(monkeypatch, value, expected):
     spec = Settings().quiet_hours
     assert spec == expected
     assert (quiet_until(local(23, 0), spec) is None) == (value in ("", "off"))
+
+
+@pytest.mark.parametrize(("moment", "sms_at"), [
+    (local(23, 15), local(8, 0, day=25)),  # inside the window: the SMS waits for the morning
+    (local(12, 0), local(12, 0)),  # outside: it goes now
+])
+def test_the_clock_decides_whether_a_message_waits(app, pinned_clock, moment, sms_at):
+    pinned_clock(moment)
+    report = make_report(phone="+14155550179")
+    rows = {row.channel: row for row in enqueue("received", report, None)}
+    db.session.commit()
+    assert (rows["sms"].send_after, rows["inapp"].send_after) == (sms_at, moment)
+    claimed = {db.session.get(Notification, c.id).channel for c in outbox.claim_due()}
+    assert claimed == ({"sms", "inapp"} if sms_at == moment else {"inapp"})
