@@ -17,7 +17,7 @@ max_requests = int(os.environ.get("WEB_MAX_REQUESTS", "5000"))  # recycle worker
 max_requests_jitter = int(os.environ.get("WEB_MAX_REQUESTS_JITTER", "500"))
 accesslog = os.environ.get("WEB_ACCESS_LOG", "-") or None
 # Import the app and load the classifier and geocoder once, in the master: workers (and the ones that
-# replace recycled workers) are forked ready. Without it every recycle re-imported and re-loaded ~2 s of CPU.
+# replace recycled workers) are forked ready, instead of each importing the app and loading the models again.
 preload_app = os.environ.get("WEB_PRELOAD", "1") == "1"
 
 
