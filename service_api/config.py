@@ -25,6 +25,12 @@ def _env(name: str, default: str) -> str:
     return value if value not in (None, "") else default
 
 
+def _env_or_empty(name: str, default: str) -> str:
+    """For settings where an empty value means "none": only an unset variable gives the default."""
+    value = os.environ.get(name)
+    return default if value is None else value
+
+
 def _env_int(name: str, default: int) -> int:
     return int(_env(name, str(default)))
 
@@ -107,7 +113,8 @@ class Settings:
     twilio_agent_number: str = field(default_factory=lambda: _env("TWILIO_AGENT_NUMBER", ""))
     twilio_api_base: str = field(default_factory=lambda: _env("TWILIO_API_BASE", ""))
     # Notifications (notifications/ workers and the survey scheduler).
-    quiet_hours: str = field(default_factory=lambda: _env("QUIET_HOURS", "21:00-08:00"))  # local time; "" = none
+    # Asia/Shanghai time; empty or "off" = none (outbox_writer.parse_quiet_hours).
+    quiet_hours: str = field(default_factory=lambda: _env_or_empty("QUIET_HOURS", "21:00-08:00"))
     notify_max_attempts: int = field(default_factory=lambda: _env_int("NOTIFY_MAX_ATTEMPTS", 6))
     notify_backoff_seconds: float = field(default_factory=lambda: _env_float("NOTIFY_BACKOFF_SECONDS", 30.0))
     notify_http_timeout: float = field(default_factory=lambda: _env_float("NOTIFY_HTTP_TIMEOUT", 10.0))

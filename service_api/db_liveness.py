@@ -3,7 +3,7 @@
 A connection that the server has closed (a restart, an idle-session timeout, pg_terminate_backend) has a
 readable socket: the server's farewell message, then end of file. An idle, healthy connection has nothing to
 read. Checking that costs a system call, not a round trip; the pool then discards the dead connection and
-hands out a fresh one, so the request carries on. (A "SELECT 1" per checkout cost ~9 % of a report's CPU.)
+hands out a fresh one, so the request carries on. (A "SELECT 1" per checkout is a round trip on every request.)
 """
 
 from __future__ import annotations

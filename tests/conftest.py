@@ -19,6 +19,7 @@ from flask import g
 from sqlalchemy import create_engine, text
 
 from tests.browser import browser, live_server  # noqa: F401  (fixtures for the Chromium tests)
+from tests.clock import pinned_clock, test_clock  # noqa: F401  (the service clock: TEST_CLOCK)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")

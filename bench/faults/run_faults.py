@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from bench.load.loadgen import LoadGen, make_photos  # noqa: E402
-from bench.load.run_load import check_delivery  # noqa: E402
+from bench.load.run_load import check_delivery, delivery_failures  # noqa: E402
 from bench.load.stack import Stack  # noqa: E402
 
 RUN_DIR = Path("/tmp/bench_faults")
@@ -255,7 +255,7 @@ def main() -> int:
         print(f"| {r['fault']} | {r['sent']} | {r['ok']} | {refused} | {r['accepted']} | {r['lost']} | "
               f"{r['photos_accepted']} | {r['photos_lost']} | {r['sms_expected']} | "
               f"{r['sms_sent'] - r['duplicate_sends']} | {r['duplicate_sends']} | {recovered} |")
-        bad += r["lost"] + r["photos_lost"] + r["duplicate_sends"] + r["sms_missing"] + (r["recovered_s"] is None)
+        bad += delivery_failures(r) + (r["recovered_s"] is None)
     return 1 if bad else 0
 
 

@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 import psutil
 
 from bench.load.loadgen import LoadGen, make_photos, print_table
-from bench.load.run_load import check_delivery
+from bench.load.run_load import check_delivery, delivery_failures
 from bench.load.stack import Stack
 
 
@@ -56,7 +56,8 @@ async def soak(stack: Stack, gen: LoadGen, rate: float, seconds: float, every: f
         samples.append(point)
         rss = ", ".join(f"{k} {v:.0f}" for k, v in sorted(point["rss_mb"].items()))
         print(f"t={point['t']:6.0f}s ok={point['ok']:6d} failed={point['failed']:3d} "
-              f"outbox={point['outbox_pending']:4d} celery={point['celery_queue']:3d} RSS MB: {rss}", flush=True)
+              f"outbox={point['outbox_pending']:4d} deferred={point['outbox_deferred']:4d} "
+              f"celery={point['celery_queue']:3d} RSS MB: {rss}", flush=True)
         try:
             await asyncio.wait_for(asyncio.shield(load), timeout=every)
         except TimeoutError:
@@ -95,7 +96,7 @@ def main() -> int:
               f"{max(s['celery_queue'] for s in samples)}; last: outbox {samples[-1]['outbox_pending']}, "
               f"Celery {samples[-1]['celery_queue']}")
         failed = sum(len(v) for v in gen.results.failures.values())
-        return 1 if failed or delivery["lost"] or delivery["duplicate_sends"] else 0
+        return 1 if failed or delivery_failures(delivery) else 0
     finally:
         stack.stop()
 

@@ -25,6 +25,7 @@ from sqlalchemy import create_engine, text
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from service_api.models.outbox import UNSENT_STATES  # noqa: E402
 from tests.notifications.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio  # noqa: E402
 
 PG_ADMIN = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
@@ -190,17 +191,20 @@ class Stack:
             engine.dispose()
 
     def queue_lengths(self) -> dict[str, int]:
-        """Outbox rows due and not yet sent (rows scheduled for later do not count), and the Celery queue in Redis."""
+        """Outbox rows not yet sent: due or in flight, and deferred (later `send_after`, e.g. quiet hours); the
+        Celery queue in Redis. A deferred row is not delivered: delivery checks count it as left."""
         import redis
 
-        pending = self.sql("SELECT count(*) FROM notifications WHERE status IN ('claimed', 'sending') "
-                           "OR (status = 'pending' AND send_after <= now())")
+        unsent = self.sql("SELECT count(*), count(*) FILTER (WHERE status = :waiting AND send_after > now()) "
+                          "FROM notifications WHERE status = ANY(:unsent)", waiting=UNSENT_STATES[0],
+                          unsent=list(UNSENT_STATES))[0]
         try:
             celery_len = int(redis.Redis(host="127.0.0.1", port=self.redis_port, db=BROKER_DB,
                                          socket_connect_timeout=2).llen("notifications"))
         except redis.RedisError:
             celery_len = -1
-        return {"outbox_pending": int(pending[0][0]), "celery_queue": celery_len}
+        total, deferred = int(unsent[0]), int(unsent[1])
+        return {"outbox_pending": total - deferred, "outbox_deferred": deferred, "celery_queue": celery_len}
 
     def pids(self) -> dict[str, list[int]]:
         """Every process of the stack, by role, children included (gunicorn workers, Celery pool)."""

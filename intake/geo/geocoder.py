@@ -16,7 +16,7 @@ import io
 import math
 import re
 import unicodedata
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
@@ -36,7 +36,6 @@ from intake.geo.parse import ParsedPlace, parse_place
 
 CLI_KEYS = ("lat", "lng", "level", "confidence", "grid_code", "community_code", "street_code", "district_code",
             "description")
-FORWARD_LEVELS = ("door", "poi", "intersection", "road", "community", "street", "district")
 # Levels that place a report at a spot (a client or photo position is "point"); the others only name a road or
 # an area, whose point is a stand-in (the road's middle, the area's centre): never a basis for distances.
 POINT_LEVELS = ("point", "door", "poi", "intersection")
@@ -85,8 +84,8 @@ class GeocodeResult:
 
 
 def _fast_result(**fields: Any) -> GeocodeResult:
-    """Build a GeocodeResult with every field given, skipping the frozen dataclass __init__ (4x faster,
-    which matters for batch reverse geocoding); equal to GeocodeResult(**fields)."""
+    """Build a GeocodeResult with every field given, skipping the frozen dataclass __init__ (its per-field
+    checks, paid for every point of a batch reverse geocode); equal to GeocodeResult(**fields)."""
     result = object.__new__(GeocodeResult)
     result.__dict__.update(fields)
     return result
@@ -600,10 +599,6 @@ class Geocoder:
             return None
         kind, ref = self._fz_target[best[1]]
         return kind, ref, best[0] / 100.0, self._fz_names[best[1]]
-
-
-def empty_result(**kwargs: Any) -> GeocodeResult:
-    return replace(GeocodeResult(), **kwargs)
 
 
 def is_number(value: Any) -> bool:

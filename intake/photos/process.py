@@ -45,7 +45,7 @@ JPEG_QUALITY: Final = 85
 THUMB_QUALITY: Final = 80
 # The stored long side is max_side, or anything down to SCALE_SLACK * max_side when a 1/2, 1/4 or 1/8
 # reduction lands there: 4000x3000 becomes 2000x1500 through JPEG draft decoding (or a box reduction for
-# other formats) instead of a full decode plus a Lanczos pass that costs ~3x the decode itself.
+# other formats) instead of a full decode plus a Lanczos pass over every pixel.
 SCALE_SLACK: Final = 0.9
 WHITE: Final = (255, 255, 255)
 

@@ -117,10 +117,3 @@ def require_staff(*roles: str) -> StaffUser:
         raise APIError(403, "role_forbidden",
                        f"{ROLE_TEXT.get(principal.staff.role, principal.staff.role)}无权进行此操作")
     return principal.staff
-
-
-def require_service() -> Principal:
-    principal = current_principal()
-    if principal.kind != "service":
-        raise APIError(403, "service_only", "需要服务密钥")
-    return principal

@@ -16,6 +16,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from service_api.models.base import Base, utcnow
 
 NOTIFICATION_STATES = ("pending", "claimed", "sending", "sent", "delivered", "failed", "cancelled")
+# Not yet out: waiting (due or deferred, e.g. by quiet hours), claimed by a dispatch, or being sent.
+UNSENT_STATES = NOTIFICATION_STATES[:3]
 
 
 class Kind(StrEnum):

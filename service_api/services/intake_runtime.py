@@ -79,16 +79,10 @@ def reset() -> None:
         _geocoder = None
 
 
-def describe(obj: Any) -> dict[str, Any]:
-    return obj.to_dict() if hasattr(obj, "to_dict") else dict(obj)
-
-
 def warm_up(app: Any) -> None:
     """Build the long-lived intake objects now (gunicorn calls this as each worker starts)."""
     from service_api.extensions import db as _db
 
-    if "settings" not in getattr(app, "extensions", {}):
-        return  # not our app (e.g. the benchmark's hello-world)
     with app.app_context():
         try:
             classifier()

@@ -11,9 +11,7 @@ never cancelled: the resident's full history.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime, time, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -124,11 +122,6 @@ def recipient_key(channel: str, recipient: str | None, citizen_id: int | None) -
     if recipient is None:  # in-app: the resident's own list
         return channel, f"citizen:{citizen_id}"
     return channel, recipient
-
-
-def anyone_to_tell(report: Mapping[str, Any]) -> bool:
-    """Whether channels_for may find somebody for a report with these column values (False: surely nobody)."""
-    return any(report.get(key) for key in ("citizen_id", "wechat_openid", "contact_phone"))
 
 
 def enqueue(kind: str, report: Report, case: Case | None, send_after: datetime | None = None,

@@ -26,7 +26,6 @@ from service_api.services.workflow import SYSTEM, Actor, TransitionRequest, appl
 
 RATINGS = {"satisfied": "满意", "basically_satisfied": "基本满意", "unsatisfied": "不满意"}
 UPDATE_WINDOW = timedelta(days=7)
-RATING_CHANNELS = ("miniprogram", "sms", "voice", "hotline", "chatbot", "wechat")
 RATING_EVENT = "rating"  # CaseEvent.action of an answer or a change (staff/desk.py names it 评价)
 CHANNEL_TEXT = {"miniprogram": "小程序", "sms": "短信", "voice": "语音回访", "hotline": "热线回访",
                 "chatbot": "智能客服", "wechat": "微信"}

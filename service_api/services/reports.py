@@ -16,9 +16,9 @@ from service_api.auth.principal import Principal
 from service_api.auth.tokens import idempotent_report_token, new_report_token
 from service_api.errors import APIError
 from service_api.extensions import db
-from service_api.models import OPEN_STATUSES, Case, Citizen, Photo, Report, utcnow
+from service_api.models import OPEN_STATUSES, Case, Citizen, Photo, Report, report_photos, utcnow
 from service_api.phones import InvalidPhone, canonical_phone, inbound_phone
-from service_api.services import outbox_writer, report_store
+from service_api.services import numbers, outbox_writer
 from service_api.services.intake_pipeline import JOIN_CASE_KEY, JOIN_TRUSTED_KEY
 from service_api.services.photos import usable_photos
 
@@ -143,14 +143,10 @@ def check_join_target(case_no: str) -> None:
 
 
 def accept_report(data: ReportInput, principal: Principal) -> Accepted:
-    """Persist a report and commit it. A replayed Idempotency-Key returns the first report.
+    """Persist a report with its photo links and its notifications in the session, and commit.
 
-    The returned report is attached to the session and fully loaded (nothing is read back after the commit).
-    A report with nobody to tell, whose caller had not begun a transaction in the session, is committed on its
-    own in one statement (report_store.commit_alone); any other in the session's transaction, with its
-    notifications and whatever the caller wrote.
+    A replayed Idempotency-Key returns the first report.
     """
-    caller_began_nothing = not db.session().in_transaction()  # our own reads below may begin one
     data = replace(data, contact=_canonical_contact(data.contact, data.channel))
     key = data.idempotency_key
     fingerprint = request_fingerprint(data) if key else None
@@ -163,9 +159,7 @@ def accept_report(data: ReportInput, principal: Principal) -> Accepted:
         check_join_target(data.join_case_no)
     photos = usable_photos(data.photo_ids, principal)
     now = utcnow()
-    # The new row as plain column values (the hot path of every channel: no ORM attribute events per column).
-    values: dict[str, Any] = report_store.new_row_values()
-    values.update(
+    values: dict[str, Any] = dict(
         channel=data.channel,
         channel_ref=data.channel_ref or principal.chat_sender,
         description=data.description.strip(),
@@ -186,22 +180,28 @@ def accept_report(data: ReportInput, principal: Principal) -> Accepted:
     # A keyed submission's token is derived from its key and request, so that a retry can be given it again.
     token, values["access_token_hash"] = (idempotent_report_token(values["idempotency_scope"], key, fingerprint)
                                           if key and fingerprint else new_report_token())
-    alone = caller_began_nothing and not outbox_writer.anyone_to_tell(values) and report_store.can_commit_alone()
+    report = Report(**values, tracking_no=numbers.new_tracking_no(now))
     try:
-        if alone:
-            report = report_store.commit_alone(values, photos)
-        else:
-            report = report_store.insert_report(values, photos)
-            outbox_writer.report_received(report)
-            db.session.commit()
+        db.session.add(report)
+        db.session.flush()  # the report's id, for its photo links
+        _link_photos(report, photos)
+        outbox_writer.report_received(report)
+        db.session.commit()
     except IntegrityError:
         db.session.rollback()
         replay = find_replay(principal, data.channel, key, fingerprint)
         if replay is None or not (key and fingerprint):
             raise
         return _replayed(replay, key, fingerprint)
-    db.session.add(report)  # attach again: loaded, so reading it costs no query
     return Accepted(report, created=True, access_token=token)
+
+
+def _link_photos(report: Report, photos: list[Photo]) -> None:
+    """The photo links in the order given (the relationship alone would not write their positions)."""
+    if photos:
+        db.session.execute(report_photos.insert(), [
+            {"report_id": report.id, "photo_id": photo.id, "position": position}
+            for position, photo in enumerate(photos)])
 
 
 def _set_location(values: dict[str, Any], location: dict[str, Any] | None, photos: list[Photo]) -> None:

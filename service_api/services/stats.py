@@ -234,10 +234,11 @@ def _key_expr(group_by: str, basis: str = DEFAULT_BASIS) -> ColumnElement[Any]:
 
 
 # For the rest of the session's transaction (SET LOCAL), set once however many reads it makes:
-# - no JIT: compiling these one-off aggregates took 20-25 ms per statement (EXPLAIN ANALYZE) and saved less;
+# - no JIT: compiling these one-off aggregates costs more than it saves;
 # - a plan for each statement's own period: after five executions psycopg prepares a statement, and
-#   PostgreSQL's generic plan for a date range then took a year's rollup read from ~60 to ~160 ms;
-# - sorts in memory: the open-overdue count sorted ~100,000 rows of a year on disk.
+#   PostgreSQL's generic plan for a date range cannot use the period's own selectivity;
+# - sorts in memory: the open-overdue count over a year would otherwise sort on disk.
+# (The measurements: bench/README "Stats".)
 _READ_SETTINGS = "SET LOCAL jit = off; SET LOCAL plan_cache_mode = force_custom_plan; SET LOCAL work_mem = '64MB'"
 
 

@@ -9,8 +9,8 @@ build everything. Folding a case in twice changes nothing, so the look-back marg
 nothing. It runs before every stats read (so results are exact), every STATS_REFRESH_SECONDS from Celery beat
 (so reads seldom find work) and as `flask stats refresh` (`--full` rebuilds from scratch).
 
-(The first version recomputed whole local days; a busy minute touching cases of ~140 different past days
-then took 7 s on a million cases, against ~0.1 s now: the cost follows the changed cases, not their days.)
+(Not whole local days: a busy minute touches cases of many past days, and the cost must follow the changed
+cases, not their days; bench/README "Stats".)
 
 Rows committed late: a transaction may set `updated_at` and commit after a refresh has looked. So the next
 refresh looks back STATS_REFRESH_MARGIN_SECONDS before the watermark, and on PostgreSQL the watermark is

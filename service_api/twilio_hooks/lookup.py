@@ -12,8 +12,6 @@ from service_api.privacy import mask_text
 from service_api.services.numbers import normalise_ref
 from service_api.services.workflow import STATUS_TEXT
 
-CASE_NO = re.compile(r"^C(\d{6})-(\d{8})-(\d{5})$")
-
 
 def ref_from_digits(digits: str) -> str | None:
     """Keypad input → a case number (area+date+seq or date+seq) or tracking number (date+6)."""

@@ -66,3 +66,33 @@ def test_retry_falling_into_quiet_hours_is_released_until_morning(app):
     assert outbox.claim_due(now=local(21, 30)) == []
     db.session.refresh(row)
     assert row.status == "pending" and row.send_after == local(8, 0, day=25)
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    (None, "21:00-08:00"), ("", ""), ("off", "off"), ("22:00-07:00", "22:00-07:00"),
+])
+def test_quiet_hours_setting_empty_means_none(monkeypatch, value, expected):
+    """QUIET_HOURS= (empty) turns quiet hours off, as `off` does; only an unset variable gives the default."""
+    from service_api.config import Settings
+
+    if value is None:
+        monkeypatch.delenv("QUIET_HOURS", raising=False)
+    else:
+        monkeypatch.setenv("QUIET_HOURS", value)
+    spec = Settings().quiet_hours
+    assert spec == expected
+    assert (quiet_until(local(23, 0), spec) is None) == (value in ("", "off"))
+
+
+@pytest.mark.parametrize(("moment", "sms_at"), [
+    (local(23, 15), local(8, 0, day=25)),  # inside the window: the SMS waits for the morning
+    (local(12, 0), local(12, 0)),  # outside: it goes now
+])
+def test_the_clock_decides_whether_a_message_waits(app, pinned_clock, moment, sms_at):
+    pinned_clock(moment)
+    report = make_report(phone="+14155550179")
+    rows = {row.channel: row for row in enqueue("received", report, None)}
+    db.session.commit()
+    assert (rows["sms"].send_after, rows["inapp"].send_after) == (sms_at, moment)
+    claimed = {db.session.get(Notification, c.id).channel for c in outbox.claim_due()}
+    assert claimed == ({"sms", "inapp"} if sms_at == moment else {"inapp"})

@@ -12,7 +12,7 @@ from notifications import outbox
 from service_api.extensions import db
 from service_api.models import Case, Category, Department, Notification
 from service_api.models.outbox import Kind
-from service_api.services import outbox_writer, ratings, surveys, workflow
+from service_api.services import outbox_writer, surveys
 from service_api.services.workflow import SYSTEM, TransitionRequest, apply_transition
 from tests.notifications.support import make_case, make_report, use_twilio
 
@@ -33,14 +33,9 @@ def settings(settings, fake_twilio):
 
 
 @pytest.fixture
-def clock(monkeypatch):
-    """Pins utcnow() in the modules that stamp transitions and messages."""
-
-    def set_to(moment: datetime) -> None:
-        for module in (workflow, outbox_writer, surveys, ratings):
-            monkeypatch.setattr(module, "utcnow", lambda: moment)
-
-    return set_to
+def clock(pinned_clock):
+    """Sets the service's clock (every utcnow(): transitions, messages, claims) to a moment."""
+    return pinned_clock
 
 
 def _act(case: Case, action: str, **fields) -> None:

@@ -34,7 +34,7 @@ def test_same_photo_twice_is_stored_once(client, settings):
 
 def test_not_an_image_is_refused_whatever_its_name(client):
     response = upload(client, b"hello, this is text", filename="photo.jpg")
-    assert 400 <= response.status_code < 500
+    assert response.status_code == 415
     assert response.json["code"] and response.json["message"]
 
 

@@ -47,6 +47,12 @@ def case_no(no: int) -> Case:
     return db.session.query(Case).filter_by(case_no=f"C370202-20261101-{no:05d}").one()
 
 
+@pytest.fixture(autouse=True)
+def after_november(pinned_clock) -> None:
+    """The changes below are made after the period they are counted in, whatever day the suite runs."""
+    pinned_clock(datetime(2026, 12, 2, 2, 0, tzinfo=UTC))
+
+
 @pytest.fixture
 def settled(fixture_cases) -> None:  # noqa: F811 (the imported fixture, requested by name)
     """The fixture as if written long ago and already folded into the rollup, so that a later change is found
