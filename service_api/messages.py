@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from intake.triage import OUTSIDE_AREA
+
 TEMPLATES: dict[str, str] = {
     "received": "【城市管理】您反映的问题已受理，受理编号{tracking_no}。查看进度：{link}",
     "merged": "【城市管理】您反映的问题与案件{case_no}为同一问题，已合并办理，办理结果将同步告知您。{link}",
@@ -57,6 +59,21 @@ OUT_OF_SCOPE_HINT = "如需咨询社保、就业等非城市管理事项，请�
 # A city matter in another district (intake's outside_area): where to report it instead.
 OUT_OF_AREA_HINT = "该问题位于{area}，不在本区受理范围，请向{area}反映，可拨打12345政务服务热线转办。"
 OUT_OF_AREA_UNNAMED = "问题所在区"
+
+
+def rejection_hint(reason: str | None, case_extra: dict[str, Any] | None) -> str:
+    """What a resident whose report was rejected as 不属于城市管理范围 should do instead, the same words in the SMS
+    and on every timeline: intake's referral (物业, 110, the water company …), or the district the place lies in,
+    or the 12345 hint for matters that are not the city's at all. Other reasons need no hint."""
+    if reason != "out_of_scope":
+        return ""
+    extra = case_extra or {}
+    if extra.get("referral"):
+        return str(extra["referral"])
+    triage = extra.get("triage") or {}
+    if OUTSIDE_AREA in (triage.get("reasons") or ()):
+        return OUT_OF_AREA_HINT.format(area=triage.get("area") or OUT_OF_AREA_UNNAMED)
+    return OUT_OF_SCOPE_HINT
 
 
 # A filled-in value that ends a sentence itself ("已更换井盖。") before the template's own "。".

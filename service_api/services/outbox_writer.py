@@ -18,9 +18,8 @@ from flask import current_app
 from sqlalchemy import or_
 
 from intake.routing import URGENT_PRIORITY
-from intake.triage import OUTSIDE_AREA
 from service_api.extensions import db
-from service_api.messages import OUT_OF_AREA_HINT, OUT_OF_AREA_UNNAMED, OUT_OF_SCOPE_HINT, render
+from service_api.messages import rejection_hint, render
 from service_api.models import Case, Citizen, Notification, Report, utcnow
 from service_api.models.outbox import PROGRESS_KINDS, SURVEY_INVITATION_KINDS, Kind
 from service_api.phones import canonical_phone_or_none
@@ -201,9 +200,7 @@ def _announce_transition(case: Case, action: str, actor: Actor, request: Transit
     values: dict[str, object] = {}
     if kind == Kind.REJECTED:
         values["reason"] = REJECT_REASONS.get(request.reason or "", request.reason or "")
-        # Intake's referral for a private or property matter (物业, 110, the water company …) beats the generic hint.
-        referral = (case.extra or {}).get("referral") or out_of_area_hint(case)
-        values["hint"] = (referral or OUT_OF_SCOPE_HINT) if request.reason == "out_of_scope" else ""
+        values["hint"] = rejection_hint(request.reason, case.extra)
     if kind == Kind.DISPATCHED:
         values["department"] = case.department.name if case.department else "责任单位"
     if kind in DEADLINE_KINDS:
@@ -211,14 +208,6 @@ def _announce_transition(case: Case, action: str, actor: Actor, request: Transit
     if kind == Kind.RESOLVED:
         values["outcome"] = case.outcome or ""
     announce(kind, case, **values)
-
-
-def out_of_area_hint(case: Case) -> str | None:
-    """For a case intake found outside the served area: report it to that district (not "社保、就业" advice)."""
-    triage = (case.extra or {}).get("triage") or {}
-    if OUTSIDE_AREA not in (triage.get("reasons") or ()):
-        return None
-    return OUT_OF_AREA_HINT.format(area=triage.get("area") or OUT_OF_AREA_UNNAMED)
 
 
 def announce(kind: str, case: Case, **values: object) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 from flask import url_for
 
 from service_api.extensions import db
-from service_api.messages import OUT_OF_SCOPE_HINT
+from service_api.messages import rejection_hint
 from service_api.models import Case, CaseEvent, Category, Rating, Report
 from service_api.privacy import mask_text
 from service_api.services.workflow import REJECT_REASONS, STATUS_TEXT, TRANSITIONS
@@ -47,9 +47,8 @@ def public_event_text(event: CaseEvent, case: Case) -> str:
 def reject_reason_text(case: Case, reason: str | None) -> str:
     """The reason as the resident's message gave it, with the referral (物业, 12345 …) for out-of-scope matters."""
     text = REJECT_REASONS.get(reason or "", "原因未注明")
-    if reason == "out_of_scope":
-        text = f"{text}。{(case.extra or {}).get('referral') or OUT_OF_SCOPE_HINT}"
-    return text
+    hint = rejection_hint(reason, case.extra)
+    return f"{text}。{hint}" if hint else text
 
 
 def public_timeline(case: Case | None, report: Report) -> list[dict[str, Any]]:

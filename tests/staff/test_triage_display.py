@@ -60,3 +60,19 @@ def test_the_case_list_shows_a_triage_case_as_waiting_not_assigned(app, staff_cl
     page = dispatcher.get("/staff/cases").get_data(as_text=True)
     row = page[page.index(f">{case.case_no}<"):].split("</tr>")[0]
     assert "待分拣" in row and "市政设施服务中心" not in row
+
+
+def test_after_rejection_every_surface_sends_the_resident_to_that_district(app, staff_client):
+    """The resident's page says what the SMS said (崂山区, not the 社保 advice), promises no survey, and staff do not
+    see the case as assigned to our department."""
+    case = away_case(app)
+    dispatcher, _ = staff_client("dispatcher")
+    dispatcher.post_form(f"/staff/cases/{case.case_no}/transition", {"action": "reject", "reason": "out_of_scope"},
+                         page=f"/staff/cases/{case.case_no}")
+    report = case.reports[0]
+    public = app.test_client().get(f"/r/{report.tracking_no}").get_data(as_text=True)
+    assert "请向崂山区反映" in public and "社保" not in public
+    assert "满意度评价邀请" not in public
+    staff_page = dispatcher.get(f"/staff/cases/{case.case_no}").get_data(as_text=True)
+    department = staff_page[staff_page.index('id="case-department"'):].split("</p>")[0]
+    assert "不予立案，未派遣" in department and "市政设施服务中心" not in department
