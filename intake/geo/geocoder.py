@@ -48,6 +48,7 @@ MAX_FORWARD_CHARS = 256  # no real address is longer; bounds the parser's cost o
 MAX_PLACE_SCAN_CHARS = 512  # place_names_in reads complaint texts up to this long
 MAX_DOOR_DIGITS = 6  # door numbers beyond this are noise (and would overflow the numeric index)
 FUZZY_CANDIDATES = 30
+FUZZY_ROAD_DOOR_FACTOR = 0.6  # see _match_door: the road-level weight
 FUZZY_POSTINGS_BUDGET = 8_000  # candidate ids gathered from the bigram postings per fuzzy query
 
 _DOOR = re.compile(r"(\d+)(?:-(\d+))?(?:号|$)")
@@ -500,6 +501,11 @@ class Geocoder:
             if not found:
                 continue
             rid, score = found
+            if score < 1.0:
+                # A road name found only approximately is often another real road one character away (南海路 is
+                # not 珠海路): a door on it is no surer than the road itself, so a short name one character off
+                # falls below the default GEOCODE_MIN_CONFIDENCE and a person confirms the place.
+                score *= FUZZY_ROAD_DOOR_FACTOR
             road = self.gaz.roads[rid]
             number = m.group(1) + (f"-{m.group(2)}" if m.group(2) else "")
             for key in (road + number, road + m.group(1), road + number + "号"):
