@@ -85,6 +85,9 @@ def ask_rasa(sender: str, message: str, metadata: dict[str, Any] | None) -> list
 class Chat(MethodView):
     @blp.arguments(ChatRequestSchema)
     @blp.response(200, ChatResponseSchema)
+    # Declared so that clients (and Swagger UI's "Try it out") can continue an anonymous conversation.
+    @blp.doc(parameters=[{"in": "header", "name": "X-Chat-Session", "required": False, "schema": {"type": "string"},
+                          "description": "匿名会话：原样带回上一次回复中的 session_id（anon:<uuid>）以继续同一段对话"}])
     @limiter.limit("30/minute")
     def post(self, data: dict[str, Any]) -> Any:
         """向智能客服发送一条消息，返回机器人的回复（文字、按钮、图片）。

@@ -123,3 +123,10 @@ def test_bad_input_is_refused(client, rasa):
     assert client.post("/api/v1/chat", json={"text": "你好"}).status_code == 422
     assert chat(client, "你好", {"Authorization": "Bearer nonsense"}).status_code == 401
     assert rasa.received == []
+
+
+def test_openapi_declares_the_chat_session_header(client):
+    """A client reading the API document (or Swagger UI's "Try it out") can continue an anonymous chat."""
+    operation = client.get("/api/openapi.json").json["paths"]["/api/v1/chat"]["post"]
+    headers = {p["name"]: p for p in operation.get("parameters", []) if p["in"] == "header"}
+    assert "X-Chat-Session" in headers and "session_id" in headers["X-Chat-Session"]["description"]
