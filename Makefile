@@ -66,12 +66,12 @@ test: setup model browser test-py bot-test
 
 test-py:
 	$(VENV)/bin/ruff check service_api intake notifications tests bench
-	PYTHONPATH=bot $(VENV)/bin/lint-imports
+	$(VENV)/bin/lint-imports
 	$(VENV)/bin/pytest -q -p no:cacheprovider tests
 
 lint:
 	$(VENV)/bin/ruff check service_api intake notifications tests bench
-	PYTHONPATH=bot $(VENV)/bin/lint-imports
+	$(VENV)/bin/lint-imports
 
 clean:
 	rm -rf $(VENV) instance $(MODEL)
