@@ -22,7 +22,7 @@ from service_api.extensions import db
 from service_api.messages import rejection_hint, render
 from service_api.models import Case, Citizen, Notification, Report, utcnow
 from service_api.models.outbox import PROGRESS_KINDS, SURVEY_INVITATION_KINDS, Kind
-from service_api.phones import canonical_phone_or_none
+from service_api.phones import inbound_phone
 from service_api.services.workflow import REJECT_REASONS, Actor, TransitionRequest, on_transition
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -117,7 +117,7 @@ def channels_for(report: Report, kind: str | None = None) -> list[tuple[str, str
 def recipient_key(channel: str, recipient: str | None, citizen_id: int | None) -> tuple[str, str]:
     """Who a row reaches on its channel: the same phone written two ways is one recipient."""
     if channel in PHONE_CHANNELS:
-        return channel, canonical_phone_or_none(recipient) or recipient or ""
+        return channel, inbound_phone(recipient) or ""
     if recipient is None:  # in-app: the resident's own list
         return channel, f"citizen:{citizen_id}"
     return channel, recipient

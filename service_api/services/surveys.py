@@ -26,7 +26,7 @@ from service_api.errors import APIError
 from service_api.extensions import db
 from service_api.models import Callback, Case, Citizen, Notification, Rating, Report, Survey, utcnow
 from service_api.models.outbox import REMINDER_OF, SURVEY_INVITATION_KINDS, SURVEY_KINDS, Kind
-from service_api.phones import canonical_phone_or_none
+from service_api.phones import inbound_phone
 from service_api.services.callbacks import callback_due, create_callback
 from service_api.services.outbox_writer import earliest_send, enqueue, report_link
 from service_api.services.workflow import Actor, TransitionRequest, on_transition
@@ -77,7 +77,7 @@ def plan_for(report: Report) -> SurveyPlan:
 def identities(report: Report) -> set[str]:
     """Who filed a report: the signed-in resident and the contact phone (canonical: one person, one number)."""
     found = {f"citizen:{report.citizen_id}"} if report.citizen_id is not None else set()
-    phone = canonical_phone_or_none(report.contact_phone) or report.contact_phone
+    phone = inbound_phone(report.contact_phone)
     if phone:
         found.add(f"phone:{phone}")
     return found or {f"report:{report.id}"}
