@@ -22,6 +22,7 @@ from tests.browser import browser, live_server  # noqa: F401  (fixtures for the 
 from tests.clock import pinned_clock, test_clock  # noqa: F401  (the service clock: TEST_CLOCK)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+MIGRATIONS = str(PROJECT_ROOT / "migrations")
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 REFERENCE_TABLES = {"alembic_version", "categories", "departments"}
 
@@ -85,7 +86,7 @@ def _migrate_and_seed(database_url: str, tmp: Path, model_path: Path) -> None:
 
     app = create_app(settings=_settings(database_url, tmp, model_path))
     with app.app_context():
-        upgrade(directory=str(PROJECT_ROOT / "migrations"))
+        upgrade(directory=MIGRATIONS)
         load_taxonomy()
         load_departments()
         from service_api.extensions import db
@@ -155,6 +156,20 @@ def app(settings) -> Iterator:
         g.__dict__.clear()
 
     app.before_request_funcs.setdefault(None, []).insert(0, fresh_request_globals)
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def bare_sqlite_app(tmp_path: Path, model_path: Path) -> Iterator:
+    """An app on an empty SQLite file, its context open, for tests that step the migrations up and down by hand
+    (`MIGRATIONS` is their directory)."""
+    from service_api import create_app
+    from service_api.extensions import db
+
+    app = create_app(settings=_settings(f"sqlite:///{tmp_path / 'migrate.db'}", tmp_path, model_path))
     with app.app_context():
         yield app
         db.session.remove()

@@ -12,9 +12,7 @@ from sqlalchemy import select
 
 from service_api.extensions import db
 from service_api.models import Citizen, Notification, Report, utcnow
-from tests.conftest import PROJECT_ROOT
-
-MIGRATIONS = str(PROJECT_ROOT / "migrations")
+from tests.conftest import MIGRATIONS
 
 
 @pytest.fixture

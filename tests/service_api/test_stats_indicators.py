@@ -18,7 +18,6 @@ The set (November 2026, NOW = 24 November 12:00 Shanghai):
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import inspect, text
@@ -27,6 +26,7 @@ from service_api.extensions import db
 from service_api.models import Case, CaseEvent, Department, Rating, Report, Survey
 from service_api.services import stats, stats_rollup
 from service_api.services.stats_indicators import INDICATORS
+from tests.conftest import MIGRATIONS
 
 NOV = stats.Period(date(2026, 11, 1), date(2026, 11, 30))
 NOW = datetime(2026, 11, 24, 4, 0, tzinfo=UTC)
@@ -208,30 +208,21 @@ def test_past_periods_do_not_move_with_time_alone_in_closed_basis(cases):
     assert fraction(later, "closed_rate") == (4, 4)
 
 
-def test_migration_0011_up_and_down_on_sqlite(tmp_path: Path, model_path: Path):
+def test_migration_0011_up_and_down_on_sqlite(bare_sqlite_app):
     from flask_migrate import downgrade, upgrade
 
-    from service_api import create_app
-    from tests.conftest import PROJECT_ROOT, _settings
-
-    url = f"sqlite:///{tmp_path / 'migrate.db'}"
-    app = create_app(settings=_settings(url, tmp_path, model_path))
-    directory = str(PROJECT_ROOT / "migrations")
-    with app.app_context():
-        upgrade(directory=directory, revision="0007")
-        db.session.execute(text("UPDATE stats_rollup_state SET watermark = '2026-11-30 00:00:00.000000'"))
-        db.session.commit()
-        upgrade(directory=directory)
-        facts = {c["name"] for c in inspect(db.engine).get_columns("stats_case_facts")}
-        rollup = {c["name"] for c in inspect(db.engine).get_columns("stats_rollup")}
-        assert {"close_day", "registered", "on_time_close", "reworked", "extended", "rated_closed"} <= facts
-        assert {"pending", "rejected", "registered", "rated_closed"} <= rollup and "close_day" not in rollup
-        assert db.session.scalar(text("SELECT watermark FROM stats_rollup_state")) is None  # rebuilt next
-        db.session.commit()
-        assert stats_rollup.refresh().full
-        db.session.remove()
-        downgrade(directory=directory, revision="0007")
-        assert "close_day" not in {c["name"] for c in inspect(db.engine).get_columns("stats_case_facts")}
-        assert "registered" not in {c["name"] for c in inspect(db.engine).get_columns("stats_rollup")}
-        db.session.remove()
-        db.engine.dispose()
+    upgrade(directory=MIGRATIONS, revision="0007")
+    db.session.execute(text("UPDATE stats_rollup_state SET watermark = '2026-11-30 00:00:00.000000'"))
+    db.session.commit()
+    upgrade(directory=MIGRATIONS)
+    facts = {c["name"] for c in inspect(db.engine).get_columns("stats_case_facts")}
+    rollup = {c["name"] for c in inspect(db.engine).get_columns("stats_rollup")}
+    assert {"close_day", "registered", "on_time_close", "reworked", "extended", "rated_closed"} <= facts
+    assert {"pending", "rejected", "registered", "rated_closed"} <= rollup and "close_day" not in rollup
+    assert db.session.scalar(text("SELECT watermark FROM stats_rollup_state")) is None  # rebuilt next
+    db.session.commit()
+    assert stats_rollup.refresh().full
+    db.session.remove()
+    downgrade(directory=MIGRATIONS, revision="0007")
+    assert "close_day" not in {c["name"] for c in inspect(db.engine).get_columns("stats_case_facts")}
+    assert "registered" not in {c["name"] for c in inspect(db.engine).get_columns("stats_rollup")}

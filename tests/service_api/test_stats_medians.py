@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import event, func, inspect, select, text, update
@@ -15,6 +14,7 @@ from service_api.extensions import db
 from service_api.models import Case, StatsDurations, StatsRollupState, utcnow
 from service_api.services import stats, stats_durations, stats_rollup
 from service_api.services.workflow import SYSTEM, TransitionRequest, apply_transition
+from tests.conftest import MIGRATIONS
 from tests.service_api.test_stats import NOV, NOW, at, fixture_cases, make_case, rate  # noqa: F401
 
 LONG = stats.Period(date(2026, 1, 1), date(2026, 11, 30))
@@ -124,34 +124,25 @@ def test_a_rating_alone_does_not_rewrite_durations():
     assert stats.compute(NOV, "department", now=NOW).total.rated == 4
 
 
-def test_migration_0007_up_and_down_on_sqlite(tmp_path: Path, model_path: Path):
+def test_migration_0007_up_and_down_on_sqlite(bare_sqlite_app):
     from flask_migrate import downgrade, upgrade
 
-    from service_api import create_app
-    from tests.conftest import PROJECT_ROOT, _settings
-
-    url = f"sqlite:///{tmp_path / 'migrate.db'}"
-    app = create_app(settings=_settings(url, tmp_path, model_path))
-    directory = str(PROJECT_ROOT / "migrations")
-    with app.app_context():
-        upgrade(directory=directory, revision="0006")
-        db.session.execute(text("UPDATE stats_rollup_state SET watermark = '2026-11-30 00:00:00.000000'"))
-        db.session.commit()
-        assert db.session.scalar(text("SELECT watermark FROM stats_rollup_state")) is not None
-        db.session.commit()
-        upgrade(directory=directory)
-        tables = inspect(db.engine).get_table_names()
-        assert "stats_durations" in tables and "stats_median_cache" not in tables
-        facts = {c["name"] for c in inspect(db.engine).get_columns("stats_case_facts")}
-        assert {"register_seconds", "dispatch_seconds", "close_seconds"} <= facts
-        assert db.session.scalar(select(StatsRollupState.watermark)) is None  # the next refresh builds it all
-        db.session.commit()
-        assert stats_rollup.refresh().full
-        assert db.session.scalar(select(func.count()).select_from(StatsDurations)) == 0
-        db.session.remove()
-        downgrade(directory=directory, revision="0006")
-        tables = inspect(db.engine).get_table_names()
-        assert "stats_median_cache" in tables and "stats_durations" not in tables
-        assert "register_seconds" not in {c["name"] for c in inspect(db.engine).get_columns("stats_case_facts")}
-        db.session.remove()
-        db.engine.dispose()
+    upgrade(directory=MIGRATIONS, revision="0006")
+    db.session.execute(text("UPDATE stats_rollup_state SET watermark = '2026-11-30 00:00:00.000000'"))
+    db.session.commit()
+    assert db.session.scalar(text("SELECT watermark FROM stats_rollup_state")) is not None
+    db.session.commit()
+    upgrade(directory=MIGRATIONS)
+    tables = inspect(db.engine).get_table_names()
+    assert "stats_durations" in tables and "stats_median_cache" not in tables
+    facts = {c["name"] for c in inspect(db.engine).get_columns("stats_case_facts")}
+    assert {"register_seconds", "dispatch_seconds", "close_seconds"} <= facts
+    assert db.session.scalar(select(StatsRollupState.watermark)) is None  # the next refresh builds it all
+    db.session.commit()
+    assert stats_rollup.refresh().full
+    assert db.session.scalar(select(func.count()).select_from(StatsDurations)) == 0
+    db.session.remove()
+    downgrade(directory=MIGRATIONS, revision="0006")
+    tables = inspect(db.engine).get_table_names()
+    assert "stats_median_cache" in tables and "stats_durations" not in tables
+    assert "register_seconds" not in {c["name"] for c in inspect(db.engine).get_columns("stats_case_facts")}
