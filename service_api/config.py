@@ -143,6 +143,10 @@ class Settings:
     open311_jurisdictions: str = field(default_factory=lambda: _env("OPEN311_JURISDICTIONS", "qingdao.shinan"))
     rate_limit_storage_uri: str = field(default_factory=lambda: _env("RATE_LIMIT_STORAGE_URI", "memory://"))
     rate_limits_enabled: bool = field(default_factory=lambda: _env_bool("RATE_LIMITS_ENABLED", True))
+    # Chat (POST /api/v1/chat): one conversation may send a message every two seconds; one client address may
+    # carry many conversations, because a carrier's NAT or a WeChat/city proxy puts thousands of residents behind it.
+    chat_limit_per_session: str = field(default_factory=lambda: _env("CHAT_LIMIT_PER_SESSION", "30/minute"))
+    chat_limit_per_address: str = field(default_factory=lambda: _env("CHAT_LIMIT_PER_ADDRESS", "600/minute"))
     # How many reverse proxies in front of the app append X-Forwarded-For/-Proto (0 = none: trust no header).
     trusted_proxies: int = field(default_factory=lambda: _env_int("TRUSTED_PROXIES", 0))
     timezone: str = "Asia/Shanghai"

@@ -122,6 +122,8 @@ def register_error_handlers(app: Flask) -> None:
             message = f"{message}：{_field_summary(errors)}"
         elif status == 413:
             message = "上传内容过大：请求体超过允许的大小"
+        elif status == 429 and getattr(getattr(exc, "limit", None), "error_message", None):
+            message = str(exc.description)  # a limit that says in its own words what to do (e.g. the chat's)
         response = error_response(status, code, message, errors)
         if status == 405 and hasattr(exc, "valid_methods") and exc.valid_methods:
             response.headers["Allow"] = ", ".join(exc.valid_methods)

@@ -3,6 +3,11 @@
 The resident's identity becomes Rasa's sender id: "citizen:<id>" from a resident bearer token, otherwise an
 anonymous chat session "anon:<uuid>" that is returned as `session_id` and sent back in `X-Chat-Session`.
 Messages go to Rasa's REST channel (the metadata-aware variant, so a GPS fix or photo ids reach the bot).
+
+Rate limits key on the conversation, not on the client address alone: a carrier's NAT (CGNAT) or a WeChat/city
+proxy puts many residents behind one address. Each conversation may send CHAT_LIMIT_PER_SESSION (30 a minute);
+one address carries at most CHAT_LIMIT_PER_ADDRESS (600 a minute, all its conversations together), which still
+stops one machine flooding the bot. A message without a session starts a new one and counts only per address.
 """
 
 from __future__ import annotations
@@ -12,8 +17,9 @@ import uuid
 from typing import Any
 
 import requests
-from flask import current_app, request
+from flask import current_app, g, request
 from flask.views import MethodView
+from flask_limiter.util import get_remote_address
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
@@ -50,7 +56,15 @@ class ChatResponseSchema(Schema):
 
 
 def sender_id() -> str:
-    """citizen:<id> for a signed-in resident; else the client's anonymous session or a new one."""
+    """citizen:<id> for a signed-in resident; else the client's anonymous session or a new one (once a request)."""
+    cached = g.get("chat_sender")
+    if cached is None or cached[0] is not request._get_current_object():
+        cached = (request._get_current_object(), _resolve_sender())
+        g.chat_sender = cached
+    return cached[1]
+
+
+def _resolve_sender() -> str:
     principal = current_principal()
     if principal.kind == "citizen" and principal.citizen_id is not None:
         return f"citizen:{principal.citizen_id}"
@@ -58,6 +72,26 @@ def sender_id() -> str:
     if ANON_SESSION.match(session):
         return session
     return f"anon:{uuid.uuid4()}"
+
+
+def session_limit_key() -> str:
+    return f"chat-session:{sender_id()}"
+
+
+def address_limit_key() -> str:
+    return f"chat-address:{get_remote_address()}"
+
+
+def _session_limit() -> str:
+    return current_app.extensions["settings"].chat_limit_per_session
+
+
+def _address_limit() -> str:
+    return current_app.extensions["settings"].chat_limit_per_address
+
+
+MSG_SESSION_LIMIT = "您发送消息太快了，请稍等片刻再发。"
+MSG_ADDRESS_LIMIT = "当前网络下咨询的人较多，请稍后再试，或拨打 12345 热线反映问题。"
 
 
 def to_message(raw: dict[str, Any]) -> dict[str, Any]:
@@ -88,7 +122,8 @@ class Chat(MethodView):
     # Declared so that clients (and Swagger UI's "Try it out") can continue an anonymous conversation.
     @blp.doc(parameters=[{"in": "header", "name": "X-Chat-Session", "required": False, "schema": {"type": "string"},
                           "description": "匿名会话：原样带回上一次回复中的 session_id（anon:<uuid>）以继续同一段对话"}])
-    @limiter.limit("30/minute")
+    @limiter.limit(_session_limit, key_func=session_limit_key, error_message=MSG_SESSION_LIMIT)
+    @limiter.limit(_address_limit, key_func=address_limit_key, error_message=MSG_ADDRESS_LIMIT)
     def post(self, data: dict[str, Any]) -> Any:
         """向智能客服发送一条消息，返回机器人的回复（文字、按钮、图片）。
 
