@@ -13,7 +13,7 @@ export RASA_URL ?= http://127.0.0.1:$(RASA_PORT)
 MODEL_INPUTS := $(wildcard intake/classify/*.py) $(wildcard intake/data/*.jsonl) $(wildcard intake/data/*.txt) \
 	$(wildcard intake/data/*.csv)
 
-.PHONY: setup run test test-py lint model db vendor browser clean help
+.PHONY: setup run test test-py lint model db vendor browser postgis clean help
 
 help:
 	@echo "make run    - set everything up and start API, worker, beat and bot"
@@ -40,7 +40,7 @@ $(MODEL): $(VENV)/.stamp $(MODEL_INPUTS)
 
 model: $(MODEL)
 
-db: $(VENV)/.stamp
+db: $(VENV)/.stamp postgis
 	@mkdir -p instance
 	$(VENV)/bin/flask db upgrade
 	$(VENV)/bin/flask taxonomy load
@@ -62,7 +62,14 @@ run: setup model db bot-train
 browser:
 	@(command -v chromium >/dev/null && fc-list | grep -qi "Noto Sans CJK") || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null)
 
-test: setup model browser test-py bot-test
+# PostGIS for the component registry's spatial index (migration 0013 creates the extension in the database).
+# Only needed when PostgreSQL runs on this machine; the embedded SQLite mode does without it.
+postgis:
+	@if command -v pg_config >/dev/null || [ -d /usr/lib/postgresql ]; then \
+		dpkg -s postgresql-15-postgis-3 >/dev/null 2>&1 || (apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15-postgis-3 >/dev/null); fi
+
+test: setup model browser postgis test-py bot-test
 
 test-py:
 	$(VENV)/bin/ruff check service_api intake notifications tests bench

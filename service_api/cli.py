@@ -103,9 +103,10 @@ def calendar_import(path: Path) -> None:
 
 
 def register_commands(app: Flask) -> None:
+    from service_api.components.cli import components_cli
     from service_api.open311.cli import open311_cli
 
     for group in (staff_cli, taxonomy_cli, gazetteer_cli, demo_cli, intake_cli, stats_cli, calendar_cli,
-                  open311_cli):
+                  open311_cli, components_cli):
         app.cli.add_command(group)
     _ = db

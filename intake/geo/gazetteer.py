@@ -140,8 +140,11 @@ class _Stream:
             return obj
 
 
-def iter_features(path: str | os.PathLike, progress: ProgressCallback | None = None) -> Iterator[dict]:
-    """Yield the features of a GeoJSON FeatureCollection file one by one, streaming."""
+def iter_features(path: str | os.PathLike, progress: ProgressCallback | None = None,
+                  on_crs: Callable[[Any], None] | None = None) -> Iterator[dict]:
+    """Yield the features of a GeoJSON FeatureCollection file one by one, streaming.
+
+    A `crs` member is checked to be CGCS2000/WGS-84, or handed to `on_crs` when given (files in other systems)."""
     path = Path(path)
     if not path.is_file():
         raise GazetteerError(path, None, "file not found")
@@ -175,7 +178,7 @@ def iter_features(path: str | os.PathLike, progress: ProgressCallback | None = N
                 if key == "type" and val != "FeatureCollection":
                     raise GazetteerError(path, None, f"type must be FeatureCollection, not {val!r}")
                 if key == "crs":
-                    _check_crs(path, val)
+                    (on_crs or (lambda crs: _check_crs(path, crs)))(val)
             nxt = stream.peek()
             if nxt == ",":
                 stream.pos += 1

@@ -28,3 +28,6 @@ __all__ = [
     "DURATION_STEPS", "StatsDurations", "StatsRollup", "StatsRollupState", "WorkCalendarDay",
     "CHANNEL_TEXT", "ROLE_TEXT",
 ]
+
+# The component registry lives in its own package; imported here so Alembic and the app see its tables.
+import service_api.components.models  # noqa: F401

@@ -69,6 +69,9 @@ class Case(Base):
     needs_review: Mapped[bool] = mapped_column(default=False)
     reopen_count: Mapped[int] = mapped_column(default=0)
     extra: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # The city component (部件) the case is about and how far the report was from it (service_api.components).
+    component_code: Mapped[str | None] = mapped_column(String(17), index=True)
+    component_distance_m: Mapped[float | None]
 
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
