@@ -42,8 +42,11 @@ BLUEPRINT_MODULES = (
     "service_api.open311.views",
     "service_api.staff.views",
     "service_api.web.views",
+    "service_api.webapp.claim",
+    "service_api.webapp.views",
 )
-CSRF_EXEMPT_PREFIXES = ("service_api.api.", "service_api.twilio_hooks.", "service_api.open311.")
+# The web app (/m/) authenticates by bearer tokens kept in the page, never by cookies: nothing to forge.
+CSRF_EXEMPT_PREFIXES = ("service_api.api.", "service_api.twilio_hooks.", "service_api.open311.", "service_api.webapp.")
 
 
 def create_app(overrides: dict[str, Any] | None = None, settings: Settings | None = None) -> Flask:

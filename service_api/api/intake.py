@@ -1,16 +1,17 @@
-"""Intake preview for the hotline console and the chatbot: what would intake make of this?"""
+"""Intake preview for the hotline console, the chatbot and the residents' web app: what would intake make of this?"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from service_api.auth.principal import current_principal
-from service_api.errors import APIError
 from service_api.extensions import limiter
+from service_api.privacy import mask_text
 from service_api.schemas.common import LocationSchema
 from service_api.services.preview import preview
 
@@ -28,9 +29,14 @@ class Preview(MethodView):
     @blp.arguments(PreviewSchema)
     @blp.response(200)
     @limiter.limit("120/minute")
+    # Residents may preview before signing in (the web app suggests the matter as they type): the budget of a
+    # caller without a token is its IP's, and smaller, since each preview runs the classifier and geocoder.
+    @limiter.limit("40/minute", exempt_when=lambda: bool(request.headers.get("Authorization")))
     def post(self, data: dict[str, Any]) -> Any:
-        """分类候选、定位结果和附近同类在办案件（供热线坐席与聊天机器人确认）。"""
-        principal = current_principal()
-        if principal.kind not in ("service", "staff", "citizen"):
-            raise APIError(401, "login_required", "需要登录、工作人员或服务令牌")
-        return preview(data["text"], data.get("location"), data.get("address"))
+        """分类候选、定位结果和附近同类在办案件（供热线坐席、聊天机器人和居民随手拍确认；未登录按 IP 限流）。"""
+        result = preview(data["text"], data.get("location"), data.get("address"))
+        if not current_principal().is_staff:
+            # Open to anyone: an address in a case is the resident's free text, which may hold a phone number.
+            for case in result["nearby_cases"]:
+                case["address"] = mask_text(case["address"])
+        return result

@@ -12,6 +12,7 @@ from tests.hardening.conftest import REDIS_LIMITS_DB
 
 SMS_CODE_LIMIT = 5  # POST /api/v1/auth/sms-code: 5/minute
 PREVIEW_LIMIT = 120  # POST /api/v1/intake/preview: 120/minute
+ANON_PREVIEW_LIMIT = 40  # … and 40/minute per IP without a token (the residents' web app)
 
 
 _phones = itertools.count(13800000000)
@@ -89,6 +90,18 @@ def test_limit_is_per_resident_behind_one_ip(limited_app_factory) -> None:
         assert preview(alice).status_code == 200
     _assert_json_429(preview(alice))
     assert preview(bob).status_code == 200
+
+
+def test_anonymous_preview_has_a_smaller_budget_per_ip(limited_app_factory) -> None:
+    client = limited_app_factory().test_client()
+
+    def preview(ip: str):
+        return client.post("/api/v1/intake/preview", json={"text": "垃圾桶满了"}, environ_base={"REMOTE_ADDR": ip})
+
+    for _ in range(ANON_PREVIEW_LIMIT):
+        assert preview("10.2.2.2").status_code == 200
+    _assert_json_429(preview("10.2.2.2"))
+    assert preview("10.2.2.3").status_code == 200
 
 
 def test_forged_tokens_do_not_escape_the_ip_limit(limited_app_factory) -> None:

@@ -31,8 +31,11 @@ def test_preview_out_of_scope_and_unknown_place(client, service_headers):
     assert body["nearby_cases"] == []
 
 
-def test_preview_needs_a_caller(client):
-    assert client.post("/api/v1/intake/preview", json={"text": "垃圾"}).status_code == 401
+def test_preview_is_open_to_residents_without_a_token(client):
+    """The web app suggests the matter while a resident who has not signed in types (rate-limited per IP)."""
+    response = client.post("/api/v1/intake/preview", json={"text": "五四广场的垃圾箱满了"})
+    assert response.status_code == 200
+    assert response.json["classification"]["code"] is not None
 
 
 def test_public_case_status_has_no_personal_data(client):

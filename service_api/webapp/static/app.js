@@ -1,0 +1,758 @@
+// The residents' web app: one small script for every page under /m/ (no framework, no build step).
+// Tokens live in localStorage and go only into Authorization headers, never into a URL.
+"use strict";
+(() => {
+  const $ = (sel, root = document) => root.querySelector(sel);
+  const MAX_SIDE = 2048;          // WeChat's own downscale: the server keeps no more than this either
+  const KEEP_ORIGINAL_BYTES = 1.5e6;
+  const MAX_UPLOAD_BYTES = 10e6;  // PHOTO_MAX_BYTES
+
+  // ---- small helpers --------------------------------------------------------------------------------------
+  function h(tag, attrs, ...children) {
+    const node = document.createElement(tag);
+    for (const [key, value] of Object.entries(attrs || {})) {
+      if (value === null || value === undefined || value === false) continue;
+      if (key === "class") node.className = value;
+      else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+      else node.setAttribute(key, value === true ? "" : value);
+    }
+    for (const child of children.flat()) {
+      if (child !== null && child !== undefined && child !== false) {
+        node.append(child instanceof Node ? child : String(child));
+      }
+    }
+    return node;
+  }
+  const store = {
+    get(key, fallback) {
+      try { const v = localStorage.getItem(key); return v === null ? fallback : JSON.parse(v); } catch { return fallback; }
+    },
+    set(key, value) { try { localStorage.setItem(key, JSON.stringify(value)); } catch { /* full or disabled */ } },
+    del(key) { try { localStorage.removeItem(key); } catch { /* disabled */ } },
+  };
+  const shanghai = new Intl.DateTimeFormat("zh-CN", {
+    timeZone: "Asia/Shanghai", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit",
+    hour12: false,
+  });
+  const when = (iso) => (iso ? shanghai.format(new Date(iso)).replace(/\//g, "-") : "");
+  const show = (node, on = true) => { if (node) node.hidden = !on; };
+  const say = (node, text) => { if (node) { node.textContent = text || ""; node.hidden = !text; } };
+  function newKey() {
+    const b = crypto.getRandomValues(new Uint8Array(16));
+    return "m-" + Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+  }
+
+  // ---- the API --------------------------------------------------------------------------------------------
+  class ApiError extends Error {
+    constructor(status, message, code) { super(message); this.status = status; this.code = code; }
+    get retryable() { return this.status === 0 || this.status === 429 || this.status >= 500; }
+  }
+  function problem(status, body) {
+    if (status === 429) return "操作太频繁，请稍等一分钟再试。";
+    if (status === 413) return "照片太大（超过10MB），请换一张或截图后再传。";
+    if (body && body.message) return body.message;
+    if (status >= 500) return "服务器暂时出了问题，请稍后再试。";
+    return `请求没有成功（${status}），请稍后再试。`;
+  }
+  async function api(path, { method = "GET", body, token, headers = {}, raw = false } = {}) {
+    const sent = { ...headers };
+    if (token) sent.Authorization = "Bearer " + token;
+    let payload = body;
+    if (body !== undefined && !(body instanceof FormData)) {
+      sent["Content-Type"] = "application/json";
+      payload = JSON.stringify(body);
+    }
+    let response;
+    try {
+      response = await fetch(path, { method, headers: sent, body: payload, credentials: "omit", cache: "no-store" });
+    } catch {
+      throw new ApiError(0, "网络不通，请检查网络后再试。", "offline");
+    }
+    if (raw && response.ok) return response;
+    let data = null;
+    try { data = await response.json(); } catch { /* not JSON */ }
+    if (!response.ok) throw new ApiError(response.status, problem(response.status, data), data && data.code);
+    return data;
+  }
+
+  // ---- who the resident is on this device ---------------------------------------------------------------
+  const account = {
+    token: () => store.get("m.token", null),
+    phone: () => store.get("m.phone", ""),
+    signIn(token, phone) { store.set("m.token", token); store.set("m.phone", phone); },
+    signOut() { store.del("m.token"); store.del("m.phone"); },
+  };
+  // Reports made on this device, each with its own access token (the only key to it before signing in).
+  const mine = {
+    all: () => store.get("m.reports", []),
+    remember(report) {
+      if (!report.access_token) return;
+      const rest = mine.all().filter((r) => r.no !== report.tracking_no);
+      store.set("m.reports", [{ no: report.tracking_no, token: report.access_token, id: report.id }, ...rest]);
+    },
+    tokenFor: (no) => (mine.all().find((r) => r.no === no) || {}).token,
+  };
+  const maskPhone = (p) => (p && p.length >= 11 ? p.slice(-11, -8) + "****" + p.slice(-4) : p);
+
+  // ---- reports waiting to be sent (IndexedDB: they hold photos) ------------------------------------------
+  const outbox = {
+    memory: new Map(),
+    db: null,
+    open() {
+      if (!this.db) {
+        this.db = new Promise((resolve) => {
+          try {
+            const req = indexedDB.open("m-outbox", 1);
+            req.onupgradeneeded = () => req.result.createObjectStore("reports", { keyPath: "key" });
+            req.onsuccess = () => resolve(req.result);
+            req.onerror = () => resolve(null);
+          } catch { resolve(null); }
+        });
+      }
+      return this.db;
+    },
+    async run(mode, act) {
+      const db = await this.open();
+      if (!db) return act(null);
+      return new Promise((resolve, reject) => {
+        const tx = db.transaction("reports", mode);
+        const req = act(tx.objectStore("reports"));
+        tx.oncomplete = () => resolve(req && req.result);
+        tx.onerror = () => reject(tx.error);
+      });
+    },
+    put(entry) { this.memory.set(entry.key, entry); return this.run("readwrite", (s) => s && s.put(entry)); },
+    del(key) { this.memory.delete(key); return this.run("readwrite", (s) => s && s.delete(key)); },
+    async all() {
+      const rows = await this.run("readonly", (s) => s && s.getAll());
+      return (rows || [...this.memory.values()]).sort((a, b) => a.created - b.created);
+    },
+  };
+  const events = new EventTarget();
+  let flushing = null;
+
+  async function uploadPhoto(blob, token) {
+    const form = new FormData();
+    form.append("file", blob, "photo.jpg");
+    return api("/api/v1/photos", { method: "POST", body: form, token });
+  }
+  // Sends one queued report. Its Idempotency-Key was fixed when it was queued: if an earlier attempt reached the
+  // server but its answer was lost, the server answers this one with the same report instead of a second.
+  async function deliver(entry) {
+    for (const photo of entry.photos) {
+      if (!photo.id) {
+        photo.id = (await uploadPhoto(photo.blob, entry.auth)).id;
+        photo.blob = null;
+        await outbox.put(entry);
+      }
+    }
+    const body = { description: entry.description, photo_ids: entry.photos.map((p) => p.id) };
+    for (const field of ["address", "location", "contact", "join_case_no"]) if (entry[field]) body[field] = entry[field];
+    const report = await api("/api/v1/reports", {
+      method: "POST", body, token: entry.auth, headers: { "Idempotency-Key": entry.key },
+    });
+    await outbox.del(entry.key);
+    mine.remember(report);
+    events.dispatchEvent(new CustomEvent("sent", { detail: { entry, report } }));
+    return report;
+  }
+  function flush() {
+    if (flushing) return flushing;
+    flushing = (async () => {
+      for (const entry of await outbox.all()) {
+        if (entry.error) continue;
+        try {
+          await deliver(entry);
+        } catch (err) {
+          if (err.retryable) break; // still offline or busy: try again at the next chance
+          entry.error = err.message; // the server refused it: the resident decides (edit or drop)
+          await outbox.put(entry);
+        }
+      }
+      events.dispatchEvent(new Event("changed"));
+    })().finally(() => { flushing = null; });
+    return flushing;
+  }
+
+  // ---- every page ---------------------------------------------------------------------------------------
+  function chrome() {
+    const toggle = $("#big-toggle");
+    const sync = () => toggle.setAttribute("aria-pressed", String(document.documentElement.classList.contains("big")));
+    sync();
+    toggle.addEventListener("click", () => {
+      const big = document.documentElement.classList.toggle("big");
+      store.set("m.big", big ? 1 : 0);
+      sync();
+    });
+    const banner = $("#net-banner");
+    const net = () => say(banner, navigator.onLine ? "" : "当前没有网络：填写的内容会保存在本机，联网后自动提交。");
+    window.addEventListener("offline", net);
+    window.addEventListener("online", () => { net(); flush(); });
+    net();
+    flush();
+    const token = account.token();
+    if (token) {
+      api("/api/v1/me/notifications?unread=true&page_size=1", { token })
+        .then((r) => show($("#unread-dot"), r.unread > 0)).catch(() => {});
+    }
+  }
+
+  // ---- 随手拍 ---------------------------------------------------------------------------------------------
+  // The EXIF block of a JPEG (APP1 "Exif"), so that a photo shrunk in the browser keeps its GPS for the server.
+  async function exifSegment(file) {
+    try {
+      const bytes = new Uint8Array(await file.slice(0, 256 * 1024).arrayBuffer());
+      if (bytes[0] !== 0xff || bytes[1] !== 0xd8) return null;
+      let i = 2;
+      while (i + 10 < bytes.length && bytes[i] === 0xff) {
+        const marker = bytes[i + 1];
+        const length = (bytes[i + 2] << 8) | bytes[i + 3];
+        if (marker === 0xda) break;
+        if (marker === 0xe1 && String.fromCharCode(...bytes.slice(i + 4, i + 8)) === "Exif") {
+          if (i + 2 + length > bytes.length) return null;
+          const segment = bytes.slice(i, i + 2 + length);
+          upright(segment);
+          return segment;
+        }
+        i += 2 + length;
+      }
+    } catch { /* unreadable: the photo goes without its position */ }
+    return null;
+  }
+  // The canvas already turned the pixels upright; orientation 1 keeps the server from turning them again.
+  function upright(segment) {
+    const view = new DataView(segment.buffer);
+    const tiff = 10;
+    const little = view.getUint16(tiff) === 0x4949;
+    const ifd = tiff + view.getUint32(tiff + 4, little);
+    const count = view.getUint16(ifd, little);
+    for (let k = 0; k < count; k++) {
+      const entry = ifd + 2 + k * 12;
+      if (view.getUint16(entry, little) === 0x0112) view.setUint16(entry + 8, 1, little);
+    }
+  }
+  async function shrink(file) {
+    const named = /\.(jpe?g|png|webp|heic|heif|gif|bmp)$/i.test(file.name || "");
+    if (!(file.type || "").startsWith("image/") && !named) throw new Error("这不是图片，请选择照片文件。");
+    let bitmap;
+    try {
+      bitmap = await createImageBitmap(file, { imageOrientation: "from-image" });
+    } catch {
+      // This browser cannot decode it (HEIC on most): send it as it is, the server converts it.
+      if (file.size > MAX_UPLOAD_BYTES) throw new Error("照片太大（超过10MB），请换一张。");
+      return file;
+    }
+    const scale = Math.min(1, MAX_SIDE / Math.max(bitmap.width, bitmap.height));
+    if (scale === 1 && file.type === "image/jpeg" && file.size <= KEEP_ORIGINAL_BYTES) return file;
+    const canvas = document.createElement("canvas");
+    canvas.width = Math.round(bitmap.width * scale);
+    canvas.height = Math.round(bitmap.height * scale);
+    canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+    bitmap.close();
+    const small = await new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", 0.85));
+    if (!small) throw new Error("照片处理失败，请换一张。");
+    const exif = file.type === "image/jpeg" ? await exifSegment(file) : null;
+    if (!exif) return small;
+    const body = new Uint8Array(await small.arrayBuffer());
+    return new Blob([body.slice(0, 2), exif, body.slice(2)], { type: "image/jpeg" });
+  }
+
+  function reportPage() {
+    const form = $("#report-form");
+    const maxPhotos = Number(form.dataset.maxPhotos);
+    const fields = { description: $("#description"), address: $("#address"), phone: $("#phone") };
+    const state = { photos: [], geo: null, join: null, nearby: [], seq: 0 };
+    const error = $("#form-error");
+
+    // What the resident typed survives a reload, a crash or a failed submit.
+    const draft = store.get("m.draft", {});
+    for (const [name, input] of Object.entries(fields)) {
+      if (draft[name]) input.value = draft[name];
+      input.addEventListener("input", () => {
+        store.set("m.draft", Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, v.value])));
+      });
+    }
+
+    const photoGps = () => (state.photos.find((p) => p.gps) || {}).gps || null;
+    const location = () => {
+      const gps = photoGps();
+      if (gps) return { lat: gps.lat, lng: gps.lng, crs: "wgs84" };
+      return state.geo;
+    };
+    function renderPlace(text, ok) {
+      const place = $("#place");
+      place.textContent = text;
+      place.classList.toggle("ok", !!ok);
+    }
+    function placeText(geocode) {
+      const where = geocode && (geocode.description || geocode.address);
+      if (photoGps()) return "已按照片的拍摄位置定位" + (where ? `：${where}` : "");
+      if (state.geo) return "已使用您当前的位置" + (where ? `：${where}` : "");
+      return null;
+    }
+
+    function renderPhotos() {
+      const box = $("#photos");
+      box.replaceChildren(...state.photos.map((p) => h("div", { class: "thumb" + (p.error ? " bad" : "") },
+        h("img", { src: p.url, alt: "待上传的照片" }),
+        h("button", { type: "button", class: "x", "aria-label": "删除这张照片", onclick: () => removePhoto(p) }, "×"),
+        h("span", { class: "state" }, p.error ? "失败" : p.id ? (p.gps ? "✓ 含位置" : "✓") : p.blob ? "待上传" : "处理中"))));
+      for (const input of [$("#camera"), $("#photo-input")]) input.disabled = state.photos.length >= maxPhotos;
+    }
+    function removePhoto(photo) {
+      state.photos = state.photos.filter((p) => p !== photo);
+      URL.revokeObjectURL(photo.url);
+      renderPhotos();
+      schedulePreview();
+    }
+    async function addFiles(files) {
+      say(error, "");
+      const room = maxPhotos - state.photos.length;
+      if (files.length > room) say(error, `最多${maxPhotos}张照片，多出的${files.length - room}张没有加入。`);
+      for (const file of [...files].slice(0, Math.max(0, room))) {
+        const photo = { url: "", blob: null, id: null, gps: null, error: null };
+        try {
+          photo.blob = await shrink(file);
+        } catch (err) {
+          say(error, err.message);
+          continue;
+        }
+        photo.url = URL.createObjectURL(photo.blob);
+        state.photos.push(photo);
+        renderPhotos();
+        try {
+          const saved = await uploadPhoto(photo.blob, account.token());
+          Object.assign(photo, { id: saved.id, gps: saved.gps, blob: null });
+          if (saved.gps) schedulePreview(0);
+        } catch (err) {
+          if (!err.retryable) {
+            state.photos = state.photos.filter((p) => p !== photo);
+            say(error, "照片没有加入：" + err.message);
+          } // offline: kept with its bytes, sent with the report
+        }
+        renderPhotos();
+      }
+    }
+    for (const input of [$("#camera"), $("#photo-input")]) {
+      input.addEventListener("change", () => { addFiles(input.files); input.value = ""; });
+    }
+
+    $("#locate").addEventListener("click", () => {
+      if (!navigator.geolocation) { renderPlace("这个浏览器不能定位，请填写地址。"); return; }
+      renderPlace("正在定位…");
+      navigator.geolocation.getCurrentPosition((pos) => {
+        state.geo = { lat: pos.coords.latitude, lng: pos.coords.longitude, crs: "wgs84" };
+        renderPlace(placeText(null), true);
+        schedulePreview(0);
+      }, (err) => {
+        renderPlace(err.code === 1 ? "您没有允许定位。可以在浏览器设置里允许，或在下面填写地址。"
+          : "暂时无法定位，请在下面填写地址。");
+      }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
+    });
+
+    // As the resident types: which matter this looks like, and open cases of it nearby (join instead of repeat).
+    let timer = null;
+    function schedulePreview(delay = 700) {
+      clearTimeout(timer);
+      timer = setTimeout(runPreview, delay);
+    }
+    async function runPreview() {
+      const text = fields.description.value.trim();
+      if (text.length < 4 || !navigator.onLine) return;
+      const seq = ++state.seq;
+      const body = { text };
+      if (location()) body.location = location();
+      if (fields.address.value.trim()) body.address = fields.address.value.trim();
+      try {
+        const result = await api("/api/v1/intake/preview", { method: "POST", body, token: account.token() });
+        if (seq !== state.seq) return;
+        const c = result.classification;
+        say($("#suggest"), c.in_scope && c.name ? `看起来是：${c.name}` : "");
+        const where = placeText(result.geocode);
+        if (where) renderPlace(where, true);
+        else if (result.place_prompt) renderPlace(result.place_prompt);
+        else if (result.geocode && result.geocode.description) renderPlace(`地址定位到：${result.geocode.description}`, true);
+        state.nearby = result.nearby_cases || [];
+        renderNearby();
+      } catch { /* the preview is a help, not a step: the report works without it */ }
+    }
+    function renderNearby() {
+      const box = $("#nearby");
+      if (state.join) {
+        box.replaceChildren(h("div", { class: "joined", id: "join-note" }, `将与案件 ${state.join} 一起办理，不再重复立案。`),
+          h("button", { type: "button", class: "btn ghost", id: "join-cancel", onclick: () => { state.join = null; renderNearby(); } },
+            "不是同一个问题，单独反映"));
+        show(box);
+        return;
+      }
+      show(box, state.nearby.length > 0);
+      box.replaceChildren(h("h2", {}, "附近已有人反映："), ...state.nearby.map((c) => h("div", { class: "case" },
+        h("div", {}, h("div", {}, (c.matter && c.matter.name) || "同类问题"),
+          h("div", { class: "muted small" }, `${c.address || ""} · 约${Math.round(c.distance_m)}米 · ${c.report_count}人反映`)),
+        h("button", { type: "button", class: "btn ghost join", "data-case": c.case_no,
+          onclick: () => { state.join = c.case_no; renderNearby(); } }, "我也遇到"))));
+    }
+    for (const input of [fields.description, fields.address]) input.addEventListener("input", () => schedulePreview());
+
+    function resetForm() {
+      for (const p of state.photos) URL.revokeObjectURL(p.url);
+      Object.assign(state, { photos: [], geo: null, join: null, nearby: [] });
+      for (const input of Object.values(fields)) input.value = "";
+      store.del("m.draft");
+      renderPhotos();
+      renderNearby();
+      say($("#suggest"), "");
+      renderPlace("照片带有拍摄位置时自动定位；也可以使用当前位置或填写地址。");
+    }
+    function showDone(report) {
+      $("#tracking-no").textContent = report.tracking_no;
+      $("#follow-link").href = "/m/reports/" + encodeURIComponent(report.tracking_no);
+      say($("#done-join"), report.join ? report.join.message : "");
+      show($("#done"));
+      show(form, false);
+      $("#done").scrollIntoView();
+    }
+    $("#again").addEventListener("click", () => { show($("#done"), false); show(form); });
+
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      say(error, "");
+      const description = fields.description.value.trim();
+      if (description.length < 5) { say(error, "请写清楚是什么问题（至少5个字）。"); fields.description.focus(); return; }
+      const unsent = state.photos.some((p) => !p.id);
+      if (!location() && !fields.address.value.trim() && !unsent) {
+        say(error, "还没有位置：请点“使用当前位置”，或拍一张带位置的照片，或填写地址。");
+        fields.address.focus();
+        return;
+      }
+      const entry = {
+        key: newKey(), created: Date.now(), auth: account.token(), description,
+        address: fields.address.value.trim() || null,
+        location: photoGps() ? null : state.geo, join_case_no: state.join,
+        contact: fields.phone.value.trim() ? { phone: fields.phone.value.trim() } : null,
+        photos: state.photos.map((p) => ({ id: p.id, blob: p.id ? null : p.blob })),
+      };
+      const button = $("#submit");
+      button.disabled = true;
+      button.textContent = "正在提交…";
+      try {
+        await outbox.put(entry);
+        const report = await deliver(entry);
+        resetForm();
+        showDone(report);
+      } catch (err) {
+        if (err.retryable) {
+          resetForm(); // it is safe in the queue, shown below, and goes out by itself
+          renderQueued();
+          say(error, err.status === 0 ? "" : err.message);
+        } else {
+          await outbox.del(entry.key);
+          say(error, err.message);
+        }
+      } finally {
+        button.disabled = false;
+        button.textContent = "提交反映";
+      }
+    });
+
+    async function renderQueued() {
+      const box = $("#queued");
+      const entries = await outbox.all();
+      show(box, entries.length > 0);
+      box.replaceChildren(h("h2", {}, "等待提交"), ...entries.map((e) => h("div", { class: "queued-item" },
+        h("p", {}, e.description),
+        e.error ? h("p", { class: "error" }, "没有提交成功：" + e.error)
+          : h("p", { class: "notice" }, "网络恢复后会自动提交，不会重复。已保存在本机，可以关闭页面。"),
+        e.error ? h("button", { type: "button", class: "btn ghost", onclick: async () => {
+          fields.description.value = e.description;
+          fields.address.value = e.address || "";
+          fields.phone.value = (e.contact && e.contact.phone) || "";
+          await outbox.del(e.key);
+          renderQueued();
+          show(form);
+        } }, "放回表单修改") : null)));
+    }
+    events.addEventListener("changed", renderQueued);
+    events.addEventListener("sent", (ev) => { renderQueued(); showDone(ev.detail.report); });
+    renderQueued();
+    renderPhotos();
+    if (fields.description.value) schedulePreview(0);
+  }
+
+  // ---- 我的 ----------------------------------------------------------------------------------------------
+  async function minePage() {
+    const token = account.token();
+    show($("#logout"), !!token);
+    show($("#login-link"), !token);
+    show($("#privacy"), !!token);
+    if (token) $("#who").textContent = `已登录：${maskPhone(account.phone())}`;
+    $("#logout").addEventListener("click", () => { account.signOut(); location.reload(); });
+    const exporter = $("#export-data");
+    if (exporter) {
+      exporter.addEventListener("click", async () => {
+        try {
+          const response = await api("/api/v1/me/export", { token, raw: true });
+          const link = h("a", { href: URL.createObjectURL(await response.blob()), download: "我的数据.json" });
+          link.click();
+        } catch (err) { alert(err.message); }
+      });
+    }
+    const eraser = $("#erase-account");
+    if (eraser) {
+      eraser.addEventListener("click", async () => {
+        if (!confirm("注销后，您的手机号、姓名等个人信息将被删除，且无法恢复。确定注销吗？")) return;
+        try {
+          await api("/api/v1/me", { method: "DELETE", token });
+          account.signOut();
+          store.del("m.reports");
+          location.reload();
+        } catch (err) { alert(err.message); }
+      });
+    }
+    const list = $("#my-reports");
+    const reports = [];
+    let trouble = "";
+    if (token) {
+      try {
+        reports.push(...(await api("/api/v1/me/reports?page_size=50", { token })).items);
+      } catch (err) {
+        if (err.status === 401) { account.signOut(); location.replace("/m/login"); return; }
+        trouble = err.message;
+      }
+    }
+    const seen = new Set(reports.map((r) => r.tracking_no));
+    await Promise.all(mine.all().filter((r) => !seen.has(r.no)).map(async (local) => {
+      try {
+        reports.push(await api("/api/v1/reports/" + encodeURIComponent(local.no), { token: local.token }));
+      } catch (err) {
+        if (err.retryable) reports.push({ tracking_no: local.no, status_text: "暂时无法获取", description: "" });
+      }
+    }));
+    reports.sort((a, b) => String(b.created_at || "").localeCompare(String(a.created_at || "")));
+    const queued = await outbox.all();
+    const cards = [
+      ...queued.map((e) => h("div", { class: "card item" },
+        h("div", { class: "top-line" }, h("span", {}, "尚未提交"), h("span", { class: "badge wait" }, e.error ? "提交失败" : "等待网络")),
+        h("p", { class: "desc" }, e.description))),
+      ...reports.map((r) => h("a", { class: "card item", href: "/m/reports/" + encodeURIComponent(r.tracking_no) },
+        h("div", { class: "top-line" }, h("span", {}, r.tracking_no), h("span", { class: "badge" }, r.status_text)),
+        h("p", { class: "desc" }, r.description),
+        h("div", { class: "top-line" }, h("span", {}, (r.matter && r.matter.name) || ""), h("time", {}, when(r.created_at))))),
+    ];
+    if (trouble) cards.unshift(h("p", { class: "error" }, trouble));
+    list.replaceChildren(...(cards.length ? cards
+      : [h("div", { class: "card" }, h("p", {}, "还没有反映。"), h("a", { class: "btn primary", href: "/m/" }, "去随手拍"))]));
+  }
+
+  // ---- 反映详情 -------------------------------------------------------------------------------------------
+  async function photoImg(link, token) {
+    const img = h("img", { alt: "照片" });
+    api(link.thumb_url, { token, raw: true }).then(async (r) => { img.src = URL.createObjectURL(await r.blob()); })
+      .catch(() => { img.alt = "照片暂时无法显示"; });
+    return img;
+  }
+  async function detailPage() {
+    const box = $("#detail");
+    const no = box.dataset.trackingNo;
+    const config = JSON.parse(box.dataset.config);
+    const token = mine.tokenFor(no) || account.token();
+    if (!token) {
+      box.replaceChildren(noAccess(no));
+      return;
+    }
+    let report;
+    try {
+      report = await api("/api/v1/reports/" + encodeURIComponent(no), { token });
+    } catch (err) {
+      box.replaceChildren(err.status === 401 || err.status === 404 ? noAccess(no) : h("p", { class: "error" }, err.message));
+      return;
+    }
+    const reached = {};
+    for (const entry of report.timeline) reached[entry.action] = entry.at;
+    const steps = h("ol", { class: "steps", "aria-label": "办理进度" }, config.steps.map(([label, action]) =>
+      h("li", { class: reached[action] ? "done" : "" }, label, reached[action] ? h("time", {}, when(reached[action]).slice(5, 10)) : null)));
+    const head = h("section", { class: "card" },
+      h("div", { class: "top-line" }, h("span", {}, "受理编号 " + report.tracking_no), h("span", { class: "badge", id: "status" }, report.status_text)),
+      report.case_no ? h("p", { class: "muted small" }, "案件编号 " + report.case_no) : null,
+      steps,
+      report.matter ? h("p", {}, "问题类别：" + report.matter.name) : null,
+      h("p", {}, report.description),
+      report.location_description || report.address ? h("p", { class: "muted" }, "位置：" + (report.location_description || report.address)) : null,
+      report.photos.length ? h("div", { class: "gallery" }, await Promise.all(report.photos.map((p) => photoImg(p, token)))) : null,
+      report.join ? h("p", { class: "notice" }, report.join.message) : null,
+      report.referral ? h("p", { class: "notice" }, report.referral) : null);
+    const parts = [head];
+    if (report.outcome || report.outcome_photos.length) {
+      parts.push(h("section", { class: "card", id: "outcome" }, h("h2", {}, "处置结果"), h("p", {}, report.outcome || ""),
+        report.outcome_photos.length ? h("div", { class: "gallery" }, await Promise.all(report.outcome_photos.map((p) => photoImg(p, token)))) : null));
+    }
+    if (report.status === config.ratable) parts.push(ratingForm(report, token, config.ratings));
+    parts.push(h("section", { class: "card" }, h("h2", {}, "办理记录"), h("ol", { class: "timeline", id: "timeline" },
+      report.timeline.map((e) => h("li", {}, e.text, h("time", {}, when(e.at)))))));
+    box.replaceChildren(...parts);
+  }
+  function noAccess(no) {
+    return h("div", { class: "card" }, h("p", {}, "这台手机上没有这条反映的查看凭证。请登录提交时使用的账号，或打开短信里的链接查看。"),
+      h("a", { class: "btn ghost", href: "/r/" + encodeURIComponent(no) }, "查看公开进度"), " ",
+      h("a", { class: "btn ghost", href: "/m/login" }, "登录"));
+  }
+  function ratingForm(report, token, choices) {
+    const ratings = Object.fromEntries(choices);
+    const current = report.rating;
+    const note = h("div", { role: "status" });
+    const radios = (name, options, checked) => h("fieldset", { class: "choices" }, h("legend", {}, name === "rating" ? "满意程度" : "问题是否已解决"),
+      options.map(([value, text]) => h("label", {}, h("input", { type: "radio", name, value, checked: value === checked }), h("span", {}, text))));
+    const solvedNow = current ? { true: "yes", false: "no" }[String(current.solved)] : null;
+    const comment = h("textarea", { id: "rating-comment", maxlength: "1000", rows: "3" });
+    comment.value = (current && current.comment) || "";
+    const form = h("form", { class: "card", id: "rating-form" },
+      h("h2", {}, current ? "您的评价（7天内可修改）" : "请评价办理结果"),
+      current ? h("p", { class: "notice", id: "rating-current" }, "您已评价：" + ratings[current.rating]) : null,
+      radios("rating", choices, current && current.rating),
+      radios("solved", [["yes", "已解决"], ["no", "未解决"]], solvedNow),
+      h("label", { for: "rating-comment", class: "label" }, "意见或建议（选填）"), comment, note,
+      h("button", { type: "submit", class: "btn primary", id: "rating-submit" }, current ? "修改评价" : "提交评价"));
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const rating = form.querySelector("input[name=rating]:checked");
+      const solved = form.querySelector("input[name=solved]:checked");
+      if (!rating) { note.className = "error"; note.textContent = "请选择满意程度。"; return; }
+      try {
+        const result = await api(report.links.rating, { method: "POST", token, body: {
+          rating: rating.value, solved: solved ? solved.value === "yes" : null, comment: comment.value.trim() || null,
+        } });
+        note.className = "notice";
+        note.id = "rating-thanks";
+        note.textContent = `感谢您的评价（${result.rating_text}）！` + (result.needs_review ? "案件已转交复核，我们会尽快与您联系。" : "");
+      } catch (err) {
+        note.className = "error";
+        note.textContent = err.message;
+      }
+    });
+    return form;
+  }
+
+  // ---- 消息 ----------------------------------------------------------------------------------------------
+  async function messagesPage() {
+    const list = $("#message-list");
+    const token = account.token();
+    if (!token) {
+      list.replaceChildren(h("div", { class: "card" }, h("p", {}, "登录后可以在这里收到办理进度的消息。"),
+        h("a", { class: "btn primary", href: "/m/login" }, "短信验证码登录")));
+      return;
+    }
+    let page;
+    try {
+      page = await api("/api/v1/me/notifications?page_size=50", { token });
+    } catch (err) {
+      list.replaceChildren(h("p", { class: "error" }, err.message));
+      return;
+    }
+    const readAll = $("#read-all");
+    show(readAll, page.unread > 0);
+    readAll.onclick = async () => {
+      await api("/api/v1/me/notifications/read-all", { method: "POST", token }).catch(() => {});
+      messagesPage();
+    };
+    show($("#unread-dot"), page.unread > 0);
+    list.replaceChildren(...(page.items.length ? page.items.map((m) => {
+      const card = h("button", { type: "button", class: "card msg-item item" + (m.read ? "" : " unread"),
+        "aria-label": (m.read ? "" : "未读：") + m.body }, h("p", {}, m.body), h("time", {}, when(m.sent_at || m.created_at)));
+      card.addEventListener("click", async () => {
+        if (!m.read) {
+          await api(`/api/v1/me/notifications/${m.id}/read`, { method: "POST", token }).catch(() => {});
+          m.read = true;
+          card.classList.remove("unread");
+        }
+      });
+      return card;
+    }) : [h("p", { class: "muted" }, "暂无消息。")]));
+  }
+
+  // ---- 智能客服 ------------------------------------------------------------------------------------------
+  function chatPage() {
+    const log = $("#chat-log");
+    const input = $("#chat-input");
+    const history = store.get("m.chat.log", []);
+    const add = (who, message, replay) => {
+      const bubble = h("div", { class: "msg " + who }, message.text ? h("p", {}, message.text) : null,
+        message.image ? h("img", { src: message.image, alt: "图片" }) : null,
+        message.buttons && message.buttons.length ? h("div", { class: "buttons" }, message.buttons.map((b) =>
+          h("button", { type: "button", class: "btn ghost", onclick: () => send(b.payload, b.title) }, b.title))) : null);
+      log.append(bubble);
+      if (!replay) store.set("m.chat.log", [...store.get("m.chat.log", []), { who, message }].slice(-60));
+      bubble.scrollIntoView({ block: "end" });
+    };
+    for (const item of history) add(item.who, item.message, true);
+    async function send(text, shown) {
+      add("me", { text: shown || text });
+      const headers = {};
+      const session = store.get("m.chat.session", null);
+      const token = account.token();
+      if (!token && session) headers["X-Chat-Session"] = session;
+      try {
+        const reply = await api("/api/v1/chat", { method: "POST", token, headers, body: { message: text } });
+        if (!token) store.set("m.chat.session", reply.session_id);
+        for (const message of reply.messages) add("bot", message);
+      } catch (err) {
+        const retry = h("button", { type: "button", class: "btn ghost", onclick: () => { bubble.remove(); send(text, shown); } }, "重试");
+        const bubble = h("div", { class: "msg bot error" }, h("p", {}, err.message), retry);
+        log.append(bubble);
+      }
+    }
+    $("#chat-form").addEventListener("submit", (event) => {
+      event.preventDefault();
+      const text = input.value.trim();
+      if (!text) return;
+      input.value = "";
+      send(text);
+    });
+    $("#chat-human").addEventListener("click", () => send("/request_human", "转人工"));
+  }
+
+  // ---- 登录 ----------------------------------------------------------------------------------------------
+  function loginPage() {
+    const phone = $("#login-phone");
+    const code = $("#login-code");
+    const error = $("#login-error");
+    const note = $("#login-note");
+    const sendButton = $("#send-code");
+    sendButton.addEventListener("click", async () => {
+      say(error, "");
+      if (!phone.value.trim()) { say(error, "请先填写手机号。"); phone.focus(); return; }
+      try {
+        await api("/api/v1/auth/sms-code", { method: "POST", body: { phone: phone.value.trim() } });
+        note.textContent = "验证码已发送，请查看短信。";
+        let left = 60;
+        sendButton.disabled = true;
+        const tick = setInterval(() => {
+          sendButton.textContent = `${--left}秒后可重新获取`;
+          if (left <= 0) { clearInterval(tick); sendButton.disabled = false; sendButton.textContent = "获取验证码"; }
+        }, 1000);
+        code.focus();
+      } catch (err) { say(error, err.message); }
+    });
+    $("#login-form").addEventListener("submit", async (event) => {
+      event.preventDefault();
+      say(error, "");
+      if (!/^\d{6}$/.test(code.value.trim())) { say(error, "请填写短信里的6位验证码。"); code.focus(); return; }
+      try {
+        const result = await api("/api/v1/auth/sms-login", { method: "POST",
+          body: { phone: phone.value.trim(), code: code.value.trim() } });
+        account.signIn(result.access_token, phone.value.trim());
+        const tokens = mine.all().map((r) => r.token);
+        if (tokens.length) {
+          const claim = await api("/api/v1/me/reports/claim", { method: "POST", token: result.access_token,
+            body: { access_tokens: tokens } }).catch(() => null);
+          if (claim && claim.claimed.length) note.textContent = `已登录，本机的${claim.claimed.length}条反映已归入您的账号。`;
+        }
+        location.assign("/m/mine");
+      } catch (err) { say(error, err.message); }
+    });
+  }
+
+  const pages = { report: reportPage, mine: minePage, detail: detailPage, messages: messagesPage, chat: chatPage, login: loginPage };
+  chrome();
+  const page = pages[document.body.dataset.page];
+  if (page) page();
+})();

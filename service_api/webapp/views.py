@@ -1,0 +1,124 @@
+"""The pages of the residents' web app (/m/…) and the QR code that links to it."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import segno
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+
+from service_api.extensions import limiter
+from service_api.services.ratings import RATINGS
+from service_api.services.reports import MAX_PHOTOS
+from service_api.services.workflow import TRANSITIONS
+from service_api.webapp.assets import asset
+
+blp = Blueprint("webapp", __name__, url_prefix="/m", template_folder="templates")
+
+# Scripts only from our own origin (no inline script, no eval); photos previewed from blob: URLs.
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; connect-src 'self'; "
+       "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+# Features of issue 25 (privacy) shown on 我的 once the API offers them.
+PRIVACY_ENDPOINTS = {"export": "/api/v1/me/export", "erase": "/api/v1/me"}
+# The stages of 我的反映's progress bar, each with the timeline action that reaches it ("submitted": the report's
+# own first entry, services/report_view.public_timeline).
+STEPS = (("受理", "submitted"), ("立案", "register"), ("派遣", "dispatch"), ("处置", "resolve"), ("核查", "verify"),
+         ("结案", "close"))
+assert all(action in TRANSITIONS for _, action in STEPS[1:])
+RATABLE_STATUS = TRANSITIONS["close"].target  # a case is rated once it is closed (services/ratings.py)
+TABS = (("report", "随手拍", "webapp.report"), ("mine", "我的", "webapp.mine"),
+        ("messages", "消息", "webapp.messages"), ("chat", "智能客服", "webapp.chat"))
+
+
+@blp.after_request
+def _headers(response: Response) -> Response:
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    return response
+
+
+def _asset_url(name: str) -> str:
+    found = asset(name)
+    if found is None:
+        raise LookupError(name)
+    return url_for("webapp.static_file", name=name, v=found.digest)
+
+
+@blp.app_context_processor
+def _helpers() -> dict[str, Any]:
+    return {"m_asset": _asset_url}
+
+
+def _privacy_features() -> dict[str, bool]:
+    rules = {(rule.rule, method) for rule in current_app.url_map.iter_rules() for method in rule.methods or ()}
+    return {"export": (PRIVACY_ENDPOINTS["export"], "GET") in rules,
+            "erase": (PRIVACY_ENDPOINTS["erase"], "DELETE") in rules}
+
+
+def _page(template: str, tab: str | None, title: str, **context: Any) -> str:
+    return render_template(f"webapp/{template}", tab=tab, tabs=TABS, title=title, **context)
+
+
+@blp.get("/")
+def report() -> str:
+    return _page("report.html", "report", "随手拍", max_photos=MAX_PHOTOS)
+
+
+@blp.get("/mine")
+def mine() -> str:
+    return _page("mine.html", "mine", "我的", privacy=_privacy_features())
+
+
+@blp.get("/reports/<string:tracking_no>")
+def report_detail(tracking_no: str) -> str:
+    if not tracking_no.isalnum() or len(tracking_no) > 24:
+        abort(404)
+    return _page("detail.html", "mine", "反映详情", tracking_no=tracking_no.upper(),
+                 config={"steps": STEPS, "ratings": list(RATINGS.items()), "ratable": RATABLE_STATUS})
+
+
+@blp.get("/messages")
+def messages() -> str:
+    return _page("messages.html", "messages", "消息")
+
+
+@blp.get("/chat")
+def chat() -> str:
+    return _page("chat.html", "chat", "智能客服")
+
+
+@blp.get("/login")
+def login() -> str:
+    return _page("login.html", None, "登录")
+
+
+@blp.get("/qr.svg")
+@limiter.limit("30/minute")
+def qr() -> Response:
+    """The app's address as a QR code for posters and the official account's articles."""
+    base = current_app.extensions["settings"].public_base_url.rstrip("/")
+    out = io.BytesIO()
+    segno.make(base + url_for("webapp.report"), error="m").save(out, kind="svg", scale=8, border=2,
+                                                                  title="城市管理随手拍")
+    response = Response(out.getvalue(), mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
+@blp.get("/static/<string:name>")
+def static_file(name: str) -> Response:
+    found = asset(name)
+    if found is None:
+        abort(404)
+    gzip_ok = "gzip" in request.headers.get("Accept-Encoding", "")
+    response = Response(found.gzipped if gzip_ok else found.body, mimetype=found.mimetype)
+    if gzip_ok:
+        response.headers["Content-Encoding"] = "gzip"
+    response.headers["Vary"] = "Accept-Encoding"
+    response.set_etag(found.digest)
+    # The URL carries the content hash (?v=…): a changed file gets a new URL, so it may be kept for a year.
+    versioned = request.args.get("v") == found.digest
+    response.headers["Cache-Control"] = "public, max-age=31536000, immutable" if versioned else "no-cache"
+    return response.make_conditional(request)
