@@ -28,8 +28,7 @@ def open_phone(browser, *, geolocation: dict[str, float] | None = None):
     page.set_default_timeout(30_000)
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    page.js_errors = errors  # type: ignore[attr-defined]
+    page.js_errors = errors  # uncaught script errors  # type: ignore[attr-defined]
     return page
 
 

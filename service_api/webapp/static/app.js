@@ -54,7 +54,7 @@
     if (status >= 500) return "服务器暂时出了问题，请稍后再试。";
     return `请求没有成功（${status}），请稍后再试。`;
   }
-  async function api(path, { method = "GET", body, token, headers = {}, raw = false } = {}) {
+  async function api(path, { method = "GET", body, token, headers = {}, raw = false, keepalive = false } = {}) {
     const sent = { ...headers };
     if (token) sent.Authorization = "Bearer " + token;
     let payload = body;
@@ -64,7 +64,7 @@
     }
     let response;
     try {
-      response = await fetch(path, { method, headers: sent, body: payload, credentials: "omit", cache: "no-store" });
+      response = await fetch(path, { method, headers: sent, body: payload, credentials: "omit", cache: "no-store", keepalive });
     } catch {
       throw new ApiError(0, "网络不通，请检查网络后再试。", "offline");
     }
@@ -92,7 +92,10 @@
     },
     tokenFor: (no) => (mine.all().find((r) => r.no === no) || {}).token,
   };
-  const maskPhone = (p) => (p && p.length >= 11 ? p.slice(-11, -8) + "****" + p.slice(-4) : p);
+  const maskPhone = (typed) => {
+    const digits = String(typed || "").replace(/[^0-9]/g, "").slice(-11);
+    return digits.length === 11 ? digits.slice(0, 3) + "****" + digits.slice(-4) : "";
+  };
 
   // ---- reports waiting to be sent (IndexedDB: they hold photos) ------------------------------------------
   const outbox = {
@@ -654,17 +657,24 @@
       await api("/api/v1/me/notifications/read-all", { method: "POST", token }).catch(() => {});
       messagesPage();
     };
-    show($("#unread-dot"), page.unread > 0);
+    let unread = page.unread;
+    show($("#unread-dot"), unread > 0);
     list.replaceChildren(...(page.items.length ? page.items.map((m) => {
-      const card = h("button", { type: "button", class: "card msg-item item" + (m.read ? "" : " unread"),
-        "aria-label": (m.read ? "" : "未读：") + m.body }, h("p", {}, m.body), h("time", {}, when(m.sent_at || m.created_at)));
-      card.addEventListener("click", async () => {
-        if (!m.read) {
-          await api(`/api/v1/me/notifications/${m.id}/read`, { method: "POST", token }).catch(() => {});
-          m.read = true;
-          card.classList.remove("unread");
-        }
-      });
+      const no = (m.body.match(/R\d{14}/) || [])[0];
+      const markRead = async () => {
+        if (m.read) return;
+        m.read = true;
+        card.classList.remove("unread");
+        card.removeAttribute("aria-label");
+        show($("#unread-dot"), --unread > 0);
+        // keepalive: the mark still arrives when the resident follows the link away from this page
+        await api(`/api/v1/me/notifications/${m.id}/read`, { method: "POST", token, keepalive: true }).catch(() => {});
+      };
+      const card = h("div", { class: "card msg-item" + (m.read ? "" : " unread"), tabindex: "0", role: "button",
+        "aria-label": m.read ? null : "未读消息，点按标为已读", onclick: markRead,
+        onkeydown: (e) => { if (e.key === "Enter") markRead(); } },
+      h("p", {}, m.body), h("time", {}, when(m.sent_at || m.created_at)),
+      no ? h("a", { href: "/m/reports/" + no }, "查看办理进度") : null);
       return card;
     }) : [h("p", { class: "muted" }, "暂无消息。")]));
   }
