@@ -38,6 +38,7 @@ BLUEPRINT_MODULES = (
     "service_api.api.stats",
     "service_api.api.chat",
     "service_api.components.api",
+    "service_api.maps.api",
     "service_api.twilio_hooks.views",
     "service_api.open311.views",
     "service_api.staff.views",

@@ -149,6 +149,11 @@ class Settings:
     chat_limit_per_address: str = field(default_factory=lambda: _env("CHAT_LIMIT_PER_ADDRESS", "600/minute"))
     # How many reverse proxies in front of the app append X-Forwarded-For/-Proto (0 = none: trust no header).
     trusted_proxies: int = field(default_factory=lambda: _env_int("TRUSTED_PROXIES", 0))
+    # Optional raster base map under the staff maps (service_api/maps/tiles.py); none by default, so maps work
+    # offline on our own layers. MAP_TILE_CRS: cgcs2000 (天地图-style tiles) or gcj02 (AMap-style tiles).
+    map_tile_url: str = field(default_factory=lambda: _env("MAP_TILE_URL", ""))
+    map_tile_attribution: str = field(default_factory=lambda: _env("MAP_TILE_ATTRIBUTION", ""))
+    map_tile_crs: str = field(default_factory=lambda: _env("MAP_TILE_CRS", "cgcs2000"))
     timezone: str = "Asia/Shanghai"
 
     def flask_config(self) -> dict[str, object]:

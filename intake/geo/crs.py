@@ -183,3 +183,14 @@ def to_cgcs2000_many(lats, lngs, crs: str = "wgs84") -> tuple[np.ndarray, np.nda
     if key == "bd09":
         lat, lng = _invert_np(_bd_np, lat, lng)
     return _invert_np(_gcj_np, lat, lng)
+
+
+def from_cgcs2000_many(lats, lngs, crs: str = "wgs84") -> tuple[np.ndarray, np.ndarray]:
+    """Vectorised :func:`from_cgcs2000` (map layers shift whole geometries into a tile layer's system)."""
+    key = normalise_crs(crs)
+    lat = np.asarray(lats, dtype=np.float64)
+    lng = np.asarray(lngs, dtype=np.float64)
+    if key in ("wgs84", "cgcs2000"):
+        return lat, lng
+    lat, lng = _gcj_np(lat, lng)
+    return _bd_np(lat, lng) if key == "bd09" else (lat, lng)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from service_api.auth.principal import Principal
 from service_api.errors import APIError
@@ -38,6 +39,7 @@ class CallInput:
     call_type: str
     description: str = ""
     address: str | None = None
+    location: dict[str, Any] | None = None  # {lat, lng, crs}: where the agent clicked on the map
     matter_code: str | None = None  # a candidate the agent clicked
     join_case_no: str | None = None  # "加入已有案件"
     case_ref: str | None = None  # case or tracking number the caller asks about
@@ -145,7 +147,7 @@ def _new_report(data: CallInput, agent: StaffUser) -> CallResult:
     call.status = "open"
     db.session.flush()
     accepted = accept_report(
-        ReportInput(description=data.description, channel="hotline", address=data.address,
+        ReportInput(description=data.description, channel="hotline", address=data.address, location=data.location,
                     contact={"phone": data.phone} if data.phone else None, join_case_no=data.join_case_no or None,
                     channel_ref=call.call_sid, extra={"hotline_call_id": call.id, "agent_id": agent.id}),
         Principal("staff", staff=agent),

@@ -26,6 +26,8 @@ from werkzeug.exceptions import HTTPException
 from service_api.auth.principal import Principal
 from service_api.errors import APIError
 from service_api.extensions import db, limiter
+from service_api.maps.filters import OPEN, OPEN_TEXT, parse_desk_filters
+from service_api.maps.tiles import with_map_point
 from service_api.models import (
     CASE_STATUSES,
     CHANNEL_TEXT,
@@ -44,7 +46,7 @@ from service_api.models import (
 )
 from service_api.privacy import mask_name, mask_phone, mask_text, shown_actor_name
 from service_api.services import hotline, intake_runtime, stats, stats_indicators
-from service_api.services.cases import filter_cases, find_visible_case, get_visible_case, transition_case
+from service_api.services.cases import find_visible_case, get_visible_case, transition_case
 from service_api.services.photos import photo_file
 from service_api.services.preview import preview
 from service_api.services.staff_auth import authenticate
@@ -121,6 +123,7 @@ def _nav(user: Any) -> list[tuple[str, str, str]]:
         items += [("staff.call_new", "接听登记", "calls"), ("staff.calls", "来电记录", "calls"),
                   ("staff.callbacks", "待回电", "callbacks")]
     items.append(("staff.cases", "案件台", "cases"))
+    items.append(("staff.map_page", "地图", "cases"))
     if user.role in (*STATS_ROLES, "admin"):
         items.append(("staff.stats_page", "满意度与绩效", "stats"))
     return items
@@ -274,6 +277,7 @@ def call_save() -> Any:
     data = hotline.CallInput(
         phone=form.get("phone", "").strip(), call_type=form.get("call_type", ""),
         description=form.get("description", "").strip(), address=form.get("address", "").strip() or None,
+        location=_map_location(form),
         matter_code=form.get("matter_code") or None, join_case_no=form.get("join_case_no") or None,
         case_ref=form.get("case_ref", "").strip() or None, notes=form.get("notes", "").strip() or None,
         transfer_to=form.get("transfer_to", "").strip() or None,
@@ -290,6 +294,14 @@ def call_save() -> Any:
               "内容相同，未重复登记", "info")
     # post/redirect/get: reloading the result page must not file the call again (issue 17, item 5)
     return redirect(url_for("staff.call_saved", call_id=result.call.id), 303)
+
+
+def _map_location(source: Any) -> dict[str, Any] | None:
+    """The place the agent clicked on the call page's map (in the map's system), if any."""
+    lat, lng = str(source.get("lat") or "").strip(), str(source.get("lng") or "").strip()
+    if not lat and not lng:
+        return None
+    return {"lat": lat, "lng": lng, "crs": str(source.get("crs") or "cgcs2000").strip()[:16]}
 
 
 @blp.get("/calls/<int:call_id>/saved")
@@ -310,9 +322,15 @@ def api_preview() -> Any:
     body = request.get_json(silent=True) or {}
     text = str(body.get("text") or "").strip()[:4000]
     address = str(body.get("address") or "").strip()[:255] or None
-    if not text and not address:
+    location = _map_location(body["location"]) if isinstance(body.get("location"), dict) else None
+    if not text and not address and not location:
         return jsonify(classification=None, geocode=None, nearby_cases=[])
-    return jsonify(preview(text or address or "", None, address))
+    if location is not None:
+        try:
+            location.update(lat=float(location["lat"]), lng=float(location["lng"]))
+        except ValueError:
+            raise APIError(422, "bad_location", "位置应为经纬度数字", {"location": ["not a number"]}) from None
+    return jsonify(with_map_point(preview(text or address or "", location, address)))
 
 
 @blp.get("/api/history")
@@ -399,15 +417,9 @@ def cases() -> Any:
         if found is not None:
             return redirect(url_for("staff.case_page", case_no=found.case_no))
         not_found = f"未找到编号为 {ref} 的案件或反映，请核对编号"
-    queue = args.get("queue") if args.get("queue") in desk.QUEUES else None
-    filters: dict[str, Any] = {k: args.get(k, "").strip() for k in (
-        "status", "matter", "department", "district", "street", "community", "channel")}
-    if filters["status"] and filters["status"] not in CASE_STATUSES:
-        filters["status"] = ""
-    if filters["channel"] and filters["channel"] not in CHANNELS:
-        filters["channel"] = ""
-    filters["date_from"], filters["date_to"] = _parse_date(args.get("date_from")), _parse_date(args.get("date_to"))
-    query = filter_cases(desk.queue_query(g.staff, queue), filters)
+    desk_filters = parse_desk_filters(args)  # the same filters drive the map (/staff/map)
+    queue, filters = desk_filters.queue, desk_filters.values
+    query = desk_filters.query(g.staff)
     page = max(args.get("page", 1, type=int), 1)
     total = query.count()
     rows = query.order_by(Case.created_at.desc(), Case.id.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE).all()
@@ -418,8 +430,21 @@ def cases() -> Any:
         lights={c.id: desk.deadline_light(c, now) for c in rows}, matters=_matter_names([c.matter_code for c in rows]),
         departments=desk.department_choices(g.staff), statuses=CASE_STATUSES, channels=CHANNELS,
         query_args={k: v for k, v in args.items() if k not in ("page", "ref")}, ref=ref, not_found=not_found,
+        filter_args=desk_filters.args(), open_status=(OPEN, OPEN_TEXT),
         calendar_gaps=sorted({y for c in rows if (y := unknown_calendar_year(c.deadline))}),
     )
+
+
+@blp.get("/map")
+@login_required()
+def map_page() -> Any:
+    """The desk's cases on a map (service_api/maps): the same filters as the list, open cases by default."""
+    args = request.args if request.args else {"status": OPEN}
+    desk_filters = parse_desk_filters(args)
+    return render_template(
+        "staff/map.html", queue=desk_filters.queue, queues=desk.QUEUES, filters=desk_filters.values,
+        filter_args=desk_filters.args(), departments=desk.department_choices(g.staff), statuses=CASE_STATUSES,
+        channels=CHANNELS, open_status=(OPEN, OPEN_TEXT))
 
 
 def _matter_names(codes: list[str | None]) -> dict[str, str]:

@@ -67,18 +67,29 @@
     document.getElementById("suggest-status").textContent = "已根据当前输入更新。";
   }
 
+  // The place clicked on the map (call_map.js), if any: it wins over the typed address until that is edited.
+  function clicked() {
+    var lat = document.getElementById("loc-lat").value, lng = document.getElementById("loc-lng").value;
+    return lat && lng ? {lat: Number(lat), lng: Number(lng), crs: document.getElementById("loc-crs").value} : null;
+  }
+
   function ask() {
     var text = document.getElementById("description").value.trim();
     var address = document.getElementById("address").value.trim();
-    if (text.length < 2 && address.length < 2) return;
+    var location = clicked();
+    if (text.length < 2 && address.length < 2 && !location) return;
     var mine = ++seq;
     document.getElementById("suggest-status").textContent = "分析中…";
     fetch(box.getAttribute("data-url"), {
       method: "POST", credentials: "same-origin",
       headers: {"Content-Type": "application/json", "X-CSRFToken": csrf},
-      body: JSON.stringify({text: text, address: address})
+      body: JSON.stringify({text: text, address: address, location: location})
     }).then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
-      .then(function (data) { if (mine === seq) render(data); })
+      .then(function (data) {
+        if (mine !== seq) return;
+        render(data);
+        if (window.callMap) window.callMap.show(data.map_point, !!location);
+      })
       .catch(function () { document.getElementById("suggest-status").textContent = "暂时无法获取建议。"; });
   }
 
@@ -110,7 +121,11 @@
 
   function later() { clearTimeout(timer); timer = setTimeout(ask, 400); }
   document.getElementById("description").addEventListener("input", later);
-  document.getElementById("address").addEventListener("input", later);
+  document.getElementById("address").addEventListener("input", function () {
+    ["loc-lat", "loc-lng", "loc-crs"].forEach(function (id) { document.getElementById(id).value = ""; });
+    later();
+  });
+  window.callSuggest = ask;
   document.getElementById("join-cancel").addEventListener("click", function (e) {
     e.preventDefault(); join.value = ""; showJoin();
   });

@@ -1,0 +1,118 @@
+"""The maps in Debian's Chromium: the staff map's markers and clusters for a seeded database, the case page's
+point, the hotline map's click that sets the place, and the stats choropleth. Screenshots go to $STAFF_SCREENSHOTS.
+No base map is configured, as in the embedded default: every layer comes from our API."""
+
+from __future__ import annotations
+
+from service_api.extensions import db
+from service_api.models import Report
+from tests.browser import NEEDS_CHROMIUM, SHOTS
+from tests.maps.seed import grid_points, place_case
+from tests.staff.test_browser import sign_in
+
+pytestmark = NEEDS_CHROMIUM
+
+
+def counts_on_map(page) -> tuple[list[int], int]:
+    clusters = [int(x) for x in page.locator(".cluster span").evaluate_all("els => els.map(e => e.dataset.count)")]
+    return clusters, page.locator(".case-pt").count()
+
+
+def test_staff_map_shows_clusters_and_points(app, make_staff, live_server, browser):
+    spots = grid_points(40)
+    lat, lng = spots[0][1], spots[0][2]
+    crowd = [place_case(100 + i, lat + i * 0.00003, lng, status="dispatched") for i in range(5)]
+    far = spots[39]
+    lonely = place_case(200, far[1], far[2], status="registered")
+    place_case(201, spots[20][1], spots[20][2], status="closed")  # not open: off the default map
+    user, _ = make_staff("dispatcher")
+    page = sign_in(browser, live_server, user.username)
+    page.goto(f"{live_server}/staff/map")
+    page.wait_for_selector("#staff-map[data-loaded='6']")
+    clusters, singles = counts_on_map(page)
+    assert sum(clusters) + singles == 6
+    assert 5 in clusters or max(clusters, default=0) >= 5  # the crowd of one street corner is one cluster
+    page.wait_for_selector(".area-label")  # street names drawn from our own outlines
+    page.screenshot(path=str(SHOTS / "map_1_staff_map.png"), full_page=True)
+
+    # Zoomed in on the crowd, a cluster opens into its cases; a click on one shows its popup and link.
+    page.evaluate(f"() => {{ window.caseMap.map.setView([{lat + 0.00006}, {lng}], 19); }}")
+    page.wait_for_function("window.caseMap.shown.points >= 5")
+    pin = page.locator(f".case-pt i[data-id='{crowd[2].id}']")
+    assert pin.get_attribute("data-status") == "dispatched"
+    pin.click()
+    popup = page.locator(".case-popup")
+    popup.wait_for()
+    assert crowd[2].case_no in popup.inner_text()
+    page.screenshot(path=str(SHOTS / "map_2_staff_map_popup.png"))
+    popup.locator("a").click()
+    page.wait_for_url(f"**/staff/cases/{crowd[2].case_no}")
+
+    # The desk's filters: the list and the map agree.
+    page.goto(f"{live_server}/staff/cases?status=registered")
+    assert lonely.case_no in page.locator("#case-table").inner_text()
+    page.click("#to-map")
+    page.wait_for_selector("#staff-map[data-loaded='1']")
+    assert page.locator("#f-status").input_value() == "registered"
+
+
+def test_case_page_shows_the_case_and_its_reports(app, make_staff, live_server, browser):
+    spots = grid_points(3)
+    lat, lng = spots[1][1], spots[1][2]
+    case = place_case(1, lat, lng, reports=[(lat, lng), (lat + 0.0003, lng + 0.0002)])
+    near = place_case(2, lat + 0.0008, lng, status="dispatched")
+    user, _ = make_staff("dispatcher")
+    page = sign_in(browser, live_server, user.username)
+    page.goto(f"{live_server}/staff/cases/{case.case_no}")
+    me = page.locator(".case-self i")
+    me.wait_for()
+    assert me.get_attribute("data-case") == case.case_no
+    point = page.evaluate("window.casePageMap.point")
+    assert abs(point[0] - lat) < 1e-6 and abs(point[1] - lng) < 1e-6
+    assert page.locator(".report-pt").count() == 2
+    page.wait_for_selector(f".near-pt i[data-case='{near.case_no}']")
+    assert page.evaluate("window.casePageMap.grid") == spots[1][0]
+    page.locator("#case-map").screenshot(path=str(SHOTS / "map_3_case_map.png"))
+    page.screenshot(path=str(SHOTS / "map_3_case_page.png"), full_page=True)
+
+
+def test_hotline_click_sets_the_place_and_suggestions_follow(app, make_staff, live_server, browser):
+    spots = grid_points(60)
+    code, lat, lng = spots[50]
+    existing = place_case(1, lat, lng, status="dispatched", matter_code="06042",
+                          description="路边垃圾桶满了垃圾溢出")
+    db.session.query(type(existing)).filter_by(id=existing.id).update({"extra": {"place_level": "door"}})
+    db.session.commit()
+    user, _ = make_staff("agent")
+    page = sign_in(browser, live_server, user.username)
+    page.goto(f"{live_server}/staff/calls/new")
+    page.fill("#phone", "13912345678")
+    page.fill("#description", "垃圾桶满了，垃圾溢出来")
+    page.wait_for_selector("#call-map.leaflet-container")
+    page.evaluate(f"() => {{ window.callMap.map.setView([{lat}, {lng}], 18); }}")
+    page.wait_for_timeout(300)
+    box = page.locator("#call-map").bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_function(f"document.getElementById('geocode').textContent.includes('{code}')")
+    assert abs(float(page.input_value("#loc-lat")) - lat) < 5e-5
+    assert abs(float(page.input_value("#loc-lng")) - lng) < 5e-5
+    assert page.locator(".place-pin").count() == 1
+    page.wait_for_function(f"document.getElementById('nearby').textContent.includes('{existing.case_no}')")
+    page.screenshot(path=str(SHOTS / "map_4_hotline.png"), full_page=True)
+    page.click("#save-call")
+    page.wait_for_selector("#tracking-no")
+    tracking_no = page.locator("#tracking-no").inner_text().strip()
+    db.session.expire_all()
+    report = db.session.query(Report).filter_by(tracking_no=tracking_no).one()
+    assert report.location_source == "client"
+    assert abs(report.lat - lat) < 5e-5 and abs(report.lng - lng) < 5e-5
+
+    # A typed address that geocodes moves the marker there.
+    page.goto(f"{live_server}/staff/calls/new")
+    page.wait_for_selector("#call-map.leaflet-container")
+    page.fill("#description", "井盖丢了")
+    page.fill("#address", "香港中路12号")
+    page.wait_for_selector(".place-pin")
+    pin = page.evaluate("window.callMap.pin")
+    assert pin is not None and abs(pin[0] - 36.06) < 0.05
+    assert page.input_value("#loc-lat") == ""  # the typed place, not a click, is what gets saved
