@@ -19,6 +19,10 @@ MODEL_ENV = "INTAKE_MODEL_PATH"
 OOS_LABEL = "OOS"  # the out-of-scope class (code null in the data)
 FORMAT_VERSION = 1
 MAX_TEXT_CHARS = 2000  # longer texts (whole call transcripts) are classified by their beginning
+# A city problem answered "out of scope" is a problem lost, a stray in-scope answer only costs staff a look:
+# below this P(out of scope) the text is kept in scope (with its best matter, at a confidence too low to
+# register on its own) and marked scope_unsure, so it goes to manual triage instead of away.
+OOS_CONFIDENT = 0.6
 
 
 class ModelNotTrained(FileNotFoundError):
@@ -39,10 +43,12 @@ class Classification:
     name: str | None
     confidence: float  # P(code) when in scope, P(out of scope) otherwise
     candidates: tuple[Candidate, ...]  # best matter codes, out of scope or not
+    # the model leaned to "out of scope" but not confidently (see OOS_CONFIDENT): kept in scope for a person
+    scope_unsure: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "in_scope": self.in_scope, "code": self.code, "name": self.name,
+            "in_scope": self.in_scope, "code": self.code, "name": self.name, "scope_unsure": self.scope_unsure,
             "confidence": round(self.confidence, 4),
             "candidates": [{**asdict(c), "confidence": round(c.confidence, 4)} for c in self.candidates],
         }
@@ -134,6 +140,9 @@ class Classifier:
         )[:k]
         best = int(top[0])
         if best == self._oos:
+            if values[0] < OOS_CONFIDENT and candidates:
+                first = candidates[0]
+                return Classification(True, first.code, first.name, first.confidence, candidates, scope_unsure=True)
             return Classification(False, None, None, values[0], candidates)
         code = labels[best]
         return Classification(True, code, names.get(code, ""), values[0], candidates)
@@ -153,24 +162,28 @@ class Classifier:
         return [r if r is not None else empty for r in results]
 
 
-_cache: dict[tuple[Path, float], Classifier] = {}
+_cache: dict[tuple[Path, int, int, int], Classifier] = {}
 _cache_lock = threading.Lock()
 
 
 def load_classifier(path: Path | str | None = None) -> Classifier:
     """The classifier at `path` (see `model_path`), cached per path and file version.
 
+    The file is stat'ed on every call (a few µs): when a promoted or rolled-back model replaces it (a new
+    inode through an atomic rename, see registry.py), the next call in any process loads the new one, so
+    API and Celery workers pick it up without a restart.
+
     Raises ModelNotTrained when the artefact is missing; it is never trained implicitly.
     """
     resolved = model_path(path).resolve()
     try:
-        mtime = resolved.stat().st_mtime
+        st = resolved.stat()
     except FileNotFoundError:
         raise ModelNotTrained(
             f"no classifier model at {resolved}; build it with `python -m intake train`"
             + (f" (or point {MODEL_ENV} at one)" if path is None else "")
         ) from None
-    key = (resolved, mtime)
+    key = (resolved, st.st_mtime_ns, st.st_ino, st.st_size)
     with _cache_lock:
         clf = _cache.get(key)
         if clf is None:

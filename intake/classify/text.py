@@ -3,6 +3,8 @@
 One analyzer produces three kinds of tokens so one TF-IDF vectorizer does the whole job:
 jieba words (with the city-management user dictionary), character 1–2 grams with word-boundary padding
 (robust to typos and unknown words), and "@syn:<code>" flags for synonyms from the matter directory.
+Before any of it, `focus` drops the clauses of a letter that are only formulas (greetings, who the writer is,
+earlier calls, demands, thanks).
 Word bigrams and character 3-grams were dropped: in cross-validation that holds out whole wording groups
 they lowered top-1 accuracy (0.839 with them vs 0.877 without, at C=0.6), i.e. they memorise phrasings.
 """
@@ -16,6 +18,8 @@ import unicodedata
 from pathlib import Path
 
 import jieba
+
+from intake.classify.focus import focus
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 USER_DICT = DATA_DIR / "user_dict.txt"
@@ -59,7 +63,8 @@ class Analyzer:
         self.synonyms = tuple(sorted((normalize(s), c) for s, c in synonyms if s.strip()))
 
     def __call__(self, text: str) -> list[str]:
-        norm = normalize(text)
+        # letters' salutations, self-introductions and closings never decide the matter (focus.py)
+        norm = normalize(focus(text))
         tokens = [w for w in tokenizer().lcut(norm, HMM=False) if not _NON_TEXT.fullmatch(w)]
         for chunk in _NON_TEXT.split(norm):
             if not chunk:

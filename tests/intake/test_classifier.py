@@ -13,23 +13,11 @@ from intake.classify.training import DEV_PATH, TEST_PATH, TRAIN_PATH, read_examp
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(scope="session")
-def model_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    result = train(tmp_path_factory.mktemp("model") / "classifier.joblib")
-    assert result.path.exists() and result.classes > 250
-    return result.path
-
-
-@pytest.fixture(scope="session")
-def classifier(model_file: Path):
-    return load_classifier(model_file)
-
-
 def test_beats_targets_on_the_held_out_split(classifier):
     report = evaluate(classifier)
     assert report.examples >= 300
-    assert report.top1 >= 0.85, report.top1
-    assert report.top3 >= 0.95, report.top3
+    assert report.top1 >= 0.90, report.top1
+    assert report.top3 >= 0.98, report.top3
     assert report.macro_f1 >= 0.8
     assert report.oos_precision >= 0.9 and report.oos_recall >= 0.9
 
@@ -143,7 +131,7 @@ def test_cli_evaluate_prints_metrics(model_file: Path):
     proc = run_cli(["evaluate", "--check"], "", model_file)
     assert proc.returncode == 0, proc.stderr
     for label in ("top-1 accuracy", "top-3 accuracy", "macro-F1", "out-of-scope prec.", "out-of-scope rec.",
-                  "06010", "09006"):
+                  "in-scope sent away", "06010", "09006", "\nreal ", "\nreal/long ", "\ntest "):
         assert label in proc.stdout
 
 

@@ -1,0 +1,119 @@
+"""Issue 20: the learning loop's library side — registry, promotion gate, promotion, rollback, hot reload."""
+
+import json
+import shutil
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from intake.classify import load_classifier
+from intake.classify.registry import LIVE, REJECTED, RETIRED, ROLLED_BACK, Registry, RegistryError
+from intake.classify.retrain import PlatformLabel, gate, retrain, split_labels
+from intake.classify.training import TRAIN_REAL_PATH, read_examples
+
+NOW = datetime(2026, 12, 7, 3, 0, tzinfo=UTC)
+
+# Long-tail problems the shipped data barely covers, as staff would have labelled them on the desk.
+HELPFUL = [
+    ("拉渣土的车不盖篷布，沿路往下掉土", "08011"), ("渣土车车厢没有密闭，土撒了一路", "08011"),
+    ("运渣土的车没盖严实就上路了", "08011"), ("夜里渣土车敞着车斗跑", "08011"),
+    ("海边护岸塌了一块，石头滚到海里了", "06023"), ("河堤的石头垮了一段", "06023"),
+    ("堤岸被冲垮了一截", "06023"), ("海堤上的条石松动塌落", "06023"),
+    ("公益广告牌的玻璃碎了", "07008"), ("路边公益宣传画掉了一半", "07008"),
+    ("公益宣传栏破了，画都褪色了", "07008"), ("创城宣传牌倒了", "07008"),
+    ("路边有人宰鸡杀鱼，血水流了一地", "09013"), ("菜市场门口当街杀活禽", "09013"),
+    ("有人在马路边宰羊", "09013"), ("当街屠宰家禽，气味难闻", "09013"),
+    ("山脚下有人挖坑填埋垃圾", "06032"), ("空地上被人偷偷埋了好几车垃圾", "06032"),
+    ("有人私自挖坑埋生活垃圾", "06032"), ("荒地里有个非法的垃圾填埋坑", "06032"),
+    ("社保卡怎么挂失", None), ("想问问退休手续怎么办", None), ("小孩的疫苗本丢了", None),
+    ("网购退款一直不到账", None), ("单位不给开离职证明", None),
+]
+
+
+def labels(pairs, start=NOW - timedelta(days=30)) -> list[PlatformLabel]:
+    return [PlatformLabel(text, code, "corrected" if code else "rejected", start + timedelta(hours=i))
+            for i, (text, code) in enumerate(pairs)]
+
+
+@pytest.fixture()
+def live(tmp_path: Path, model_file: Path) -> Path:
+    path = tmp_path / "model" / "classifier.joblib"
+    path.parent.mkdir()
+    shutil.copyfile(model_file, path)
+    return path
+
+
+def test_the_newest_labels_are_held_out_for_judging():
+    train, held = split_labels(labels(HELPFUL))
+    assert len(held) == 5 and [e.text for e in held] == [t for t, _ in HELPFUL[-5:]]
+    assert len(train) == len(HELPFUL) - 5 and all(e.group.startswith("platform/") for e in train)
+    few_train, few_held = split_labels(labels(HELPFUL[:10]))
+    assert few_held == [] and len(few_train) == 10  # too few to judge by: all train
+
+
+def test_gate_refuses_a_model_worse_on_any_slice():
+    current = {"real": {"top1": 0.90, "sent_away": 0.0}, "test": {"top1": 0.91, "sent_away": 0.01}}
+    better = {"real": {"top1": 0.92, "sent_away": 0.0}, "test": {"top1": 0.91, "sent_away": 0.01}}
+    assert gate(better, current) == []
+    worse = {"real": {"top1": 0.95, "sent_away": 0.0}, "test": {"top1": 0.90, "sent_away": 0.01}}
+    assert gate(worse, current) == ["test top-1 0.900 < 0.910"]
+    loses = {"real": {"top1": 0.95, "sent_away": 0.05}, "test": {"top1": 0.95, "sent_away": 0.0}}
+    assert gate(loses, current) == ["real sent away 0.050 > 0.020"]
+
+
+def test_retrain_promotes_a_better_model_and_running_processes_pick_it_up(live: Path):
+    before = load_classifier(live)
+    text = "拉渣土的大车车斗敞着，一路走一路往下掉土"
+    assert before.classify(text).code != "08011"
+
+    report = retrain(labels(HELPFUL), now=NOW, live_path=live)
+
+    assert report.promoted, report.lines()
+    assert report.trained_labels == 20 and report.held_labels == 5
+    after = load_classifier(live)  # the same call a running worker makes: the new file is noticed
+    assert after is not before and after.info["version"] == "v0002"
+    assert after.classify(text).code == "08011"
+    registry = Registry(live)
+    assert [(v.version, v.status) for v in registry.versions()] == [("v0001", RETIRED), ("v0002", LIVE)]
+    assert registry.current().version == "v0002"
+    run = registry.runs()[-1]
+    assert run["promoted"] and any(line.startswith("  platform") for line in run["lines"])
+    assert set(registry.get("v0002").scores) >= {"real", "real/long", "test", "platform"}
+
+
+def test_retrain_keeps_the_live_model_when_the_candidate_is_worse(live: Path):
+    # staff "labels" that contradict the real-register texts: a candidate trained on them must not go live
+    real = read_examples(TRAIN_REAL_PATH)
+    codes = sorted({e.label for e in real})
+    poisoned = [(f"市民反映：{e.text}", codes[(codes.index(e.label) + 7) % len(codes)]) for e in real]
+    inode = live.stat().st_ino
+    before = load_classifier(live)
+
+    report = retrain(labels([(t, None if c == "OOS" else c) for t, c in poisoned]), now=NOW, live_path=live)
+
+    assert not report.promoted and report.reasons
+    assert any("top-1" in reason for reason in report.reasons)
+    assert live.stat().st_ino == inode and load_classifier(live) is before
+    registry = Registry(live)
+    assert registry.get(report.candidate.version).status == REJECTED
+    assert registry.current().version == "v0001"
+    assert json.loads(registry.index_path.read_text())["runs"][-1]["promoted"] is False
+
+
+def test_rollback_returns_to_the_previous_live_model(live: Path):
+    with pytest.raises(RegistryError):
+        Registry(live).rollback()
+    retrain(labels(HELPFUL), now=NOW, live_path=live)
+    promoted = load_classifier(live)
+    assert promoted.info["version"] == "v0002"
+
+    back = Registry(live).rollback()
+
+    assert back.version == "v0001"
+    restored = load_classifier(live)
+    assert restored is not promoted and "version" not in restored.info  # the base model from `make model`
+    statuses = {v.version: v.status for v in Registry(live).versions()}
+    assert statuses == {"v0001": LIVE, "v0002": ROLLED_BACK}
+    with pytest.raises(RegistryError):
+        Registry(live).rollback()
