@@ -51,6 +51,7 @@ db: $(VENV)/.stamp postgis
 run: setup model db bot-train
 	@echo ""
 	@echo "  API and docs    http://127.0.0.1:$(API_PORT)/api/docs   (OpenAPI: /api/openapi.json)"
+	@echo "  Residents' app  http://127.0.0.1:$(API_PORT)/m/          (随手拍, 我的, 消息, 智能客服; QR code for posters: /m/qr.svg)"
 	@echo "  Staff console   http://127.0.0.1:$(API_PORT)/staff/     (demo users: agent, dispatcher, handler, reviewer, admin; password demo-pass-2026)"
 	@echo "  Open311         http://127.0.0.1:$(API_PORT)/open311/v2/discovery.json"
 	@echo "  Chatbot         POST http://127.0.0.1:$(API_PORT)/api/v1/chat → Rasa on :$(RASA_PORT), actions on :$${ACTIONS_PORT:-5055}"

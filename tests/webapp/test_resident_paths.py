@@ -210,3 +210,18 @@ def test_signing_in_claims_earlier_reports_and_shows_messages(app, client, make_
     assert db.session.query(Notification).filter(Notification.citizen_id == citizen.id,
                                                  Notification.read_at.is_not(None)).count() == 1
     assert page.js_errors == [] and other.js_errors == []
+
+
+def test_the_sms_link_page_has_the_apps_look_and_leads_into_it(app, client, live_server, browser):
+    created = client.post("/api/v1/reports", json={"description": "五四广场东门的垃圾箱满了",
+                                                   "location": {**SQUARE, "crs": "wgs84"}}).json
+    page = open_phone(browser)
+    page.goto(f"{live_server}/r/{created['tracking_no']}")
+    header = page.locator("header.top")
+    assert header.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(11, 110, 79)"  # app.css applied
+    assert created["tracking_no"] in page.inner_text("main")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.screenshot(path=str(SHOTS / "webapp_15_public_page.png"), full_page=True)
+    page.click(f"a[href='/m/reports/{created['tracking_no']}']")
+    page.locator("#detail .card").first.wait_for()
+    assert "查看凭证" in page.inner_text("#detail")  # another phone: the report's token is not here
