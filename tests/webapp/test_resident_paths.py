@@ -225,3 +225,36 @@ def test_the_sms_link_page_has_the_apps_look_and_leads_into_it(app, client, live
     page.click(f"a[href='/m/reports/{created['tracking_no']}']")
     page.locator("#detail .card").first.wait_for()
     assert "查看凭证" in page.inner_text("#detail")  # another phone: the report's token is not here
+
+
+def test_bad_photos_and_missing_place_say_what_to_do_and_keep_the_text(app, live_server, browser):
+    page = open_phone(browser)
+    page.goto(f"{live_server}/m/")
+    page.fill("#description", "五四广场东门的垃圾箱满了，垃圾溢出来一地")
+    choose_photos(page, {"name": "notes.txt", "mimeType": "text/plain", "buffer": "不是照片".encode()})
+    assert "不是图片" in page.inner_text("#form-error")
+    # Looks like a JPEG to the browser, but is not one: the server refuses it, the page says why.
+    choose_photos(page, {"name": "broken.jpg", "mimeType": "image/jpeg", "buffer": b"\xff\xd8\xff" + b"0" * 500})
+    page.locator("#form-error", has_text="照片没有加入").wait_for()
+    assert page.locator(".thumb").count() == 0
+    page.click("#submit")  # no photo position, no phone position, no address
+    assert "还没有位置" in page.inner_text("#form-error")
+    assert reports() == []
+    page.screenshot(path=str(SHOTS / "webapp_16_errors.png"), full_page=True)
+
+    page.reload()  # what was typed is still there after a reload
+    assert page.input_value("#description") == "五四广场东门的垃圾箱满了，垃圾溢出来一地"
+    page.fill("#address", "香港中路12号")
+    page.click("#submit")
+    page.locator("#done").wait_for()
+    [report] = reports()
+    assert report.address == "香港中路12号" and report.location_source == "address"
+
+
+def test_the_report_page_on_a_desktop(app, live_server, browser):
+    page = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN").new_page()
+    page.goto(f"{live_server}/m/")
+    width = page.eval_on_selector("#report-form", "e => e.getBoundingClientRect().width")
+    assert width <= 640  # a readable column, not a form stretched across the screen
+    assert page.locator("nav.tabs").is_visible()
+    page.screenshot(path=str(SHOTS / "webapp_17_desktop.png"), full_page=True)
