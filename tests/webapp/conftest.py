@@ -61,7 +61,8 @@ class FakeRasa:
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 fake.calls.append(body)
-                answer = json.dumps(fake.reply(body["sender"], body["message"]), ensure_ascii=False).encode()
+                answer = json.dumps(fake.reply(body["sender"], body["message"], body.get("metadata")),
+                                    ensure_ascii=False).encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(answer)))
@@ -74,7 +75,9 @@ class FakeRasa:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
 
-    def reply(self, sender: str, message: str) -> list[dict[str, Any]]:
+    def reply(self, sender: str, message: str, metadata: dict[str, Any] | None) -> list[dict[str, Any]]:
+        if metadata:
+            return [{"text": "收到。" + ("照片已收到。" if metadata.get("photo_ids") else "位置已收到。")}]
         if message == "/request_human":
             return [{"text": "正在为您转接人工客服，请稍候。"}]
         if "反映" in message and sender not in self.pending:

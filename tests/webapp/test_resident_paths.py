@@ -9,7 +9,7 @@ from datetime import timedelta
 from playwright.sync_api import expect
 
 from service_api.extensions import db
-from service_api.models import Case, Citizen, Notification, Report, SmsLoginCode
+from service_api.models import Case, Citizen, Notification, Photo, Report, SmsLoginCode
 from service_api.services.workflow import SYSTEM, TransitionRequest, apply_transition
 from tests.browser import NEEDS_CHROMIUM, SHOTS
 from tests.notifications.support import deliver_due
@@ -108,18 +108,28 @@ def test_the_chat_page_files_a_report_through_the_bot(app, live_server, browser,
 
     say("我要反映问题")
     page.locator(".msg.bot", has_text="请描述").wait_for()
+    with page.expect_file_chooser() as chooser:  # a photo from the scene, and where the phone is
+        page.click("label:has(#chat-photo)")
+    chooser.value.set_files([camera_photo()])
+    page.locator(".msg.me", has_text="照片").wait_for()
+    page.click("#chat-location")
+    page.locator(".msg.me", has_text="我的位置").wait_for()
     say("五四广场东门的垃圾箱满了")
     page.locator(".msg.bot button", has_text="确认提交").click()
     answer = page.locator(".msg.bot", has_text="受理编号")
     answer.wait_for()
     page.click("#chat-human")
     page.locator(".msg.bot", has_text="人工").wait_for()
-    page.screenshot(path=str(SHOTS / "webapp_9_chat.png"), full_page=True)
+    page.screenshot(path=str(SHOTS / "webapp_9_chat.png"))  # as the phone shows it: the bar stays at the bottom
     [report] = reports()
     assert report.tracking_no in answer.inner_text() and report.channel == "chatbot"
     senders = {call["sender"] for call in fake_rasa.calls}
     assert len(senders) == 1 and report.channel_ref == senders.pop()  # one conversation, the report is its
     assert [c["message"] for c in fake_rasa.calls][-2:] == ["/affirm", "/request_human"]
+    [photo] = db.session.query(Photo).all()
+    photo_call, place_call = fake_rasa.calls[1], fake_rasa.calls[2]
+    assert photo_call["metadata"]["photo_ids"] == [photo.id]
+    assert abs(place_call["metadata"]["location"]["lat"] - SQUARE["lat"]) < 1e-6
 
     page.reload()  # the conversation is still there after leaving and coming back
     assert page.locator(".msg.bot", has_text="受理编号").count() == 1

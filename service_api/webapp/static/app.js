@@ -691,21 +691,23 @@
           h("button", { type: "button", class: "btn ghost", onclick: () => send(b.payload, b.title) }, b.title))) : null);
       log.append(bubble);
       if (!replay) store.set("m.chat.log", [...store.get("m.chat.log", []), { who, message }].slice(-60));
-      bubble.scrollIntoView({ block: "end" });
+      window.scrollTo(0, document.documentElement.scrollHeight); // the newest message, above the input bar
     };
     for (const item of history) add(item.who, item.message, true);
-    async function send(text, shown) {
+    // A photo or a GPS fix goes to the bot as message metadata (bot/channels/metadata_rest.py), with words for it.
+    async function send(text, shown, metadata) {
       add("me", { text: shown || text });
       const headers = {};
       const session = store.get("m.chat.session", null);
       const token = account.token();
       if (!token && session) headers["X-Chat-Session"] = session;
       try {
-        const reply = await api("/api/v1/chat", { method: "POST", token, headers, body: { message: text } });
+        const body = metadata ? { message: text, metadata } : { message: text };
+        const reply = await api("/api/v1/chat", { method: "POST", token, headers, body });
         if (!token) store.set("m.chat.session", reply.session_id);
         for (const message of reply.messages) add("bot", message);
       } catch (err) {
-        const retry = h("button", { type: "button", class: "btn ghost", onclick: () => { bubble.remove(); send(text, shown); } }, "重试");
+        const retry = h("button", { type: "button", class: "btn ghost", onclick: () => { bubble.remove(); send(text, shown, metadata); } }, "重试");
         const bubble = h("div", { class: "msg bot error" }, h("p", {}, err.message), retry);
         log.append(bubble);
       }
@@ -718,6 +720,26 @@
       send(text);
     });
     $("#chat-human").addEventListener("click", () => send("/request_human", "转人工"));
+    const note = $("#chat-note");
+    const photoInput = $("#chat-photo");
+    photoInput.addEventListener("change", async () => {
+      const file = photoInput.files[0];
+      photoInput.value = "";
+      say(note, "");
+      if (!file) return;
+      try {
+        const saved = await uploadPhoto(await shrink(file), account.token());
+        send("我拍了一张现场照片", "［照片］", { photo_ids: [saved.id], ...(saved.gps ? { location: { ...saved.gps, crs: "wgs84" } } : {}) });
+      } catch (err) { say(note, "照片没有发出：" + err.message); }
+    });
+    $("#chat-location").addEventListener("click", () => {
+      say(note, "");
+      if (!navigator.geolocation) { say(note, "这个浏览器不能定位，请直接说出地址。"); return; }
+      navigator.geolocation.getCurrentPosition((pos) => {
+        send("我的位置", "［我的位置］", { location: { lat: pos.coords.latitude, lng: pos.coords.longitude, crs: "wgs84" } });
+      }, (err) => say(note, err.code === 1 ? "您没有允许定位，请直接说出地址。" : "暂时无法定位，请直接说出地址。"),
+      { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
+    });
   }
 
   // ---- 登录 ----------------------------------------------------------------------------------------------
