@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Any
 
 from flask import Response, request
@@ -13,6 +12,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from intake.geo.crs import to_cgcs2000_many
 from service_api.errors import APIError
+from service_api.extensions import db
 from service_api.maps import areas, case_map, points
 from service_api.maps.access import map_staff
 from service_api.maps.filters import OPEN, DeskFilters
@@ -102,11 +102,6 @@ def desk_filters(args: dict[str, Any]) -> DeskFilters:
     return DeskFilters(args.get("queue"), values)
 
 
-def _json(body: Any, status: int = 200) -> Response:
-    return Response(json.dumps(body, ensure_ascii=False, separators=(",", ":")), status,
-                    mimetype="application/json")
-
-
 @blp.route("/config")
 class MapConfig(MethodView):
     @blp.response(200)
@@ -159,8 +154,9 @@ class CasePoints(MethodView):
     def get(self, args: dict[str, Any]) -> Any:
         """案件点位，筛选条件与案件台相同（队列、状态、事项、部门、区域、渠道、日期）并按 bbox 过滤"""
         staff = map_staff()
-        found = points.case_points(staff, desk_filters(args), parse_bbox(args.get("bbox")), output_crs())
-        response = _json(found.to_dict())
+        filters, bbox, crs = desk_filters(args), parse_bbox(args.get("bbox")), output_crs()
+        response = Response(points.case_points_json(staff, filters, bbox, db.engine.dialect.name, crs),
+                            mimetype="application/json")
         response.headers["Cache-Control"] = "private, no-store"  # cases move through the workflow all day
         return response
 

@@ -29,7 +29,8 @@ def place_case(no: int, lat: float, lng: float, status: str = "registered", depa
     if status == "dispatched" and "deadline" not in fields:
         fields.update(dispatched_at=utcnow() - timedelta(hours=2), deadline=utcnow() + timedelta(days=1))
     case = Case(case_no=f"C370202-{day}-{no:05d}", status=status, source_channel="miniprogram",
-                matter_code=fields.pop("matter_code", "06042"), description=fields.pop("description", f"案件{no}"), department_id=dept.id,
+                matter_code=fields.pop("matter_code", "06042"), description=fields.pop("description", f"案件{no}"),
+                department_id=dept.id,
                 lat=lat, lng=lng, grid_code=where.grid_code, community_code=where.community_code,
                 street_code=where.street_code, district_code=where.district_code, address=f"测试地点{no}",
                 time_limit_amount=4, time_limit_unit="working_hours", **fields)

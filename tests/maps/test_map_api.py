@@ -181,3 +181,24 @@ def test_a_mistyped_tile_crs_stops_the_start(settings):
     settings.map_tile_crs = "baidu"
     with pytest.raises(ValueError, match="MAP_TILE_CRS"):
         create_app(settings=settings)
+
+
+def test_a_cut_answer_says_so(app, make_staff):
+    import json
+
+    from service_api.extensions import db
+    from service_api.maps.filters import DeskFilters
+    from service_api.maps.points import case_points_json
+
+    spots = grid_points(3)
+    for no, (_, lat, lng) in enumerate(spots):
+        place_case(no + 1, lat, lng)
+    staff, _ = make_staff("dispatcher")
+    dialect = db.engine.dialect.name
+    cut = json.loads(case_points_json(staff, DeskFilters(), None, dialect, "cgcs2000", limit=2))
+    assert cut["count"] == 2 and cut["truncated"] and len(cut["id"]) == len(cut["lat"]) == 2
+    whole = json.loads(case_points_json(staff, DeskFilters(), None, dialect, "cgcs2000", limit=3))
+    assert whole["count"] == 3 and not whole["truncated"]
+    empty = json.loads(case_points_json(staff, DeskFilters(None, {"status": "closed"}), None, dialect, "gcj02"))
+    assert empty == {"count": 0, "truncated": False, "statuses": whole["statuses"], "id": [], "lng": [], "lat": [],
+                     "status": [], "overdue": []}
