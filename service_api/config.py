@@ -93,6 +93,8 @@ class Settings:
     duplicate_radius_m: float = field(default_factory=lambda: _env_float("DUPLICATE_RADIUS_M", 50.0))
     duplicate_window_days: int = field(default_factory=lambda: _env_int("DUPLICATE_WINDOW_DAYS", 7))
     geocode_min_confidence: float = field(default_factory=lambda: _env_float("GEOCODE_MIN_CONFIDENCE", 0.5))
+    # How near a report of a 部件 matter must be to a component of that type to be about it (service_api.components).
+    component_match_radius_m: float = field(default_factory=lambda: _env_float("COMPONENT_MATCH_RADIUS_M", 30.0))
     area_code: str = field(default_factory=lambda: _env("AREA_CODE", "370202"))
     gazetteer_dir: Path = field(
         default_factory=lambda: Path(_env("GAZETTEER_DIR", str(PROJECT_ROOT / "intake" / "data" / "demo_city")))

@@ -36,6 +36,7 @@ def submit(data: dict[str, Any], default_channel: str) -> tuple[Accepted, int]:
             description=data["description"], channel=channel, location=data.get("location"),
             address=data.get("address"), photo_ids=data.get("photo_ids") or [], contact=data.get("contact"),
             category_hint=data.get("category_hint"), join_case_no=data.get("join_case_no"), idempotency_key=key,
+            component_code=data.get("component_code"),
         ),
         principal,
     )

@@ -28,6 +28,11 @@ class ReportCreateSchema(Schema):
                                                          "不是附近的同一问题则单独受理（见返回的 join）"})
 
 
+    component_code = fields.String(validate=validate.Regexp(r"^\d{17}$", error="部件标识码应为17位数字"),
+                                   allow_none=True, metadata={
+                                       "description": "所反映的城市部件（扫码报修）；未给位置时用部件的位置"})
+
+
 class TimelineEntrySchema(Schema):
     at = fields.DateTime()
     action = fields.String()
@@ -66,6 +71,8 @@ class ReportOutSchema(Schema):
     outcome_photos = fields.List(fields.Dict())
     rating = fields.Nested(RatingOutSchema, allow_none=True)
     referral = fields.String(allow_none=True, metadata={"description": "不属于城市管理案件时，建议的办理渠道"})
+    component = fields.Dict(allow_none=True, metadata={
+        "description": "所涉城市部件：code、type、name、status、status_text、location_description、distance_m"})
     join = fields.Nested(JoinOutcomeSchema, metadata={
         "description": "提交时填写了 join_case_no 才有：只有附近的同一问题才并入，否则单独受理"})
     links = fields.Dict()

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Query
 
 from service_api.auth.principal import Principal
+from service_api.components.casework import case_component
 from service_api.errors import APIError
 from service_api.extensions import db
 from service_api.models import Case, CaseEvent, Report, StaffUser, case_outcome_photos
@@ -122,6 +123,7 @@ def case_detail(case: Case, staff: StaffUser) -> dict[str, Any]:
         "needs_review": case.needs_review,
         "reopen_count": case.reopen_count,
         "allowed_actions": allowed_actions(case, staff.role),
+        "component": case_component(case),
         "reports": [
             {"id": r.id, "tracking_no": r.tracking_no, "channel": r.channel, "description": r.description,
              "contact_phone": mask_phone(r.contact_phone), "contact_name": mask_name(r.contact_name),

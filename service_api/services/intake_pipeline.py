@@ -18,6 +18,7 @@ from intake.geo import GeocodeResult
 from intake.geo.geocoder import MAX_FORWARD_CHARS, POINT_LEVELS
 from intake.scope import OUT_OF_SCOPE, ScopeFinding, assess_scope
 from intake.triage import OUTSIDE_AREA, UNCERTAIN_PLACE, PlaceFacts, TriageDecision, decide
+from service_api.components import casework
 from service_api.extensions import db
 from service_api.models import OPEN_STATUSES, Case, CaseEvent, Department, Report, utcnow
 from service_api.services import intake_runtime, numbers, outbox_writer
@@ -59,6 +60,7 @@ def run_intake(report_id: int) -> None:
     if report is None or report.intake_status == "done":
         return
     _classify(report)
+    casework.adopt_component_matter(report)
     _geocode(report)
     case = _join_existing_case(report) or create_case(report)
     report.case_id = case.id
@@ -304,6 +306,7 @@ def create_case(report: Report) -> Case:
         lat=report.lat, lng=report.lng, grid_code=report.grid_code, community_code=report.community_code,
         street_code=report.street_code, district_code=report.district_code, created_at=now, report_count=1,
     )
+    casework.attach_to_case(report, case)
     _route(case)
     db.session.add(case)
     db.session.flush()
@@ -324,7 +327,9 @@ def _route(case: Case) -> None:
     if not case.matter_code:
         return
     route = intake_runtime.routing().route(case.matter_code, case.street_code)
-    department = ensure_department(route.department_code, route.department_name)
+    # A 部件 matter about a registered component goes to whoever maintains (else owns) that very asset.
+    department = (casework.responsible_department(case)
+                  or ensure_department(route.department_code, route.department_name))
     case.department_id = department.id
     case.priority = route.priority
     case.time_limit_amount = route.time_limit_amount

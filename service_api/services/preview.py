@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from intake.geo.crs import to_cgcs2000
+from service_api.components.casework import preview_component
 from service_api.errors import APIError
 from service_api.services import intake_runtime
 from service_api.services.intake_pipeline import forward_geocode, is_point_level, nearby_open_cases
@@ -35,12 +36,15 @@ def preview(text: str, location: dict[str, Any] | None, address: str | None) -> 
             keep = ("lat", "lng", "level", "confidence") + (() if is_point_level(level) else ("description",))
             reverse.update({k: geocode[k] for k in keep})
         geocode = reverse
+    component = preview_component(matter_code=classification.code if classification.in_scope else None,
+                                  lat=lat, lng=lng, text=f"{text} {address or ''}", point_level=is_point_level(level))
     nearby = nearby_open_cases(classification.code if classification.in_scope else None, lat, lng, text,
                                level=level, address=address)
     return {
         "classification": classification.to_dict(),
         "geocode": geocode,
         "place_prompt": prompt,
+        "component": component,
         "nearby_cases": [
             {"case_no": n.case.case_no, "matter": matter_of(n.case.matter_code), "status": n.case.status,
              "distance_m": round(n.distance_m, 1), "address": n.case.address or n.case.location_description,

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import url_for
 
+from service_api.components.casework import report_component
 from service_api.extensions import db
 from service_api.messages import rejection_hint
 from service_api.models import Case, CaseEvent, Category, Rating, Report
@@ -101,6 +102,7 @@ def report_to_dict(report: Report, *, access_token: str | None = None) -> dict[s
         "rating": rating,
         # Intake found a private or property-company matter: where the resident should turn instead.
         "referral": (case.extra or {}).get("referral") if case is not None else None,
+        "component": report_component(report),
         "links": {
             "self": url_for("reports.ReportById", report_ref=report.tracking_no),
             "rating": url_for("reports.ReportById", report_ref=report.id) + "/rating",

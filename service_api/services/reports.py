@@ -14,6 +14,9 @@ from sqlalchemy.exc import IntegrityError
 from intake.geo.crs import to_cgcs2000
 from service_api.auth.principal import Principal
 from service_api.auth.tokens import idempotent_report_token, new_report_token
+from service_api.components import casework
+from service_api.components.models import Component
+from service_api.components.vocab import REPORT_COMPONENT_KEY
 from service_api.errors import APIError
 from service_api.extensions import db
 from service_api.models import OPEN_STATUSES, Case, Citizen, Photo, Report, report_photos, utcnow
@@ -42,6 +45,7 @@ class ReportInput:
     category_hint: str | None = None
     channel_ref: str | None = None
     join_case_no: str | None = None
+    component_code: str | None = None  # the city component the report is about (scan to report)
     idempotency_key: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -61,6 +65,8 @@ def request_fingerprint(data: ReportInput) -> str:
         "address": (data.address or "").strip() or None, "photo_ids": list(data.photo_ids),
         "contact": data.contact or None, "category_hint": data.category_hint, "join_case_no": data.join_case_no,
     }
+    if data.component_code:
+        asked["component_code"] = data.component_code
     canonical = json.dumps(asked, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
@@ -158,6 +164,7 @@ def accept_report(data: ReportInput, principal: Principal) -> Accepted:
     if data.join_case_no and principal.staff is None:
         check_join_target(data.join_case_no)
     photos = usable_photos(data.photo_ids, principal)
+    component = casework.given_component(data.component_code)
     now = utcnow()
     values: dict[str, Any] = dict(
         channel=data.channel,
@@ -175,7 +182,9 @@ def accept_report(data: ReportInput, principal: Principal) -> Accepted:
         values["extra"][JOIN_CASE_KEY] = data.join_case_no
         if principal.staff is not None:
             values["extra"][JOIN_TRUSTED_KEY] = True  # an agent picked the case on purpose (hotline console)
-    _set_location(values, data.location, photos)
+    if component is not None:
+        values["extra"][REPORT_COMPONENT_KEY] = component.code
+    _set_location(values, data.location, photos, component)
     _set_contact(values, data.contact, principal)
     # A keyed submission's token is derived from its key and request, so that a retry can be given it again.
     token, values["access_token_hash"] = (idempotent_report_token(values["idempotency_scope"], key, fingerprint)
@@ -204,7 +213,8 @@ def _link_photos(report: Report, photos: list[Photo]) -> None:
             for position, photo in enumerate(photos)])
 
 
-def _set_location(values: dict[str, Any], location: dict[str, Any] | None, photos: list[Photo]) -> None:
+def _set_location(values: dict[str, Any], location: dict[str, Any] | None, photos: list[Photo],
+                  component: Component | None = None) -> None:
     if location:
         crs = location.get("crs", "wgs84")
         try:
@@ -220,6 +230,10 @@ def _set_location(values: dict[str, Any], location: dict[str, Any] | None, photo
             values.update(raw_lat=photo.gps_lat, raw_lng=photo.gps_lng, raw_crs="wgs84", lat=lat, lng=lng,
                           location_source="photo")
             return
+    if component is not None and not values["address"]:
+        # The resident gave no place: the component's is where the problem is.
+        values.update(lat=component.lat, lng=component.lng, location_source="component")
+        return
     values["location_source"] = "address" if values["address"] else "none"
 
 
