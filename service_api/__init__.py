@@ -45,6 +45,8 @@ BLUEPRINT_MODULES = (
     "service_api.web.views",
     "service_api.webapp.claim",
     "service_api.webapp.views",
+    "service_api.components.public_pages",
+    "service_api.components.staff_pages",
 )
 # The web app (/m/) authenticates by bearer tokens kept in the page, never by cookies: nothing to forge.
 CSRF_EXEMPT_PREFIXES = ("service_api.api.", "service_api.twilio_hooks.", "service_api.open311.", "service_api.webapp.")

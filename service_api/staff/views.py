@@ -124,6 +124,7 @@ def _nav(user: Any) -> list[tuple[str, str, str]]:
                   ("staff.callbacks", "待回电", "callbacks")]
     items.append(("staff.cases", "案件台", "cases"))
     items.append(("staff.map_page", "地图", "cases"))
+    items.append(("components_staff.index", "城市部件", "components"))
     if user.role in (*STATS_ROLES, "admin"):
         items.append(("staff.stats_page", "满意度与绩效", "stats"))
     return items

@@ -69,3 +69,6 @@ def load_components(app, tmp_path):
                                  **options)
 
     return load
+
+
+from tests.staff.conftest import staff_client  # noqa: E402,F401  (signed-in console clients)
