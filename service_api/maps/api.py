@@ -13,7 +13,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from intake.geo.crs import to_cgcs2000_many
 from service_api.errors import APIError
 from service_api.extensions import db
-from service_api.maps import areas, case_map, points
+from service_api.maps import areas, case_map, components_layer, points
 from service_api.maps.access import map_staff
 from service_api.maps.filters import OPEN, DeskFilters
 from service_api.maps.tiles import check_settings, output_crs, tile_config
@@ -87,6 +87,13 @@ class CaseFilterArgs(BBoxArgs):
 
 class CountArgs(CaseFilterArgs):
     level = fields.String(load_default="grid", validate=validate.OneOf(areas.LEVELS, error="level 只能是 {choices}"))
+
+
+class ComponentArgs(Schema):
+    bbox = fields.String(required=True, metadata={"description": BBOX_HELP})
+    type = fields.String(validate=validate.Regexp(r"^\d{5}(,\d{5})*$",
+                                                  error="type 应为 5 位部件类型代码，可用逗号分隔多个"),
+                         metadata={"description": "部件类型，可多个，逗号分隔"})
 
 
 class SurroundingArgs(Schema):
@@ -189,3 +196,18 @@ class CaseSurroundings(MethodView):
         """案件页地图：各条反映的位置、所在网格边界、附近在办案件"""
         staff = map_staff()
         return case_map.surroundings(get_visible_case(case_no, staff), staff, output_crs(), args["radius"])
+
+
+@blp.route("/components")
+class Components(MethodView):
+    @blp.arguments(ComponentArgs, location="query")
+    @blp.response(200, description="GeoJSON FeatureCollection；truncated 为真时范围内部件过多，请放大地图")
+    def get(self, args: dict[str, Any]) -> Any:
+        """范围内的城市部件（地图图层；配置 GCJ-02 底图时已换算）"""
+        map_staff()
+        bbox = parse_bbox(args["bbox"]) or (0.0, 0.0, 0.0, 0.0)  # required: never empty here
+        if bbox[2] - bbox[0] > components_layer.MAX_BBOX_DEG or bbox[3] - bbox[1] > components_layer.MAX_BBOX_DEG:
+            raise APIError(422, "bbox_too_large", f"bbox 过大：每边最多 {components_layer.MAX_BBOX_DEG} 度，请放大地图",
+                           {"bbox": [args["bbox"][:80]]})
+        types = [t for t in (args.get("type") or "").split(",") if t]
+        return components_layer.components_in_box(bbox, types, output_crs())

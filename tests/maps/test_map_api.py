@@ -202,3 +202,30 @@ def test_a_cut_answer_says_so(app, make_staff):
     empty = json.loads(case_points_json(staff, DeskFilters(None, {"status": "closed"}), None, dialect, "gcj02"))
     assert empty == {"count": 0, "truncated": False, "statuses": whole["statuses"], "id": [], "lng": [], "lat": [],
                      "status": [], "overdue": []}
+
+
+def test_components_layer_reads_the_registry(app, tmp_path, staff_session, settings):
+    from service_api.components.importer import import_components
+    from tests.components.conftest import BASE_LAT, BASE_LNG, LIGHT, MANHOLE, row, write_csv
+
+    path = write_csv(tmp_path / "components.csv", [row(LIGHT, 1), row(LIGHT, 2, east_m=80),
+                                                   row(MANHOLE, 3, north_m=60), row(LIGHT, 4, east_m=3000)])
+    import_components(path, report_path=tmp_path / "errors.csv", progress=False)
+    session = staff_session("dispatcher")
+    box = f"{BASE_LNG - 0.002},{BASE_LAT - 0.002},{BASE_LNG + 0.002},{BASE_LAT + 0.002}"
+    layer = session.get(f"/api/v1/map/components?bbox={box}").get_json()
+    assert sorted(f["properties"]["code"][-1] for f in layer["features"]) == ["1", "2", "3"]
+    assert not layer["truncated"] and "owner" not in layer["features"][0]["properties"]
+    lights = session.get(f"/api/v1/map/components?bbox={box}&type={LIGHT}").get_json()
+    assert {f["properties"]["type"] for f in lights["features"]} == {LIGHT}
+    assert session.get("/api/v1/map/components?bbox=120,36,121,37").status_code == 422  # a whole region: zoom in
+    assert session.get(f"/api/v1/map/components?bbox={box}&type=lamp").status_code == 422
+    first = next(f for f in layer["features"] if f["properties"]["code"].endswith("1"))
+    lng, lat = first["geometry"]["coordinates"]
+    # Under GCJ-02 tiles the same component is drawn where AMap's streets are.
+    settings.map_tile_url, settings.map_tile_crs = "http://tiles.invalid/{z}/{x}/{y}.png", "gcj02"
+    glat, glng = from_cgcs2000(lat, lng, "gcj02")
+    gbox = f"{glng - 0.002},{glat - 0.002},{glng + 0.002},{glat + 0.002}"
+    shifted = session.get(f"/api/v1/map/components?bbox={gbox}").get_json()
+    moved = next(f for f in shifted["features"] if f["properties"]["code"] == first["properties"]["code"])
+    assert moved["geometry"]["coordinates"] == pytest.approx([glng, glat], abs=2e-6)

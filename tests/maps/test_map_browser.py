@@ -56,6 +56,25 @@ def test_staff_map_shows_clusters_and_points(app, make_staff, live_server, brows
     assert page.locator("#f-status").input_value() == "registered"
 
 
+def test_components_layer_on_the_staff_map(app, make_staff, live_server, browser, tmp_path):
+    from service_api.components.importer import import_components
+    from tests.components.conftest import BASE_LAT, BASE_LNG, LIGHT, MANHOLE, row, write_csv
+
+    path = write_csv(tmp_path / "components.csv", [row(LIGHT, 1), row(LIGHT, 2, east_m=80),
+                                                   row(MANHOLE, 3, north_m=60)])
+    import_components(path, report_path=tmp_path / "errors.csv", progress=False)
+    user, _ = make_staff("dispatcher")
+    page = sign_in(browser, live_server, user.username)
+    page.goto(f"{live_server}/staff/map")
+    page.wait_for_selector("#staff-map[data-loaded]")
+    toggle = page.locator("#layer-components")
+    page.wait_for_function("!document.getElementById('layer-components').disabled")
+    page.evaluate(f"() => {{ window.caseMap.map.setView([{BASE_LAT}, {BASE_LNG}], 17); }}")
+    toggle.check()
+    page.wait_for_function("window.caseMap.components === 3")
+    page.screenshot(path=str(SHOTS / "map_5_components.png"))
+
+
 def test_case_page_shows_the_case_and_its_reports(app, make_staff, live_server, browser):
     spots = grid_points(3)
     lat, lng = spots[1][1], spots[1][2]

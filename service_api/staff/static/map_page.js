@@ -132,22 +132,26 @@
       });
     });
 
-    // Components (部件) come from the registry's own endpoint; the toggle stays off until it answers.
+    // Components (部件) from the registry, through our map API (the console's session, the map's system); the
+    // toggle stays off while the registry does not answer.
     var componentToggle = document.getElementById("layer-components");
     function loadComponents() {
       componentLayer.clearLayers();
       if (!componentToggle.checked) { map.removeLayer(componentLayer); return; }
       componentLayer.addTo(map);
-      M.getJSON("/api/v1/components/geojson?bbox=" + M.bboxOf(map)).then(function (fc) {
+      if (map.getZoom() < 15) { info.textContent = "部件较多，请放大到街区后查看。"; return; }
+      M.getJSON(M.API + "/components?bbox=" + M.bboxOf(map)).then(function (fc) {
+        if (fc.truncated) info.textContent = "范围内部件过多，仅显示部分，请放大地图。";
         L.geoJSON(fc, {pointToLayer: function (f, ll) {
           return L.circleMarker(ll, {radius: 4, color: "#555", weight: 1, fillColor: "#ffd400", fillOpacity: 0.9});
         }, onEachFeature: function (f, layer) {
           var p = f.properties || {};
           layer.bindTooltip([p.name || p.type_name || p.type || "部件", p.code || ""].join(" "));
         }}).addTo(componentLayer);
+        state.components = fc.features.length;
       });
     }
-    fetch("/api/v1/components/geojson?bbox=" + M.bboxOf(map), {credentials: "same-origin"}).then(function (r) {
+    fetch(M.API + "/components?bbox=" + M.bboxOf(map), {credentials: "same-origin"}).then(function (r) {
       if (r.ok) { componentToggle.disabled = false; componentToggle.parentNode.title = ""; }
     }, function () {});
     componentToggle.addEventListener("change", loadComponents);
