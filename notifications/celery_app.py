@@ -75,6 +75,7 @@ def make_celery(settings: Settings) -> Celery:
             "surveys-tick": {"task": "notifications.surveys_tick", "schedule": 60.0},
             "intake-pending": {"task": "notifications.intake_pending", "schedule": 60.0},
             "stats-refresh": {"task": "notifications.stats_refresh", "schedule": settings.stats_refresh_seconds},
+            "personal-data-retention": {"task": "notifications.personal_data_retention", "schedule": 86400.0},
         },
     )
     return app

@@ -61,3 +61,18 @@ def stats_refresh() -> int:
     from service_api.services.stats_rollup import refresh
 
     return refresh().cases
+
+
+@celery.task(name="notifications.personal_data_retention", ignore_result=True)
+def personal_data_retention() -> int:
+    """Beat job (daily): anonymise the personal data of cases finished more than PERSONAL_DATA_RETENTION_DAYS
+    ago, and drop audit entries older than AUDIT_RETENTION_DAYS (never less than six months)."""
+    from flask import current_app
+
+    from service_api.audit.verify import prune
+    from service_api.personal_data.anonymise import anonymise
+
+    settings = current_app.extensions["settings"]
+    counts = anonymise(settings.personal_data_retention_days)
+    prune(settings.audit_retention_days)
+    return counts["reports"]

@@ -11,7 +11,7 @@ from service_api.auth.tokens import REPORT_TOKEN_PREFIX, hash_secret, read_signe
 from service_api.config import DEFAULT_SERVICE_API_KEY
 from service_api.errors import APIError
 from service_api.extensions import db
-from service_api.models import ROLE_TEXT, Citizen, Report, StaffUser
+from service_api.models import AUDITOR, ROLE_TEXT, Citizen, Report, StaffUser
 from service_api.services.phone_match import same_phone
 
 
@@ -113,7 +113,10 @@ def require_staff(*roles: str) -> StaffUser:
             raise APIError(401, "staff_only", "需要工作人员令牌")
         # a resident (or the chatbot) is known and signed in: signing in again changes nothing, so 403
         raise APIError(403, "staff_only", "仅限工作人员访问，居民账号无权查看")
-    if roles and principal.staff.role not in roles and principal.staff.role != "admin":
+    role = principal.staff.role
+    if role == AUDITOR and AUDITOR not in roles:  # the auditor reads the audit trail and nothing else
+        raise APIError(403, "role_forbidden", "审计员只能查看和导出审计日志")
+    if roles and role not in roles and role != "admin":
         raise APIError(403, "role_forbidden",
                        f"{ROLE_TEXT.get(principal.staff.role, principal.staff.role)}无权进行此操作")
     return principal.staff

@@ -8,7 +8,7 @@ from service_api.models.gazetteer import GazetteerAddress, GazetteerArea
 from service_api.models.hotline import Callback, HotlineCall, WebhookReceipt
 from service_api.models.open311 import ApiKey
 from service_api.models.outbox import Notification, Rating, Survey
-from service_api.models.people import ROLE_TEXT, STAFF_ROLES, Citizen, SmsLoginCode, StaffUser
+from service_api.models.people import AUDITOR, ROLE_TEXT, STAFF_ROLES, Citizen, SmsLoginCode, StaffUser
 from service_api.models.photo import Photo, case_outcome_photos, report_photos
 from service_api.models.report import CHANNEL_TEXT, CHANNELS, Report
 from service_api.models.stats import (
@@ -26,7 +26,7 @@ __all__ = [
     "Notification", "Rating", "Survey", "STAFF_ROLES", "Citizen", "SmsLoginCode", "StaffUser", "Photo",
     "case_outcome_photos", "report_photos", "CHANNELS", "Report", "ROLLUP_COUNTS", "StatsCaseFacts",
     "DURATION_STEPS", "StatsDurations", "StatsRollup", "StatsRollupState", "WorkCalendarDay",
-    "CHANNEL_TEXT", "ROLE_TEXT",
+    "CHANNEL_TEXT", "ROLE_TEXT", "AUDITOR",
 ]
 
 # The component registry lives in its own package; imported here so Alembic and the app see its tables.

@@ -10,9 +10,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from service_api.models.base import Base, utcnow
 from service_api.models.directory import Department
 
-STAFF_ROLES = ("agent", "dispatcher", "handler", "reviewer", "admin")
+# The auditor (审计员) reads and exports the audit trail and nothing else; nobody else reads it (等保 三员分立).
+AUDITOR = "auditor"
+STAFF_ROLES = ("agent", "dispatcher", "handler", "reviewer", "admin", AUDITOR)
 ROLE_TEXT = {"agent": "热线坐席", "dispatcher": "派遣员", "handler": "处置人员", "reviewer": "督办员",
-             "admin": "管理员"}
+             "admin": "管理员", AUDITOR: "审计员"}
 
 
 class StaffUser(Base):
@@ -27,6 +29,12 @@ class StaffUser(Base):
     active: Mapped[bool] = mapped_column(default=True)
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None]
+    # Set for accounts created with a generated or demo password in production: the first sign-in must change it.
+    must_change_password: Mapped[bool] = mapped_column(default=False)
+    password_changed_at: Mapped[datetime | None]
+    totp_secret: Mapped[str | None] = mapped_column(String(255))  # encrypted (personal_data.crypto)
+    totp_enabled: Mapped[bool] = mapped_column(default=False)
+    totp_last_step: Mapped[int | None]  # a code is accepted once: the last time step used
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     department: Mapped[Department | None] = relationship()

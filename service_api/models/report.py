@@ -74,6 +74,8 @@ class Report(Base):
     street_code: Mapped[str | None] = mapped_column(String(16))
     district_code: Mapped[str | None] = mapped_column(String(8))
 
+    # When the resident's personal data was removed (retention or the resident's erasure; personal_data/scrub.py).
+    anonymised_at: Mapped[datetime | None]
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
     is_duplicate: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -1,0 +1,157 @@
+"""The audit trail: an entry for each audited action, a chain that reveals edits, the auditor's read-only view."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from sqlalchemy import select, text
+
+from service_api.audit.actions import AuditAction
+from service_api.audit.models import AuditEntry
+from service_api.extensions import db
+from service_api.models import Department, StaffUser
+from tests.privacy.conftest import PASSWORD, make_case
+
+
+def entries(action: AuditAction | None = None) -> list[AuditEntry]:
+    db.session.expire_all()
+    query = select(AuditEntry).order_by(AuditEntry.seq)
+    if action is not None:
+        query = query.where(AuditEntry.action == str(action))
+    return list(db.session.scalars(query))
+
+
+def test_console_sign_in_failure_and_sign_out_are_logged_with_who_and_where(app, make_staff):
+    from tests.staff.conftest import StaffClient
+
+    app.test_client_class = StaffClient
+    user, _ = make_staff("dispatcher")
+    client = app.test_client()
+    assert client.post_form("/staff/login", {"username": user.username, "password": "wrong-password-1"}
+                            ).status_code == 401
+    assert client.post_form("/staff/login", {"username": "nobody-here", "password": "x"}).status_code == 401
+    assert client.post_form("/staff/login", {"username": user.username, "password": PASSWORD}).status_code == 302
+    client.post_form("/staff/logout", {}, page="/staff/cases")
+    failed = entries(AuditAction.SIGN_IN_FAILED)
+    assert [(e.object_id, e.reason) for e in failed] == [
+        (user.username, "密码错误"), ("nobody-here", "用户不存在或已停用")]
+    assert failed[0].actor_role == "dispatcher" and failed[0].address == "127.0.0.1"
+    [sign_in] = entries(AuditAction.SIGN_IN)
+    assert (sign_in.actor_name, sign_in.actor_role, sign_in.detail) == (user.username, "dispatcher", {"via": "console"})
+    [sign_out] = entries(AuditAction.SIGN_OUT)
+    assert sign_out.actor_id == user.id
+
+
+def test_token_sign_in_case_changes_exports_keys_users_and_departments_are_logged(app, client, signed_in,
+                                                                                   make_staff):
+    user, _ = make_staff("dispatcher")
+    assert client.post("/api/v1/auth/staff-token", json={"username": user.username, "password": PASSWORD}
+                       ).status_code == 200
+    assert entries(AuditAction.SIGN_IN)[-1].detail == {"via": "token"}
+
+    case = make_case()
+    dispatcher, staff = signed_in("dispatcher")
+    path = f"/staff/cases/{case.case_no}"
+    dispatcher.post_form(f"{path}/department", {"department": "370202-hjws", "reason": "环卫负责"}, page=path)
+    change = entries(AuditAction.CASE_CHANGE)[-1]
+    assert (change.object_type, change.object_id, change.actor_name) == ("case", case.case_no, staff.username)
+    assert change.reason.endswith("环卫负责") and change.detail["event"] == "change_department"
+
+    reviewer, _ = signed_in("reviewer")
+    assert reviewer.get("/staff/stats/export.csv").status_code == 200
+    [export] = entries(AuditAction.EXPORT)
+    assert export.object_type == "stats" and export.detail["format"] == "csv"
+
+    from service_api.open311.keys import create_key
+
+    key, _plain = create_key("partner-a")
+    db.session.commit()
+    key_entry = entries(AuditAction.RECORD_CREATED)[-1]
+    assert key_entry.object_type == "open311_key" and key_entry.detail["values"]["name"] == "partner-a"
+    assert key.key_hash not in str(key_entry.detail)  # secrets are never written into the log
+
+    user.role = "reviewer"
+    db.session.commit()
+    role_change = entries(AuditAction.RECORD_CHANGED)[-1]
+    assert (role_change.object_type, role_change.object_id, role_change.detail) == (
+        "staff_user", user.username, {"changed": {"role": ["dispatcher", "reviewer"]}})
+
+    department = db.session.query(Department).filter_by(code="370202-hjws").one()
+    department.name = "环境卫生服务中心"
+    db.session.commit()
+    assert entries(AuditAction.RECORD_CHANGED)[-1].object_id == "370202-hjws"
+
+
+def test_failed_sign_in_counters_make_no_record_changed_entry(app, make_staff, client):
+    user, _ = make_staff("agent")
+    client.post("/api/v1/auth/staff-token", json={"username": user.username, "password": "bad-password-9"})
+    assert not [e for e in entries(AuditAction.RECORD_CHANGED) if e.object_id == user.username]
+
+
+def test_verify_finds_the_first_edited_deleted_or_appended_entry(app, make_staff, client):
+    user, _ = make_staff("agent")
+    for _ in range(4):
+        client.post("/api/v1/auth/staff-token", json={"username": user.username, "password": PASSWORD})
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["audit", "verify"])
+    assert result.exit_code == 0, result.output
+    seqs = [e.seq for e in entries(AuditAction.SIGN_IN)]
+    db.session.execute(text("UPDATE audit_entries SET address = '10.0.0.9' WHERE seq = :seq"), {"seq": seqs[1]})
+    db.session.commit()
+    result = runner.invoke(args=["audit", "verify"])
+    assert result.exit_code == 1 and f"broken at entry {seqs[1]}" in result.output
+    db.session.execute(text("UPDATE audit_entries SET address = '127.0.0.1' WHERE seq = :seq"), {"seq": seqs[1]})
+    db.session.execute(text("DELETE FROM audit_entries WHERE seq = :seq"), {"seq": seqs[2]})
+    db.session.commit()
+    result = runner.invoke(args=["audit", "verify"])
+    assert result.exit_code == 1 and f"broken at entry {seqs[2]}" in result.output
+
+
+def test_only_the_auditor_reads_and_exports_the_log_and_nothing_else(app, client, make_staff, signed_in):
+    auditor, auditor_headers = make_staff("auditor")
+    _, admin_headers = make_staff("admin")
+    make_case()
+    listing = client.get("/api/v1/audit?action=record.created&object_type=staff_user", headers=auditor_headers)
+    assert listing.status_code == 200
+    body = listing.get_json()
+    assert body["total"] >= 2 and {i["object_type"] for i in body["items"]} == {"staff_user"}
+    assert client.get("/api/v1/audit", headers=admin_headers).status_code == 403
+    assert client.get("/api/v1/cases", headers=auditor_headers).status_code == 403
+    assert client.get("/api/v1/audit?action=made.up", headers=auditor_headers).status_code == 422
+    exported = client.get("/api/v1/audit/export.csv", headers=auditor_headers)
+    rows = list(csv.reader(io.StringIO(exported.get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows[0][0] == "序号" and len(rows) > 2
+    assert entries(AuditAction.EXPORT)[-1].actor_name == auditor.username
+
+    page_client, _ = signed_in("auditor")
+    page = page_client.get("/staff/audit?action=auth.sign_in")
+    assert page.status_code == 200 and "审计日志" in page.get_data(as_text=True)
+    assert page_client.get("/staff/cases").status_code == 403
+    admin_client, _ = signed_in("admin")
+    assert admin_client.get("/staff/audit").status_code == 403
+
+
+def test_nobody_can_change_entries_through_the_api(client, make_staff):
+    _, headers = make_staff("auditor")
+    for method in ("put", "patch", "delete", "post"):
+        assert getattr(client, method)("/api/v1/audit", headers=headers).status_code == 405
+
+
+def test_pruning_keeps_six_months_at_least_and_the_chain_verifiable(app, make_staff, client, pinned_clock):
+    from datetime import UTC, datetime, timedelta
+
+    from service_api.audit.verify import prune, verify_chain
+
+    start = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+    pinned_clock(start)
+    user, _ = make_staff("agent")
+    client.post("/api/v1/auth/staff-token", json={"username": user.username, "password": PASSWORD})
+    pinned_clock(start + timedelta(days=100))
+    assert prune(30) == 0  # 30 days asked, 183 kept: nothing is old enough
+    pinned_clock(start + timedelta(days=200))
+    client.post("/api/v1/auth/staff-token", json={"username": user.username, "password": PASSWORD})
+    assert prune(30) >= 2
+    assert [e.action for e in entries()][-2:] == [str(AuditAction.SIGN_IN), str(AuditAction.AUDIT_PRUNED)]
+    assert verify_chain().ok
+    assert db.session.get(StaffUser, user.id) is not None
