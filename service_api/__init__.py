@@ -14,12 +14,15 @@ from flask_smorest import Blueprint as ApiBlueprint
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from service_api import db_liveness
+from service_api.audit import tracking as audit_tracking
 from service_api.config import INSTANCE_DIR, Settings
 from service_api.cookie_session import LazyCookieSessionInterface
 from service_api.errors import APIError, register_error_handlers
 from service_api.extensions import api as smorest_api
 from service_api.extensions import csrf, db, limiter, migrate
 from service_api.json import IsoJSONProvider
+from service_api.security import headers as security_headers
+from service_api.security.production import check_production_settings
 
 # Areas of the app, each a module exposing `blp`. API areas are flask-smorest blueprints (documented
 # in the OpenAPI spec); the rest are plain Flask blueprints. An area whose module is not present
@@ -47,9 +50,15 @@ BLUEPRINT_MODULES = (
     "service_api.webapp.views",
     "service_api.components.public_pages",
     "service_api.components.staff_pages",
+    "service_api.audit.api",
+    "service_api.audit.views",
+    "service_api.security.views",
+    "service_api.personal_data.api",
+    "service_api.personal_data.views",
 )
 # The web app (/m/) authenticates by bearer tokens kept in the page, never by cookies: nothing to forge.
-CSRF_EXEMPT_PREFIXES = ("service_api.api.", "service_api.twilio_hooks.", "service_api.open311.", "service_api.webapp.")
+CSRF_EXEMPT_PREFIXES = ("service_api.api.", "service_api.twilio_hooks.", "service_api.open311.", "service_api.webapp.",
+                        "service_api.audit.api", "service_api.personal_data.api")
 
 
 def create_app(overrides: dict[str, Any] | None = None, settings: Settings | None = None) -> Flask:
@@ -68,6 +77,8 @@ def create_app(overrides: dict[str, Any] | None = None, settings: Settings | Non
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     db.init_app(app)
+    audit_tracking.install(db.session)
+    check_production_settings(settings)
     if settings.database_url.startswith("postgresql"):
         with app.app_context():
             db_liveness.install(db.engine)
@@ -77,6 +88,7 @@ def create_app(overrides: dict[str, Any] | None = None, settings: Settings | Non
     limiter.init_app(app)
     _register_blueprints(app)
     register_error_handlers(app)
+    security_headers.install(app)
     _register_cli(app)
 
     app.before_request(_refuse_lone_surrogates)

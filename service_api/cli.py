@@ -24,18 +24,28 @@ calendar_cli = AppGroup("calendar", help="The official working calendar (holiday
 @staff_cli.command("create-user")
 @click.argument("name")
 @click.option("--role", required=True, type=click.Choice(STAFF_ROLES))
-@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--password", default=None, help="The password (asked for when neither it nor --generate is given).")
+@click.option("--generate", is_flag=True,
+              help="Generate a password and print it; in production it must be changed at the first sign-in.")
 @click.option("--display-name", default="")
 @click.option("--department", "department_code", default=None, help="Department code (required for handlers).")
-def create_user(name: str, role: str, password: str, display_name: str, department_code: str | None) -> None:
-    """Create a staff user NAME with a role."""
+def create_user(name: str, role: str, password: str | None, generate: bool, display_name: str,
+                department_code: str | None) -> None:
+    """Create a staff user NAME with a role (passwords: README "Security and personal data")."""
+    import secrets
+
     from service_api.services.staff_auth import create_staff_user
 
+    if generate:
+        password = secrets.token_urlsafe(12) + "-9"
+    elif password is None:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        user = create_staff_user(name, password, role, display_name=display_name, department_code=department_code)
+        user = create_staff_user(name, password or "", role, display_name=display_name,
+                                 department_code=department_code, initial=generate)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"created staff user {user.username} ({user.role})")
+    click.echo(f"created staff user {user.username} ({user.role})" + (f" password {password}" if generate else ""))
 
 
 @taxonomy_cli.command("load")
@@ -103,10 +113,12 @@ def calendar_import(path: Path) -> None:
 
 
 def register_commands(app: Flask) -> None:
+    from service_api.audit.cli import audit_cli
     from service_api.components.cli import components_cli
     from service_api.open311.cli import open311_cli
+    from service_api.personal_data.cli import privacy_cli
 
     for group in (staff_cli, taxonomy_cli, gazetteer_cli, demo_cli, intake_cli, stats_cli, calendar_cli,
-                  open311_cli, components_cli):
+                  open311_cli, components_cli, audit_cli, privacy_cli):
         app.cli.add_command(group)
     _ = db

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -53,6 +54,29 @@ def _secret_key() -> str:
         path.write_text(secrets.token_urlsafe(48))
         path.chmod(0o600)
     return path.read_text().strip()
+
+
+def _instance_key(name: str, make: Callable[[], str]) -> str:
+    """A key kept under instance/ for the embedded default (made on first use, readable by the owner only)."""
+    path = INSTANCE_DIR / name
+    if not path.exists():
+        INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_text(make())
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _personal_data_keys() -> str:
+    """PERSONAL_DATA_KEYS: Fernet keys, comma separated, the newest first (README: rotating the key)."""
+    from cryptography.fernet import Fernet
+
+    return _env("PERSONAL_DATA_KEYS", "") or _instance_key("personal_data_keys", lambda: Fernet.generate_key().decode())
+
+
+def _personal_data_hash_key() -> str:
+    """PERSONAL_DATA_HASH_KEY: the HMAC key of the phone hashes (equality lookups); never rotated lightly."""
+    return _env("PERSONAL_DATA_HASH_KEY", "") or _instance_key("personal_data_hash_key",
+                                                                lambda: secrets.token_urlsafe(32))
 
 
 def _normalise_db_url(url: str) -> str:
@@ -156,7 +180,26 @@ class Settings:
     map_tile_url: str = field(default_factory=lambda: _env("MAP_TILE_URL", ""))
     map_tile_attribution: str = field(default_factory=lambda: _env("MAP_TILE_ATTRIBUTION", ""))
     map_tile_crs: str = field(default_factory=lambda: _env("MAP_TILE_CRS", "cgcs2000"))
+    # Security and personal data (README "Security and personal data").
+    # "production" turns on what a real deployment needs: demo and generated passwords must be changed at first
+    # sign-in, the personal-data key must come from the environment, admins need a second factor.
+    env: str = field(default_factory=lambda: _env("ENV", "development"))
+    audit_retention_days: int = field(default_factory=lambda: max(_env_int("AUDIT_RETENTION_DAYS", 365), 183))
+    contact_reveal_per_hour: int = field(default_factory=lambda: _env_int("CONTACT_REVEAL_PER_HOUR", 20))
+    personal_data_retention_days: int = field(default_factory=lambda: _env_int("PERSONAL_DATA_RETENTION_DAYS", 730))
+    staff_idle_timeout_minutes: int = field(default_factory=lambda: _env_int("STAFF_IDLE_TIMEOUT_MINUTES", 30))
+    # Roles that must sign in with a TOTP code too (comma list); unset: admins in production, nobody elsewhere.
+    totp_required_roles: str = field(default_factory=lambda: _env_or_empty(
+        "TOTP_REQUIRED_ROLES", "admin" if _env("ENV", "development") == "production" else ""))
+    personal_data_keys: str = field(default_factory=_personal_data_keys)
+    personal_data_hash_key: str = field(default_factory=_personal_data_hash_key)
+    # Extra sources for images in the Content-Security-Policy (map tile servers), space separated.
+    csp_img_sources: str = field(default_factory=lambda: _env("CSP_IMG_SOURCES", ""))
     timezone: str = "Asia/Shanghai"
+
+    @property
+    def production(self) -> bool:
+        return self.env == "production"
 
     def flask_config(self) -> dict[str, object]:
         """The Flask config keys derived from these settings."""

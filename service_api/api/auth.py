@@ -11,6 +11,7 @@ from marshmallow import Schema, fields, validate
 from service_api.auth.tokens import issue_citizen_token, issue_staff_token
 from service_api.extensions import limiter
 from service_api.schemas.common import PhoneField
+from service_api.security.tokens import second_factor_for_token
 from service_api.services import resident_auth
 from service_api.services.staff_auth import authenticate
 
@@ -32,6 +33,8 @@ class SmsLoginSchema(PhoneSchema):
 class StaffLoginSchema(Schema):
     username = fields.String(required=True, validate=validate.Length(min=1, max=64))
     password = fields.String(required=True, validate=validate.Length(min=1, max=256))
+    totp = fields.String(validate=validate.Length(max=16),
+                         metadata={"description": "动态口令（已启用双因素登录的账号必填）"})
 
 
 class TokenSchema(Schema):
@@ -81,6 +84,7 @@ class StaffToken(MethodView):
     @limiter.limit("20/minute")
     def post(self, data: dict[str, Any]) -> Any:
         """工作人员用户名密码换取令牌（连续失败将临时锁定）。"""
-        user = authenticate(data["username"], data["password"])
+        user = authenticate(data["username"], data["password"], via="token")
+        second_factor_for_token(user, data.get("totp"))
         return {"access_token": issue_staff_token(user.id, user.password_hash), "token_type": "Bearer",
                 "role": user.role}

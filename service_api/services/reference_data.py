@@ -60,6 +60,7 @@ def load_demo_staff(password: str) -> list[str]:
         if db.session.query(StaffUser).filter_by(username=username).one_or_none() is not None:
             lines.append(f"exists: {username}")
             continue
-        create_staff_user(username, password, role, display_name=display_name, department_code=department_code)
+        create_staff_user(username, password, role, display_name=display_name, department_code=department_code,
+                          initial=True)
         lines.append(f"created: {username} ({role}) password {password}")
     return lines

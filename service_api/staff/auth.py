@@ -10,15 +10,15 @@ from datetime import timedelta
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import abort, g, redirect, request, session, url_for
+from flask import abort, current_app, flash, g, redirect, request, session, url_for
 
 from service_api.extensions import db
-from service_api.models import StaffUser
+from service_api.models import AUDITOR, StaffUser, utcnow
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 HOME_BY_ROLE = {"agent": "staff.call_new", "dispatcher": "staff.cases", "handler": "staff.cases",
-                "reviewer": "staff.stats_page", "admin": "staff.cases"}
+                "reviewer": "staff.stats_page", "admin": "staff.cases", AUDITOR: "audit_pages.audit_page"}
 
 
 def configure_cookies(app: Any) -> None:
@@ -42,10 +42,23 @@ def sign_in(user: StaffUser) -> None:
     session.permanent = True
     session["staff_id"] = user.id
     session["pv"] = fingerprint(user)
+    now = int(utcnow().timestamp())
+    session["since"] = session["seen"] = now
 
 
 def sign_out() -> None:
     session.clear()
+
+
+def _session_expired() -> bool:
+    """Idle longer than STAFF_IDLE_TIMEOUT_MINUTES, or signed in longer than STAFF_TOKEN_MAX_AGE_HOURS."""
+    settings = current_app.extensions["settings"]
+    now = utcnow().timestamp()
+    seen, since = session.get("seen"), session.get("since")
+    if not isinstance(seen, int) or not isinstance(since, int):
+        return True  # a session from before the timeouts: sign in again
+    return (now - seen > settings.staff_idle_timeout_minutes * 60
+            or now - since > settings.staff_token_max_age_hours * 3600)
 
 
 def load_staff() -> StaffUser | None:
@@ -58,6 +71,17 @@ def load_staff() -> StaffUser | None:
     if user is None or not user.active or fingerprint(user) != session.get("pv"):
         session.clear()
         return None
+    if _session_expired():
+        from service_api.audit.actions import AuditAction
+        from service_api.audit.record import Actor, record
+
+        record(AuditAction.SESSION_EXPIRED, object_type="staff_user", object_id=user.username,
+               actor=Actor.of_staff(user))
+        db.session.commit()
+        session.clear()
+        g.session_timed_out = True
+        return None
+    session["seen"] = int(utcnow().timestamp())
     g.staff = user
     return user
 
@@ -72,7 +96,14 @@ def login_required(*roles: str) -> Callable[[F], F]:
             if user is None:
                 if request.path.startswith("/staff/api/"):
                     abort(401)
+                if g.get("session_timed_out"):
+                    flash("长时间未操作或登录时间过长，已自动退出，请重新登录。", "info")
                 return redirect(url_for("staff.login", next=request.full_path.rstrip("?")))
+            detour = _security_detour(user)
+            if detour is not None:
+                return detour
+            if user.role == AUDITOR and AUDITOR not in roles:  # the auditor sees the audit trail only
+                abort(403)
             if roles and user.role not in roles and user.role != "admin":
                 abort(403)
             return view(*args, **kwargs)
@@ -80,6 +111,23 @@ def login_required(*roles: str) -> Callable[[F], F]:
         return wrapper  # type: ignore[return-value]
 
     return decorate
+
+
+def _security_detour(user: StaffUser) -> Any:
+    """A password that must be changed, or a second factor the role requires, comes before any other page."""
+    if (request.endpoint or "").startswith("security_pages."):
+        return None
+    from service_api.security.totp import required_for
+
+    if user.must_change_password:
+        if request.path.startswith("/staff/api/"):
+            abort(403)
+        return redirect(url_for("security_pages.password_page"))
+    if required_for(user) and not user.totp_enabled:
+        if request.path.startswith("/staff/api/"):
+            abort(403)
+        return redirect(url_for("security_pages.totp_page"))
+    return None
 
 
 def safe_next(target: str | None) -> str | None:

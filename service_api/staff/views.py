@@ -23,12 +23,15 @@ from flask import (
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from service_api.audit.actions import AuditAction
+from service_api.audit.record import record
 from service_api.auth.principal import Principal
 from service_api.errors import APIError
 from service_api.extensions import db, limiter
 from service_api.maps.filters import OPEN, OPEN_TEXT, parse_desk_filters
 from service_api.maps.tiles import with_map_point
 from service_api.models import (
+    AUDITOR,
     CASE_STATUSES,
     CHANNEL_TEXT,
     CHANNELS,
@@ -45,6 +48,7 @@ from service_api.models import (
     utcnow,
 )
 from service_api.privacy import mask_name, mask_phone, mask_text, shown_actor_name
+from service_api.security.second_factor import begin_second_factor
 from service_api.services import hotline, intake_runtime, stats, stats_indicators
 from service_api.services.cases import find_visible_case, get_visible_case, transition_case
 from service_api.services.photos import photo_file
@@ -118,6 +122,8 @@ def _globals() -> dict[str, Any]:
 def _nav(user: Any) -> list[tuple[str, str, str]]:
     if user is None:
         return []
+    if user.role == AUDITOR:
+        return [("audit_pages.audit_page", "审计日志", "audit")]
     items = []
     if user.role in ("agent", "admin"):
         items += [("staff.call_new", "接听登记", "calls"), ("staff.calls", "来电记录", "calls"),
@@ -231,6 +237,8 @@ def login() -> Any:
         except APIError as exc:
             error = exc.message
         else:
+            if user.totp_enabled:
+                return begin_second_factor(user, next_path)
             sign_in(user)
             if drafts and next_path == url_for("staff.call_new") and user.role in ("agent", "admin"):
                 flash("已重新登录，来电内容已恢复，请核对后保存。", "info")
@@ -242,6 +250,10 @@ def login() -> Any:
 
 @blp.post("/logout")
 def logout() -> Any:
+    user = load_staff()
+    if user is not None:
+        record(AuditAction.SIGN_OUT, object_type="staff_user", object_id=user.username)
+        db.session.commit()
     sign_out()
     flash("已退出登录", "info")
     return redirect(url_for("staff.login"))
@@ -666,6 +678,10 @@ def stats_export(fmt: str) -> Response:
     result = stats.compute(period, group_by, basis=basis)
     comments = stats.unsatisfied_comments(period, limit=1000, basis=basis)
     name = f"satisfaction_{group_by}_{basis}_{period.start:%Y%m%d}_{period.end:%Y%m%d}.{fmt}"
+    record(AuditAction.EXPORT, object_type="stats", object_id=name, detail={
+        "format": fmt, "from": period.start.isoformat(), "to": period.end.isoformat(), "group_by": group_by,
+        "basis": basis, "comments": len(comments)})
+    db.session.commit()
     if fmt == "csv":
         # content_type as is: a `mimetype` of text/* gets "; charset=utf-8" added by Flask a second time
         response = Response(stats.to_csv(result, comments), content_type="text/csv; charset=utf-8")

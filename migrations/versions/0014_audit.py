@@ -1,7 +1,7 @@
 """audit: the append-only audit trail and its chain head; staff password and second-factor state
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-05 02:30:00
 
 `audit_entries` holds the trail (service_api/audit), `audit_head` its one head row (seq 0, the genesis hash).
@@ -14,8 +14,8 @@ from alembic import op
 
 from service_api.models.base import UTCDateTime
 
-revision = "0013"
-down_revision = "0012"
+revision = "0014"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 

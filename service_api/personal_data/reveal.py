@@ -1,0 +1,63 @@
+"""Revealing a case's resident contacts to staff who must reach them, with a reason, logged and rate-limited."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import current_app
+
+from service_api.audit.actions import AuditAction
+from service_api.audit.record import count_recent, record
+from service_api.errors import APIError
+from service_api.extensions import db
+from service_api.models import Case, Report, StaffUser
+
+# Roles whose work includes calling or visiting the resident (回电, 上门核实); reviewers and auditors never do.
+REVEAL_ROLES = ("agent", "dispatcher", "handler", "admin")
+REVEAL_REASONS = {
+    "callback": "回电联系反映人",
+    "site_visit": "上门核实需联系反映人",
+    "clarify": "核实反映内容或位置",
+    "survey": "满意度回访",
+}
+MIN_TYPED_REASON = 4
+MAX_REASON = 200
+
+
+@dataclass(frozen=True)
+class Contact:
+    tracking_no: str
+    channel: str
+    phone: str | None
+    name: str | None
+
+
+def reason_text(reason: str | None) -> str:
+    """The reason as logged: a listed code's text, or what the user typed (at least a few characters)."""
+    reason = (reason or "").strip()
+    if reason in REVEAL_REASONS:
+        return REVEAL_REASONS[reason]
+    if len(reason) < MIN_TYPED_REASON:
+        listed = "、".join(REVEAL_REASONS.values())
+        raise APIError(422, "reason_required",
+                       f"请选择查看原因，或填写至少 {MIN_TYPED_REASON} 个字的原因（可选：{listed}）")
+    if len(reason) > MAX_REASON:
+        raise APIError(422, "reason_too_long", f"原因最多 {MAX_REASON} 字")
+    return reason
+
+
+def reveal_contacts(case: Case, user: StaffUser, reason: str | None) -> list[Contact]:
+    """The full phones and names of the case's reports; one audit entry per reveal (the caller commits)."""
+    if user.role not in REVEAL_ROLES:
+        raise APIError(403, "reveal_forbidden", "您的角色无权查看居民联系方式")
+    text = reason_text(reason)
+    limit = current_app.extensions["settings"].contact_reveal_per_hour
+    if count_recent(AuditAction.CONTACT_REVEAL, user.id, timedelta(hours=1)) >= limit:
+        raise APIError(429, "reveal_limit", f"每小时最多查看 {limit} 次居民联系方式，请稍后再试")
+    reports = db.session.query(Report).filter_by(case_id=case.id).order_by(Report.id).all()
+    contacts = [Contact(r.tracking_no, r.channel, r.contact_phone, r.contact_name) for r in reports
+                if r.contact_phone or r.contact_name]
+    record(AuditAction.CONTACT_REVEAL, object_type="case", object_id=case.case_no, reason=text,
+           detail={"reports": [c.tracking_no for c in contacts]})
+    return contacts
