@@ -41,7 +41,9 @@ def _shown(column: str, value: Any) -> Any:
         return "（已更改）"
     if hasattr(value, "isoformat"):
         return value.isoformat()
-    return value
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)  # geometries and other column types: as text, the log is JSON
 
 
 def _stored(session: Session, obj: object, attr: Any) -> Any:

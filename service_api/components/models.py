@@ -19,6 +19,8 @@ from service_api.models.base import Base, utcnow
 
 class Component(Base):
     __tablename__ = "components"
+    __audit_type__ = "component"  # every change is written to the audit trail (service_api/audit/tracking.py)
+    __audit_key__ = "code"
     __table_args__ = (
         # SQLite's nearest search: a bounding box on (type, lat) then lng; PostgreSQL uses the GiST index on geom.
         Index("ix_components_type_lat_lng", "type_code", "lat", "lng"),

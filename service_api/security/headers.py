@@ -15,9 +15,20 @@ HSTS = "max-age=31536000; includeSubDomains"
 _DOCS_SCRIPT = re.compile(rb"<script>(.*?)</script>", re.S)
 
 
+def _tile_origin(url: str) -> list[str]:
+    """The base map's tile server (MAP_TILE_URL, e.g. https://t{s}.tianditu.gov.cn/...): images may come from it."""
+    if not url.startswith(("http://", "https://")):
+        return []
+    scheme, _, rest = url.partition("://")
+    host = rest.split("/", 1)[0]
+    host = re.sub(r"\{[a-z]\}", "*", host)  # {s} subdomains
+    return [f"{scheme}://{host}"]
+
+
 def _policy(app: Flask, extra_script: str = "") -> str:
     settings = app.extensions["settings"]
-    images = " ".join(["'self'", "data:", "blob:", *settings.csp_img_sources.split()])
+    images = " ".join(["'self'", "data:", "blob:", *_tile_origin(getattr(settings, "map_tile_url", "")),
+                       *settings.csp_img_sources.split()])
     return "; ".join((
         "default-src 'self'",
         f"script-src 'self'{extra_script}",
