@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import requests
 
+from tests.components.conftest import load_components  # noqa: F401  (fixture: the scan page needs assets)
 from tests.service_api.images import jpeg_bytes
 
 # 五四广场 (市南区) in WGS-84, as a phone's GPS gives it.

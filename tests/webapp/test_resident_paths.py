@@ -12,6 +12,9 @@ from service_api.extensions import db
 from service_api.models import Case, Citizen, Notification, Photo, Report, SmsLoginCode
 from service_api.services.workflow import SYSTEM, TransitionRequest, apply_transition
 from tests.browser import NEEDS_CHROMIUM, SHOTS
+from tests.components.conftest import LIGHT
+from tests.components.conftest import code as component_code
+from tests.components.conftest import row as component_row
 from tests.notifications.support import deliver_due
 from tests.webapp.conftest import SQUARE, camera_photo, choose_photos, open_phone
 
@@ -268,3 +271,17 @@ def test_the_report_page_on_a_desktop(app, live_server, browser):
     assert width <= 640  # a readable column, not a form stretched across the screen
     assert page.locator("nav.tabs").is_visible()
     page.screenshot(path=str(SHOTS / "webapp_17_desktop.png"), full_page=True)
+
+
+def test_the_scan_to_report_page_has_the_apps_look(app, live_server, browser, load_components):
+    assert load_components([component_row(LIGHT, 1, status="损坏")]).applied
+    page = open_phone(browser)
+    page.goto(f"{live_server}/c/{component_code(LIGHT, 1)}")
+    assert page.locator("header.top").evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(11, 110, 79)"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.screenshot(path=str(SHOTS / "webapp_18_scan_page.png"), full_page=True)
+    page.fill("#report-form textarea", "路灯不亮了")
+    page.click("#report-form button[type=submit]")
+    page.wait_for_url("**/r/R*")
+    assert reports()[0].tracking_no in page.inner_text("main")
+    page.screenshot(path=str(SHOTS / "webapp_19_scan_done.png"), full_page=True)
