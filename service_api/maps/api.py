@@ -11,15 +11,17 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from intake.geo.crs import to_cgcs2000_many
+from service_api.api.stats import STATS_ROLES, period_from
 from service_api.errors import APIError
 from service_api.extensions import db
-from service_api.maps import areas, case_map, components_layer, points
+from service_api.maps import areas, case_map, components_layer, points, rates
 from service_api.maps.access import map_staff
 from service_api.maps.filters import OPEN, DeskFilters
 from service_api.maps.tiles import check_settings, output_crs, tile_config
 from service_api.models import CASE_STATUSES, CHANNELS
 from service_api.services import intake_runtime
 from service_api.services.cases import get_visible_case
+from service_api.services.stats_indicators import BASES, DEFAULT_BASIS
 from service_api.staff import desk
 
 blp = Blueprint("map", __name__, url_prefix="/api/v1/map",
@@ -94,6 +96,14 @@ class ComponentArgs(Schema):
     type = fields.String(validate=validate.Regexp(r"^\d{5}(,\d{5})*$",
                                                   error="type 应为 5 位部件类型代码，可用逗号分隔多个"),
                          metadata={"description": "部件类型，可多个，逗号分隔"})
+
+
+class RateArgs(Schema):
+    level = fields.String(load_default="street", validate=validate.OneOf(rates.LEVELS, error="level 只能是 {choices}"))
+    from_ = fields.Date(data_key="from", format="%Y-%m-%d")
+    to = fields.Date(format="%Y-%m-%d")
+    basis = fields.String(load_default=DEFAULT_BASIS,
+                          validate=validate.OneOf(BASES, error="统计口径 basis 只能是 {choices}"))
 
 
 class SurroundingArgs(Schema):
@@ -211,3 +221,16 @@ class Components(MethodView):
                            {"bbox": [args["bbox"][:80]]})
         types = [t for t in (args.get("type") or "").split(",") if t]
         return components_layer.components_in_box(bbox, types, output_crs())
+
+
+@blp.route("/rates")
+class AreaRates(MethodView):
+    @blp.arguments(RateArgs, location="query")
+    @blp.response(200)
+    def get(self, args: dict[str, Any]) -> Any:
+        """各街道的满意率、按期结案率、处置率（与统计页按街道分组的表格同一口径），供统计页着色"""
+        staff = map_staff()
+        if staff.role not in STATS_ROLES:
+            raise APIError(403, "role_forbidden", "仅审核员、派遣员可查看统计")
+        period = period_from(args.get("from_"), args.get("to"))
+        return rates.area_rates(period, args["basis"], args["level"])

@@ -229,3 +229,29 @@ def test_components_layer_reads_the_registry(app, tmp_path, staff_session, setti
     shifted = session.get(f"/api/v1/map/components?bbox={gbox}").get_json()
     moved = next(f for f in shifted["features"] if f["properties"]["code"] == first["properties"]["code"])
     assert moved["geometry"]["coordinates"] == pytest.approx([glng, glat], abs=2e-6)
+
+
+def test_street_rates_are_the_tables_figures(client, make_staff):
+    spots = grid_points(400)
+    first, other = spots[0], next(s for s in spots if s[0][:9] != spots[0][0][:9])
+    now = utcnow()
+    for no in range(3):
+        place_case(no + 1, first[1], first[2], status="resolved", dispatched_at=now - timedelta(hours=5),
+                   deadline=now + timedelta(days=1), resolved_at=now - timedelta(hours=1))
+    place_case(9, first[1], first[2], status="dispatched")
+    place_case(10, other[1], other[2], status="dispatched")
+    _, headers = make_staff("reviewer")
+    body = client.get("/api/v1/map/rates", headers=headers).get_json()
+    table = client.get("/api/v1/stats/satisfaction?group_by=street", headers=headers).get_json()
+    rows = {r["key"]: r for r in table["rows"] if r["key"]}
+    assert set(body["areas"]) == set(rows) == {first[0][:9], other[0][:9]}
+    for code, area in body["areas"].items():
+        for rate in ("satisfaction_rate", "on_time_close_rate", "handling_rate"):
+            assert area[rate] == {"value": rows[code][rate], "numerator": rows[code][f"{rate}_numerator"],
+                                  "denominator": rows[code][f"{rate}_denominator"]}, (code, rate)
+    assert body["areas"][first[0][:9]]["handling_rate"]["value"] == 0.75
+    assert body["areas"][other[0][:9]]["handling_rate"]["value"] == 0
+    _, handler = make_staff("handler")
+    assert client.get("/api/v1/map/rates", headers=handler).status_code == 403
+    assert client.get("/api/v1/map/rates?level=community", headers=headers).status_code == 422
+    assert client.get("/api/v1/map/rates?from=2026-12-05&to=2026-11-01", headers=headers).status_code == 422

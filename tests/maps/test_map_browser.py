@@ -135,3 +135,33 @@ def test_hotline_click_sets_the_place_and_suggestions_follow(app, make_staff, li
     pin = page.evaluate("window.callMap.pin")
     assert pin is not None and abs(pin[0] - 36.06) < 0.05
     assert page.input_value("#loc-lat") == ""  # the typed place, not a click, is what gets saved
+
+
+def test_stats_page_colours_streets_by_the_chosen_rate(app, make_staff, live_server, browser):
+    from datetime import timedelta
+
+    from service_api.models import utcnow
+
+    spots = grid_points(400)
+    first, other = spots[0], next(s for s in spots if s[0][:9] != spots[0][0][:9])
+    now = utcnow()
+    for no in range(3):
+        place_case(no + 1, first[1], first[2], status="resolved", dispatched_at=now - timedelta(hours=5),
+                   deadline=now + timedelta(days=1), resolved_at=now - timedelta(hours=1))
+    place_case(9, first[1], first[2], status="dispatched")
+    place_case(10, other[1], other[2], status="dispatched")
+    user, _ = make_staff("reviewer")
+    page = sign_in(browser, live_server, user.username)
+    page.goto(f"{live_server}/staff/stats?group_by=street")
+    page.wait_for_selector("#rate-map[data-rate]")
+    page.select_option("#rate-map-rate", "handling_rate")
+    page.wait_for_selector("#rate-map[data-rate='handling_rate']")
+    shown = page.evaluate("window.rateMap.shown")
+    assert shown[first[0][:9]] == 0.75 and shown[other[0][:9]] == 0
+    assert sum(v is None for v in shown.values()) == len(shown) - 2  # the other streets: no data
+    rank = page.locator("#rate-map-rank li").all_inner_texts()
+    assert rank[0].endswith("75.0%（3 / 4）")
+    table = page.locator("#stats-table").inner_text()
+    assert "75.0%" in table  # the table grouped by street says the same
+    page.locator("#rate-map-card").screenshot(path=str(SHOTS / "map_6_stats_map.png"))
+    page.screenshot(path=str(SHOTS / "map_6_stats_page.png"), full_page=True)
