@@ -71,11 +71,13 @@ def gazetteer_import(directory: Path) -> None:
 @demo_cli.command("load")
 @click.option("--password", default="demo-pass-2026", show_default=True, help="Password of the demo staff users.")
 def demo_load(password: str) -> None:
-    """Demo staff users (one per role) for the demo city; skips users that exist."""
+    """Demo staff users (one per role) for the demo city; skips users that exist. Demo city components."""
+    from service_api.components.demo import load_demo_components
     from service_api.services.reference_data import load_demo_staff
 
     for line in load_demo_staff(password):
         click.echo(line)
+    click.echo(f"demo components (城市部件, labelled demo): {load_demo_components()}")
 
 
 @intake_cli.command("process-pending")

@@ -1,0 +1,66 @@
+"""In Chromium: a resident scans an asset's QR code (opens /c/<code> on a phone), reports a problem and follows it;
+staff find the component, see the case on it, and print its QR code. Screenshots go to $STAFF_SCREENSHOTS."""
+
+from __future__ import annotations
+
+from service_api.components.qr import component_url
+from service_api.extensions import db
+from service_api.models import Case, Report
+from tests.browser import NEEDS_CHROMIUM, SHOTS
+from tests.components.conftest import LIGHT, MANHOLE, code, row
+from tests.staff.conftest import PASSWORD
+
+pytestmark = NEEDS_CHROMIUM
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True,
+         "locale": "zh-CN"}
+
+
+def test_scan_to_report_and_staff_follow_the_component(app, settings, load_components, live_server, browser,
+                                                       make_staff) -> None:
+    assert load_components([row(LIGHT, 1, maintainer="370202-szfw"), row(MANHOLE, 1, east_m=20, owner="qd-water")
+                            ]).applied
+    # The printed QR code leads to PUBLIC_BASE_URL/c/<code>; here the phone opens the same path on the test server.
+    assert component_url(code(LIGHT, 1)).endswith(f"/c/{code(LIGHT, 1)}")
+    phone = browser.new_context(**PHONE).new_page()
+    phone.goto(f"{live_server}/c/{code(LIGHT, 1)}")
+    assert "路灯" in phone.locator("#component").inner_text()
+    assert "香港中路" in phone.locator("#component").inner_text()
+    assert "路灯管理所" not in phone.content()  # the owner stays internal
+    phone.screenshot(path=str(SHOTS / "components_1_scan_page.png"), full_page=True)
+    phone.fill("#description", "灯不亮了，晚上这一段很黑")
+    phone.fill("#phone", "138 0013 8000")
+    phone.click("#report-form button[type=submit]")
+    phone.wait_for_url("**/r/R*")
+    phone.screenshot(path=str(SHOTS / "components_2_filed.png"), full_page=True)
+    report = db.session.query(Report).one()
+    case = db.session.get(Case, report.case_id)
+    assert case.component_code == code(LIGHT, 1) and case.department.code == "370202-szfw"
+    assert case.case_no in phone.content()
+    # A second passer-by scanning the same light sees that it is being handled.
+    phone.goto(f"{live_server}/c/{code(LIGHT, 1)}")
+    assert case.case_no in phone.locator("#open-case").inner_text()
+    phone.screenshot(path=str(SHOTS / "components_3_scan_page_open_case.png"), full_page=True)
+
+    dispatcher, _ = make_staff("dispatcher")
+    desk = browser.new_context(viewport={"width": 1360, "height": 900}, locale="zh-CN").new_page()
+    desk.goto(f"{live_server}/staff/login")
+    desk.fill("#username", dispatcher.username)
+    desk.fill("#password", PASSWORD)
+    desk.click("button[type=submit]")
+    desk.wait_for_load_state()
+    desk.goto(f"{live_server}/staff/cases/{case.case_no}")
+    block = desk.locator("#case-component").inner_text()
+    assert code(LIGHT, 1) in block and "市南区市政设施服务中心" in block
+    desk.screenshot(path=str(SHOTS / "components_4_case_page.png"), full_page=True)
+    desk.click("nav >> text=城市部件")
+    desk.fill("#f-place", "香港中路12号")
+    desk.click("#component-filter button[type=submit]")
+    desk.wait_for_load_state()
+    assert code(MANHOLE, 1) in desk.locator("#near-table").inner_text()
+    assert code(LIGHT, 1) in desk.locator("#hot-table").inner_text()  # it has a case in the last 90 days
+    desk.screenshot(path=str(SHOTS / "components_5_staff_list.png"), full_page=True)
+    desk.click(f"#hot-table >> text={code(LIGHT, 1)}")
+    desk.wait_for_load_state()
+    assert desk.locator("#component-qr img").evaluate("img => img.complete && img.naturalWidth > 0")
+    assert case.case_no in desk.locator("#component-cases").inner_text()
+    desk.screenshot(path=str(SHOTS / "components_6_staff_detail.png"), full_page=True)
