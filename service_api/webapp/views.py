@@ -9,6 +9,7 @@ import segno
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 
 from service_api.extensions import limiter
+from service_api.models import CHANNELS
 from service_api.services.ratings import RATINGS
 from service_api.services.reports import MAX_PHOTOS
 from service_api.services.workflow import TRANSITIONS
@@ -19,6 +20,8 @@ blp = Blueprint("webapp", __name__, url_prefix="/m", template_folder="templates"
 # Scripts only from our own origin (no inline script, no eval); photos previewed from blob: URLs.
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; connect-src 'self'; "
        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+WEB_CHANNEL = "web"  # what staff and the figures call reports made here (models/report.CHANNEL_TEXT)
+assert WEB_CHANNEL in CHANNELS
 # Features of issue 25 (privacy) shown on 我的 once the API offers them.
 PRIVACY_ENDPOINTS = {"export": "/api/v1/me/export", "erase": "/api/v1/me"}
 # The stages of 我的反映's progress bar, each with the timeline action that reaches it ("submitted": the report's
@@ -63,7 +66,7 @@ def _page(template: str, tab: str | None, title: str, **context: Any) -> str:
 
 @blp.get("/")
 def report() -> str:
-    return _page("report.html", "report", "随手拍", max_photos=MAX_PHOTOS)
+    return _page("report.html", "report", "随手拍", max_photos=MAX_PHOTOS, channel=WEB_CHANNEL)
 
 
 @blp.get("/mine")

@@ -43,7 +43,7 @@ def test_report_with_a_camera_photo_then_follow_and_rate(app, client, make_staff
     assert max(photo.width, photo.height) == 2048 and (photo.width, photo.height) == (2048, 1536)
     assert report.location_source == "photo" and abs(report.raw_lat - 36.0620) < 1e-4
     assert [p.id for p in report.photos] == [photo.id]
-    assert report.case is not None
+    assert report.case is not None and report.channel == "web"
 
     # Staff register and dispatch it; the resident sees it in 我的 with its timeline.
     _, dispatcher = make_staff("dispatcher")

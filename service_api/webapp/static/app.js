@@ -150,6 +150,7 @@
       }
     }
     const body = { description: entry.description, photo_ids: entry.photos.map((p) => p.id) };
+    if (entry.channel) body.channel = entry.channel;
     for (const field of ["address", "location", "contact", "join_case_no"]) if (entry[field]) body[field] = entry[field];
     const report = await api("/api/v1/reports", {
       method: "POST", body, token: entry.auth, headers: { "Idempotency-Key": entry.key },
@@ -429,7 +430,7 @@
         return;
       }
       const entry = {
-        key: newKey(), created: Date.now(), auth: account.token(), description,
+        key: newKey(), created: Date.now(), auth: account.token(), description, channel: form.dataset.channel,
         address: fields.address.value.trim() || null,
         location: photoGps() ? null : state.geo, join_case_no: state.join,
         contact: fields.phone.value.trim() ? { phone: fields.phone.value.trim() } : null,
