@@ -3,8 +3,10 @@ large text, signing in (which claims the reports made before) and messages."""
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
+from pathlib import Path
 
 from playwright.sync_api import expect
 
@@ -285,3 +287,32 @@ def test_the_scan_to_report_page_has_the_apps_look(app, live_server, browser, lo
     page.wait_for_url("**/r/R*")
     assert reports()[0].tracking_no in page.inner_text("main")
     page.screenshot(path=str(SHOTS / "webapp_19_scan_done.png"), full_page=True)
+
+
+def test_a_signed_in_resident_exports_and_erases_their_data_from_mine(app, live_server, browser):
+    page = open_phone(browser)
+    page.goto(f"{live_server}/m/")
+    page.click("#locate")
+    page.locator("#place.ok").wait_for()
+    page.fill("#description", "五四广场东门的垃圾箱满了，没人清")
+    page.click("#submit")
+    page.locator("#done").wait_for()
+    tracking_no = page.inner_text("#tracking-no")
+    page.goto(f"{live_server}/m/mine")
+    assert page.locator("#privacy").is_hidden()  # nothing to export or erase before signing in
+    sign_in(page, live_server, "13800138001")
+    page.locator("#export-data").wait_for()
+    page.screenshot(path=str(SHOTS / "webapp_20_mine_privacy.png"), full_page=True)
+    with page.expect_download() as download:
+        page.click("#export-data")
+    exported = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
+    assert tracking_no in json.dumps(exported, ensure_ascii=False)
+
+    page.once("dialog", lambda dialog: dialog.accept())  # "确定注销吗？"
+    page.click("#erase-account")
+    page.locator("#login-link").wait_for()
+    assert "未登录" in page.inner_text("#who")
+    db.session.expire_all()
+    assert db.session.query(Citizen).filter_by(phone="+8613800138001").count() == 0
+    [report] = reports()
+    assert report.tracking_no == tracking_no and report.citizen_id is None  # the report stays, anonymous
