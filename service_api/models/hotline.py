@@ -9,6 +9,7 @@ from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service_api.models.base import Base, utcnow
+from service_api.models.encrypted import EncryptedText, track_hash
 
 CALL_TYPES = ("new_report", "status_query", "follow_up", "consultation", "out_of_scope")
 CHATBOT_HANDOFF = "chatbot_handoff"
@@ -22,7 +23,8 @@ class HotlineCall(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     call_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
-    caller_phone: Mapped[str | None] = mapped_column(String(32), index=True)
+    caller_phone: Mapped[str | None] = mapped_column(EncryptedText("caller_phone_hash"))
+    caller_phone_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
     call_type: Mapped[str | None] = mapped_column(String(16))
     report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id"))
@@ -42,7 +44,8 @@ class Callback(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(24))
-    phone: Mapped[str | None] = mapped_column(String(32))
+    phone: Mapped[str | None] = mapped_column(EncryptedText("phone_hash"))
+    phone_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     citizen_id: Mapped[int | None] = mapped_column(ForeignKey("citizens.id"))
     report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id"))
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
@@ -69,3 +72,7 @@ class WebhookReceipt(Base):
     response_body: Mapped[str | None] = mapped_column(Text)
     response_mimetype: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+track_hash(HotlineCall.caller_phone, "caller_phone_hash")
+track_hash(Callback.phone, "phone_hash")

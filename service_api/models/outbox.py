@@ -14,6 +14,7 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service_api.models.base import Base, utcnow
+from service_api.models.encrypted import EncryptedText, track_hash
 
 NOTIFICATION_STATES = ("pending", "claimed", "sending", "sent", "delivered", "failed", "cancelled")
 # Not yet out: waiting (due or deferred, e.g. by quiet hours), claimed by a dispatch, or being sent.
@@ -56,7 +57,7 @@ class Notification(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(32))  # received, merged, registered, ..., survey, survey_reminder
     channel: Mapped[str] = mapped_column(String(16))  # sms | wechat | inapp | voice
-    recipient: Mapped[str | None] = mapped_column(String(64))  # phone number or openid
+    recipient: Mapped[str | None] = mapped_column(EncryptedText())  # phone number or openid
     citizen_id: Mapped[int | None] = mapped_column(ForeignKey("citizens.id"), index=True)
     report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id"), index=True)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
@@ -89,7 +90,8 @@ class Survey(Base):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
     report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), index=True)
     round: Mapped[int] = mapped_column(default=1)  # a reopened and re-closed case is surveyed again
-    phone: Mapped[str | None] = mapped_column(String(32), index=True)
+    phone: Mapped[str | None] = mapped_column(EncryptedText("phone_hash"))
+    phone_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     channel: Mapped[str | None] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(16), default="scheduled")  # scheduled|pending|answered|expired
     send_after: Mapped[datetime] = mapped_column(default=utcnow)
@@ -120,3 +122,6 @@ class Rating(Base):
     channel: Mapped[str] = mapped_column(String(16))  # miniprogram | sms | voice | hotline | chatbot
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, index=True)  # see Survey
+
+
+track_hash(Survey.phone, "phone_hash")

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service_api.models.base import Base, utcnow
 from service_api.models.directory import Department
+from service_api.models.encrypted import EncryptedText, track_hash
 
 # The auditor (审计员) reads and exports the audit trail and nothing else; nobody else reads it (等保 三员分立).
 AUDITOR = "auditor"
@@ -46,7 +47,8 @@ class Citizen(Base):
     __tablename__ = "citizens"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    phone: Mapped[str | None] = mapped_column(String(32), unique=True)
+    phone: Mapped[str | None] = mapped_column(EncryptedText("phone_hash"))
+    phone_hash: Mapped[str | None] = mapped_column(String(64), unique=True)  # one resident per number
     wechat_openid: Mapped[str | None] = mapped_column(String(64), unique=True)
     name: Mapped[str | None] = mapped_column(String(64))
     preferred_channel: Mapped[str | None] = mapped_column(String(16))
@@ -61,9 +63,14 @@ class SmsLoginCode(Base):
     __tablename__ = "sms_login_codes"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    phone: Mapped[str] = mapped_column(String(32), index=True)
+    phone: Mapped[str] = mapped_column(EncryptedText("phone_hash"))
+    phone_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     code_hash: Mapped[str] = mapped_column(String(128))
     expires_at: Mapped[datetime]
     attempts: Mapped[int] = mapped_column(default=0)
     used: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+track_hash(Citizen.phone, "phone_hash")
+track_hash(SmsLoginCode.phone, "phone_hash")

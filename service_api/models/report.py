@@ -9,6 +9,7 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service_api.models.base import Base, utcnow
+from service_api.models.encrypted import EncryptedText, track_hash
 from service_api.models.people import Citizen
 from service_api.models.photo import Photo, report_photos
 
@@ -47,7 +48,8 @@ class Report(Base):
     lat: Mapped[float | None]
     lng: Mapped[float | None]
 
-    contact_phone: Mapped[str | None] = mapped_column(String(32), index=True)
+    contact_phone: Mapped[str | None] = mapped_column(EncryptedText("contact_phone_hash"))
+    contact_phone_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     contact_name: Mapped[str | None] = mapped_column(String(64))
     wechat_openid: Mapped[str | None] = mapped_column(String(64))
     citizen_id: Mapped[int | None] = mapped_column(ForeignKey("citizens.id"), index=True)
@@ -84,3 +86,6 @@ class Report(Base):
     citizen: Mapped[Citizen | None] = relationship()
     case: Mapped[Case | None] = relationship(back_populates="reports", foreign_keys=[case_id])
     photos: Mapped[list[Photo]] = relationship(secondary=report_photos, order_by=report_photos.c.position)
+
+
+track_hash(Report.contact_phone, "contact_phone_hash")

@@ -9,6 +9,7 @@ from service_api.errors import APIError
 from service_api.extensions import db
 from service_api.messages import render
 from service_api.models import Report, utcnow
+from service_api.models.encrypted import phone_ref
 from service_api.services.numbers import normalise_ref
 from service_api.services.outbox_writer import report_link
 from service_api.services.ratings import RATINGS, parse_sms_answer, submit_rating
@@ -69,7 +70,7 @@ def _rate(report_id: int, rating: str, solved: bool | None, comment: str | None)
 def _new_report(phone: str, text: str, message_sid: str, media_urls: list[str]) -> str:
     accepted = accept_report(
         ReportInput(description=text or "（彩信图片反映）", channel="sms", contact={"phone": phone},
-                    channel_ref=f"sms:{phone}"[:64], idempotency_key=message_sid or None,
+                    channel_ref=phone_ref("sms", phone), idempotency_key=message_sid or None,
                     extra={"media_urls": media_urls} if media_urls else {}),
         Principal("service"),
     )

@@ -11,6 +11,7 @@ from service_api.errors import APIError
 from service_api.extensions import db
 from service_api.messages import say
 from service_api.models import Case, HotlineCall, Notification, Report, Survey
+from service_api.models.encrypted import phone_ref
 from service_api.services.callbacks import create_callback
 from service_api.services.ratings import submit_rating
 from service_api.services.reports import ReportInput, accept_report, process_after_accept
@@ -134,7 +135,7 @@ def _voice_report(call: HotlineCall, phone: str, text: str, address: str | None,
         extra["recording_url"] = recording_url
     accepted = accept_report(
         ReportInput(description=text or RECORDING_PLACEHOLDER, channel="voice", address=address,
-                    contact={"phone": phone}, channel_ref=f"voice:{phone}"[:64],
+                    contact={"phone": phone}, channel_ref=phone_ref("voice", phone),
                     idempotency_key=f"call:{call.call_sid}" if call.call_sid else None, extra=extra),
         Principal("service"),
     )

@@ -7,11 +7,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import select
 
 from service_api.extensions import db
-from service_api.models import Citizen, Notification, Report, utcnow
+from service_api.models import utcnow
 from tests.conftest import MIGRATIONS
 
 
@@ -27,18 +28,23 @@ def before_0012(app) -> Iterator[None]:
         upgrade(directory=MIGRATIONS, revision="heads")
 
 
+def _table(name: str) -> sa.Table:
+    """The table as the database has it at this revision (the models describe the newest one: encrypted phones)."""
+    return sa.Table(name, sa.MetaData(), autoload_with=db.engine)
+
+
 def _insert(table: Any, **values: Any) -> int:
     # Core inserts of the columns that existed before 0012 (the models already know the new ones).
     return db.session.execute(table.insert().values(**values).returning(table.c.id)).scalar_one()
 
 
 def _citizen(phone: str, **values: Any) -> int:
-    return _insert(Citizen.__table__, **{"phone": phone, "sms_opted_out": False, "created_at": utcnow(), **values})
+    return _insert(_table("citizens"), **{"phone": phone, "sms_opted_out": False, "created_at": utcnow(), **values})
 
 
 def _report(no: int, phone: str | None, citizen_id: int | None, channel: str = "hotline", **values: Any) -> int:
     now = utcnow()
-    return _insert(Report.__table__, tracking_no=f"R2026010100{no:04d}", channel=channel, description="井盖丢了",
+    return _insert(_table("reports"), tracking_no=f"R2026010100{no:04d}", channel=channel, description="井盖丢了",
                    contact_phone=phone, citizen_id=citizen_id, intake_status="done", intake_attempts=0,
                    candidates=[], is_duplicate=False, extra={}, created_at=now, updated_at=now, **values)
 
@@ -54,7 +60,7 @@ def test_stored_phones_become_e164_and_one_person_is_one_resident(app, before_00
                                                              channel_ref="sms:13800138000",
                                                              idempotency_scope="anon:sms", idempotency_key="SM1"),
                _report(3, "+8613800138000", canonical), _report(4, "12345", not_a_number)]
-    _insert(Notification.__table__, kind="closed", channel="sms", recipient="138-0013-8000", citizen_id=typed,
+    _insert(_table("notifications"), kind="closed", channel="sms", recipient="138-0013-8000", citizen_id=typed,
             body="结案", payload={}, urgent=False, status="pending", send_after=utcnow(), attempts=0,
             uncertain=False, created_at=utcnow(), updated_at=utcnow())
     db.session.commit()
@@ -62,7 +68,7 @@ def test_stored_phones_become_e164_and_one_person_is_one_resident(app, before_00
 
     upgrade(directory=MIGRATIONS, revision="0012")
 
-    people = {row.id: row for row in db.session.execute(select(Citizen.__table__))}
+    people = {row.id: row for row in db.session.execute(select(_table("citizens")))}
     assert typed not in people and opted_out not in people  # merged into the one already in E.164
     kept = people[canonical]
     assert (kept.phone, kept.name, kept.wechat_openid, kept.sms_opted_out) == ("+8613800138000", "王先生", "wx-a",
@@ -70,10 +76,10 @@ def test_stored_phones_become_e164_and_one_person_is_one_resident(app, before_00
     assert kept.sms_opted_out_at is not None
     assert [people[i].phone for i in two_accounts] == ["+86 139 0000 1111", "13900001111"]  # left for a person
     assert people[full_width].phone == "+8613700137000" and people[not_a_number].phone == "12345"
-    rows = {row.id: row for row in db.session.execute(select(Report.__table__))}
+    rows = {row.id: row for row in db.session.execute(select(_table("reports")))}
     assert [rows[i].citizen_id for i in reports[:3]] == [canonical] * 3  # every report kept, now one person's
     assert [rows[i].contact_phone for i in reports] == ["+8613800138000"] * 3 + ["12345"]
     assert rows[reports[1]].channel_ref == "sms:+8613800138000"
     assert rows[reports[1]].idempotency_scope == "service:sms"
-    message = db.session.execute(select(Notification.__table__)).one()
+    message = db.session.execute(select(_table("notifications"))).one()
     assert (message.recipient, message.citizen_id) == ("+8613800138000", canonical)
