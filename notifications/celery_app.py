@@ -12,6 +12,7 @@ import threading
 from typing import Any
 
 from celery import Celery, Task
+from celery.schedules import crontab
 from flask import Flask
 
 from service_api.config import PROJECT_ROOT, Settings
@@ -55,7 +56,7 @@ class FlaskTask(Task):
 
 
 def make_celery(settings: Settings) -> Celery:
-    app = Celery("notifications", task_cls=FlaskTask, include=["notifications.tasks"])
+    app = Celery("notifications", task_cls=FlaskTask, include=["notifications.tasks", "service_api.learning.tasks"])
     app.conf.update(
         broker_url=settings.celery_broker_url,
         broker_connection_retry_on_startup=True,
@@ -78,7 +79,24 @@ def make_celery(settings: Settings) -> Celery:
             "personal-data-retention": {"task": "notifications.personal_data_retention", "schedule": 86400.0},
         },
     )
+    retrain = retrain_schedule(settings.intake_retrain_cron)
+    if retrain is not None:
+        from service_api.learning.tasks import RETRAIN_TASK
+
+        app.conf.beat_schedule["intake-retrain"] = {"task": RETRAIN_TASK, "schedule": retrain}
     return app
+
+
+def retrain_schedule(spec: str) -> crontab | None:
+    """INTAKE_RETRAIN_CRON ("minute hour day month weekday", UTC) as a schedule; None when empty or "off"."""
+    spec = (spec or "").strip()
+    if not spec or spec.lower() == "off":
+        return None
+    fields = spec.split()
+    if len(fields) != 5:
+        raise ValueError(f"INTAKE_RETRAIN_CRON must have 5 fields (minute hour day month weekday), got {spec!r}")
+    minute, hour, day, month, weekday = fields
+    return crontab(minute=minute, hour=hour, day_of_month=day, month_of_year=month, day_of_week=weekday)
 
 
 celery = make_celery(_settings)

@@ -90,6 +90,7 @@ def create_app(overrides: dict[str, Any] | None = None, settings: Settings | Non
     register_error_handlers(app)
     security_headers.install(app)
     _register_cli(app)
+    import service_api.learning.labels  # noqa: F401  (its workflow hook turns staff decisions into labels)
 
     app.before_request(_refuse_lone_surrogates)
 

@@ -115,6 +115,7 @@ def calendar_import(path: Path) -> None:
 
 
 def register_commands(app: Flask) -> None:
+    import service_api.learning.cli  # noqa: F401  (adds retrain, models, rollback to `flask intake`)
     from service_api.audit.cli import audit_cli
     from service_api.components.cli import components_cli
     from service_api.open311.cli import open311_cli

@@ -129,6 +129,9 @@ class Settings:
         )
     )
     intake_inline: bool = field(default_factory=lambda: _env_bool("INTAKE_INLINE", True))
+    # When beat retrains the classifier on staff labels: a crontab "minute hour day month weekday" in UTC
+    # (e.g. "0 19 * * 6" = Sundays 03:00 Asia/Shanghai); empty = never (service_api/learning).
+    intake_retrain_cron: str = field(default_factory=lambda: _env_or_empty("INTAKE_RETRAIN_CRON", ""))
     rasa_url: str = field(default_factory=lambda: _env("RASA_URL", "http://127.0.0.1:5005"))
     twilio_account_sid: str = field(default_factory=lambda: _env("TWILIO_ACCOUNT_SID", ""))
     twilio_auth_token: str = field(default_factory=lambda: _env("TWILIO_AUTH_TOKEN", ""))

@@ -18,6 +18,11 @@ from intake.classify.model import OOS_LABEL, load_classifier, model_path
 from intake.classify.registry import REJECTED, ModelVersion, Registry
 from intake.classify.training import TARGETS, Example, evaluate, evaluation_slices, train
 
+# Where a platform label came from (stored with it in service_api's intake_labels).
+LABEL_CONFIRMED = "confirmed"  # staff dispatched the case with the matter the classifier gave
+LABEL_CORRECTED = "corrected"  # staff changed the matter (the reason is kept)
+LABEL_REJECTED = "rejected"  # staff rejected the case as not a city-management matter
+LABEL_SOURCES = (LABEL_CONFIRMED, LABEL_CORRECTED, LABEL_REJECTED)
 HOLDOUT_SHARE = 0.2  # newest share of platform labels kept for judging, never trained on
 MIN_HOLDOUT = 5  # fewer labels than this in the holdout: no platform slice (too few to judge by)
 GATE_SLICES = ("real", "real/long", "test", "platform")
@@ -27,7 +32,7 @@ GATE_SLICES = ("real", "real/long", "test", "platform")
 class PlatformLabel:
     text: str
     code: str | None  # None: staff said it is not a city-management matter
-    source: str  # confirmed | corrected | rejected
+    source: str  # LABEL_SOURCES
     created_at: datetime
 
 
@@ -144,4 +149,5 @@ def retrain(labels: list[PlatformLabel], *, now: datetime, live_path: Path | str
     return report
 
 
-__all__ = ["GATE_SLICES", "PlatformLabel", "RetrainReport", "gate", "retrain", "split_labels"]
+__all__ = ["GATE_SLICES", "LABEL_CONFIRMED", "LABEL_CORRECTED", "LABEL_REJECTED", "LABEL_SOURCES", "PlatformLabel",
+           "RetrainReport", "gate", "retrain", "split_labels"]

@@ -29,5 +29,7 @@ __all__ = [
     "CHANNEL_TEXT", "ROLE_TEXT", "AUDITOR",
 ]
 
-# The component registry lives in its own package; imported here so Alembic and the app see its tables.
+# The component registry and the classifier's labels live in their own packages; imported here so Alembic
+# and the app see their tables.
 import service_api.components.models  # noqa: F401
+from service_api.learning import models as learning_models  # noqa: F401

@@ -662,8 +662,12 @@ def stats_page() -> Any:
         "departments": {"labels": [r.label for r in by_department.rows if r.rated],
                         "satisfaction": [r.satisfaction_rate for r in by_department.rows if r.rated]},
     }
+    from service_api.learning.accuracy import weekly_accuracy
+    from service_api.learning.loop import latest_run
+
     return render_template(
         "staff/stats.html", result=result, period=period, group_by=group_by, groups=stats.GROUP_TEXT, chart=chart,
+        intake_weeks=weekly_accuracy(utcnow()), intake_run=latest_run(),
         worst=page.worst, comments=page.comments, basis=basis, bases=stats_indicators.BASES,
         ind=stats_indicators.BY_NAME, indicators=stats_indicators.INDICATORS,
         export_args={"from": period.start.isoformat(), "to": period.end.isoformat(), "group_by": group_by,

@@ -9,7 +9,7 @@ import pytest
 
 from intake.classify import load_classifier
 from intake.classify.registry import LIVE, REJECTED, RETIRED, ROLLED_BACK, Registry, RegistryError
-from intake.classify.retrain import PlatformLabel, gate, retrain, split_labels
+from intake.classify.retrain import LABEL_CORRECTED, LABEL_REJECTED, PlatformLabel, gate, retrain, split_labels
 from intake.classify.training import TRAIN_REAL_PATH, read_examples
 
 NOW = datetime(2026, 12, 7, 3, 0, tzinfo=UTC)
@@ -32,7 +32,7 @@ HELPFUL = [
 
 
 def labels(pairs, start=NOW - timedelta(days=30)) -> list[PlatformLabel]:
-    return [PlatformLabel(text, code, "corrected" if code else "rejected", start + timedelta(hours=i))
+    return [PlatformLabel(text, code, LABEL_CORRECTED if code else LABEL_REJECTED, start + timedelta(hours=i))
             for i, (text, code) in enumerate(pairs)]
 
 
@@ -117,3 +117,38 @@ def test_rollback_returns_to_the_previous_live_model(live: Path):
     assert statuses == {"v0001": LIVE, "v0002": ROLLED_BACK}
     with pytest.raises(RegistryError):
         Registry(live).rollback()
+
+
+WORKER = """
+import sys
+from intake.classify import load_classifier
+for line in sys.stdin:
+    print(load_classifier(sys.argv[1]).classify(line.strip()).code, flush=True)
+"""
+
+
+def test_another_running_process_picks_up_a_promoted_model_without_restarting(live: Path):
+    """What an API or Celery worker does per report (intake_runtime.classifier → load_classifier)."""
+    import subprocess
+    import sys
+
+    text = "拉渣土的大车车斗敞着，一路走一路往下掉土\n"
+    root = Path(__file__).resolve().parents[2]
+    worker = subprocess.Popen([sys.executable, "-c", WORKER, str(live)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True, cwd=root)
+    try:
+        worker.stdin.write(text)
+        worker.stdin.flush()
+        before = worker.stdout.readline().strip()
+        assert before and before != "08011"
+        assert retrain(labels(HELPFUL), now=NOW, live_path=live).promoted
+        worker.stdin.write(text)
+        worker.stdin.flush()
+        assert worker.stdout.readline().strip() == "08011"
+        Registry(live).rollback()
+        worker.stdin.write(text)
+        worker.stdin.flush()
+        assert worker.stdout.readline().strip() == before
+    finally:
+        worker.stdin.close()
+        worker.wait(timeout=30)
