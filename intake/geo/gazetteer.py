@@ -459,6 +459,12 @@ class Gazetteer:
         entry = self.area_by_code.get(code) if code else None
         return entry[1] if entry else None
 
+    def place_names(self) -> dict[str, list[str]]:
+        """The names residents use for places, for a chatbot's place lookup: roads, POI names with their aliases,
+        and the division names above grid level (district, street, community), each list sorted."""
+        areas = {name for level, name, _ in self.area_by_code.values() if level != "grid"}
+        return {"roads": sorted(self.roads), "pois": sorted(self.name_index), "areas": sorted(areas)}
+
 
 def load_gazetteer(directory: str | os.PathLike, progress: ProgressCallback | None = None) -> Gazetteer:
     """Read and index a gazetteer directory (see module docstring)."""

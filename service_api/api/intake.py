@@ -10,9 +10,11 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from service_api.auth.principal import current_principal
+from service_api.errors import APIError
 from service_api.extensions import limiter
 from service_api.privacy import mask_text
 from service_api.schemas.common import LocationSchema
+from service_api.services import intake_runtime
 from service_api.services.preview import preview
 
 blp = Blueprint("intake", __name__, url_prefix="/api/v1/intake", description="智能受理预览")
@@ -40,3 +42,22 @@ class Preview(MethodView):
             for case in result["nearby_cases"]:
                 case["address"] = mask_text(case["address"])
         return result
+
+
+class PlacesSchema(Schema):
+    gazetteer_version = fields.Integer(metadata={"description": "0 = the shipped demo city; +1 on every import"})
+    roads = fields.List(fields.String())
+    pois = fields.List(fields.String(), metadata={"description": "POI names and their aliases"})
+    areas = fields.List(fields.String(), metadata={"description": "district, street and community names"})
+
+
+@blp.route("/places")
+class Places(MethodView):
+    @blp.response(200, PlacesSchema)
+    def get(self) -> Any:
+        """地名表：道路、兴趣点（含别名）和区、街道、社区名称（供聊天机器人生成地名词典，仅限服务或工作人员令牌）。"""
+        principal = current_principal()
+        if principal.kind not in ("service", "staff"):
+            raise APIError(401, "service_only", "需要服务或工作人员令牌")
+        names = intake_runtime.geocoder().gaz.place_names()
+        return {"gazetteer_version": intake_runtime.gazetteer_version(), **names}
