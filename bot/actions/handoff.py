@@ -9,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.api_client import ApiError, get_api
-from actions.parsing import beijing_time, find_phone, phone_shown, transcript, wants_human
+from actions.parsing import beijing_time, find_phone, is_only_yes, phone_shown, transcript, wants_human
 from actions.report_form import FORM_SLOTS, NO_PHONE
 
 REASON_REQUESTED = "居民在智能客服中要求转人工"
@@ -102,6 +102,10 @@ class ActionHandleFallback(Action):
         phone_in_form = phone_for_report_form(tracker)
         if phone_in_form:
             return phone_in_form
+        if tracker.active_loop.get("name") == "report_form" and tracker.get_slot("requested_slot") \
+                and is_only_yes(tracker.latest_message.get("text") or ""):
+            # "嗯可以" to a question NLU did not place: no misunderstanding, the form asks its question again.
+            return []
         if _previous_user_intent(tracker) == "nlu_fallback":
             dispatcher.utter_message(text="抱歉，我还是没能理解，为您转人工服务。")
             return request_callback(dispatcher, tracker, REASON_FALLBACK)

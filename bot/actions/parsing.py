@@ -20,7 +20,8 @@ LANDLINE_RE = re.compile(r"(?<![\dA-Za-z-])(0\d{2,3})[ \-]?(\d{7,8})(?!\d)")
 # Every dash-like character residents' keyboards produce ("－" full-width, "—" "–" "‐" "―" "﹣").
 DASHES_RE = re.compile(r"[\u2010-\u2015\u2212\uFE58\uFE63\uFF0D]")
 CANCEL_RE = re.compile(r"取消|不报了|不反映了|不想报|不想反映|别提交|不提交|算了|撤销")
-YES_RE = re.compile(r"^/affirm$|是|对|好|嗯|确认|确定|没错|可以|行|提交|正确|没问题|ok|yes|同一", re.IGNORECASE)
+YES_RE = re.compile(r"^/affirm$|是|对|好|嗯|确认|确定|没错|可以|行|提交|正确|没问题|没毛病|ok|yes|同一|^(?:中|成|妥)",
+                    re.IGNORECASE)
 # Asking for a person, whatever else the message says ("转人工，我的手机号139…" is a hand-off, not a report).
 HANDOFF_RE = re.compile(r"转人工|转接人工|人工客服|人工服务|找人工|要人工|真人|话务员|坐席")
 # A rating said outright ("…的处理结果不满意"), as opposed to a status question that happens to say 一般/不行.
@@ -50,6 +51,14 @@ def find_tracking_no(text: str) -> Optional[str]:
     return match.group(1).upper().replace("-", "") if match else None
 
 
+# Spoken or typed digit by digit: "一三九一二三四五六七八" (voice input writes what it hears; 幺 is how a 1 is said
+# on the phone), "1 3 9 1 2 3 4 5 6 7 8".
+SPOKEN_DIGITS = {"零": "0", "〇": "0", "一": "1", "幺": "1", "二": "2", "两": "2", "三": "3", "四": "4", "五": "5",
+                 "六": "6", "七": "7", "八": "8", "九": "9"}
+DIGIT = "[0-9" + "".join(SPOKEN_DIGITS) + "]"
+DIGIT_BY_DIGIT_RE = re.compile(rf"(?<![0-9]){DIGIT}(?:[ ,，、.\-]?{DIGIT}){{10}}(?![0-9])")
+
+
 def find_phone(text: str) -> Optional[str]:
     """The phone number in a message, normalised to digits ("13912345678", "053288888888"); the API
     canonicalises it to E.164. Case and tracking numbers are removed first: their digits are no phone."""
@@ -58,11 +67,18 @@ def find_phone(text: str) -> Optional[str]:
     if match:
         return "".join(match.groups())
     match = LANDLINE_RE.search(rest)
-    return "-".join(match.groups()) if match else None
+    if match:
+        return "-".join(match.groups())
+    for run in DIGIT_BY_DIGIT_RE.finditer(rest):
+        digits = "".join(SPOKEN_DIGITS.get(c, c) for c in run.group(0) if c.isdigit() or c in SPOKEN_DIGITS)
+        if re.fullmatch(r"1[3-9]\d{9}", digits):
+            return digits
+    return None
 
 
 # What is left of "我的手机是139…" or "案件号C370202-…" without the number: no place either.
 NUMBER_FRAME_RE = re.compile(r"我的|我|手机号?码?|电话号?码?|号码|联系方式|是|为|案件号?|受理编号|编号|对|的|处理结果|"
+                             r"好|嗯|可以|行|打|这个|就|吧|你记|记|一下|"
                              r"满意|不满意|基本满意|[\s\d+()\-.,，。:：!！?？、]")
 
 
@@ -73,7 +89,7 @@ def is_number_not_place(text: str) -> bool:
     if not plain:
         return False
     rest = TRACKING_NO_RE.sub("", CASE_NO_RE.sub("", plain))
-    phone = MOBILE_RE.search(rest) or LANDLINE_RE.search(rest)
+    phone = MOBILE_RE.search(rest) or LANDLINE_RE.search(rest) or DIGIT_BY_DIGIT_RE.search(rest)
     if phone:
         rest = rest[:phone.start()] + rest[phone.end():]
     return not NUMBER_FRAME_RE.sub("", rest)
@@ -105,7 +121,17 @@ def is_correction(text: str) -> bool:
     return bool(CORRECTION_RE.search(text or "")) and not rest and not is_cancel(text)
 
 
-def is_cancel(text: str) -> bool:
+# "算了，不留了" at the phone question gives up the phone, not the report.
+NO_PHONE_RE = re.compile(r"不留|不用|不需要|不方便|不想留|不给")
+
+
+def declines_phone(text: str) -> bool:
+    return bool(NO_PHONE_RE.search(text or ""))
+
+
+def is_cancel(text: str, asked: Optional[str] = None) -> bool:
+    if asked == "contact_phone" and NO_PHONE_RE.search(text or ""):
+        return False
     return bool(CANCEL_RE.search(text or ""))
 
 
@@ -116,6 +142,43 @@ OPENER_RE = re.compile(r"^(您好|你好)?[，,]?(我)?(要|想)?(反映|投诉|
 def is_opener(text: str) -> bool:
     """'我要反映问题' and the like: wanting to report, without saying what yet."""
     return bool(OPENER_RE.match((text or "").strip()))
+
+
+ONLY_YES_RE = re.compile(r"^(?:(?:好的?|好滴|好嘞|行|可以|是的?|对的?|嗯+|呃|哦|没问题|方便|当然|ok|okay|可以的|行吧|"
+                         r"好吧|中|成|那好|那行|稍等|等一下|我看看|我想想)[的呀啊吧哈嘛呢。，,.!！~～\s]*)+$", re.IGNORECASE)
+
+
+def is_only_yes(text: str) -> bool:
+    """A bare yes or "wait" ("好的", "可以", "是的", "稍等") with nothing else in it."""
+    return bool(ONLY_YES_RE.match(normalise(text).strip()))
+
+
+# What residents put around a place they are asked for: "好的，", "不对，是在…", "就在…这边".
+PLACE_FRAME_RE = re.compile(r"^(?:(?:好的?|嗯+|是的?|对的?|不对|不是|错了|哦|噢|那个|就是)[\s,，。.!！]*)*"
+                            r"(?:地点|地址|位置)?(?:是|在|改成|改为)?(?:在)?")
+
+
+def place_answer(text: str) -> Optional[str]:
+    """The answer to "where?" without its yes-words or correction words (None when nothing is left)."""
+    rest = PLACE_FRAME_RE.sub("", normalise(text).strip(), count=1).strip(" ，,。.！!")
+    return rest or None
+
+
+# Words around a place that say nothing about a problem ("就在…那边", "地点是…门口").
+PLACE_ONLY_RE = re.compile(r"我的|电话|手机号?|号码|你好|您好|喂|在吗|谢谢|好的|嗯|哦|就是|那个|我在|地点|地址|位置|具体|应该|大概|是|在|就|"
+                           r"那边|这边|那块|这块|那儿|这儿|那里|这里|附近|旁边|边上|对面|门口|路口|一带|那旮旯|旮旯|搁|"
+                           r"[东南西北]侧|[东南西北]门|[东南西北]边|号楼|单元|的|了|啊|呀|吧|呢|[\s\d,，。.!！?？、:：~～-]")
+
+
+def has_more_than_place(text: str, place: str) -> bool:
+    """The message says something besides the place (and a phone or number), e.g. what is wrong there."""
+    rest = normalise(text)
+    if place:
+        rest = rest.replace(normalise(place), "")
+    rest = TRACKING_NO_RE.sub("", CASE_NO_RE.sub("", rest))
+    for pattern in (MOBILE_RE, LANDLINE_RE, DIGIT_BY_DIGIT_RE):
+        rest = pattern.sub("", rest)
+    return len(PLACE_ONLY_RE.sub("", rest)) >= 2
 
 
 def looks_like_yes(text: str) -> bool:

@@ -9,8 +9,16 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.api_client import ApiError, get_api
-from actions.parsing import RATING_LABELS, comment_from, find_case_no, find_tracking_no, is_no_comment, \
-    rating_from, solved_from, wants_human
+from actions.parsing import (
+    RATING_LABELS,
+    comment_from,
+    find_case_no,
+    find_tracking_no,
+    is_no_comment,
+    rating_from,
+    solved_from,
+    wants_human,
+)
 from actions.report_form import MSG_UNAVAILABLE
 
 MY_REPORTS_SCAN = 50  # how many of the resident's latest reports are searched for a named case

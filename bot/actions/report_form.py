@@ -10,8 +10,21 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.api_client import ApiError, get_api
-from actions.parsing import find_phone, is_cancel, is_correction, is_number_not_place, is_opener, looks_like_yes, \
-    phone_shown, wants_human
+from actions.parsing import (
+    declines_phone,
+    find_phone,
+    has_more_than_place,
+    is_cancel,
+    is_correction,
+    is_number_not_place,
+    is_only_yes,
+    is_opener,
+    looks_like_yes,
+    phone_shown,
+    place_answer,
+    wants_human,
+)
+from actions.places import find_place
 
 CLOSED_STATUSES = {"closed", "rejected", "verified"}
 NO_PHONE = "none"
@@ -67,6 +80,22 @@ def _nearby_text(case: Dict[str, Any]) -> str:
     return f"案件号{case['case_no']}，{where}{far}"
 
 
+# Messages whose place words are not a report's place (a status question naming a case's road, a hand-off...).
+NOT_A_PLACE_INTENTS = {"check_status", "rate_service", "request_human", "faq", "out_of_scope"}
+
+
+def _entity_place(tracker: Tracker) -> Optional[str]:
+    """DIET's place entities as one span ("福州南路" and "南京路" of a crossing become "福州南路和南京路路口")."""
+    places = [e for e in tracker.latest_message.get("entities") or [] if e.get("entity") == "place"
+              and e.get("start") is not None and e.get("end") is not None]
+    if not places:
+        return None
+    text = _text(tracker)
+    start, end = min(e["start"] for e in places), max(e["end"] for e in places)
+    span = text[start:end]
+    return span if len(span) <= 40 else str(places[0].get("value") or "")
+
+
 class ValidateReportForm(FormValidationAction):
     """Extracts custom slots (phone, GPS, photos), checks description and place with the intake preview."""
 
@@ -89,8 +118,16 @@ class ValidateReportForm(FormValidationAction):
             # again (a slot event keeps Rasa from rejecting the form). At the phone question it is not "no phone".
             dispatcher.utter_message(text=MSG_CORRECTION)
             return [SlotSet("awaiting_correction", None)]
-        if _intent(tracker) == "deny" and (is_cancel(_text(tracker)) or requested in (None, "problem_description",
-                                                                                          "problem_location")):
+        if requested in ("problem_description", "problem_location", "contact_phone") and is_only_yes(_text(tracker)):
+            # "好的" / "可以" / "是的" to a question: the answer is still to come. The form goes on (a slot event keeps
+            # Rasa from rejecting it) and asks again; at the phone question it asks for the number itself.
+            return [SlotSet("awaiting_correction", None)]
+        text = _text(tracker)
+        # Cancel at any step: "取消", "算了不报了" whatever NLU made of it (a short message saying only that), or a
+        # plain "no" before there is anything to correct.
+        if (is_cancel(text, requested) and (_intent(tracker) == "deny" or len(text) <= 12)) or (
+                _intent(tracker) == "deny" and requested in (None, "problem_description", "problem_location")
+                and not find_place(text)):
             dispatcher.utter_message(response="utter_report_cancelled")
             return [SlotSet(slot, None) for slot in FORM_SLOTS] + [SlotSet("report_confirmed", False),
                                                                     SlotSet("requested_slot", None), ActiveLoop(None)]
@@ -119,13 +156,42 @@ class ValidateReportForm(FormValidationAction):
                 events += [SlotSet(k, v) for k, v in (await extract(dispatcher, tracker, domain)).items()]
         return events
 
+    async def extract_problem_description(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                          domain: DomainDict) -> Dict[Text, Any]:
+        """A message NLU read as a place (or a greeting) that also says what is wrong ("四川路20号门口有人占道卖菜")
+        is the description too; the intake preview decides whether it is one (quietly, see below)."""
+        text = _text(tracker)
+        if tracker.get_slot("problem_description") or "problem_description" in tracker.slots_to_validate() \
+                or text.startswith("/") or _intent(tracker) not in ("inform", "greet", "thank", "nlu_fallback"):
+            return {}
+        place = find_place(text) or _entity_place(tracker) or ""
+        if not has_more_than_place(text, place):
+            return {}
+        return {"problem_description": text}
+
+    async def extract_problem_location(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                       domain: DomainDict) -> Dict[Text, Any]:
+        """The place in this message: a gazetteer name (with door number, crossing, 门口…) anywhere in it; else
+        what DIET tagged as a place; else, when the question was "where?", the answer itself."""
+        text = _text(tracker)
+        if text.startswith("/") or _intent(tracker) in NOT_A_PLACE_INTENTS or wants_human(text) \
+                or is_number_not_place(text):  # "幺五八六…": DIET may tag a piece of a spoken number as a place
+            return {}
+        place = find_place(text) or _entity_place(tracker)
+        if not place and tracker.get_slot("requested_slot") == "problem_location" \
+                and _intent(tracker) not in ("report_problem", "affirm", "greet", "thank", "goodbye"):
+            place = place_answer(text)
+        if not place or is_number_not_place(place):
+            return {}
+        return {"problem_location": place}
+
     async def extract_contact_phone(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                     domain: DomainDict) -> Dict[Text, Any]:
         phone = find_phone(_text(tracker))
         if phone:
             return {"contact_phone": phone}
-        if tracker.get_slot("requested_slot") == "contact_phone" and _intent(tracker) == "deny" \
-                and not is_correction(_text(tracker)):
+        if tracker.get_slot("requested_slot") == "contact_phone" and not is_correction(_text(tracker)) \
+                and ((_intent(tracker) == "deny" and not find_place(_text(tracker))) or declines_phone(_text(tracker))):
             return {"contact_phone": NO_PHONE}
         return {}
 
@@ -183,8 +249,16 @@ class ValidateReportForm(FormValidationAction):
             say_unavailable(dispatcher)
             return {"problem_description": None}
         classification = preview.get("classification") or {}
+        earlier = _previous_value(tracker, "problem_description")
+        if (not classification.get("in_scope") or not classification.get("code")) and earlier and earlier != text:
+            # A number or a place NLU took for a new description ("幺三九…" at the phone question): the
+            # description given before stands.
+            return {"problem_description": earlier}
         if not classification.get("in_scope") or not classification.get("code"):
-            if is_opener(text):  # "我要反映问题": the form's own question follows, no need to apologise
+            offered = _intent(tracker) == "report_problem" or tracker.get_slot("requested_slot") == "problem_description"
+            if is_opener(text) or not offered:
+                # "我要反映问题": the form's own question follows, no need to apologise; a place with a few words
+                # around it was only tried as a description: the form simply asks for one.
                 return {"problem_description": None}
             dispatcher.utter_message(text="抱歉，我还没弄清楚是什么问题。请再具体描述一下，比如“垃圾桶满了没人清理”“井盖缺失”“路灯不亮”。")
             return {"problem_description": None, "matter_code": None, "matter_name": None}
@@ -252,7 +326,9 @@ class ValidateReportForm(FormValidationAction):
                 dispatcher.utter_message(text="请回复“对”确认提交，或回复“不对”进行修改。")
                 return {"report_confirmed": None}
             return {"report_confirmed": True}
-        return {"report_confirmed": None, "awaiting_correction": True}
+        changed = set(tracker.slots_to_validate()) & {"problem_description", "problem_location", "contact_phone"}
+        # "不对，是在江西路15号": the new place (or description, phone) is the correction; read back again.
+        return {"report_confirmed": None, "awaiting_correction": None if changed else True}
 
     async def validate_join_existing(self, value: Any, dispatcher: CollectingDispatcher,
                                      tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
@@ -291,6 +367,20 @@ class ActionAskReportConfirmed(Action):
             return []
         dispatcher.utter_message(text=summary_text(tracker), buttons=[
             {"title": "对，提交", "payload": "/affirm"}, {"title": "不对，修改", "payload": "/deny"}])
+        return []
+
+
+class ActionAskContactPhone(Action):
+    """Asks for a phone; after a bare yes ("好的", "可以") asks for the number itself."""
+
+    def name(self) -> Text:
+        return "action_ask_contact_phone"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        if tracker.get_slot("requested_slot") == "contact_phone" and is_only_yes(_text(tracker)):
+            dispatcher.utter_message(text="好的，请直接发送您的手机号（11位数字）。")
+        else:
+            dispatcher.utter_message(response="utter_ask_contact_phone")
         return []
 
 

@@ -13,7 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.handoff import ActionHandleFallback, ActionRequestCallback
 from actions.rating import ActionRateService
-from actions.report_form import ActionAskReportConfirmed, ActionSubmitReport, ValidateReportForm
+from actions.report_form import ActionAskContactPhone, ActionAskReportConfirmed, ActionSubmitReport, ValidateReportForm
 from actions.status import ActionCheckStatus
 from fake_service_api import OPEN_CASE, FakeServiceApiServer
 
@@ -527,3 +527,99 @@ def test_no_before_the_read_back_corrects_not_cancels(api: FakeServiceApiServer,
     assert "utter_report_cancelled" not in texts(dispatcher) and "取消" in texts(dispatcher)
     assert not any(e["event"] == "active_loop" for e in slots["_events"])
     assert slots.get("contact_phone") is None and slots.get("requested_slot") in (None, requested)
+
+
+# --- conversations as residents have them (issue 21) ------------------------------------------------------------
+
+def test_a_place_in_a_long_message_fills_the_form(api: FakeServiceApiServer) -> None:
+    """DIET found no place in a long, angry message: the gazetteer name is found, with its door number."""
+    text = "上个月我就打过电话了，一直没人管。莱阳路8号门口的垃圾堆了半个月，臭得没法走路，你们到底管不管！"
+    _, slots = run(ValidateReportForm(), tracker(text, "report_problem", slots={"requested_slot": None},
+                                                 new_slots={"problem_description": text}))
+    assert slots["problem_location"] == "莱阳路8号门口"
+    assert slots["requested_slot"] == "contact_phone"  # the place is not asked again
+    assert api.calls("POST", "/api/v1/intake/preview")[-1]["json"]["address"] == "莱阳路8号门口"
+
+
+def test_a_road_named_after_a_province_is_the_whole_place(api: FakeServiceApiServer) -> None:
+    """"江西路15号": DIET tagged only 路15号 (Jieba used to cut 江西/路); the gazetteer match wins."""
+    entities = [{"entity": "place", "value": "路15号", "start": 3, "end": 7}]
+    _, slots = run(ValidateReportForm(), tracker("在江西路15号", entities=entities,
+                                                 slots={"requested_slot": "problem_location",
+                                                        "problem_description": "路灯坏了", "matter_code": "01037"}))
+    assert slots["problem_location"] == "江西路15号"
+
+
+def test_a_crossing_tagged_as_two_places_is_one_place(api: FakeServiceApiServer) -> None:
+    text = "在东方路和西方路路口"  # not in the gazetteer: DIET's two entities make one span
+    entities = [{"entity": "place", "value": "东方路", "start": 1, "end": 4},
+                {"entity": "place", "value": "西方路", "start": 5, "end": 8}]
+    _, slots = run(ValidateReportForm(), tracker(text, entities=entities,
+                                                 slots={"requested_slot": "problem_location",
+                                                        "problem_description": "垃圾没人清", "matter_code": "06010"}))
+    assert slots["problem_location"] == "东方路和西方路"
+
+
+def test_a_phone_answer_is_never_taken_as_the_place(api: FakeServiceApiServer) -> None:
+    for text in ("139 1234 5678", "我的手机是139-1234-5678", "一三九一二三四五六七八"):
+        _, slots = run(ValidateReportForm(), tracker(text, slots={"requested_slot": "problem_location",
+                                                                  "problem_description": "垃圾没人清"}))
+        assert slots.get("problem_location") is None and slots["contact_phone"] == "13912345678"
+        assert not api.calls("POST", "/api/v1/intake/preview")
+
+
+@pytest.mark.parametrize("yes", ["好的", "可以", "是的", "嗯嗯", "行"])
+def test_a_yes_to_the_phone_question_keeps_the_form_and_asks_for_the_number(api: FakeServiceApiServer,
+                                                                              yes: str) -> None:
+    asked = {"requested_slot": "contact_phone", "problem_description": "垃圾", "problem_location": "山东路28号"}
+    dispatcher, slots = run(ValidateReportForm(), tracker(yes, "affirm", slots=asked))
+    assert slots.get("contact_phone") is None and "awaiting_correction" in slots  # an event: the form goes on
+    assert not any(e.get("event") == "active_loop" for e in slots["_events"])
+    ask, _ = run(ActionAskContactPhone(), tracker(yes, "affirm", slots=asked))
+    assert "请直接发送您的手机号" in texts(ask)
+    # the number then fills the slot, also with the yes-word in front of it
+    _, slots = run(ValidateReportForm(), tracker(f"{yes}，139-1234-5678", "inform", slots=asked))
+    assert slots["contact_phone"] == "13912345678"
+
+
+def test_the_phone_question_is_asked_plainly_otherwise(api: FakeServiceApiServer) -> None:
+    ask, _ = run(ActionAskContactPhone(), tracker("江西路15号", slots={"requested_slot": "contact_phone"}))
+    assert ask.messages[0]["response"] == "utter_ask_contact_phone"
+
+
+@pytest.mark.parametrize("spoken", ["一三九一二三四五六七八", "幺三九 幺二三四 五六七八", "1 3 9 1 2 3 4 5 6 7 8"])
+def test_a_phone_read_out_digit_by_digit(api: FakeServiceApiServer, spoken: str) -> None:
+    _, slots = run(ValidateReportForm(), tracker(spoken, slots={"requested_slot": "contact_phone"}))
+    assert slots["contact_phone"] == "13912345678"
+
+
+def test_a_no_that_carries_the_new_place_is_the_correction(api: FakeServiceApiServer) -> None:
+    """"不对，是在江西路15号" at the read-back: the place changes and it is read back again, not "what to change?"."""
+    filled = {"requested_slot": "report_confirmed", "problem_description": "路灯坏了", "matter_code": "01037",
+              "matter_name": "路灯异常", "problem_location": "山东路28号", "contact_phone": "none"}
+    _, slots = run(ValidateReportForm(), tracker("不对，是在江西路15号", "deny", slots=filled,
+                                                 new_slots={"report_confirmed": False}))
+    assert slots["problem_location"] == "江西路15号" and slots["awaiting_correction"] is None
+    assert slots["report_confirmed"] is None and slots["requested_slot"] == "report_confirmed"
+
+
+def test_no_phone_said_with_give_up_words_is_no_phone_not_a_cancel(api: FakeServiceApiServer) -> None:
+    asked = {"requested_slot": "contact_phone", "problem_description": "垃圾", "problem_location": "山东路28号"}
+    _, slots = run(ValidateReportForm(), tracker("算了，不留了", "deny", slots=asked))
+    assert slots["contact_phone"] == "none" and slots.get("report_confirmed") is not False
+
+
+@pytest.mark.parametrize("requested", ["problem_description", "problem_location", "contact_phone", "report_confirmed"])
+def test_cancel_at_any_step_whatever_nlu_read(api: FakeServiceApiServer, requested: str) -> None:
+    for text, intent in (("取消", "deny"), ("算了算了不报了", "goodbye"), ("拉倒吧，不报了", "out_of_scope")):
+        dispatcher, slots = run(ValidateReportForm(), tracker(text, intent, slots={
+            "requested_slot": requested, "problem_description": "垃圾", "problem_location": "山东路28号"}))
+        assert slots["requested_slot"] is None and slots["report_confirmed"] is False, (text, requested)
+        assert dispatcher.messages[0]["response"] == "utter_report_cancelled"
+
+
+def test_a_yes_nlu_did_not_understand_inside_the_form_is_no_misunderstanding(api: FakeServiceApiServer) -> None:
+    asked = {"requested_slot": "contact_phone", "problem_description": "垃圾", "problem_location": "山东路28号"}
+    trk = tracker("嗯可以", "nlu_fallback", slots=asked)
+    dispatcher, slots = run(ActionHandleFallback(), trk)
+    assert dispatcher.messages == [] and slots["_events"] == []
