@@ -4,6 +4,15 @@ No base map is configured, as in the embedded default: every layer comes from ou
 
 from __future__ import annotations
 
+import io
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from PIL import Image
+
+from intake.geo.crs import from_cgcs2000
 from service_api.extensions import db
 from service_api.models import Report
 from tests.browser import NEEDS_CHROMIUM, SHOTS
@@ -165,3 +174,53 @@ def test_stats_page_colours_streets_by_the_chosen_rate(app, make_staff, live_ser
     assert "75.0%" in table  # the table grouped by street says the same
     page.locator("#rate-map-card").screenshot(path=str(SHOTS / "map_6_stats_map.png"))
     page.screenshot(path=str(SHOTS / "map_6_stats_page.png"), full_page=True)
+
+
+@pytest.fixture
+def fake_amap_tiles(settings) -> Iterator[list[str]]:
+    """A tile server at the network edge, configured as an AMap-style (GCJ-02) base map before the app is made
+    (its Content-Security-Policy names the tile server). Yields the paths asked for."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (256, 256), (230, 236, 222)).save(buffer, "PNG")
+    tile = buffer.getvalue()
+    fetched: list[str] = []
+
+    class Tiles(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            fetched.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Type", "image/png")
+            self.send_header("Content-Length", str(len(tile)))
+            self.end_headers()
+            self.wfile.write(tile)
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Tiles)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    settings.map_tile_url = f"http://127.0.0.1:{server.server_port}/amap/{{z}}/{{x}}/{{y}}.png"
+    settings.map_tile_attribution = "测试底图"
+    settings.map_tile_crs = "gcj02"
+    yield fetched
+    server.shutdown()
+
+
+def test_amap_tiles_under_the_case_page_with_the_point_shifted(fake_amap_tiles, app, make_staff, live_server,
+                                                               browser):
+    """Tiles come from the configured server and the case's point is drawn where AMap's streets are, not where our
+    CGCS2000 coordinates would put it."""
+    spots = grid_points(2)
+    lat, lng = spots[1][1], spots[1][2]
+    case = place_case(1, lat, lng)
+    user, _ = make_staff("dispatcher")
+    page = sign_in(browser, live_server, user.username)
+    page.goto(f"{live_server}/staff/cases/{case.case_no}")
+    page.locator(".case-self i").wait_for()
+    page.wait_for_selector(".leaflet-tile-loaded")
+    assert fake_amap_tiles and all(path.startswith("/amap/") for path in fake_amap_tiles)
+    assert "测试底图" in page.locator(".leaflet-control-attribution").inner_text()
+    glat, glng = from_cgcs2000(lat, lng, "gcj02")
+    point = page.evaluate("window.casePageMap.point")
+    assert abs(point[0] - glat) < 1e-6 and abs(point[1] - glng) < 1e-6
+    page.locator("#case-map").screenshot(path=str(SHOTS / "map_7_case_map_tiles.png"))

@@ -28,6 +28,7 @@
       var map = L.map(el, {zoomControl: true, attributionControl: !!cfg.tiles.url, preferCanvas: true,
                            minZoom: 10, maxZoom: 19, zoomSnap: 0.5});
       if (cfg.tiles.url) {
+        map.attributionControl.setPrefix("Leaflet");  // the library's name, no flag or outside link
         L.tileLayer(cfg.tiles.url, {attribution: cfg.tiles.attribution || "", maxZoom: 19}).addTo(map);
         el.classList.add("has-tiles");
       }
