@@ -22,6 +22,17 @@ from tests.staff.test_browser import sign_in
 pytestmark = NEEDS_CHROMIUM
 
 
+def wait_until(page, expression: str, timeout_s: float = 30.0) -> None:
+    """Poll a page expression with page.evaluate: wait_for_function evaluates strings with eval, which the
+    console's Content-Security-Policy (script-src 'self') refuses."""
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    while not page.evaluate(f"() => Boolean({expression})"):
+        assert time.monotonic() < deadline, f"timed out waiting for {expression}"
+        page.wait_for_timeout(100)
+
+
 def counts_on_map(page) -> tuple[list[int], int]:
     clusters = [int(x) for x in page.locator(".cluster span").evaluate_all("els => els.map(e => e.dataset.count)")]
     return clusters, page.locator(".case-pt").count()
@@ -46,7 +57,7 @@ def test_staff_map_shows_clusters_and_points(app, make_staff, live_server, brows
 
     # Zoomed in on the crowd, a cluster opens into its cases; a click on one shows its popup and link.
     page.evaluate(f"() => {{ window.caseMap.map.setView([{lat + 0.00006}, {lng}], 19); }}")
-    page.wait_for_function("window.caseMap.shown.points >= 5")
+    wait_until(page, "window.caseMap.shown.points >= 5")
     pin = page.locator(f".case-pt i[data-id='{crowd[2].id}']")
     assert pin.get_attribute("data-status") == "dispatched"
     pin.click()
@@ -77,10 +88,10 @@ def test_components_layer_on_the_staff_map(app, make_staff, live_server, browser
     page.goto(f"{live_server}/staff/map")
     page.wait_for_selector("#staff-map[data-loaded]")
     toggle = page.locator("#layer-components")
-    page.wait_for_function("!document.getElementById('layer-components').disabled")
+    wait_until(page, "!document.getElementById('layer-components').disabled")
     page.evaluate(f"() => {{ window.caseMap.map.setView([{BASE_LAT}, {BASE_LNG}], 17); }}")
     toggle.check()
-    page.wait_for_function("window.caseMap.components === 3")
+    wait_until(page, "window.caseMap.components === 3")
     page.screenshot(path=str(SHOTS / "map_5_components.png"))
 
 
@@ -121,11 +132,11 @@ def test_hotline_click_sets_the_place_and_suggestions_follow(app, make_staff, li
     page.wait_for_timeout(300)
     box = page.locator("#call-map").bounding_box()
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    page.wait_for_function(f"document.getElementById('geocode').textContent.includes('{code}')")
+    wait_until(page, f"document.getElementById('geocode').textContent.includes('{code}')")
     assert abs(float(page.input_value("#loc-lat")) - lat) < 5e-5
     assert abs(float(page.input_value("#loc-lng")) - lng) < 5e-5
     assert page.locator(".place-pin").count() == 1
-    page.wait_for_function(f"document.getElementById('nearby').textContent.includes('{existing.case_no}')")
+    wait_until(page, f"document.getElementById('nearby').textContent.includes('{existing.case_no}')")
     page.screenshot(path=str(SHOTS / "map_4_hotline.png"), full_page=True)
     page.click("#save-call")
     page.wait_for_selector("#tracking-no")
