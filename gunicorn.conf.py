@@ -40,7 +40,7 @@ def post_worker_init(worker):
 
 
 def _warm_up(app):
-    from service_api.services.intake_runtime import warm_up
+    from service_api.cases.intake_runtime import warm_up
 
     warm_up(app)
     _dispose_pool(app, close=True)

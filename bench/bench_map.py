@@ -57,8 +57,8 @@ def random_points(gaz, count: int, rng: np.random.Generator) -> tuple[np.ndarray
 
 
 def generate(db, open_count: int, closed_count: int) -> None:
+    from service_api.cases import intake_runtime
     from service_api.models import Case, Category, Department
-    from service_api.services import intake_runtime
 
     rng = np.random.default_rng(2026)
     geocoder = intake_runtime.geocoder()
@@ -176,12 +176,12 @@ def main() -> None:
     from flask_migrate import upgrade
 
     from service_api import create_app
+    from service_api.auth.staff import create_staff_user
     from service_api.auth.tokens import issue_staff_token
     from service_api.config import Settings
     from service_api.extensions import db
     from service_api.models import StaffUser
-    from service_api.services.reference_data import load_departments, load_taxonomy
-    from service_api.services.staff_auth import create_staff_user
+    from service_api.reference.loading import load_departments, load_taxonomy
 
     name = args.reuse or f"bench_map_{uuid.uuid4().hex[:8]}"
     admin = create_engine(args.admin_url, isolation_level="AUTOCOMMIT")

@@ -30,7 +30,7 @@ def _app(database_url: str, tmp: Path):
 
     from service_api import create_app
     from service_api.config import Settings
-    from service_api.services.reference_data import load_departments, load_taxonomy
+    from service_api.reference.loading import load_departments, load_taxonomy
 
     settings = Settings(database_url=database_url, photo_storage_dir=tmp / "photos", secret_key="bench",
                         public_base_url="http://bench.local", rate_limits_enabled=False,

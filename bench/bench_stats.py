@@ -190,7 +190,7 @@ def main() -> None:
     from service_api import create_app
     from service_api.config import Settings
     from service_api.extensions import db
-    from service_api.services.reference_data import load_departments, load_taxonomy
+    from service_api.reference.loading import load_departments, load_taxonomy
 
     name = args.reuse or f"bench_stats_{uuid.uuid4().hex[:8]}"
     admin = create_engine(args.admin_url, isolation_level="AUTOCOMMIT")
@@ -266,8 +266,9 @@ def timed(db, statements: Statements, call) -> tuple[float, float, int, list[tup
 
 def run(db, args, matters: list[str], departments: list[int]) -> None:
     from service_api.models import StatsRollupState
-    from service_api.services import stats, stats_rollup
-    from service_api.services.stats_indicators import BASES
+    from service_api.stats import figures as stats
+    from service_api.stats import rollup as stats_rollup
+    from service_api.stats.indicators import BASES
 
     statements = Statements(db.engine)
     state = db.session.get(StatsRollupState, 1)

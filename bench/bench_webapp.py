@@ -30,7 +30,7 @@ from werkzeug.serving import make_server  # noqa: E402
 
 from service_api import create_app  # noqa: E402
 from service_api.config import Settings  # noqa: E402
-from service_api.services.reference_data import load_taxonomy  # noqa: E402
+from service_api.reference.loading import load_taxonomy  # noqa: E402
 from service_api.webapp.assets import STATIC_DIR, names  # noqa: E402
 
 TARGET_MS = 3000.0

@@ -23,7 +23,7 @@ from service_api.config import Settings
 from service_api.extensions import db
 from service_api.models import Citizen, Notification, Survey, utcnow
 from service_api.models.outbox import SURVEY_INVITATION_KINDS
-from service_api.services.outbox_writer import earliest_send
+from service_api.outbox_writer import earliest_send
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF = timedelta(hours=1)

@@ -42,7 +42,7 @@ def deliver_many(notification_ids: list[int], token: str) -> list[str]:
 @celery.task(name="notifications.surveys_tick", ignore_result=True)
 def surveys_tick() -> dict[str, int]:
     """Beat job: remind once after the reminder delay, then expire unanswered surveys."""
-    from service_api.services import surveys
+    from service_api.feedback import surveys
 
     return {"reminded": surveys.send_reminders(), "expired": surveys.expire_unanswered()}
 
@@ -50,7 +50,7 @@ def surveys_tick() -> dict[str, int]:
 @celery.task(name="notifications.intake_pending", ignore_result=True)
 def intake_pending() -> int:
     """Beat job: retry intake for reports whose inline intake failed or was switched off."""
-    from service_api.services.intake_pipeline import process_pending
+    from service_api.cases.intake_pipeline import process_pending
 
     return process_pending()
 
@@ -58,7 +58,7 @@ def intake_pending() -> int:
 @celery.task(name="notifications.stats_refresh", ignore_result=True)
 def stats_refresh() -> int:
     """Beat job: fold the last minute's changes into the stats rollup, so stats requests seldom find work."""
-    from service_api.services.stats_rollup import refresh
+    from service_api.stats.rollup import refresh
 
     return refresh().cases
 

@@ -34,7 +34,7 @@ def create_user(name: str, role: str, password: str | None, generate: bool, disp
     """Create a staff user NAME with a role (passwords: README "Security and personal data")."""
     import secrets
 
-    from service_api.services.staff_auth import create_staff_user
+    from service_api.auth.staff import create_staff_user
 
     if generate:
         password = secrets.token_urlsafe(12) + "-9"
@@ -51,7 +51,7 @@ def create_user(name: str, role: str, password: str | None, generate: bool, disp
 @taxonomy_cli.command("load")
 def taxonomy_load() -> None:
     """Load the matter directory and the routing table's departments (idempotent)."""
-    from service_api.services.reference_data import load_departments, load_taxonomy
+    from service_api.reference.loading import load_departments, load_taxonomy
 
     categories = load_taxonomy()
     departments = load_departments()
@@ -62,7 +62,7 @@ def taxonomy_load() -> None:
 @click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
 def gazetteer_import(directory: Path) -> None:
     """Import areas.geojson and addresses.geojson from DIRECTORY, replacing the current gazetteer."""
-    from service_api.services.gazetteer_import import import_gazetteer
+    from service_api.reference.gazetteer_import import import_gazetteer
 
     areas, addresses = import_gazetteer(directory, progress=True)
     click.echo(f"imported {areas} areas and {addresses} addresses")
@@ -73,7 +73,7 @@ def gazetteer_import(directory: Path) -> None:
 def demo_load(password: str) -> None:
     """Demo staff users (one per role) for the demo city; skips users that exist. Demo city components."""
     from service_api.components.demo import load_demo_components
-    from service_api.services.reference_data import load_demo_staff
+    from service_api.reference.loading import load_demo_staff
 
     for line in load_demo_staff(password):
         click.echo(line)
@@ -84,7 +84,7 @@ def demo_load(password: str) -> None:
 @click.option("--limit", default=500, show_default=True)
 def process_pending_cmd(limit: int) -> None:
     """Retry intake for reports whose inline intake failed."""
-    from service_api.services.intake_pipeline import process_pending
+    from service_api.cases.intake_pipeline import process_pending
 
     click.echo(f"{process_pending(limit)} reports got their case")
 
@@ -93,7 +93,7 @@ def process_pending_cmd(limit: int) -> None:
 @click.option("--full", is_flag=True, help="Rebuild the whole rollup instead of folding in the cases that changed.")
 def stats_refresh_cmd(full: bool) -> None:
     """Bring the stats rollup up to date (Celery beat does this every STATS_REFRESH_SECONDS)."""
-    from service_api.services.stats_rollup import refresh
+    from service_api.stats.rollup import refresh
 
     result = refresh(full=full)
     what = "rebuilt" if result.full else "refreshed"
@@ -104,7 +104,7 @@ def stats_refresh_cmd(full: bool) -> None:
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def calendar_import(path: Path) -> None:
     """Load holidays (休) and make-up days (班) from the CSV file PATH (date,kind,name), replacing its years."""
-    from service_api.services.work_calendar import CalendarFileError, import_calendar
+    from service_api.reference.work_calendar import CalendarFileError, import_calendar
 
     try:
         loaded = import_calendar(path)

@@ -149,7 +149,7 @@ class Settings:
     notify_http_timeout: float = field(default_factory=lambda: _env_float("NOTIFY_HTTP_TIMEOUT", 10.0))
     outbox_dispatch_seconds: float = field(default_factory=lambda: _env_float("OUTBOX_DISPATCH_SECONDS", 2.0))
     outbox_batch_size: int = field(default_factory=lambda: _env_int("OUTBOX_BATCH_SIZE", 500))
-    # Stats rollup (services/stats_rollup.py): how often beat refreshes it, and how far back before its watermark
+    # Stats rollup (stats/rollup.py): how often beat refreshes it, and how far back before its watermark
     # a refresh looks for rows committed late (SQLite: at least 60 s).
     stats_refresh_seconds: float = field(default_factory=lambda: _env_float("STATS_REFRESH_SECONDS", 60.0))
     stats_refresh_margin_seconds: float = field(

@@ -82,7 +82,7 @@ def _migrate_and_seed(database_url: str, tmp: Path, model_path: Path) -> None:
     from flask_migrate import upgrade
 
     from service_api import create_app
-    from service_api.services.reference_data import load_departments, load_taxonomy
+    from service_api.reference.loading import load_departments, load_taxonomy
 
     app = create_app(settings=_settings(database_url, tmp, model_path))
     with app.app_context():
@@ -184,8 +184,8 @@ def client(app):
 @pytest.fixture
 def make_staff(app):
     """Create a staff user and return (user, bearer headers)."""
+    from service_api.auth.staff import create_staff_user
     from service_api.auth.tokens import issue_staff_token
-    from service_api.services.staff_auth import create_staff_user
 
     def make(role: str, username: str | None = None, department_code: str | None = None):
         if role == "handler" and department_code is None:

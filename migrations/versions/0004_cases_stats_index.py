@@ -4,7 +4,7 @@ Revision ID: 0004
 Revises: 0003
 Create Date: 2026-11-24 05:05:00
 
-The stats queries (services/stats.py) filter cases by created_at and aggregate a dozen narrow columns;
+The stats queries (stats/figures.py) filter cases by created_at and aggregate a dozen narrow columns;
 on PostgreSQL this index lets them run as (parallel) index-only scans instead of reading the wide heap.
 """
 from alembic import op

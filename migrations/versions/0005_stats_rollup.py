@@ -4,7 +4,7 @@ Revision ID: 0005
 Revises: 0004
 Create Date: 2026-12-01 08:00:00
 
-services/stats_rollup.py keeps `stats_rollup` (additive counts per local day, dimension and key) in step
+stats/rollup.py keeps `stats_rollup` (additive counts per local day, dimension and key) in step
 with the base tables: it re-reads the cases whose rows changed since a watermark and applies the difference
 to what `stats_case_facts` says each contributed before. That needs an indexed `updated_at` on cases,
 ratings and surveys (surveys had none: added and backfilled). Open cases past their

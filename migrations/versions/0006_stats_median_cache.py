@@ -5,7 +5,7 @@ Revises: 0005
 Create Date: 2026-12-01 09:00:00
 
 Exact medians of a year-long period take 1-2 s on a million cases (one percentile_cont statement that sorts
-every duration). services/stats.py serves the medians of periods longer than STATS_MEDIAN_CACHE_MIN_DAYS from
+every duration). stats/figures.py serves the medians of periods longer than STATS_MEDIAN_CACHE_MIN_DAYS from
 `stats_median_cache` while they are younger than STATS_MEDIAN_CACHE_SECONDS; beat recomputes the default long
 periods before that. The table starts empty: the first request or beat run fills it. Counts are not cached.
 """

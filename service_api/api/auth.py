@@ -8,12 +8,12 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from service_api.auth import resident as resident_auth
+from service_api.auth.staff import authenticate
 from service_api.auth.tokens import issue_citizen_token, issue_staff_token
 from service_api.extensions import limiter
 from service_api.schemas.common import PhoneField
 from service_api.security.tokens import second_factor_for_token
-from service_api.services import resident_auth
-from service_api.services.staff_auth import authenticate
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="登录")
 

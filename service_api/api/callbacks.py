@@ -11,9 +11,9 @@ from marshmallow import Schema, fields, validate
 from service_api.auth.principal import current_principal
 from service_api.errors import APIError
 from service_api.extensions import db
+from service_api.hotline.callbacks import callback_phone, create_callback, request_handoff
 from service_api.models.hotline import CHATBOT_HANDOFF
 from service_api.phones import InvalidPhone
-from service_api.services.callbacks import callback_phone, create_callback, request_handoff
 
 blp = Blueprint("callbacks", __name__, url_prefix="/api/v1/callbacks", description="回电任务")
 

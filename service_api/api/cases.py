@@ -9,11 +9,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from service_api.auth.principal import current_principal, require_staff
-from service_api.extensions import db
-from service_api.models import CASE_STATUSES, Case
-from service_api.models.report import CHANNELS
-from service_api.schemas.common import PageArgsSchema
-from service_api.services.cases import (
+from service_api.cases.queries import (
     case_detail,
     case_summary,
     filter_cases,
@@ -21,7 +17,11 @@ from service_api.services.cases import (
     transition_case,
     visible_cases,
 )
-from service_api.services.workflow import TRANSITIONS
+from service_api.cases.workflow import TRANSITIONS
+from service_api.extensions import db
+from service_api.models import CASE_STATUSES, Case
+from service_api.models.report import CHANNELS
+from service_api.schemas.common import PageArgsSchema
 
 blp = Blueprint("cases", __name__, url_prefix="/api/v1/cases", description="案件（工作人员）")
 

@@ -10,12 +10,12 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from service_api.auth.principal import current_principal
+from service_api.cases import intake_runtime
+from service_api.cases.preview import preview
 from service_api.errors import APIError
 from service_api.extensions import limiter
 from service_api.privacy import mask_text
 from service_api.schemas.common import LocationSchema
-from service_api.services import intake_runtime
-from service_api.services.preview import preview
 
 blp = Blueprint("intake", __name__, url_prefix="/api/v1/intake", description="智能受理预览")
 

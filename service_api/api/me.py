@@ -11,10 +11,10 @@ from service_api.auth.principal import current_principal
 from service_api.errors import APIError
 from service_api.extensions import db
 from service_api.models import Report
+from service_api.reports.phone_match import owned_reports
+from service_api.reports.view import report_to_dict
 from service_api.schemas.common import PageArgsSchema
 from service_api.schemas.reports import ReportPageSchema
-from service_api.services.phone_match import owned_reports
-from service_api.services.report_view import report_to_dict
 
 blp = Blueprint("me", __name__, url_prefix="/api/v1/me", description="我的反映")
 

@@ -14,8 +14,8 @@ from service_api.errors import APIError
 from service_api.extensions import db
 from service_api.models import Notification, Report, utcnow
 from service_api.privacy import mask_phone
+from service_api.reports.phone_match import owned_reports
 from service_api.schemas.common import PageArgsSchema
-from service_api.services.phone_match import owned_reports
 
 blp = Blueprint("notifications", __name__, description="消息通知")
 VISIBLE_STATES = ("sent", "delivered")

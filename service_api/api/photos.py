@@ -14,7 +14,7 @@ from service_api.auth.principal import Principal, current_principal
 from service_api.errors import APIError
 from service_api.extensions import db, limiter
 from service_api.models import Case, Photo, Report, case_outcome_photos, report_photos
-from service_api.services.photos import photo_file, save_upload
+from service_api.photos import photo_file, save_upload
 
 blp = Blueprint("photos", __name__, url_prefix="/api/v1/photos", description="照片上传与查看")
 

@@ -7,12 +7,12 @@ from typing import Any
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from service_api.cases.workflow import STATUS_TEXT
 from service_api.errors import APIError
 from service_api.extensions import db, limiter
 from service_api.models import Case, CaseEvent
-from service_api.services.numbers import normalise_ref
-from service_api.services.report_view import matter_of, public_event_text
-from service_api.services.workflow import STATUS_TEXT
+from service_api.numbers import normalise_ref
+from service_api.reports.view import matter_of, public_event_text
 
 blp = Blueprint("public", __name__, url_prefix="/api/v1/public", description="公开查询")
 
@@ -34,7 +34,7 @@ class PublicCase(MethodView):
     @limiter.limit("60/minute")
     def get(self, case_no: str) -> Any:
         """按案件编号查询办理状态（不含个人信息）。"""
-        # as typed: full-width digits and dashes, IME dashes, spaces, lower case (services/numbers.py)
+        # as typed: full-width digits and dashes, IME dashes, spaces, lower case (numbers.py)
         case = db.session.query(Case).filter_by(case_no=normalise_ref(case_no)).one_or_none()
         if case is None:
             raise APIError(404, "case_not_found", f"未找到案件 {normalise_ref(case_no)[:40]}，请核对案件编号")

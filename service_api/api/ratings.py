@@ -10,9 +10,9 @@ from marshmallow import Schema, fields, validate
 
 from service_api.api.reports import find_readable_report
 from service_api.auth.principal import current_principal, require_staff
+from service_api.cases.workflow import Actor
 from service_api.extensions import limiter
-from service_api.services.ratings import RATINGS, submit_rating
-from service_api.services.workflow import Actor
+from service_api.feedback.ratings import RATINGS, submit_rating
 
 # The reports blueprint owns url_prefix /api/v1/reports, so this one spells out its full paths.
 blp = Blueprint("ratings", __name__, description="满意度评价（回访）")
@@ -55,7 +55,7 @@ class ReportRating(MethodView):
         agent = require_staff("agent", "dispatcher") if principal.is_staff else None
         report = find_readable_report(report_ref)
         channel = "hotline" if agent else "chatbot" if principal.kind == "service" else "miniprogram"
-        # Any answer completes the resident's open survey callbacks (services/surveys.mark_answered).
+        # Any answer completes the resident's open survey callbacks (feedback/surveys.mark_answered).
         outcome = submit_rating(report, data["rating"], data.get("solved"), data.get("comment"), channel,
                                 actor=Actor.of_staff(agent) if agent is not None else None)
         rating = outcome.rating

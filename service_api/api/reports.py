@@ -12,9 +12,9 @@ from service_api.auth.principal import current_principal
 from service_api.errors import APIError
 from service_api.extensions import db, limiter
 from service_api.models import Report
+from service_api.reports.accept import Accepted, ReportInput, accept_report, process_after_accept
+from service_api.reports.view import report_to_dict
 from service_api.schemas.reports import ReportCreatedSchema, ReportCreateSchema, ReportOutSchema
-from service_api.services.report_view import report_to_dict
-from service_api.services.reports import Accepted, ReportInput, accept_report, process_after_accept
 
 blp = Blueprint("reports", __name__, url_prefix="/api/v1/reports", description="居民反映（上报与查询）")
 

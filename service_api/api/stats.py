@@ -10,11 +10,11 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from service_api.auth.principal import require_staff
+from service_api.cases.queries import SHANGHAI
 from service_api.errors import APIError
 from service_api.models import utcnow
-from service_api.services import stats
-from service_api.services.cases import SHANGHAI
-from service_api.services.stats_indicators import BASES, DEFAULT_BASIS, INDICATORS, MEDIAN_COUNTS, openapi_text
+from service_api.stats import figures as stats
+from service_api.stats.indicators import BASES, DEFAULT_BASIS, INDICATORS, MEDIAN_COUNTS, openapi_text
 
 blp = Blueprint("stats", __name__, url_prefix="/api/v1/stats", description="满意度与绩效统计")
 

@@ -14,11 +14,11 @@ import numpy as np
 from shapely.geometry import LineString, Point, Polygon
 
 from intake.geo.demo import DISTRICT_CODE, DISTRICT_OUTLINE, ROADS
+from service_api.cases import intake_runtime
 from service_api.components.models import Component
 from service_api.components.vocab import DAMAGED, INTACT, SOURCE_DEMO
 from service_api.extensions import db
 from service_api.models import Department, utcnow
-from service_api.services import intake_runtime
 
 
 @dataclass(frozen=True)

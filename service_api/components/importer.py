@@ -28,10 +28,10 @@ from intake.components import parse_code
 from intake.geo.crs import CRS_NAMES, to_cgcs2000_many
 from intake.geo.gazetteer import GazetteerError, iter_features
 from intake.taxonomy import load_directory
+from service_api.cases import intake_runtime
 from service_api.components.vocab import CSV_HEADER, FORMATS, SOURCE_IMPORT, STATUS_BY_WORD
 from service_api.extensions import db
 from service_api.models import Department, utcnow
-from service_api.services import intake_runtime
 
 BATCH = 10_000
 STAGING = "component_import"

@@ -11,11 +11,11 @@ from flask import current_app
 from intake.components import codes_in_text, short_candidates
 from intake.geo.distance import haversine_m
 from intake.taxonomy import OWNER_MAJORS, load_directory
+from service_api.cases import intake_runtime
 from service_api.components import spatial
 from service_api.components.models import Component
 from service_api.components.vocab import MATCH_GIVEN, MATCH_NEAREST, MATCH_TEXT, RETIRED
 from service_api.extensions import db
-from service_api.services import intake_runtime
 
 
 @dataclass(frozen=True)

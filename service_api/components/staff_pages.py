@@ -10,13 +10,13 @@ from flask import Blueprint, Response, abort, flash, g, redirect, render_templat
 
 from intake.components import is_code
 from intake.taxonomy import load_directory
+from service_api.cases import intake_runtime
 from service_api.components import qr, registry, spatial
 from service_api.components.casework import case_component
 from service_api.components.models import Component
 from service_api.components.vocab import INTACT, REPAIRABLE, STATUS_TEXT, STATUSES
 from service_api.extensions import db
 from service_api.models import Case, Department
-from service_api.services import intake_runtime
 from service_api.staff import views as staff_views
 from service_api.staff.auth import load_staff, login_required
 

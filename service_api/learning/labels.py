@@ -12,10 +12,10 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from intake.classify.retrain import LABEL_CONFIRMED, LABEL_CORRECTED, LABEL_REJECTED
+from service_api.cases.workflow import REJECT_REASONS, Actor, TransitionRequest, on_transition
 from service_api.extensions import db
 from service_api.learning.models import IntakeLabel
 from service_api.models import Case, CaseEvent, Report, utcnow
-from service_api.services.workflow import REJECT_REASONS, Actor, TransitionRequest, on_transition
 
 OUT_OF_SCOPE_REASON = "out_of_scope"  # the REJECT_REASONS key meaning "not a city-management matter"
 CHANGE_MATTER = "change_matter"  # the CaseEvent action of a matter correction on the desk

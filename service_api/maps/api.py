@@ -12,6 +12,8 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from intake.geo.crs import to_cgcs2000_many
 from service_api.api.stats import STATS_ROLES, period_from
+from service_api.cases import desk, intake_runtime
+from service_api.cases.queries import get_visible_case
 from service_api.errors import APIError
 from service_api.extensions import db
 from service_api.maps import areas, case_map, components_layer, points, rates
@@ -19,10 +21,7 @@ from service_api.maps.access import map_staff
 from service_api.maps.filters import OPEN, DeskFilters
 from service_api.maps.tiles import check_settings, output_crs, tile_config
 from service_api.models import CASE_STATUSES, CHANNELS
-from service_api.services import intake_runtime
-from service_api.services.cases import get_visible_case
-from service_api.services.stats_indicators import BASES, DEFAULT_BASIS
-from service_api.staff import desk
+from service_api.stats.indicators import BASES, DEFAULT_BASIS
 
 blp = Blueprint("map", __name__, url_prefix="/api/v1/map",
                 description="地图图层（工作人员）：区域边界、案件点位、分区计数")

@@ -10,6 +10,9 @@ import numpy as np
 from flask import url_for
 
 from intake.geo.distance import haversine_many
+from service_api.cases import intake_runtime
+from service_api.cases.queries import visible_cases
+from service_api.cases.workflow import STATUS_TEXT
 from service_api.errors import APIError
 from service_api.extensions import db
 from service_api.maps import areas
@@ -17,10 +20,7 @@ from service_api.maps.points import overdue_expr
 from service_api.maps.tiles import shift_point
 from service_api.models import OPEN_STATUSES, Case, Report, StaffUser, utcnow
 from service_api.privacy import mask_text
-from service_api.services import intake_runtime
-from service_api.services.cases import visible_cases
-from service_api.services.report_view import matter_of
-from service_api.services.workflow import STATUS_TEXT
+from service_api.reports.view import matter_of
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NEARBY_RADIUS_M = 500

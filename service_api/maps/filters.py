@@ -9,9 +9,9 @@ from typing import Any
 
 from sqlalchemy.orm import Query
 
+from service_api.cases import desk
+from service_api.cases.queries import filter_cases
 from service_api.models import CASE_STATUSES, CHANNELS, OPEN_STATUSES, Case, StaffUser
-from service_api.services.cases import filter_cases
-from service_api.staff import desk
 
 # The status filter's extra choice: every case not yet closed or rejected (what a dispatcher's map shows).
 OPEN = "open"

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from service_api.services import stats
-from service_api.services.stats_indicators import BY_NAME
+from service_api.stats import figures as stats
+from service_api.stats.indicators import BY_NAME
 
 # The rates a reviewer colours the streets by: satisfaction, on-time closing, handling.
 MAP_RATES = ("satisfaction_rate", "on_time_close_rate", "handling_rate")

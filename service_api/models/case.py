@@ -28,13 +28,13 @@ class Case(Base):
     __table_args__ = (
         Index("ix_cases_status_matter", "status", "matter_code"),
         Index("ix_cases_created", "created_at"),
-        # Covering index for services/stats.py (index-only scans on PostgreSQL); see migration 0004.
+        # Covering index for stats/figures.py (index-only scans on PostgreSQL); see migration 0004.
         Index("ix_cases_stats", "created_at", postgresql_include=[
             "id", "department_id", "matter_code", "street_code", "district_code", "source_channel", "status",
             "report_count", "registered_at", "dispatched_at", "deadline", "resolved_at", "closed_at"]),
-        # services/stats_rollup.py: which cases changed since its watermark (migration 0005).
+        # stats/rollup.py: which cases changed since its watermark (migration 0005).
         Index("ix_cases_updated", "updated_at"),
-        # services/stats.py: open cases past their deadline, counted live (they depend on the clock).
+        # stats/figures.py: open cases past their deadline, counted live (they depend on the clock).
         Index("ix_cases_open_deadline", "created_at",
               postgresql_where=text("closed_at IS NULL AND deadline IS NOT NULL"),
               sqlite_where=text("closed_at IS NULL AND deadline IS NOT NULL"),

@@ -41,7 +41,7 @@ class Kind(StrEnum):
     LOGIN_CODE = "login_code"
 
 
-# Where the case stands: a newer one makes an older unsent one untrue (services/outbox_writer.py coalesces).
+# Where the case stands: a newer one makes an older unsent one untrue (outbox_writer.py coalesces).
 PROGRESS_KINDS = frozenset({Kind.RECEIVED, Kind.MERGED, Kind.REGISTERED, Kind.REJECTED, Kind.DISPATCHED,
                             Kind.DEADLINE_EXTENDED, Kind.RESOLVED, Kind.CLOSED, Kind.REOPENED})
 SURVEY_INVITATION_KINDS = frozenset({Kind.SURVEY, Kind.SURVEY_LINK})
@@ -100,7 +100,7 @@ class Survey(Base):
     expires_at: Mapped[datetime | None]
     answered_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    # Lets services/stats_rollup.py find the cases whose figures changed (migration 0005).
+    # Lets stats/rollup.py find the cases whose figures changed (migration 0005).
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, index=True)
 
 

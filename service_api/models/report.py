@@ -56,7 +56,7 @@ class Report(Base):
     access_token_hash: Mapped[str | None] = mapped_column(String(64))
     idempotency_scope: Mapped[str | None] = mapped_column(String(80))
     idempotency_key: Mapped[str | None] = mapped_column(String(128))
-    # SHA-256 of the request first stored under the key: a retry must match it (services/reports.py).
+    # SHA-256 of the request first stored under the key: a retry must match it (reports/accept.py).
     idempotency_fingerprint: Mapped[str | None] = mapped_column(String(64))
     extra: Mapped[dict[str, Any]] = mapped_column(default=dict)
 

@@ -1,4 +1,4 @@
-"""The per-day rollup behind services/stats.py (maintained by services/stats_rollup.py, never by write paths)."""
+"""The per-day rollup behind stats/figures.py (maintained by stats/rollup.py, never by write paths)."""
 
 from __future__ import annotations
 
@@ -97,7 +97,7 @@ class StatsDurations(Base):
 
     Medians do not add up, but the durations of a period concatenate: the exact median of a year is one read
     of these rows and a selection in numpy, not a sort of half a million cases per step. Kept by
-    services/stats_rollup.py together with the rollup (rows with no durations at all are not stored).
+    stats/rollup.py together with the rollup (rows with no durations at all are not stored).
     """
 
     __tablename__ = "stats_durations"

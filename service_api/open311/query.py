@@ -15,14 +15,14 @@ from sqlalchemy import Select, String, and_, cast, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from intake.triage import PRIVATE_MATTER, PROPERTY_MATTER
+from service_api.cases.workflow import REJECT_REASONS, STATUS_TEXT
 from service_api.extensions import db
 from service_api.models import Case, CaseEvent, Report, utcnow
 from service_api.models.open311 import Open311Request
 from service_api.open311.catalog import service_names
 from service_api.open311.params import Open311Error, format_datetime, parse_datetime, parse_int
 from service_api.privacy import mask_text
-from service_api.services.report_view import public_event_text
-from service_api.services.workflow import REJECT_REASONS, STATUS_TEXT
+from service_api.reports.view import public_event_text
 
 MAX_SPAN = timedelta(days=90)
 MAX_PAGE_SIZE = 500

@@ -17,8 +17,8 @@ from service_api.models.open311 import Open311Request
 from service_api.open311.catalog import Service, attributes_text, get_service, validate_attributes
 from service_api.open311.params import Open311Error, parse_point
 from service_api.phones import InvalidPhone, canonical_phone
-from service_api.services.photos import save_upload
-from service_api.services.reports import MAX_PHOTOS, ReportInput, accept_report, find_replay, process_after_accept
+from service_api.photos import save_upload
+from service_api.reports.accept import MAX_PHOTOS, ReportInput, accept_report, find_replay, process_after_accept
 
 CHANNEL = "open311"
 MAX_DESCRIPTION = 4000

@@ -11,11 +11,11 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from service_api.auth.principal import current_principal, require_staff
+from service_api.cases.queries import get_visible_case
 from service_api.errors import APIError
 from service_api.extensions import db
 from service_api.personal_data import residents
 from service_api.personal_data.reveal import MAX_REASON, REVEAL_REASONS, REVEAL_ROLES, reveal_contacts
-from service_api.services.cases import get_visible_case
 
 blp = Blueprint("personal_data", __name__, url_prefix="/api/v1", description="个人信息")
 

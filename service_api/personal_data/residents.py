@@ -13,8 +13,8 @@ from service_api.errors import APIError
 from service_api.extensions import db
 from service_api.models import Callback, Citizen, Notification, Photo, Rating, Report, SmsLoginCode, utcnow
 from service_api.personal_data.scrub import CALLBACK_CANCELLED, CALLBACK_OPEN, scrub_report
-from service_api.services.phone_match import owned_reports, stored_forms
-from service_api.services.report_view import report_to_dict
+from service_api.reports.phone_match import owned_reports, stored_forms
+from service_api.reports.view import report_to_dict
 
 EXPORT_FORMAT = 1
 

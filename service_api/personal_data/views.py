@@ -6,10 +6,10 @@ from typing import Any
 
 from flask import g, render_template, request
 
+from service_api.cases.queries import get_visible_case
 from service_api.errors import APIError
 from service_api.extensions import db, limiter
 from service_api.personal_data.reveal import REVEAL_REASONS, REVEAL_ROLES, reveal_contacts
-from service_api.services.cases import get_visible_case
 from service_api.staff.auth import login_required
 from service_api.staff.pages import staff_page_blueprint
 

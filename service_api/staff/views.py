@@ -26,8 +26,14 @@ from werkzeug.exceptions import HTTPException
 from service_api.audit.actions import AuditAction
 from service_api.audit.record import record
 from service_api.auth.principal import Principal
+from service_api.auth.staff import authenticate
+from service_api.cases import desk, intake_runtime
+from service_api.cases.preview import preview
+from service_api.cases.queries import find_visible_case, get_visible_case, transition_case
+from service_api.cases.workflow import REJECT_REASONS, STATUS_TEXT, TRANSITIONS, allowed_actions
 from service_api.errors import APIError
 from service_api.extensions import db, limiter
+from service_api.hotline import calls as hotline
 from service_api.maps.filters import OPEN, OPEN_TEXT, parse_desk_filters
 from service_api.maps.tiles import with_map_point
 from service_api.models import (
@@ -47,16 +53,10 @@ from service_api.models import (
     StaffUser,
     utcnow,
 )
+from service_api.photos import photo_file
 from service_api.privacy import mask_name, mask_phone, mask_text, shown_actor_name
+from service_api.reference.work_calendar import unknown_calendar_year
 from service_api.security.second_factor import begin_second_factor
-from service_api.services import hotline, intake_runtime, stats, stats_indicators
-from service_api.services.cases import find_visible_case, get_visible_case, transition_case
-from service_api.services.photos import photo_file
-from service_api.services.preview import preview
-from service_api.services.staff_auth import authenticate
-from service_api.services.work_calendar import unknown_calendar_year
-from service_api.services.workflow import REJECT_REASONS, STATUS_TEXT, TRANSITIONS, allowed_actions
-from service_api.staff import desk
 from service_api.staff.auth import (
     HOME_BY_ROLE,
     configure_cookies,
@@ -66,6 +66,8 @@ from service_api.staff.auth import (
     sign_in,
     sign_out,
 )
+from service_api.stats import figures as stats
+from service_api.stats import indicators as stats_indicators
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 DRAFT_PREFIX = "draft_"  # typed values carried through the sign-in form when the session ran out

@@ -6,11 +6,11 @@ import re
 
 from flask import current_app
 
+from service_api.cases.workflow import STATUS_TEXT
 from service_api.extensions import db
 from service_api.models import Case, Report
+from service_api.numbers import normalise_ref
 from service_api.privacy import mask_text
-from service_api.services.numbers import normalise_ref
-from service_api.services.workflow import STATUS_TEXT
 
 
 def ref_from_digits(digits: str) -> str | None:

@@ -7,14 +7,14 @@ import re
 from service_api.auth.principal import Principal
 from service_api.errors import APIError
 from service_api.extensions import db
+from service_api.feedback.ratings import RATINGS, parse_sms_answer, submit_rating
+from service_api.feedback.surveys import pending_survey_for_phone
 from service_api.messages import render
 from service_api.models import Report, utcnow
 from service_api.models.encrypted import phone_ref
-from service_api.services.numbers import normalise_ref
-from service_api.services.outbox_writer import report_link
-from service_api.services.ratings import RATINGS, parse_sms_answer, submit_rating
-from service_api.services.reports import ReportInput, accept_report, citizen_for_phone, process_after_accept
-from service_api.services.surveys import pending_survey_for_phone
+from service_api.numbers import normalise_ref
+from service_api.outbox_writer import report_link
+from service_api.reports.accept import ReportInput, accept_report, citizen_for_phone, process_after_accept
 from service_api.twilio_hooks.lookup import status_of
 
 OPT_OUT = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "退订", "TD", "T"}

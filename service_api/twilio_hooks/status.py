@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from service_api.extensions import db
+from service_api.hotline.callbacks import create_callback
 from service_api.models import Citizen, HotlineCall, Notification, Report, Survey, utcnow
-from service_api.services.callbacks import create_callback
 
 DELIVERED = {"delivered", "read", "completed"}
 FAILED = {"undelivered", "failed", "busy", "no-answer", "canceled"}

@@ -9,12 +9,12 @@ from twilio.twiml.voice_response import Gather, VoiceResponse
 from service_api.auth.principal import Principal
 from service_api.errors import APIError
 from service_api.extensions import db
+from service_api.feedback.ratings import submit_rating
+from service_api.hotline.callbacks import create_callback
 from service_api.messages import say
 from service_api.models import Case, HotlineCall, Notification, Report, Survey
 from service_api.models.encrypted import phone_ref
-from service_api.services.callbacks import create_callback
-from service_api.services.ratings import submit_rating
-from service_api.services.reports import ReportInput, accept_report, process_after_accept
+from service_api.reports.accept import ReportInput, accept_report, process_after_accept
 from service_api.twilio_hooks.lookup import ref_from_digits, status_of
 from service_api.twilio_hooks.security import absolute
 

@@ -1,7 +1,7 @@
 """The public page behind the short link in every message (/r/<tracking_no>): status without personal data.
 
 With the token of a survey link (?t=…, sent by SMS) the page also rates: the resident answers there and then,
-with no account and no mini-program. The token names one survey (services/surveys.py): it rates that report's
+with no account and no mini-program. The token names one survey (feedback/surveys.py): it rates that report's
 case in that round until the survey expires, and nothing else.
 """
 
@@ -11,15 +11,15 @@ from typing import Any
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 
+from service_api.cases.workflow import STATUS_TEXT
 from service_api.errors import APIError
 from service_api.extensions import csrf, db, limiter
+from service_api.feedback.ratings import RATINGS, is_flagged, submit_rating
+from service_api.feedback.surveys import survey_for_link
 from service_api.models import Rating, Report, Survey
+from service_api.numbers import normalise_ref
 from service_api.privacy import mask_text
-from service_api.services.numbers import normalise_ref
-from service_api.services.ratings import RATINGS, is_flagged, submit_rating
-from service_api.services.report_view import matter_of, public_timeline, report_status
-from service_api.services.surveys import survey_for_link
-from service_api.services.workflow import STATUS_TEXT
+from service_api.reports.view import matter_of, public_timeline, report_status
 
 blp = Blueprint("web", __name__, template_folder="templates")
 
@@ -29,7 +29,7 @@ LINK_CHANNEL = "sms"  # rating links are sent by SMS (WeChat and in-app open the
 
 
 def _report(tracking_no: str) -> Report:
-    # as typed or pasted: full-width digits, spaces, lower case (services/numbers.py)
+    # as typed or pasted: full-width digits, spaces, lower case (numbers.py)
     report = db.session.query(Report).filter_by(tracking_no=normalise_ref(tracking_no)).one_or_none()
     if report is None:
         abort(404)

@@ -8,11 +8,11 @@ from typing import Any
 import segno
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 
+from service_api.cases.workflow import TRANSITIONS
 from service_api.extensions import limiter
+from service_api.feedback.ratings import RATINGS
 from service_api.models import CHANNELS
-from service_api.services.ratings import RATINGS
-from service_api.services.reports import MAX_PHOTOS
-from service_api.services.workflow import TRANSITIONS
+from service_api.reports.accept import MAX_PHOTOS
 from service_api.webapp.assets import asset
 
 blp = Blueprint("webapp", __name__, url_prefix="/m", template_folder="templates")
@@ -25,11 +25,11 @@ assert WEB_CHANNEL in CHANNELS
 # Features of issue 25 (privacy) shown on 我的 once the API offers them.
 PRIVACY_ENDPOINTS = {"export": "/api/v1/me/export", "erase": "/api/v1/me"}
 # The stages of 我的反映's progress bar, each with the timeline action that reaches it ("submitted": the report's
-# own first entry, services/report_view.public_timeline).
+# own first entry, reports/view.public_timeline).
 STEPS = (("受理", "submitted"), ("立案", "register"), ("派遣", "dispatch"), ("处置", "resolve"), ("核查", "verify"),
          ("结案", "close"))
 assert all(action in TRANSITIONS for _, action in STEPS[1:])
-RATABLE_STATUS = TRANSITIONS["close"].target  # a case is rated once it is closed (services/ratings.py)
+RATABLE_STATUS = TRANSITIONS["close"].target  # a case is rated once it is closed (feedback/ratings.py)
 TABS = (("report", "随手拍", "webapp.report"), ("mine", "我的", "webapp.mine"),
         ("messages", "消息", "webapp.messages"), ("chat", "智能客服", "webapp.chat"))
 

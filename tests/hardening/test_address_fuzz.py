@@ -48,7 +48,7 @@ def _timed_forward(geocoder: Geocoder, text: str) -> tuple[GeocodeResult, float]
 
 
 def test_service_geocodes_at_most_place_text_max_characters() -> None:
-    from service_api.services.intake_pipeline import PLACE_TEXT_MAX, place_text
+    from service_api.cases.intake_pipeline import PLACE_TEXT_MAX, place_text
 
     assert len(place_text(None, "12号" * 1000)) == PLACE_TEXT_MAX <= 256
     assert place_text("香港中路12号", "x" * 5000) == "香港中路12号"

@@ -70,7 +70,7 @@ def test_the_chatbot_reusing_a_key_for_another_report_is_409(client, service_hea
 def test_a_twilio_call_id_still_names_one_report_whatever_was_said(app) -> None:
     """Webhooks key reports by the provider's call id on purpose: a second step of the same call is no conflict."""
     from service_api.auth.principal import Principal
-    from service_api.services.reports import ReportInput, accept_report
+    from service_api.reports.accept import ReportInput, accept_report
 
     def voice(text: str):
         return accept_report(ReportInput(description=text, channel="voice", contact={"phone": "+8613800138000"},

@@ -38,9 +38,9 @@ def fuzz_app(tmp_path_factory: pytest.TempPathFactory, model_path: Path, sqlite_
     import shutil
 
     from service_api import create_app
+    from service_api.auth.staff import create_staff_user
     from service_api.auth.tokens import issue_citizen_token, issue_staff_token
     from service_api.extensions import db
-    from service_api.services.staff_auth import create_staff_user
     from tests.conftest import _settings
 
     folder = tmp_path_factory.mktemp("schemathesis")

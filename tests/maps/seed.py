@@ -6,9 +6,9 @@ from datetime import timedelta
 
 import shapely
 
+from service_api.cases import intake_runtime
 from service_api.extensions import db
 from service_api.models import Case, Department, Report, utcnow
-from service_api.services import intake_runtime
 
 
 def grid_points(count: int, start: int = 0) -> list[tuple[str, float, float]]:

@@ -10,10 +10,10 @@ import pytest
 from twilio.request_validator import RequestValidator
 
 from notifications import outbox
+from service_api import numbers
+from service_api.cases.workflow import SYSTEM, TransitionRequest, apply_transition
 from service_api.extensions import db
 from service_api.models import Case, Citizen, Report
-from service_api.services import numbers
-from service_api.services.workflow import SYSTEM, TransitionRequest, apply_transition
 from tests.notifications.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio
 
 TWILIO_FROM = "+15005550006"

@@ -12,9 +12,9 @@ from flask import g
 from sqlalchemy import select, text
 
 from notifications import outbox
+from service_api.cases.workflow import SYSTEM, TransitionRequest, apply_transition
 from service_api.extensions import db
 from service_api.models import Citizen, Notification, utcnow
-from service_api.services.workflow import SYSTEM, TransitionRequest, apply_transition
 from tests.notifications.support import make_case, make_report, use_twilio
 
 PHONE = "+14155550123"

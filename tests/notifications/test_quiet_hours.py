@@ -10,7 +10,7 @@ import pytest
 from notifications import outbox
 from service_api.extensions import db
 from service_api.models import Notification
-from service_api.services.outbox_writer import enqueue, quiet_until
+from service_api.outbox_writer import enqueue, quiet_until
 from tests.notifications.support import make_case, make_report, use_twilio
 
 SH = ZoneInfo("Asia/Shanghai")

@@ -9,11 +9,12 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from notifications import outbox
+from service_api import outbox_writer
+from service_api.cases.workflow import SYSTEM, TransitionRequest, apply_transition
 from service_api.extensions import db
+from service_api.feedback import surveys
 from service_api.models import Case, Category, Department, Notification
 from service_api.models.outbox import Kind
-from service_api.services import outbox_writer, surveys
-from service_api.services.workflow import SYSTEM, TransitionRequest, apply_transition
 from tests.notifications.support import make_case, make_report, use_twilio
 
 SH = ZoneInfo("Asia/Shanghai")

@@ -10,9 +10,9 @@ from urllib.parse import urlsplit
 import pytest
 from flask import g
 
+from service_api.cases.workflow import SYSTEM, TransitionRequest, apply_transition
 from service_api.extensions import db
 from service_api.models import Callback, Case, CaseEvent, Notification, Rating, Survey, utcnow
-from service_api.services.workflow import SYSTEM, TransitionRequest, apply_transition
 from tests.notifications.support import close_case, deliver_due, make_case, make_report, use_twilio
 
 CN_PHONE = "+8613800138000"

@@ -8,8 +8,8 @@ from xml.etree import ElementTree
 import pytest
 
 from service_api.extensions import db
+from service_api.feedback import surveys
 from service_api.models import Callback, Case, Notification, Rating, Survey, utcnow
-from service_api.services import surveys
 from tests.notifications.support import close_case, deliver_due, make_case, make_report, post_twilio, use_twilio
 
 US_PHONE = "+14155550142"

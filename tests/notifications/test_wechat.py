@@ -111,8 +111,8 @@ def test_expired_token_is_refreshed_and_refused_subscription_is_permanent(app, f
 def test_a_survey_reminder_uses_the_survey_template_and_the_rating_page(app, fake_wechat, settings):
     from datetime import timedelta
 
+    from service_api.feedback import surveys
     from service_api.models import utcnow
-    from service_api.services import surveys
 
     settings.survey_delay_minutes = 0
     report = _mini_program_report()

@@ -7,11 +7,11 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+from service_api.cases.intake_pipeline import run_intake
 from service_api.extensions import db
 from service_api.models import Case, Photo, Report
 from service_api.models.open311 import Open311Request
 from service_api.open311.keys import revoke_key
-from service_api.services.intake_pipeline import run_intake
 from tests.open311.conftest import BASE, assert_valid, jpeg_bytes
 
 

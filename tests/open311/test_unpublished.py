@@ -3,9 +3,9 @@ dressed up with a matter, a department and a time limit it has not been given.""
 
 from __future__ import annotations
 
+from service_api.cases.workflow import SYSTEM, TransitionRequest, apply_transition
 from service_api.extensions import db
 from service_api.models import Report
-from service_api.services.workflow import SYSTEM, TransitionRequest, apply_transition
 from tests.open311.conftest import BASE
 
 SQUARE = {"lat": 36.0620, "lng": 120.3845, "crs": "wgs84"}

@@ -8,7 +8,7 @@ from service_api.audit.actions import AuditAction
 from service_api.auth.tokens import issue_citizen_token
 from service_api.extensions import db
 from service_api.models import Case, Citizen, Notification, Rating, Report
-from service_api.services import stats
+from service_api.stats import figures as stats
 from tests.privacy.conftest import RESIDENT_PHONE, make_case
 from tests.privacy.test_audit import entries
 

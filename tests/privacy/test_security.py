@@ -8,11 +8,11 @@ import pyotp
 import pytest
 
 from service_api.audit.actions import AuditAction
+from service_api.auth.staff import create_staff_user
 from service_api.extensions import db
 from service_api.models import StaffUser
 from service_api.personal_data.crypto import decrypt
 from service_api.security.passwords import password_problems
-from service_api.services.staff_auth import create_staff_user
 from tests.privacy.conftest import PASSWORD
 from tests.privacy.test_audit import entries
 from tests.staff.conftest import StaffClient

@@ -5,9 +5,9 @@ a stranger's unrelated text must not become a reporter of someone else's case (a
 
 from __future__ import annotations
 
+from service_api.cases.workflow import SYSTEM, TransitionRequest, apply_transition
 from service_api.extensions import db
 from service_api.models import Case, Report
-from service_api.services.workflow import SYSTEM, TransitionRequest, apply_transition
 
 # 五四广场, 市南区, in WGS-84.
 SQUARE = {"lat": 36.0620, "lng": 120.3845, "crs": "wgs84"}

@@ -53,8 +53,8 @@ def test_requires_a_resident(app, client):
 
 def test_messages_of_reports_filed_with_my_phone_from_any_channel(app, client):
     """Signed in by SMS code: the messages of every report /me/reports lists, not only account-linked ones."""
+    from service_api import numbers
     from service_api.models import Citizen, Report
-    from service_api.services import numbers
 
     me = Citizen(phone="+8613912345678")
     someone = Citizen(wechat_openid="o-chatbot-user")  # the chatbot's resident, who gave my phone as contact

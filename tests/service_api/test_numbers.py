@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import text
 
+from service_api import numbers
 from service_api.extensions import db
 from service_api.models import Report
-from service_api.services import numbers
 
 TRACKING = re.compile(r"^R\d{8}\d{6}$")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from service_api.services import intake_runtime
+from service_api.cases import intake_runtime
 
 
 def test_places_lists_roads_pois_with_aliases_and_areas(client, service_headers):
@@ -22,7 +22,7 @@ def test_places_lists_roads_pois_with_aliases_and_areas(client, service_headers)
 
 
 def test_places_follow_an_imported_gazetteer(client, service_headers, app, tmp_path: Path):
-    from service_api.services.gazetteer_import import import_gazetteer
+    from service_api.reference.gazetteer_import import import_gazetteer
 
     square = [[120.38, 36.06], [120.39, 36.06], [120.39, 36.07], [120.38, 36.07], [120.38, 36.06]]
     areas = {"type": "FeatureCollection", "features": [

@@ -5,7 +5,7 @@ Tracking numbers are sequential, so these pages must show nothing personal even 
 
 from __future__ import annotations
 
-from service_api.services.workflow import REJECT_REASONS
+from service_api.cases.workflow import REJECT_REASONS
 
 SQUARE = {"lat": 36.0620, "lng": 120.3845, "crs": "wgs84"}
 OUTCOME = "已清运完毕，如有问题请联系 13812345678"

@@ -8,9 +8,9 @@ import pytest
 from flask import g
 
 from service_api.auth.tokens import issue_citizen_token
+from service_api.cases.workflow import SYSTEM, TransitionRequest, apply_transition
 from service_api.extensions import db
 from service_api.models import Callback, Case, CaseEvent, Notification, Rating, Survey
-from service_api.services.workflow import SYSTEM, TransitionRequest, apply_transition
 from tests.notifications.support import close_case, make_case, make_report
 
 
@@ -204,7 +204,7 @@ def test_any_rating_closes_the_survey_callback_of_that_resident(app, client, ser
 
 
 def test_the_review_queue_follows_the_current_round(app, client, make_staff):
-    from service_api.staff.desk import queue_query
+    from service_api.cases.desk import queue_query
 
     reviewer, _ = make_staff("reviewer")
     report, token = _resident("+8613800000014")

@@ -63,7 +63,7 @@ def test_concurrent_replays_of_one_idempotency_key_store_one_report(app, monkeyp
     committed (forced here), both insert, the unique key refuses the second, which then answers with the first."""
     import threading
 
-    from service_api.services import reports as reports_service
+    from service_api.reports import accept as reports_service
 
     barrier, results, checked = threading.Barrier(2), [], threading.local()
     original = reports_service.find_replay
@@ -129,7 +129,7 @@ def test_out_of_scope_report_waits_for_triage(client):
 
 
 def test_intake_failure_leaves_report_queued_not_lost(client, app, monkeypatch):
-    from service_api.services import intake_runtime
+    from service_api.cases import intake_runtime
 
     def broken():
         raise RuntimeError("model file unreadable")
@@ -141,7 +141,7 @@ def test_intake_failure_leaves_report_queued_not_lost(client, app, monkeypatch):
     assert report.intake_status == "pending" and "model file unreadable" in report.intake_error
     assert response.json["case_no"] is None
     monkeypatch.undo()
-    from service_api.services.intake_pipeline import process_pending
+    from service_api.cases.intake_pipeline import process_pending
 
     report.created_at = report.created_at - timedelta(minutes=1)  # the worker leaves fresh reports alone
     db.session.commit()
@@ -233,7 +233,7 @@ def test_writes_the_caller_made_are_committed_with_the_report(app):
     """A channel that wrote something before handing the report over gets both committed together."""
     from service_api.auth.principal import ANONYMOUS
     from service_api.models import Citizen
-    from service_api.services.reports import ReportInput, accept_report
+    from service_api.reports.accept import ReportInput, accept_report
 
     with app.test_request_context():
         db.session.add(Citizen(phone="13900001111"))

@@ -1,4 +1,4 @@
-"""Every rate of services/stats against a small hand-computed fixture, and the JSON API behind /staff/stats."""
+"""Every rate of stats/figures against a small hand-computed fixture, and the JSON API behind /staff/stats."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 
 from service_api.extensions import db
 from service_api.models import Case, Department, Rating, Report, Survey
-from service_api.services import stats
+from service_api.stats import figures as stats
 
 NOV = stats.Period(date(2026, 11, 1), date(2026, 11, 30))
 NOW = datetime(2026, 11, 24, 4, 0, tzinfo=UTC)

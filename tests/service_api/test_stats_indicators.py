@@ -24,8 +24,9 @@ from sqlalchemy import inspect, text
 
 from service_api.extensions import db
 from service_api.models import Case, CaseEvent, Department, Rating, Report, Survey
-from service_api.services import stats, stats_rollup
-from service_api.services.stats_indicators import INDICATORS
+from service_api.stats import figures as stats
+from service_api.stats import rollup as stats_rollup
+from service_api.stats.indicators import INDICATORS
 from tests.conftest import MIGRATIONS
 
 NOV = stats.Period(date(2026, 11, 1), date(2026, 11, 30))

@@ -10,10 +10,12 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import event, func, inspect, select, text, update
 
+from service_api.cases.workflow import SYSTEM, TransitionRequest, apply_transition
 from service_api.extensions import db
 from service_api.models import Case, StatsDurations, StatsRollupState, utcnow
-from service_api.services import stats, stats_durations, stats_rollup
-from service_api.services.workflow import SYSTEM, TransitionRequest, apply_transition
+from service_api.stats import durations as stats_durations
+from service_api.stats import figures as stats
+from service_api.stats import rollup as stats_rollup
 from tests.conftest import MIGRATIONS
 from tests.service_api.test_stats import NOV, NOW, at, fixture_cases, make_case, rate  # noqa: F401
 

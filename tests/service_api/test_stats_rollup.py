@@ -1,4 +1,4 @@
-"""The per-day rollup behind services/stats gives exactly the figures of the direct queries, whatever changes.
+"""The per-day rollup behind stats/figures gives exactly the figures of the direct queries, whatever changes.
 
 Every change goes through the service functions the API and the staff console use (transitions, ratings,
 surveys, merges, splits, matter and department corrections), then the rollup's figures are compared with
@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import event, select, text, update
 
+from service_api.cases.workflow import SYSTEM, TransitionRequest, apply_transition
 from service_api.extensions import db
 from service_api.models import (
     Case,
@@ -23,9 +24,9 @@ from service_api.models import (
     Survey,
     utcnow,
 )
-from service_api.services import stats, stats_rollup
-from service_api.services.stats_indicators import BASES
-from service_api.services.workflow import SYSTEM, TransitionRequest, apply_transition
+from service_api.stats import figures as stats
+from service_api.stats import rollup as stats_rollup
+from service_api.stats.indicators import BASES
 from tests.service_api.test_stats import NOV, NOW, at, fixture_cases, make_case, report_of  # noqa: F401
 
 
@@ -111,7 +112,7 @@ def test_transitions_and_reject_on_old_cases():
 
 @pytest.mark.usefixtures("settled")
 def test_ratings_new_and_updated_later():
-    from service_api.services.ratings import submit_rating
+    from service_api.feedback.ratings import submit_rating
 
     assert_same()
     before = stats.compute(NOV, "department", now=NOW).total
@@ -143,8 +144,8 @@ def test_surveys_sent_and_answered():
 
 @pytest.mark.usefixtures("settled")
 def test_merge_and_split_change_report_counts(dispatcher):
-    from service_api.services.intake_pipeline import _attach
-    from service_api.staff.desk import split_report
+    from service_api.cases.desk import split_report
+    from service_api.cases.intake_pipeline import _attach
 
     assert_same()
     c3 = case_no(3)
@@ -164,7 +165,7 @@ def test_merge_and_split_change_report_counts(dispatcher):
 
 @pytest.mark.usefixtures("settled")
 def test_matter_and_department_changes_on_old_cases(dispatcher):
-    from service_api.staff.desk import change_department, change_matter
+    from service_api.cases.desk import change_department, change_matter
 
     assert_same()
     c3 = case_no(3)

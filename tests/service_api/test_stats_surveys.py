@@ -14,7 +14,7 @@ from flask import g
 
 from service_api.extensions import db
 from service_api.models import Survey, utcnow
-from service_api.services import stats
+from service_api.stats import figures as stats
 from tests.notifications.support import (  # noqa: F401 (fixtures requested by name)
     close_case,
     deliver_due,

@@ -90,7 +90,7 @@ def test_call_to_case_to_rating_in_the_browser(app, make_staff, live_server, bro
     events = reviewer.locator("#events").inner_text()
     for label in ("派遣", "处置完成", "核查通过", "结案"):
         assert label in events
-    from service_api.services.ratings import submit_rating
+    from service_api.feedback.ratings import submit_rating
 
     db.session.expire_all()
     submit_rating(db.session.get(Report, report.id), "basically_satisfied", True, "处理得挺快", "sms")

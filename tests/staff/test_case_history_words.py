@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
+from service_api.cases.workflow import REJECT_REASONS
 from service_api.extensions import db
 from service_api.models import CHANNEL_TEXT, ROLE_TEXT, Case, Report
-from service_api.services.workflow import REJECT_REASONS
 from tests.staff.test_desk import make_case
 from tests.staff.test_hotline import log_new_report
 

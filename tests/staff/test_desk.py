@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from service_api.cases import desk
 from service_api.extensions import db
 from service_api.models import Case, CaseEvent, Department, Rating, Report, utcnow
-from service_api.staff import desk
 
 
 def dept(code: str) -> Department:
@@ -172,7 +172,7 @@ def test_a_resolved_case_awaiting_verification_is_not_shown_as_closed(staff_clie
 def test_case_photos_are_served_to_the_session(app, staff_client):
     from service_api.auth.principal import Principal
     from service_api.models import report_photos
-    from service_api.services.photos import save_upload
+    from service_api.photos import save_upload
     from tests.service_api.images import jpeg_bytes
 
     case = make_case(1)

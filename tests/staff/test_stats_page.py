@@ -10,8 +10,8 @@ from openpyxl import load_workbook
 
 from service_api.extensions import db
 from service_api.models import Case, Rating, Report, utcnow
-from service_api.services import stats
-from service_api.services.stats_indicators import INDICATORS, RATES
+from service_api.stats import figures as stats
+from service_api.stats.indicators import INDICATORS, RATES
 from tests.service_api.test_stats_indicators import NOW, cases  # noqa: F401 (the fixture, requested by name)
 
 

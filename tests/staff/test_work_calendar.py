@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from intake.worktime import LOCAL_TZ, calendar_knows
+from service_api.cases.intake_pipeline import deadline_for
 from service_api.extensions import db
 from service_api.models import Case, WorkCalendarDay
-from service_api.services.intake_pipeline import deadline_for
 from tests.staff.test_desk import make_case
 
 # A made-up 2027 list in the format of the notice (the test must not depend on the real one).

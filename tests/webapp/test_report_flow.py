@@ -3,9 +3,9 @@ register and dispatch it, rate it once it is closed. Screenshots go to $STAFF_SC
 
 from __future__ import annotations
 
+from service_api.cases.workflow import SYSTEM, TransitionRequest, apply_transition
 from service_api.extensions import db
 from service_api.models import Case, Photo, Rating, Report
-from service_api.services.workflow import SYSTEM, TransitionRequest, apply_transition
 from tests.browser import NEEDS_CHROMIUM, SHOTS
 from tests.webapp.conftest import camera_photo, choose_photos, open_phone
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
+from service_api.cases.workflow import SYSTEM, TransitionRequest, apply_transition
 from service_api.extensions import db
 from service_api.models import Case, Citizen, Notification, Photo, Report, SmsLoginCode
-from service_api.services.workflow import SYSTEM, TransitionRequest, apply_transition
 from tests.browser import NEEDS_CHROMIUM, SHOTS
 from tests.components.conftest import LIGHT
 from tests.components.conftest import code as component_code

@@ -18,12 +18,12 @@ from flask import current_app
 from sqlalchemy import or_
 
 from intake.routing import URGENT_PRIORITY
+from service_api.cases.workflow import REJECT_REASONS, Actor, TransitionRequest, on_transition
 from service_api.extensions import db
 from service_api.messages import rejection_hint, render
 from service_api.models import Case, Citizen, Notification, Report, utcnow
 from service_api.models.outbox import PROGRESS_KINDS, SURVEY_INVITATION_KINDS, Kind
 from service_api.phones import inbound_phone
-from service_api.services.workflow import REJECT_REASONS, Actor, TransitionRequest, on_transition
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 ALWAYS_URGENT_KINDS = frozenset({Kind.LOGIN_CODE})  # the resident is waiting for it
@@ -226,4 +226,4 @@ def announce(kind: str, case: Case, **values: object) -> None:
 
 
 # Surveys are scheduled by their own transition hook; importing it here registers it wherever the outbox is.
-from service_api.services import surveys as _surveys  # noqa: E402,F401
+from service_api.feedback import surveys as _surveys  # noqa: E402,F401

@@ -1,5 +1,5 @@
-"""Keeps `stats_rollup` (per local day, dimension and key: the additive counts of services/stats.py) in step,
-and with it `stats_durations` (the durations behind the medians, services/stats_durations.py).
+"""Keeps `stats_rollup` (per local day, dimension and key: the additive counts of stats/figures.py) in step,
+and with it `stats_durations` (the durations behind the medians, stats/durations.py).
 
 Nothing on the write paths knows about it. A refresh finds the cases whose row, ratings or surveys changed
 since the watermark (their `updated_at`, set by the ORM's onupdate or explicitly), and for those cases
@@ -53,6 +53,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.sql.elements import ColumnElement
 
+from service_api.cases.workflow import TRANSITIONS
 from service_api.extensions import db
 from service_api.models import (
     ROLLUP_COUNTS,
@@ -66,8 +67,7 @@ from service_api.models import (
     Survey,
     utcnow,
 )
-from service_api.services import stats_durations
-from service_api.services.workflow import TRANSITIONS
+from service_api.stats import durations as stats_durations
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 SHANGHAI_KEY = SHANGHAI.key

@@ -8,15 +8,15 @@ from datetime import timedelta
 from typing import Any
 
 from service_api.auth.principal import Principal
+from service_api.cases.workflow import Actor, TransitionRequest, apply_transition
 from service_api.errors import APIError
 from service_api.extensions import db
+from service_api.hotline.callbacks import callback_due
 from service_api.models import Callback, Case, CaseEvent, HotlineCall, Report, StaffUser, Survey, utcnow
 from service_api.models.hotline import CALL_TYPES
+from service_api.numbers import normalise_ref
 from service_api.phones import InvalidPhone, canonical_phone, canonical_phone_or_none
-from service_api.services.callbacks import callback_due
-from service_api.services.numbers import normalise_ref
-from service_api.services.reports import ReportInput, accept_report, process_after_accept
-from service_api.services.workflow import Actor, TransitionRequest, apply_transition
+from service_api.reports.accept import ReportInput, accept_report, process_after_accept
 
 CALL_TYPE_TEXT = {
     "new_report": "新反映", "status_query": "进度查询", "follow_up": "催办/投诉处置", "consultation": "咨询（不立案）",
@@ -187,7 +187,7 @@ def _repeated_call(data: CallInput) -> CallResult | None:
 
 def _confirm_matter(case: Case, matter_code: str, agent: StaffUser) -> None:
     """The agent picked the matter while talking to the caller: apply it and, if waiting for triage, register."""
-    from service_api.staff.desk import change_matter
+    from service_api.cases.desk import change_matter
 
     if case.matter_code != matter_code:
         change_matter(case, matter_code, "坐席接听时确认事项类别", agent, commit=False)
@@ -258,7 +258,7 @@ def record_callback(callback: Callback, data: CallbackOutcome, agent: StaffUser)
         report = _survey_report(callback)
         if report is None:
             raise APIError(422, "survey_report_missing", "找不到该回访对应的反映")
-        from service_api.services.ratings import submit_rating
+        from service_api.feedback.ratings import submit_rating
 
         submit_rating(report, data.rating, data.solved, data.comment, "hotline", now=now, actor=actor)  # commits
         return callback

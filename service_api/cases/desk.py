@@ -10,14 +10,14 @@ from typing import Any
 from sqlalchemy import exists, or_
 from sqlalchemy.orm import Query
 
+from service_api.cases import intake_runtime
+from service_api.cases.intake_pipeline import create_case, ensure_department
+from service_api.cases.queries import visible_cases
+from service_api.cases.workflow import Actor
 from service_api.errors import APIError
 from service_api.extensions import db
 from service_api.models import Case, CaseEvent, Category, Department, Rating, Report, StaffUser, utcnow
-from service_api.services import intake_runtime
-from service_api.services.cases import visible_cases
-from service_api.services.intake_pipeline import create_case, ensure_department
-from service_api.services.work_calendar import current_calendar
-from service_api.services.workflow import Actor
+from service_api.reference.work_calendar import current_calendar
 
 QUEUES = {
     "triage": "待人工分类",

@@ -48,7 +48,7 @@ DEMO_STAFF = (
 
 
 def load_demo_staff(password: str) -> list[str]:
-    from service_api.services.staff_auth import create_staff_user
+    from service_api.auth.staff import create_staff_user
 
     lines = []
     handler_department = db.session.query(Department).filter(Department.code.like("street:%")).order_by(

@@ -22,14 +22,14 @@ from datetime import datetime, timedelta
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from service_api.cases.workflow import Actor, TransitionRequest, on_transition
 from service_api.errors import APIError
 from service_api.extensions import db
+from service_api.hotline.callbacks import callback_due, create_callback
 from service_api.models import Callback, Case, Citizen, Notification, Rating, Report, Survey, utcnow
 from service_api.models.outbox import REMINDER_OF, SURVEY_INVITATION_KINDS, SURVEY_KINDS, Kind
+from service_api.outbox_writer import earliest_send, enqueue, report_link
 from service_api.phones import inbound_phone
-from service_api.services.callbacks import callback_due, create_callback
-from service_api.services.outbox_writer import earliest_send, enqueue, report_link
-from service_api.services.workflow import Actor, TransitionRequest, on_transition
 
 SURVEY_CALLBACK = "survey"  # Callback.kind of a phone survey owed by agents
 LINK_SALT = "survey-rating-link"  # the token in a rating link is good for nothing else
@@ -124,7 +124,7 @@ def schedule_for_case(case: Case, closed_at: datetime | None = None) -> list[Sur
             callback.due_at = max(callback.due_at, callback_due(send_after))
         # With nothing to send (an anonymous report without phone or WeChat) the survey stays "scheduled"
         # and expires unanswered: it is not a survey sent (sent_at is only set by the worker when an
-        # invitation goes out), so 回访短信响应率 never counts it (services/stats.py, stats_rollup.py).
+        # invitation goes out), so 回访短信响应率 never counts it (stats/figures.py, stats_rollup.py).
         surveys.append(survey)
     return surveys
 

@@ -4,13 +4,13 @@ A period is a range of local (Asia/Shanghai) dates; the cohort is the cases *cre
 or the cases *closed* in it (basis "closed"), and every figure of a group (ratings, surveys, deadlines) belongs
 to that cohort, so the columns of one row agree.
 
-compute() sums the per-day rollup (services/stats_rollup.py, refreshed first, so the figures are exact) and adds
+compute() sums the per-day rollup (stats/rollup.py, refreshed first, so the figures are exact) and adds
 the one figure that moves with the clock, open cases past their deadline, counted live; medians are selected
 from the period's durations, kept per day beside the rollup (stats_durations), exact for any period.
 compute_direct() gives the same result straight from the base tables (the reference the rollup is tested and
 benchmarked against).
 
-Definitions: services/stats_indicators.py (one place, also shown on the page, in the API and the exports). A
+Definitions: stats/indicators.py (one place, also shown on the page, in the API and the exports). A
 rate is None when its denominator is 0: an empty group is "no data", not 0 %.
 """
 
@@ -43,8 +43,9 @@ from service_api.models import (
     utcnow,
 )
 from service_api.privacy import mask_phone, mask_text, spreadsheet_cell, xlsx_cell
-from service_api.services import stats_durations, stats_rollup
-from service_api.services.stats_indicators import BASES, DEFAULT_BASIS, INDICATORS, MEDIAN_COUNTS, RATES, Indicator
+from service_api.stats import durations as stats_durations
+from service_api.stats import rollup as stats_rollup
+from service_api.stats.indicators import BASES, DEFAULT_BASIS, INDICATORS, MEDIAN_COUNTS, RATES, Indicator
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 GROUP_BY = ("department", "matter", "major", "district", "street", "channel", "week", "month")
@@ -434,7 +435,7 @@ _NONE_TEXT = {
 
 def _area_names(codes: list[str]) -> dict[str, str | None]:
     try:
-        from service_api.services import intake_runtime
+        from service_api.cases import intake_runtime
 
         gazetteer = intake_runtime.geocoder().gaz
     except Exception:  # labels are a nicety: a missing gazetteer must not break the numbers

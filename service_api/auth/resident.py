@@ -14,7 +14,7 @@ from service_api.errors import APIError
 from service_api.extensions import db
 from service_api.models import Citizen, Notification, SmsLoginCode, utcnow
 from service_api.phones import InvalidPhone, canonical_phone
-from service_api.services.reports import citizen_for_phone
+from service_api.reports.accept import citizen_for_phone
 
 MAX_CODE_ATTEMPTS = 5
 RESEND_INTERVAL = timedelta(seconds=60)

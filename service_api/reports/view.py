@@ -6,12 +6,12 @@ from typing import Any
 
 from flask import url_for
 
+from service_api.cases.workflow import REJECT_REASONS, STATUS_TEXT, TRANSITIONS
 from service_api.components.casework import report_component
 from service_api.extensions import db
 from service_api.messages import rejection_hint
 from service_api.models import Case, CaseEvent, Category, Rating, Report
 from service_api.privacy import mask_text
-from service_api.services.workflow import REJECT_REASONS, STATUS_TEXT, TRANSITIONS
 
 EVENT_TEXT = {
     "receive": "您的反映已受理",
@@ -118,7 +118,7 @@ def report_to_dict(report: Report, *, access_token: str | None = None) -> dict[s
 
 def join_outcome(report: Report) -> dict[str, Any] | None:
     """What came of a request to join a case (`join_case_no`), or None when none was made."""
-    from service_api.services.intake_pipeline import JOIN_CASE_KEY, JOIN_NOT_OPEN, JOIN_RESULT_KEY
+    from service_api.cases.intake_pipeline import JOIN_CASE_KEY, JOIN_NOT_OPEN, JOIN_RESULT_KEY
 
     extra = report.extra or {}
     requested = extra.get(JOIN_CASE_KEY)

@@ -9,22 +9,22 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Query
 
 from service_api.auth.principal import Principal
-from service_api.components.casework import case_component
-from service_api.errors import APIError
-from service_api.extensions import db
-from service_api.models import Case, CaseEvent, Report, StaffUser, case_outcome_photos
-from service_api.privacy import mask_name, mask_phone, mask_text, shown_actor_name
-from service_api.services.intake_pipeline import deadline_for
-from service_api.services.numbers import normalise_ref
-from service_api.services.photos import usable_photos
-from service_api.services.report_view import matter_of, photo_links
-from service_api.services.workflow import (
+from service_api.cases.intake_pipeline import deadline_for
+from service_api.cases.workflow import (
     STATUS_TEXT,
     Actor,
     TransitionRequest,
     allowed_actions,
     apply_transition,
 )
+from service_api.components.casework import case_component
+from service_api.errors import APIError
+from service_api.extensions import db
+from service_api.models import Case, CaseEvent, Report, StaffUser, case_outcome_photos
+from service_api.numbers import normalise_ref
+from service_api.photos import usable_photos
+from service_api.privacy import mask_name, mask_phone, mask_text, shown_actor_name
+from service_api.reports.view import matter_of, photo_links
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

@@ -16,17 +16,17 @@ from typing import Any
 
 from flask import current_app
 
+from service_api import outbox_writer
+from service_api.cases.workflow import SYSTEM, Actor, TransitionRequest, apply_transition
 from service_api.errors import APIError
 from service_api.extensions import db
+from service_api.feedback.surveys import mark_answered
 from service_api.models import Case, CaseEvent, Rating, Report, utcnow
 from service_api.models.outbox import Kind
-from service_api.services import outbox_writer
-from service_api.services.surveys import mark_answered
-from service_api.services.workflow import SYSTEM, Actor, TransitionRequest, apply_transition
 
 RATINGS = {"satisfied": "满意", "basically_satisfied": "基本满意", "unsatisfied": "不满意"}
 UPDATE_WINDOW = timedelta(days=7)
-RATING_EVENT = "rating"  # CaseEvent.action of an answer or a change (staff/desk.py names it 评价)
+RATING_EVENT = "rating"  # CaseEvent.action of an answer or a change (cases/desk.py names it 评价)
 CHANNEL_TEXT = {"miniprogram": "小程序", "sms": "短信", "voice": "语音回访", "hotline": "热线回访",
                 "chatbot": "智能客服", "wechat": "微信"}
 RESIDENT = Actor("resident")

@@ -18,11 +18,12 @@ from intake.geo import GeocodeResult
 from intake.geo.geocoder import MAX_FORWARD_CHARS, POINT_LEVELS
 from intake.scope import OUT_OF_SCOPE, ScopeFinding, assess_scope
 from intake.triage import OUTSIDE_AREA, UNCERTAIN_PLACE, PlaceFacts, TriageDecision, decide
+from service_api import numbers, outbox_writer
+from service_api.cases import intake_runtime
+from service_api.cases.workflow import SYSTEM, TransitionRequest, apply_transition
 from service_api.components import casework
 from service_api.extensions import db
 from service_api.models import OPEN_STATUSES, Case, CaseEvent, Department, Report, utcnow
-from service_api.services import intake_runtime, numbers, outbox_writer
-from service_api.services.workflow import SYSTEM, TransitionRequest, apply_transition
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
@@ -350,6 +351,6 @@ def deadline_for(case: Case, start: datetime) -> datetime | None:
     if case.time_limit_amount is None or case.time_limit_unit is None:
         return None
     from intake.worktime import add_working_time
-    from service_api.services.work_calendar import current_calendar
+    from service_api.reference.work_calendar import current_calendar
 
     return add_working_time(start, case.time_limit_amount, case.time_limit_unit, calendar=current_calendar())

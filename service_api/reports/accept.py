@@ -12,8 +12,10 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from intake.geo.crs import to_cgcs2000
+from service_api import numbers, outbox_writer
 from service_api.auth.principal import Principal
 from service_api.auth.tokens import idempotent_report_token, new_report_token
+from service_api.cases.intake_pipeline import JOIN_CASE_KEY, JOIN_TRUSTED_KEY
 from service_api.components import casework
 from service_api.components.models import Component
 from service_api.components.vocab import REPORT_COMPONENT_KEY
@@ -21,9 +23,7 @@ from service_api.errors import APIError
 from service_api.extensions import db
 from service_api.models import OPEN_STATUSES, Case, Citizen, Photo, Report, report_photos, utcnow
 from service_api.phones import InvalidPhone, canonical_phone, inbound_phone
-from service_api.services import numbers, outbox_writer
-from service_api.services.intake_pipeline import JOIN_CASE_KEY, JOIN_TRUSTED_KEY
-from service_api.services.photos import usable_photos
+from service_api.photos import usable_photos
 
 log = logging.getLogger(__name__)
 
@@ -258,7 +258,7 @@ def process_after_accept(report: Report) -> bool:
     settings = current_app.extensions["settings"]
     if not settings.intake_inline:
         return False
-    from service_api.services.intake_pipeline import run_intake_safely
+    from service_api.cases.intake_pipeline import run_intake_safely
 
     run_intake_safely(report.id)
     return True

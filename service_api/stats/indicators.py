@@ -3,7 +3,7 @@ tooltips, the CSV/XLSX headers and the XLSX 说明 sheet are all written from IN
 
 Counts follow the weekly reports of digital city management (受理数, 立案数, 派遣数, 应结案数, 结案数 …) and
 the evaluation methods of CJJ/T 312 and GB/T 30428; every rate names its numerator and denominator, which are
-count fields of services/stats.StatsRow, so the page and the exports can show them beside the rate.
+count fields of stats/figures.StatsRow, so the page and the exports can show them beside the rate.
 """
 
 from __future__ import annotations

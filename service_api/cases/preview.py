@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from intake.geo.crs import to_cgcs2000
+from service_api.cases import intake_runtime
+from service_api.cases.intake_pipeline import forward_geocode, is_point_level, nearby_open_cases
 from service_api.components.casework import preview_component
 from service_api.errors import APIError
-from service_api.services import intake_runtime
-from service_api.services.intake_pipeline import forward_geocode, is_point_level, nearby_open_cases
-from service_api.services.report_view import matter_of
+from service_api.reports.view import matter_of
 
 
 def preview(text: str, location: dict[str, Any] | None, address: str | None) -> dict[str, Any]:

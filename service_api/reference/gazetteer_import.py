@@ -9,10 +9,10 @@ from shapely.geometry import mapping
 from tqdm import tqdm
 
 from intake.geo.gazetteer import iter_addresses, iter_areas
+from service_api.cases import intake_runtime
 from service_api.extensions import db
 from service_api.models import GazetteerAddress, GazetteerArea
-from service_api.services import intake_runtime
-from service_api.services.numbers import next_value
+from service_api.numbers import next_value
 
 BATCH = 10_000
 

@@ -1,6 +1,6 @@
 """Keeps `stats_durations` (every case's durations per local day, dimension and key; see the model) in step.
 
-services/stats_rollup.py calls it inside its refresh: a full build aggregates the facts table (in SQL on
+stats/rollup.py calls it inside its refresh: a full build aggregates the facts table (in SQL on
 PostgreSQL, in Python on SQLite); a refresh reads the facts of the changed cases before and after folding them
 in and, for each (dimension, day, key) whose durations differ, removes the old values and appends the new ones.
 A case that changed only its ratings or surveys costs nothing here.
@@ -40,7 +40,7 @@ FACTS = StatsCaseFacts.__table__
 TABLE = StatsDurations.__table__
 KEYED = tuple(column.key[2:] for column in FACTS.columns if column.key.startswith("k_"))  # department, matter, …
 SECONDS = tuple(f"{step}_seconds" for step in DURATION_STEPS)
-# Dimensions of the "closed" basis: the same keys, on the day the case was closed (see services/stats_rollup.py).
+# Dimensions of the "closed" basis: the same keys, on the day the case was closed (see stats/rollup.py).
 CLOSED_PREFIX = "c_"
 GROUPS_PER_STATEMENT = 300  # SQLite: (dimension, day, key) triples per read and delete (bound parameters)
 

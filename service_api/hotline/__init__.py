@@ -1,0 +1,1 @@
+"""The hotline agent's work: calls logged as reports or queries, and the callbacks they owe."""
