@@ -10,11 +10,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 CODE_DIRS = ("service_api/", "intake/", "notifications/", "bot/actions/", "wsgi.py", "gunicorn.conf.py")
 SUSPICIOUS = [
-    re.compile(r"""(?i)(secret|password|passwd|auth_token|api_key|private_key)\w*\s*[:=]\s*["'][^"'\s{}]{12,}["']"""),
+    re.compile(r"""(?i)(secret|password|passwd|auth_token|api_key|private_key)\w*\s*[:=]\s*["'](?![a-z]+(?:[._][a-z]+)+["'])[^"'\s{}]{12,}["']"""),
     re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----"),
     re.compile(r"\bAC[0-9a-f]{32}\b"),  # a real Twilio account SID
     re.compile(r"\bAKIA[0-9A-Z]{16}\b"),
 ]
+# A dotted or snake-case lowercase name ("auth.password_changed") is a vocabulary entry, not a secret.
 # Known non-secrets: the embedded default's loopback-only service key and the demo staff password (demo data).
 ALLOWED = ("dev-service-key", "demo-pass-2026")
 

@@ -78,9 +78,15 @@ def test_token_sign_in_case_changes_exports_keys_users_and_departments_are_logge
         "staff_user", user.username, {"changed": {"role": ["dispatcher", "reviewer"]}})
 
     department = db.session.query(Department).filter_by(code="370202-hjws").one()
+    original_name = department.name
     department.name = "环境卫生服务中心"
     db.session.commit()
-    assert entries(AuditAction.RECORD_CHANGED)[-1].object_id == "370202-hjws"
+    try:
+        assert entries(AuditAction.RECORD_CHANGED)[-1].object_id == "370202-hjws"
+    finally:
+        # Reference data outlives one test on PostgreSQL: later tests read the department's real name.
+        department.name = original_name
+        db.session.commit()
 
 
 def test_failed_sign_in_counters_make_no_record_changed_entry(app, make_staff, client):
