@@ -16,6 +16,8 @@ from typing import Any
 from werkzeug.datastructures import MultiDict
 
 from intake.taxonomy import load_directory
+from service_api.components.matching import component_type_of
+from service_api.components.vocab import REPORT_COMPONENT_KEY
 from service_api.extensions import db
 from service_api.models import Category
 from service_api.open311.params import Open311Error, parse_datetime
@@ -24,6 +26,12 @@ ATTRIBUTES_PATH = Path(__file__).resolve().parent / "service_attributes.json"
 DATATYPES = ("string", "number", "datetime", "text", "singlevaluelist", "multivaluelist")
 MAX_STRING = 255
 MAX_TEXT = 4000
+# 部件 services (a "<部件>异常" matter) take the asset's code: the report is then about that very component.
+COMPONENT_ATTRIBUTE = {
+    "code": REPORT_COMPONENT_KEY, "datatype": "string", "required": False,
+    "description": "部件标识码（部件上喷涂或二维码中的17位编号，可不填）",
+    "datatype_description": "17位数字，例如 37020201037000001",
+}
 
 
 @dataclass(frozen=True)
@@ -105,6 +113,8 @@ def attributes_for(code: str, name: str) -> tuple[Attribute, ...]:
                     raise ValueError(f"{ATTRIBUTES_PATH.name}: attribute {raw['code']} given twice for {code}")
                 seen.add(raw["code"])
                 found.append(_attribute(raw, len(found) + 1))
+    if component_type_of(code) is not None and REPORT_COMPONENT_KEY not in seen:
+        found.append(_attribute(COMPONENT_ATTRIBUTE, len(found) + 1))
     return tuple(found)
 
 

@@ -9,7 +9,10 @@ from typing import Any
 
 from werkzeug.datastructures import FileStorage, MultiDict
 
+from intake.components import is_code
 from service_api.auth.principal import Principal
+from service_api.components import casework
+from service_api.components.vocab import REPORT_COMPONENT_KEY
 from service_api.errors import APIError
 from service_api.extensions import db
 from service_api.models import ApiKey, GazetteerAddress, Report, utcnow
@@ -93,6 +96,21 @@ def _media_url(form: MultiDict[str, str]) -> str | None:
     return url
 
 
+def _component_code(attributes: dict[str, Any]) -> str | None:
+    """attribute[component_code] of a 部件 service: a registered component's 17-digit code, else 400."""
+    code = attributes.get(REPORT_COMPONENT_KEY)
+    if code is None:
+        return None
+    name = f"attribute[{REPORT_COMPONENT_KEY}]"
+    if not is_code(code):
+        raise Open311Error(400, f"{name} 应为17位数字的部件标识码")
+    try:
+        casework.given_component(code)
+    except APIError:
+        raise Open311Error(400, f"{name} {code} 未登记，请核对部件标识码") from None
+    return str(code)
+
+
 def _idempotency_key(headers: Any) -> str | None:
     key = headers.get("Idempotency-Key")
     if key is not None and not (0 < len(key) <= IDEMPOTENCY_KEY_MAX):
@@ -129,6 +147,7 @@ def submit(form: MultiDict[str, str], files: list[FileStorage], headers: Any, ap
     if len(description) > MAX_DESCRIPTION:
         raise Open311Error(400, f"description 超过 {MAX_DESCRIPTION} 个字符")
     attributes = validate_attributes(service, form)
+    component_code = _component_code(attributes)
     contact = _contact(form)
     media_url = _media_url(form)
     device_id, account_id = _field(form, "device_id"), _field(form, "account_id")
@@ -152,7 +171,7 @@ def submit(form: MultiDict[str, str], files: list[FileStorage], headers: Any, ap
             description=description or summary or service.name, channel=CHANNEL, location=location,
             address=address, photo_ids=_save_media(files, principal),
             contact={"phone": contact["phone"], "name": contact["name"]},
-            category_hint=service.name, idempotency_key=key, extra=extra,
+            category_hint=service.name, idempotency_key=key, extra=extra, component_code=component_code,
         ),
         principal,
     )
