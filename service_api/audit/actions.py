@@ -21,6 +21,7 @@ class AuditAction(StrEnum):
     RESIDENT_EXPORT = "resident.export"
     RESIDENT_DELETED = "resident.deleted"
     ANONYMISED = "personal_data.anonymised"
+    KEY_ROTATED = "personal_data.key_rotated"
     AUDIT_PRUNED = "audit.pruned"
 
 
@@ -31,5 +32,6 @@ ACTION_TEXT = {
     AuditAction.CASE_CHANGE: "案件变更", AuditAction.EXPORT: "导出数据", AuditAction.RECORD_CREATED: "新增",
     AuditAction.RECORD_CHANGED: "修改", AuditAction.RECORD_DELETED: "删除",
     AuditAction.RESIDENT_EXPORT: "居民下载本人数据", AuditAction.RESIDENT_DELETED: "居民注销账号",
-    AuditAction.ANONYMISED: "个人信息匿名化", AuditAction.AUDIT_PRUNED: "清理过期审计记录",
+    AuditAction.ANONYMISED: "个人信息匿名化", AuditAction.KEY_ROTATED: "更换个人信息加密密钥",
+    AuditAction.AUDIT_PRUNED: "清理过期审计记录",
 }

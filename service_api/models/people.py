@@ -33,7 +33,7 @@ class StaffUser(Base):
     # Set for accounts created with a generated or demo password in production: the first sign-in must change it.
     must_change_password: Mapped[bool] = mapped_column(default=False)
     password_changed_at: Mapped[datetime | None]
-    totp_secret: Mapped[str | None] = mapped_column(String(255))  # encrypted (personal_data.crypto)
+    totp_secret: Mapped[str | None] = mapped_column(EncryptedText())  # encrypted like phones, never searched
     totp_enabled: Mapped[bool] = mapped_column(default=False)
     totp_last_step: Mapped[int | None]  # a code is accepted once: the last time step used
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -11,7 +11,6 @@ from service_api.audit.record import Actor, record
 from service_api.auth.passwords import hash_password, verify_password
 from service_api.extensions import db, limiter
 from service_api.models import STAFF_ROLES, StaffUser, utcnow
-from service_api.personal_data.crypto import decrypt, encrypt
 from service_api.security import totp
 from service_api.security.passwords import password_problems
 from service_api.security.second_factor import PENDING_SECONDS
@@ -80,9 +79,9 @@ def totp_page() -> Any:
     if user.totp_enabled:
         return render_template("security/totp.html", enabled=True)
     if user.totp_secret is None or request.method == "GET" and request.args.get("renew"):
-        user.totp_secret = encrypt(totp.new_secret())
+        user.totp_secret = totp.new_secret()
         db.session.commit()
-    secret = decrypt(user.totp_secret) or ""
+    secret = user.totp_secret or ""
     if request.method == "POST":
         if totp.enable(user, secret, request.form.get("code", "")[:16]):
             record(AuditAction.TOTP_ENROLLED, object_type="staff_user", object_id=user.username)
@@ -100,7 +99,7 @@ def totp_qr() -> Response:
     user: StaffUser = g.staff
     if user.totp_enabled or not user.totp_secret:
         return Response(status=404)
-    svg = totp.qr_svg(totp.provisioning_uri(user, decrypt(user.totp_secret) or ""))
+    svg = totp.qr_svg(totp.provisioning_uri(user, user.totp_secret or ""))
     response = Response(svg, mimetype="image/svg+xml")
     response.headers["Cache-Control"] = "no-store"
     return response

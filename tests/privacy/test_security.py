@@ -6,12 +6,12 @@ from datetime import UTC, datetime, timedelta
 
 import pyotp
 import pytest
+from sqlalchemy import text
 
 from service_api.audit.actions import AuditAction
 from service_api.auth.staff import create_staff_user
 from service_api.extensions import db
 from service_api.models import StaffUser
-from service_api.personal_data.crypto import decrypt
 from service_api.security.passwords import password_problems
 from tests.privacy.conftest import PASSWORD
 from tests.privacy.test_audit import entries
@@ -92,8 +92,9 @@ def _enrol(client, user: StaffUser) -> pyotp.TOTP:
     qr = client.get("/staff/security/totp/qr.svg")
     assert qr.status_code == 200 and qr.mimetype == "image/svg+xml"
     db.session.refresh(user)
-    secret = decrypt(user.totp_secret)
-    assert secret and secret not in user.totp_secret  # stored encrypted
+    secret = user.totp_secret
+    stored = db.session.execute(text("SELECT totp_secret FROM staff_users WHERE id = :id"), {"id": user.id}).scalar()
+    assert secret and stored.startswith("enc:") and secret not in stored  # stored encrypted
     totp = pyotp.TOTP(secret)
     done = client.post_form("/staff/security/totp", {"code": totp.at(START)}, page="/staff/security/totp")
     assert done.status_code == 302
