@@ -10,6 +10,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from service_api.auth.principal import require_staff
 from service_api.components import registry, spatial
+from service_api.components.schemas import ComponentDetailSchema, ComponentListSchema, FeatureCollectionSchema
 from service_api.components.vocab import STATUS_TEXT
 from service_api.errors import APIError
 
@@ -65,7 +66,7 @@ class BboxArgs(Schema):
 @blp.route("")
 class ComponentsNear(MethodView):
     @blp.arguments(NearArgs, location="query")
-    @blp.response(200)
+    @blp.response(200, ComponentListSchema)
     def get(self, args: dict[str, Any]) -> Any:
         """某处附近的部件，由近到远（可按类型筛选）。"""
         require_staff()
@@ -80,7 +81,7 @@ class ComponentsNear(MethodView):
 @blp.route("/geojson")
 class ComponentsGeoJSON(MethodView):
     @blp.arguments(BboxArgs, location="query")
-    @blp.response(200)
+    @blp.response(200, FeatureCollectionSchema)
     def get(self, args: dict[str, Any]) -> Any:
         """范围内的部件（GeoJSON FeatureCollection，供地图图层）。"""
         require_staff()
@@ -106,7 +107,7 @@ class ComponentsGeoJSON(MethodView):
 
 @blp.route("/<string:code>")
 class ComponentByCode(MethodView):
-    @blp.response(200)
+    @blp.response(200, ComponentDetailSchema)
     def get(self, code: str) -> Any:
         """一个部件：类型、位置、权属与养护单位、状态、相关案件。"""
         require_staff()

@@ -83,3 +83,25 @@ def test_one_component_and_an_unknown_code(client, registry, make_staff) -> None
     assert body["cases"] == []
     missing = client.get(f"/api/v1/components/{code(LIGHT, 99)}", headers=staff)
     assert missing.status_code == 404 and "未找到部件" in missing.get_json()["message"]
+
+
+def test_the_api_is_in_the_openapi_document(client) -> None:
+    spec = client.get("/api/openapi.json").get_json()
+    paths = spec["paths"]
+    for path in ("/api/v1/components", "/api/v1/components/geojson", "/api/v1/components/{code}"):
+        assert "get" in paths[path], path
+    near = paths["/api/v1/components"]["get"]
+    assert {p["name"] for p in near["parameters"]} >= {"lat", "lng", "radius", "type"}
+    schemas = spec["components"]["schemas"]
+    component = schemas["Component"]["properties"]
+    assert {"code", "type", "status", "owner", "maintainer", "location"} <= set(component)
+    assert "phone" not in str(component)  # contacts are never part of the answer
+    assert "truncated" in schemas["FeatureCollection"]["properties"]
+    assert "component_code" in schemas["ReportCreate"]["properties"]
+
+
+def test_answers_follow_the_documented_shape(client, registry, make_staff) -> None:
+    _, staff = make_staff("agent")
+    body = client.get(f"/api/v1/components/{code(LIGHT, 1)}", headers=staff).get_json()
+    assert body["updated_at"].endswith("+00:00")  # an aware UTC time in ISO 8601
+    assert body["location"]["crs"] == "cgcs2000" and body["maintainer"]["code"] == "370202-szfw"
