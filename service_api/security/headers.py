@@ -15,7 +15,7 @@ HSTS = "max-age=31536000; includeSubDomains"
 _DOCS_SCRIPT = re.compile(rb"<script>(.*?)</script>", re.S)
 
 
-def _tile_origin(url: str) -> list[str]:
+def tile_origin(url: str) -> list[str]:
     """The base map's tile server (MAP_TILE_URL, e.g. https://t{s}.tianditu.gov.cn/...): images may come from it."""
     if not url.startswith(("http://", "https://")):
         return []
@@ -27,7 +27,7 @@ def _tile_origin(url: str) -> list[str]:
 
 def _policy(app: Flask, extra_script: str = "") -> str:
     settings = app.extensions["settings"]
-    images = " ".join(["'self'", "data:", "blob:", *_tile_origin(getattr(settings, "map_tile_url", "")),
+    images = " ".join(["'self'", "data:", "blob:", *tile_origin(getattr(settings, "map_tile_url", "")),
                        *settings.csp_img_sources.split()])
     return "; ".join((
         "default-src 'self'",

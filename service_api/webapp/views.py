@@ -2,24 +2,35 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
+from functools import cache
 from typing import Any
 
 import segno
+import shapely
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 
+from service_api.cases import intake_runtime
 from service_api.cases.workflow import TRANSITIONS
 from service_api.extensions import limiter
 from service_api.feedback.ratings import RATINGS
+from service_api.maps import areas
+from service_api.maps.tiles import tile_config
 from service_api.models import CHANNELS
 from service_api.reports.accept import MAX_PHOTOS
+from service_api.security.headers import tile_origin
 from service_api.webapp.assets import asset
 
 blp = Blueprint("webapp", __name__, url_prefix="/m", template_folder="templates")
 
-# Scripts only from our own origin (no inline script, no eval); photos previewed from blob: URLs.
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; connect-src 'self'; "
-       "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+# Scripts only from our own origin (no inline script, no eval); photos previewed from blob: URLs; map tiles only
+# from the configured base map's server (MAP_TILE_URL), if any.
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:{tiles}; "
+       "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+# The report page's map pick: the outlines residents find their street by, simplified for a phone's zoom.
+PICK_LEVELS, PICK_ZOOM = ("district", "street", "community"), 15
 WEB_CHANNEL = "web"  # what staff and the figures call reports made here (models/report.CHANNEL_TEXT)
 assert WEB_CHANNEL in CHANNELS
 # Features of issue 25 (privacy) shown on 我的 once the API offers them.
@@ -36,10 +47,15 @@ TABS = (("report", "随手拍", "webapp.report"), ("mine", "我的", "webapp.min
 
 @blp.after_request
 def _headers(response: Response) -> Response:
-    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers.setdefault("Content-Security-Policy", _policy(current_app.extensions["settings"].map_tile_url))
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "no-referrer")
     return response
+
+
+@cache
+def _policy(tile_url: str) -> str:
+    return CSP.format(tiles="".join(" " + origin for origin in tile_origin(tile_url)))
 
 
 def _asset_url(name: str) -> str:
@@ -49,9 +65,14 @@ def _asset_url(name: str) -> str:
     return url_for("webapp.static_file", name=name, v=found.digest)
 
 
+def _vendor_url(name: str) -> str | None:
+    """An npm file's URL, None when `make setup` has not installed it (the page then works without it)."""
+    return _asset_url(name) if asset(name) is not None else None
+
+
 @blp.app_context_processor
 def _helpers() -> dict[str, Any]:
-    return {"m_asset": _asset_url}
+    return {"m_asset": _asset_url, "m_vendor": _vendor_url}
 
 
 def _privacy_features() -> dict[str, bool]:
@@ -66,7 +87,40 @@ def _page(template: str, tab: str | None, title: str, **context: Any) -> str:
 
 @blp.get("/")
 def report() -> str:
-    return _page("report.html", "report", "随手拍", max_photos=MAX_PHOTOS, channel=WEB_CHANNEL)
+    return _page("report.html", "report", "随手拍", max_photos=MAX_PHOTOS, channel=WEB_CHANNEL,
+                 map_version=intake_runtime.gazetteer_version())
+
+
+@blp.get("/map.json")
+@limiter.limit("60/minute")
+def pick_layers() -> Response:
+    """What the report page's map pick draws: the base map (if configured), the city's extent and the outlines of
+    its district, streets and communities, in the map's system (GCJ-02 under AMap-style tiles). Public: the
+    outlines are the city's published divisions, and residents pick before they sign in (if they ever do)."""
+    gaz = intake_runtime.geocoder().gaz
+    version = intake_runtime.gazetteer_version()
+    tiles = tile_config()
+    tag = hashlib.sha1(f"{version}|{tiles.url}|{tiles.crs}".encode()).hexdigest()[:20]
+    if request.if_none_match.contains(tag):
+        response = Response(status=304)
+    else:
+        layers = ",".join(f'"{level}":' + areas.feature_collection(gaz, id(gaz), version, level, PICK_ZOOM,
+                                                                      tiles.crs, None)
+                          for level in PICK_LEVELS)
+        top = next((gaz.layers[level] for level in PICK_LEVELS if level in gaz.layers), None)
+        bounds = None
+        if top is not None:
+            west, south, east, north = (float(x) for x in shapely.total_bounds(top.geoms))
+            bounds = [[south, west], [north, east]]
+        head = {"tiles": tiles.to_dict(), "crs": tiles.crs, "bounds": bounds}
+        body = json.dumps(head, ensure_ascii=False)[:-1] + ',"areas":{' + layers + "}}"
+        response = Response(body, mimetype="application/json")
+    response.set_etag(tag)
+    # The outlines change only at a gazetteer import: the report page's URL names the version (a phone keeps that
+    # a day); without it a few minutes, then the phone asks again with its ETag.
+    versioned = request.args.get("v") == str(version)
+    response.headers["Cache-Control"] = f"public, max-age={86_400 if versioned else 300}"
+    return response
 
 
 @blp.get("/mine")

@@ -12,6 +12,7 @@ import pytest
 import requests
 
 from tests.components.conftest import load_components  # noqa: F401  (fixture: the scan page needs assets)
+from tests.maps.test_map_browser import fake_amap_tiles  # noqa: F401  (fixture: an AMap-style tile server)
 from tests.service_api.images import jpeg_bytes
 
 # 五四广场 (市南区) in WGS-84, as a phone's GPS gives it.

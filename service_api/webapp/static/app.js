@@ -265,7 +265,8 @@
     const form = $("#report-form");
     const maxPhotos = Number(form.dataset.maxPhotos);
     const fields = { description: $("#description"), address: $("#address"), phone: $("#phone") };
-    const state = { photos: [], geo: null, join: null, nearby: [], seq: 0 };
+    // geo: the phone's position or the map pick ({lat, lng, crs}); geoFrom says which ("device" or "map").
+    const state = { photos: [], geo: null, geoFrom: null, lastPoint: null, join: null, nearby: [], seq: 0, picker: null };
     const error = $("#form-error");
 
     // What the resident typed survives a reload, a crash or a failed submit.
@@ -291,6 +292,7 @@
     function placeText(geocode) {
       const where = geocode && (geocode.description || geocode.address);
       if (photoGps()) return "已按照片的拍摄位置定位" + (where ? `：${where}` : "");
+      if (state.geo && state.geoFrom === "map") return "已按地图选点定位" + (where ? `：${where}` : "");
       if (state.geo) return "已使用您当前的位置" + (where ? `：${where}` : "");
       return null;
     }
@@ -346,6 +348,8 @@
       renderPlace("正在定位…");
       navigator.geolocation.getCurrentPosition((pos) => {
         state.geo = { lat: pos.coords.latitude, lng: pos.coords.longitude, crs: "wgs84" };
+        state.geoFrom = "device";
+        if (state.picker) state.picker.show(state.geo.lat, state.geo.lng);
         renderPlace(placeText(null), true);
         schedulePreview(0);
       }, (err) => {
@@ -353,6 +357,61 @@
           : "暂时无法定位，请在下面填写地址。");
       }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
     });
+
+    // No GPS in the photo and no position from the phone: a tap on the map. Leaflet and the picker are fetched
+    // only now, so the page's first load stays small.
+    const pickButton = $("#pick-open");
+    function loadOnce(tag, attrs) {
+      return new Promise((resolve, reject) => {
+        const node = h(tag, attrs);
+        node.addEventListener("load", resolve);
+        node.addEventListener("error", () => reject(new ApiError(0, "地图没有加载成功，请检查网络后再点一次，或填写地址。")));
+        document.head.append(node);
+      });
+    }
+    let picking = null;
+    function openPicker() {
+      const box = $("#pick");
+      const opening = box.hidden;
+      show(box, opening);
+      pickButton.setAttribute("aria-expanded", String(opening));
+      pickButton.textContent = opening ? "收起地图" : "在地图上选点";
+      if (!opening) return;
+      if (state.picker) { state.picker.map.invalidateSize(); return; }
+      if (picking) return;
+      const d = pickButton.dataset;
+      const where = location() || state.lastPoint || null;
+      // All four at once (each costs a round trip on a slow network); pick.js touches Leaflet only when called.
+      const layers = fetch(d.map, { credentials: "omit" }) // cached by the browser (the URL names the version)
+        .then((r) => (r.ok ? r.json() : Promise.reject(new ApiError(r.status, problem(r.status, null)))),
+          () => Promise.reject(new ApiError(0, "地图没有加载成功，请检查网络后再点一次，或填写地址。")));
+      picking = Promise.all([loadOnce("link", { rel: "stylesheet", href: d.leafletCss }),
+        loadOnce("script", { src: d.leafletJs }), loadOnce("script", { src: d.pickJs }), layers])
+        .then(() => window.MPick.open($("#pick-map"), layers, {
+          start: where ? [where.lat, where.lng] : null,
+          onPick: (point) => {
+            state.geo = point;
+            state.geoFrom = "map";
+            say(error, "");
+            renderPlace(photoGps() ? "照片带有拍摄位置，以照片的位置为准。" : "已在地图上选点。", true);
+            schedulePreview(0);
+          },
+        }))
+        .then((picker) => {
+          state.picker = picker;
+          const now = location() || state.lastPoint; // found while the map loaded, or before: shown by the pin
+          if (now) picker.show(now.lat, now.lng);
+          $("#pick-map").dataset.ready = "1";
+        })
+        .catch((err) => {
+          picking = null;
+          show(box, false);
+          pickButton.setAttribute("aria-expanded", "false");
+          pickButton.textContent = "在地图上选点";
+          say(error, err instanceof ApiError ? err.message : "地图没有加载成功，请稍后再试，或填写地址。");
+        });
+    }
+    if (pickButton) pickButton.addEventListener("click", openPicker);
 
     // As the resident types: which matter this looks like, and open cases of it nearby (join instead of repeat).
     let timer = null;
@@ -372,6 +431,12 @@
         if (seq !== state.seq) return;
         const c = result.classification;
         say($("#suggest"), c.in_scope && c.name ? `看起来是：${c.name}` : "");
+        const g = result.geocode;
+        // A typed address that was found moves the pin (the resident then taps to correct it if need be).
+        if (g && g.lat != null && !location()) {
+          state.lastPoint = { lat: g.lat, lng: g.lng };
+          if (state.picker) state.picker.show(g.lat, g.lng);
+        }
         const where = placeText(result.geocode);
         if (where) renderPlace(where, true);
         else if (result.place_prompt) renderPlace(result.place_prompt);
@@ -400,13 +465,15 @@
 
     function resetForm() {
       for (const p of state.photos) URL.revokeObjectURL(p.url);
-      Object.assign(state, { photos: [], geo: null, join: null, nearby: [] });
+      Object.assign(state, { photos: [], geo: null, geoFrom: null, lastPoint: null, join: null, nearby: [] });
+      if (state.picker) state.picker.clear();
+      if (!$("#pick").hidden) openPicker(); // folds the map away
       for (const input of Object.values(fields)) input.value = "";
       store.del("m.draft");
       renderPhotos();
       renderNearby();
       say($("#suggest"), "");
-      renderPlace("照片带有拍摄位置时自动定位；也可以使用当前位置或填写地址。");
+      renderPlace("照片带有拍摄位置时自动定位；也可以使用当前位置、在地图上选点或填写地址。");
     }
     function showDone(report) {
       $("#tracking-no").textContent = report.tracking_no;
@@ -425,7 +492,7 @@
       if (description.length < 5) { say(error, "请写清楚是什么问题（至少5个字）。"); fields.description.focus(); return; }
       const unsent = state.photos.some((p) => !p.id);
       if (!location() && !fields.address.value.trim() && !unsent) {
-        say(error, "还没有位置：请点“使用当前位置”，或拍一张带位置的照片，或填写地址。");
+        say(error, "还没有位置：请点“使用当前位置”或“在地图上选点”，或拍一张带位置的照片，或填写地址。");
         fields.address.focus();
         return;
       }
