@@ -25,7 +25,7 @@ def preview(text: str, location: dict[str, Any] | None, address: str | None) -> 
         except ValueError as exc:
             raise APIError(422, "bad_location", str(exc), {"location": [str(exc)]}) from exc
     elif address or text:
-        forward = forward_geocode(address, text)
+        forward = forward_geocode(address, text, geocoder)
         prompt = place_prompt(forward.level, forward.description, forward.outside_area)
         if forward.lat is not None:
             lat, lng, level = forward.lat, forward.lng, forward.level
@@ -40,13 +40,14 @@ def preview(text: str, location: dict[str, Any] | None, address: str | None) -> 
                                   lat=lat, lng=lng, text=f"{text} {address or ''}", point_level=is_point_level(level))
     nearby = nearby_open_cases(classification.code if classification.in_scope else None, lat, lng, text,
                                level=level, address=address)
+    matters = {code: matter_of(code) for code in {n.case.matter_code for n in nearby}}  # one lookup per matter
     return {
         "classification": classification.to_dict(),
         "geocode": geocode,
         "place_prompt": prompt,
         "component": component,
         "nearby_cases": [
-            {"case_no": n.case.case_no, "matter": matter_of(n.case.matter_code), "status": n.case.status,
+            {"case_no": n.case.case_no, "matter": matters[n.case.matter_code], "status": n.case.status,
              "distance_m": round(n.distance_m, 1), "address": n.case.address or n.case.location_description,
              "report_count": n.case.report_count}
             for n in nearby
