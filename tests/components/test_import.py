@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 
+import pytest
+
 from service_api.components.models import Component
 from service_api.extensions import db
 from tests.components.conftest import LIGHT, MANHOLE, code, row, write_csv, write_geojson
@@ -112,3 +114,75 @@ def test_a_wrong_header_is_refused_by_the_command(app, tmp_path) -> None:
     result = app.test_cli_runner().invoke(args=["components", "import", str(path)])
     assert result.exit_code != 0
     assert "表头" in result.output
+
+
+def _mixed_rows() -> list[dict]:
+    """Good rows, bad rows and names a CSV or COPY must quote or escape (a line break, a tab, a backslash)."""
+    rows = [row(LIGHT, n, east_m=n % 50) for n in range(1, 41)]
+    rows[3] = row(LIGHT, 4, name="香港中路\n路灯 4")          # a quoted line break: the rest are a line later
+    rows[7] = row(LIGHT, 8, name='tab\there "引号" back\\slash')
+    rows[12] = row(LIGHT, 13, owner="nobody")
+    rows[25] = row(LIGHT, 26, lat="north")
+    rows[33] = row(LIGHT, 1)                                  # repeats the first row's code
+    return rows
+
+
+def test_worker_processes_and_small_blocks_give_what_one_process_gives(app, tmp_path, monkeypatch) -> None:
+    """Big files are read in blocks of whole rows and checked in forked workers: the report's line numbers, the
+    rows and the names stored must be exactly those of the one-process reading."""
+    from service_api.components import importer
+
+    path = write_csv(tmp_path / "c.csv", _mixed_rows())
+    alone = importer.import_components(path, report_path=tmp_path / "alone.csv", progress=False, workers=0)
+    monkeypatch.setattr(importer, "BLOCK_BYTES", 300)  # a block is a few rows: rows cross block edges
+    forked = importer.import_components(path, report_path=tmp_path / "forked.csv", progress=False, workers=2)
+    assert not alone.applied and not forked.applied
+    assert _report(alone.report_path) == _report(forked.report_path)
+    lines = [int(r["line"]) for r in _report(forked.report_path)]
+    # rows 13 and 26 (after the header and the two-line row 4: lines 15 and 28), the repeat on line 36
+    assert sorted(lines) == [15, 28, 36]
+    skipped = importer.import_components(path, report_path=tmp_path / "r.csv", progress=False, workers=2,
+                                         skip_bad=True)
+    assert skipped.applied and skipped.inserted == 37
+    assert db.session.get(Component, code(LIGHT, 4)).name == "香港中路\n路灯 4"
+    assert db.session.get(Component, code(LIGHT, 8)).name == 'tab\there "引号" back\\slash'
+
+
+def test_loading_an_empty_registry_rebuilds_its_indexes(app, tmp_path, monkeypatch, load_components) -> None:
+    """The first import builds the indexes after the rows (PostgreSQL): they are all there afterwards, the primary
+    key still refuses a second row of a code, and the nearest search works."""
+    from sqlalchemy import inspect
+
+    from service_api.components import importer, spatial
+    from tests.components.conftest import BASE_LAT, BASE_LNG
+
+    before = {ix["name"] for ix in inspect(db.engine).get_indexes("components")}
+    monkeypatch.setattr(importer, "REBUILD_INDEXES_FROM", 1)
+    result = load_components([row(LIGHT, n, east_m=10 * n) for n in range(1, 6)])
+    assert result.applied and result.inserted == 5
+    assert {ix["name"] for ix in inspect(db.engine).get_indexes("components")} == before
+    assert inspect(db.engine).get_pk_constraint("components")["constrained_columns"] == ["code"]
+    assert spatial.nearest(BASE_LAT, BASE_LNG, 30, LIGHT).component.code == code(LIGHT, 1)
+    again = load_components([row(LIGHT, 1, status="损坏"), row(LIGHT, 6)])  # not empty now: upserted
+    assert (again.inserted, again.updated) == (1, 1)
+    assert db.session.query(Component).count() == 6
+
+
+def test_bad_geojson_features_are_reported_by_number(app, tmp_path) -> None:
+    import json
+
+    from service_api.components.importer import ImportFileError, import_components
+
+    path = write_geojson(tmp_path / "c.geojson", [row(LIGHT, 1), row(LIGHT, 2, owner="nobody"), row(LIGHT, 3)])
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    doc["features"][2]["geometry"] = {"type": "LineString", "coordinates": [[120.37, 36.06], [120.38, 36.07]]}
+    doc["features"].append({"type": "Polygon"})
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    result = import_components(path, report_path=tmp_path / "r.csv", progress=False)
+    assert not result.applied and _codes() == set()
+    reasons = {int(r["feature"]): r["reason"] for r in _report(result.report_path)}
+    assert sorted(reasons) == [2, 3, 4]
+    assert "权属单位" in reasons[2] and "Point" in reasons[3] and "Feature" in reasons[4]
+    other = write_geojson(tmp_path / "o.geojson", [row(LIGHT, 1)], crs_name="EPSG:32650")
+    with pytest.raises(ImportFileError, match="坐标系"):
+        import_components(other, report_path=tmp_path / "r2.csv", progress=False)
