@@ -57,8 +57,8 @@ def generate(conn, cases: int, matters: list[str], departments: list[int]) -> No
                CASE WHEN e.disp IS NOT NULL THEN t.created + interval '2 hours' + interval '1 hour' * (24 + r3 * 72)
                END,
                '合成数据', '370202', (CAST(:streets AS text[]))[1 + floor(r4 * 11)::int],
-               (CAST(:streets AS text[]))[1 + floor(r4 * 11)::int] || '001',
-               (CAST(:streets AS text[]))[1 + floor(r4 * 11)::int] || '001001',
+               (CAST(:streets AS text[]))[1 + floor(r4 * 11)::int] || lpad((1 + g % 5)::text, 3, '0'),
+               (CAST(:streets AS text[]))[1 + floor(r4 * 11)::int] || lpad((1 + g % 5)::text, 3, '0') || '001',
                (CAST(:channels AS text[]))[1 + floor(r5 * 6)::int], 1 + (r6 < 0.15)::int + (r6 < 0.04)::int, false,
                0, '{}',
                t.created, GREATEST(t.created, e.reg, e.disp, e.res, e.ver, e.clo),
@@ -162,12 +162,12 @@ def a_minute_of_changes(conn, matters: list[str], departments: list[int], seed: 
     """)).rowcount
     done["new cases"] = conn.execute(text("""
         INSERT INTO cases (case_no, status, matter_code, triage, department_id, priority, description, district_code,
-                           street_code, source_channel, report_count, needs_review, reopen_count, extra, created_at,
-                           updated_at, registered_at)
+                           street_code, community_code, source_channel, report_count, needs_review, reopen_count,
+                           extra, created_at, updated_at, registered_at)
         SELECT 'C370202-M' || :tag || '-' || lpad(g::text, 5, '0'), 'registered',
                (CAST(:matters AS text[]))[1 + floor(random() * cardinality(CAST(:matters AS text[])))::int], false,
                (CAST(:depts AS int[]))[1 + floor(random() * cardinality(CAST(:depts AS int[])))::int], 'normal',
-               '新案件', '370202', '370202001', 'miniprogram', 1, false, 0, '{}', t.at, t.at, t.at
+               '新案件', '370202', '370202001', '370202001002', 'miniprogram', 1, false, 0, '{}', t.at, t.at, t.at
         FROM generate_series(1, 100) AS g
         CROSS JOIN LATERAL (SELECT now() AS at, g AS gg) t
     """), {"matters": matters, "depts": departments, "tag": f"{int(time.time()) % 1000000}{seed}"}).rowcount

@@ -89,7 +89,7 @@ class Satisfaction(MethodView):
     @blp.doc(description="期间为北京时间的日期（含首尾）；口径 basis 为期间内受理（created）或结案（closed）的案件。"
                          "各指标的定义（stats_indicators，与统计页和导出的说明一致）：\n\n" + openapi_text())
     def get(self, args: dict[str, Any]) -> Any:
-        """受理、立案、结案率、按期结案率、满意率等指标：按部门、事项、区、街道、渠道、周或月分组"""
+        """受理、立案、结案率、按期结案率、满意率等指标：按部门、事项、区、街道、社区、渠道、周或月分组"""
         require_staff(*STATS_ROLES)
         period = period_from(args.get("from_"), args.get("to"))
         return stats.satisfaction(period, args["group_by"], args["basis"])

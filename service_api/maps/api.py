@@ -98,7 +98,8 @@ class ComponentArgs(Schema):
 
 
 class RateArgs(Schema):
-    level = fields.String(load_default="street", validate=validate.OneOf(rates.LEVELS, error="level 只能是 {choices}"))
+    level = fields.String(load_default="street", validate=validate.OneOf(rates.LEVELS, error="level 只能是 {choices}"),
+                          metadata={"description": "着色的区域级别：street（街道）或 community（社区）"})
     from_ = fields.Date(data_key="from", format="%Y-%m-%d")
     to = fields.Date(format="%Y-%m-%d")
     basis = fields.String(load_default=DEFAULT_BASIS,
@@ -227,7 +228,7 @@ class AreaRates(MethodView):
     @blp.arguments(RateArgs, location="query")
     @blp.response(200)
     def get(self, args: dict[str, Any]) -> Any:
-        """各街道的满意率、按期结案率、处置率（与统计页按街道分组的表格同一口径），供统计页着色"""
+        """各街道或社区（level）的满意率、按期结案率、处置率（与统计页按街道、社区分组的表格同一口径），供统计页着色"""
         staff = map_staff()
         if staff.role not in STATS_ROLES:
             raise APIError(403, "role_forbidden", "仅审核员、派遣员可查看统计")

@@ -1,5 +1,5 @@
-"""Rates by street for the stats page's choropleth: the same figures as its table grouped by street (stats.compute
-on the per-day rollup), keyed by area code for the map."""
+"""Rates by street or community for the stats page's choropleth: the same figures as its table grouped by street
+or community (stats.compute on the per-day rollup), keyed by area code for the map."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from service_api.stats.indicators import BY_NAME
 
 # The rates a reviewer colours the streets by: satisfaction, on-time closing, handling.
 MAP_RATES = ("satisfaction_rate", "on_time_close_rate", "handling_rate")
-LEVELS = ("street",)  # the rollup keeps streets; communities are not a stats dimension (yet)
+LEVELS = ("street", "community")  # area levels that are stats dimensions (stats/rollup.DIMENSIONS)
 
 
 def area_rates(period: stats.Period, basis: str, level: str = "street") -> dict[str, Any]:

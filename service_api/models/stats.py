@@ -75,6 +75,7 @@ class StatsCaseFacts(RollupCounts, Base):
     k_matter: Mapped[str] = mapped_column(String(32))
     k_district: Mapped[str] = mapped_column(String(32))
     k_street: Mapped[str] = mapped_column(String(32))
+    k_community: Mapped[str] = mapped_column(String(32))
     k_channel: Mapped[str] = mapped_column(String(32))
     cases: Mapped[int] = mapped_column(default=1)
     # The local day it was closed (None: open): the day of its rows in the "closed" basis (dimensions c_…).

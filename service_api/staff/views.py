@@ -35,6 +35,7 @@ from service_api.errors import APIError
 from service_api.extensions import db, limiter
 from service_api.hotline import calls as hotline
 from service_api.maps.filters import OPEN, OPEN_TEXT, parse_desk_filters
+from service_api.maps.rates import LEVELS as MAP_LEVELS
 from service_api.maps.tiles import with_map_point
 from service_api.models import (
     AUDITOR,
@@ -670,7 +671,7 @@ def stats_page() -> Any:
     return render_template(
         "staff/stats.html", result=result, period=period, group_by=group_by, groups=stats.GROUP_TEXT, chart=chart,
         intake_weeks=weekly_accuracy(utcnow()), intake_run=latest_run(),
-        worst=page.worst, comments=page.comments, basis=basis, bases=stats_indicators.BASES,
+        worst=page.worst, comments=page.comments, basis=basis, bases=stats_indicators.BASES, map_levels=MAP_LEVELS,
         ind=stats_indicators.BY_NAME, indicators=stats_indicators.INDICATORS,
         export_args={"from": period.start.isoformat(), "to": period.end.isoformat(), "group_by": group_by,
                      "basis": basis},

@@ -48,10 +48,10 @@ from service_api.stats import rollup as stats_rollup
 from service_api.stats.indicators import BASES, DEFAULT_BASIS, INDICATORS, MEDIAN_COUNTS, RATES, Indicator
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-GROUP_BY = ("department", "matter", "major", "district", "street", "channel", "week", "month")
+GROUP_BY = ("department", "matter", "major", "district", "street", "community", "channel", "week", "month")
 GROUP_TEXT = {
     "department": "部门", "matter": "事项小类", "major": "事项大类", "district": "区", "street": "街道",
-    "channel": "渠道", "week": "周", "month": "月",
+    "community": "社区", "channel": "渠道", "week": "周", "month": "月",
 }
 CALENDAR_GROUPS = ("week", "month")
 RATING_TEXT = {"satisfied": "满意", "basically_satisfied": "基本满意", "unsatisfied": "不满意"}
@@ -221,6 +221,8 @@ def _key_expr(group_by: str, basis: str = DEFAULT_BASIS) -> ColumnElement[Any]:
         return Case.district_code
     if group_by == "street":
         return Case.street_code
+    if group_by == "community":
+        return Case.community_code
     if group_by == "channel":
         return Case.source_channel
     when = _basis_time(basis)
@@ -401,7 +403,7 @@ def _labels(group_by: str, keys: list[Any], period: Period) -> dict[Any, tuple[s
         names = dict(db.session.query(Category.major_code, Category.major_name).distinct()
                      .filter(Category.major_code.in_(present)).all())
         labels.update({k: (k, names.get(k, k)) for k in present})
-    elif group_by in ("district", "street"):
+    elif group_by in ("district", "street", "community"):
         names = _area_names(present)
         labels.update({k: (k, names.get(k) or k) for k in present})
     elif group_by == "channel":
@@ -428,7 +430,7 @@ def calendar_label(group_by: str, first: date, period: Period) -> str:
 
 _NONE_TEXT = {
     "department": "未派遣（待分拣、不予立案、待派遣）", "matter": "未分类", "major": "未分类", "district": "未定位",
-    "street": "未定位",
+    "street": "未定位", "community": "未定位",
     "channel": "未知渠道", "week": "—", "month": "—",
 }
 

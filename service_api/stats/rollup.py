@@ -83,7 +83,7 @@ DISPATCHED_DEPARTMENT = case((Case.dispatched_at.is_not(None), Case.department_i
 CLOSED_PREFIX = stats_durations.CLOSED_PREFIX
 DIMENSIONS: dict[str, Any] = {
     "department": DISPATCHED_DEPARTMENT, "matter": Case.matter_code, "district": Case.district_code,
-    "street": Case.street_code, "channel": Case.source_channel, "total": None,
+    "street": Case.street_code, "community": Case.community_code, "channel": Case.source_channel, "total": None,
 }
 LOCK_KEY = 0x53544154  # pg_advisory_xact_lock key of the refresh ("STAT")
 SQLITE_MIN_MARGIN = timedelta(seconds=60)

@@ -10,6 +10,7 @@ import shapely
 from shapely.geometry import shape
 
 from intake.geo.crs import from_cgcs2000
+from service_api.cases import intake_runtime
 from service_api.models import utcnow
 from tests.maps.seed import grid_points, place_case
 
@@ -253,5 +254,37 @@ def test_street_rates_are_the_tables_figures(client, make_staff):
     assert body["areas"][other[0][:9]]["handling_rate"]["value"] == 0
     _, handler = make_staff("handler")
     assert client.get("/api/v1/map/rates", headers=handler).status_code == 403
-    assert client.get("/api/v1/map/rates?level=community", headers=headers).status_code == 422
+    assert client.get("/api/v1/map/rates?level=grid", headers=headers).status_code == 422
     assert client.get("/api/v1/map/rates?from=2026-12-05&to=2026-11-01", headers=headers).status_code == 422
+
+
+def test_community_rates_are_the_tables_figures(client, make_staff):
+    """Two communities of the same street coloured apart: the street's figure would hide the difference."""
+    geocoder = intake_runtime.geocoder()
+    spots = [(code, lat, lng, geocoder.reverse(lat, lng, "cgcs2000")) for code, lat, lng in grid_points(400)]
+    first = spots[0]
+    other = next(s for s in spots if s[3].street_code == first[3].street_code
+                 and s[3].community_code != first[3].community_code)
+    now = utcnow()
+    for no in range(2):
+        place_case(no + 1, first[1], first[2], status="resolved", dispatched_at=now - timedelta(hours=5),
+                   deadline=now + timedelta(days=1), resolved_at=now - timedelta(hours=1))
+    place_case(8, other[1], other[2], status="resolved", dispatched_at=now - timedelta(hours=5),
+               deadline=now + timedelta(days=1), resolved_at=now - timedelta(hours=1))
+    for no in (9, 10, 11):
+        place_case(no, other[1], other[2], status="dispatched")
+    _, headers = make_staff("reviewer")
+    body = client.get("/api/v1/map/rates?level=community", headers=headers).get_json()
+    table = client.get("/api/v1/stats/satisfaction?group_by=community", headers=headers).get_json()
+    rows = {r["key"]: r for r in table["rows"] if r["key"]}
+    assert body["level"] == "community"
+    assert set(body["areas"]) == set(rows) == {first[3].community_code, other[3].community_code}
+    for code, area in body["areas"].items():
+        assert area["name"] == rows[code]["label"] == geocoder.gaz.area_name(code)
+        for rate in ("satisfaction_rate", "on_time_close_rate", "handling_rate"):
+            assert area[rate] == {"value": rows[code][rate], "numerator": rows[code][f"{rate}_numerator"],
+                                  "denominator": rows[code][f"{rate}_denominator"]}, (code, rate)
+    assert body["areas"][first[3].community_code]["handling_rate"]["value"] == 1
+    assert body["areas"][other[3].community_code]["handling_rate"]["value"] == 0.25
+    street = client.get("/api/v1/map/rates", headers=headers).get_json()["areas"]
+    assert street[first[3].street_code]["handling_rate"]["value"] == 0.5  # 3 of 6 across the two

@@ -187,6 +187,53 @@ def test_stats_page_colours_streets_by_the_chosen_rate(app, make_staff, live_ser
     page.screenshot(path=str(SHOTS / "map_6_stats_page.png"), full_page=True)
 
 
+def test_stats_page_colours_communities_and_switches_to_streets(app, make_staff, live_server, browser):
+    """Grouped by community, the map starts at communities: two of one street apart in colour, as in the table;
+    switched to streets, the street's figure is the two together."""
+    from datetime import timedelta
+
+    from service_api.cases import intake_runtime
+    from service_api.models import utcnow
+
+    geocoder = intake_runtime.geocoder()
+    spots = [(lat, lng, geocoder.reverse(lat, lng, "cgcs2000")) for _, lat, lng in grid_points(400)]
+    first = spots[0]
+    other = next(s for s in spots if s[2].street_code == first[2].street_code
+                 and s[2].community_code != first[2].community_code)
+    now = utcnow()
+    for no in range(2):
+        place_case(no + 1, first[0], first[1], status="resolved", dispatched_at=now - timedelta(hours=5),
+                   deadline=now + timedelta(days=1), resolved_at=now - timedelta(hours=1))
+    place_case(8, other[0], other[1], status="resolved", dispatched_at=now - timedelta(hours=5),
+               deadline=now + timedelta(days=1), resolved_at=now - timedelta(hours=1))
+    for no in (9, 10, 11):
+        place_case(no, other[0], other[1], status="dispatched")
+    user, _ = make_staff("reviewer")
+    page = sign_in(browser, live_server, user.username)
+    page.goto(f"{live_server}/staff/stats?group_by=community")
+    page.wait_for_selector("#rate-map[data-rate][data-level='community']")
+    page.select_option("#rate-map-rate", "handling_rate")
+    page.wait_for_selector("#rate-map[data-rate='handling_rate']")
+    shown = page.evaluate("window.rateMap.shown")
+    communities = geocoder.gaz.layers["community"].codes
+    assert len(shown) == len(communities)  # every community outlined, the ones without cases grey
+    assert shown[first[2].community_code] == 1 and shown[other[2].community_code] == 0.25
+    assert sum(v is None for v in shown.values()) == len(shown) - 2
+    rank = page.locator("#rate-map-rank li").all_inner_texts()
+    assert rank[0] == f"{geocoder.gaz.area_name(first[2].community_code)} 100.0%（2 / 2）"
+    assert rank[1].endswith("25.0%（1 / 4）")
+    table = page.locator("#stats-table").inner_text()
+    assert geocoder.gaz.area_name(other[2].community_code) in table and "25.0%" in table  # the same figures
+    page.locator("#rate-map-card").screenshot(path=str(SHOTS / "map_8_stats_map_communities.png"))
+
+    page.select_option("#rate-map-level", "street")
+    page.wait_for_selector("#rate-map[data-rate='handling_rate'][data-level='street']")
+    shown = page.evaluate("window.rateMap.shown")
+    assert shown[first[2].street_code] == 0.5  # 3 of the street's 6 cases handled
+    assert page.locator("#rate-map-rank li").first.inner_text().endswith("50.0%（3 / 6）")
+    page.locator("#rate-map-card").screenshot(path=str(SHOTS / "map_9_stats_map_streets.png"))
+
+
 @pytest.fixture
 def fake_amap_tiles(settings) -> Iterator[list[str]]:
     """A tile server at the network edge, configured as an AMap-style (GCJ-02) base map before the app is made
