@@ -22,8 +22,8 @@ from notifications.channels.twilio_client import OPTED_OUT_CODE
 from service_api.config import Settings
 from service_api.extensions import db
 from service_api.models import Citizen, Notification, Survey, utcnow
-from service_api.models.outbox import SURVEY_INVITATION_KINDS
 from service_api.outbox_writer import earliest_send
+from service_api.vocab import SURVEY_INVITATION_KINDS
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF = timedelta(hours=1)

@@ -22,6 +22,7 @@ TEMPLATES: dict[str, str] = {
     "survey_reminder": "【城市管理】温馨提示：案件{case_no}的满意度评价尚未完成，回复1满意、2基本满意、3不满意。{link}",
     "survey_link_reminder": "【城市管理】温馨提示：案件{case_no}的满意度评价尚未完成，请点击链接评价：{link}",
     "rating_review": "【城市管理】已收到您对案件{case_no}的评价，案件已转交复核，我们会尽快与您联系。{link}",
+    "login_code": "【城市管理】您的验证码为{code}，{minutes}分钟内有效。请勿告诉他人。",
     # Replies on the SMS line (TwiML <Message>).
     "sms_received": "【城市管理】您反映的问题已受理，受理编号{tracking_no}。查询进度请回复“查询{tracking_no}”。{link}",
     "sms_opted_out": "【城市管理】您已退订短信通知。如需恢复，请回复“订阅”或START。",

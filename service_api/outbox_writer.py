@@ -22,14 +22,21 @@ from service_api.cases.workflow import REJECT_REASONS, Actor, TransitionRequest,
 from service_api.extensions import db
 from service_api.messages import rejection_hint, render
 from service_api.models import Case, Citizen, Notification, Report, utcnow
-from service_api.models.outbox import PROGRESS_KINDS, SURVEY_INVITATION_KINDS, Kind
 from service_api.phones import inbound_phone
+from service_api.vocab import (
+    PHONE_CHANNELS,
+    PROGRESS_KINDS,
+    SILENT_CHANNELS,
+    SURVEY_INVITATION_KINDS,
+    WECHAT_SOURCES,
+    Channel,
+    Kind,
+    Source,
+)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 ALWAYS_URGENT_KINDS = frozenset({Kind.LOGIN_CODE})  # the resident is waiting for it
 DEADLINE_KINDS = frozenset({Kind.DISPATCHED, Kind.DEADLINE_EXTENDED})  # messages that announce a deadline
-SILENT_CHANNELS = frozenset({"inapp"})  # a list entry wakes nobody: no quiet hours
-PHONE_CHANNELS = frozenset({"sms", "voice"})
 # What each kind of message makes untrue when it is newer: a state replaces earlier states and a survey
 # invitation not yet sent (the case was reopened); a survey invitation ("…已办结，请评价") replaces states.
 SUPERSEDES = {**{kind: PROGRESS_KINDS | SURVEY_INVITATION_KINDS for kind in PROGRESS_KINDS},
@@ -60,7 +67,8 @@ def quiet_until(moment: datetime, spec: str, tz: ZoneInfo = SHANGHAI) -> datetim
     return datetime.combine(end_day, end, tzinfo=tz).astimezone(moment.tzinfo)
 
 
-def earliest_send(moment: datetime, *, urgent: bool = False, channel: str = "sms", spec: str | None = None) -> datetime:
+def earliest_send(moment: datetime, *, urgent: bool = False, channel: str = Channel.SMS,
+                  spec: str | None = None) -> datetime:
     """The first moment a message may go out: `moment`, or the end of quiet hours for non-urgent sends."""
     if urgent or channel in SILENT_CHANNELS:
         return moment
@@ -104,13 +112,13 @@ def channels_for(report: Report, kind: str | None = None) -> list[tuple[str, str
     citizen = db.session.get(Citizen, report.citizen_id) if report.citizen_id else None
     result: list[tuple[str, str | None]] = []
     if report.citizen_id is not None:
-        result.append(("inapp", None))
+        result.append((Channel.INAPP, None))
     openid = report.wechat_openid or (citizen.wechat_openid if citizen else None)
-    if openid and report.channel in ("miniprogram", "chatbot"):
-        result.append(("wechat", openid))
+    if openid and report.channel in WECHAT_SOURCES:
+        result.append((Channel.WECHAT, openid))
     elif report.contact_phone and not (citizen and citizen.sms_opted_out):
-        if not (kind == "received" and report.channel == "sms"):
-            result.append(("sms", report.contact_phone))
+        if not (kind == Kind.RECEIVED and report.channel == Source.SMS):
+            result.append((Channel.SMS, report.contact_phone))
     return result
 
 
@@ -176,7 +184,7 @@ def _supersede(new: Notification, report: Report, case: Case | None) -> None:
 
 
 def report_received(report: Report) -> None:
-    enqueue("received", report, None)
+    enqueue(Kind.RECEIVED, report, None)
 
 
 def report_merged(report: Report, case: Case) -> None:

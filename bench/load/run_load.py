@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from bench.load.loadgen import LoadGen, make_photos, print_table
 from bench.load.stack import Stack
-from service_api.models.outbox import UNSENT_STATES
+from service_api.vocab import UNSENT_STATES
 
 
 def rasa_up(url: str = "http://127.0.0.1:5005") -> bool:

@@ -25,8 +25,8 @@ from actions.parsing import (
     wants_human,
 )
 from actions.places import find_place
+from actions.vocab import CLOSED_STATUSES, REGISTERED_STATUSES
 
-CLOSED_STATUSES = {"closed", "rejected", "verified"}
 NO_PHONE = "none"
 FORM_SLOTS = ["problem_description", "problem_location", "contact_phone", "report_confirmed", "join_existing",
               "geo_point", "photo_ids", "matter_code", "matter_name", "location_label", "nearby_case_no",
@@ -430,11 +430,6 @@ class ActionSubmitReport(Action):
                         SlotSet("last_tracking_no", tracking_no)]
 
 
-# The case's status right after filing: "received" is waiting for a person to triage it (not registered yet);
-# any later status means intake registered the case itself (or it joined one that is being handled).
-REGISTERED_STATUSES = {"registered", "dispatched", "resolved", "verified", "closed", "returned", "reopened"}
-
-
 def filed_text(report: Dict[str, Any], join_case: Optional[str]) -> str:
     """What the API says about the new report: registered (已立案) only when it is, else received (待分拣),
     with the referral when intake found the matter belongs elsewhere (居委会/物业/12345/110)."""
@@ -448,6 +443,8 @@ def filed_text(report: Dict[str, Any], join_case: Optional[str]) -> str:
         text = f"已将您的反映并入案件{report['case_no']}，受理编号{tracking_no}。处理进展会同步通知您。"
     elif join_case and join and join.get("message"):
         text = f"已为您提交，受理编号{tracking_no}。{join['message']}。"
+    # "received" right after filing waits for a person to triage it; any status of REGISTERED_STATUSES means
+    # intake registered the case itself (or the report joined one that is being handled).
     elif status in REGISTERED_STATUSES and report.get("case_no"):
         text = f"已为您提交，受理编号{tracking_no}。已立案，案件号{report['case_no']}。"
     else:

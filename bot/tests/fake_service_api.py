@@ -23,6 +23,7 @@ class FakeServiceApiServer:
         self.account_phones: Dict[str, str] = {"citizen:7": "+8613800138000"}
         self.fail_with: Optional[int] = None
         self.created_extra: Dict[str, Any] = {}  # fields the next created report answers with (status, referral…)
+        self.nearby_status = "dispatched"  # the status of the nearby case of the same matter that previews find
         self.add_report("R20261101000001", status="closed", status_text="已办结", owner="citizen:7",
                         outcome="垃圾已清运完毕")
         self.add_report("R20261120000015", status="dispatched", status_text="处置中", owner="citizen:7")
@@ -102,8 +103,7 @@ class FakeServiceApiServer:
             return 201, {"id": str(len(self.callbacks)), "due_at": "2026-11-24T06:30:00Z", "phone": phone}
         return 404, {"status": 404, "code": "not_found", "message": path}
 
-    @staticmethod
-    def preview(body: Dict[str, Any]) -> Dict[str, Any]:
+    def preview(self, body: Dict[str, Any]) -> Dict[str, Any]:
         text = body.get("text", "")
         address = body.get("address") or ""
         known = "垃圾" in text
@@ -118,7 +118,7 @@ class FakeServiceApiServer:
                        "description": f"{address}附近" if address else "香港中路街道（定位）"}
         nearby = []
         if "香港中路" in address:
-            nearby = [{"case_no": OPEN_CASE, "matter": {"code": "06010", "name": "暴露垃圾"}, "status": "dispatched",
+            nearby = [{"case_no": OPEN_CASE, "matter": {"code": "06010", "name": "暴露垃圾"}, "status": self.nearby_status,
                        "distance_m": 80, "address": "香港中路10号", "report_count": 2},
                       {"case_no": "C370202-20261120-00002", "matter": {"code": "01037", "name": "路灯异常"},
                        "status": "dispatched", "distance_m": 20, "address": "香港中路12号", "report_count": 1}]

@@ -129,6 +129,20 @@ def test_nearby_open_case_of_the_same_matter_is_offered(api: FakeServiceApiServe
     assert "距离约80米" in slots["nearby_case_info"]
 
 
+@pytest.mark.parametrize("status,offered", [("verified", True), ("resolved", True), ("closed", False),
+                                            ("rejected", False)])
+def test_a_nearby_case_is_offered_while_the_api_counts_it_open(api: FakeServiceApiServer, status: str,
+                                                                offered: bool) -> None:
+    # 核查通过 (verified) still waits for 结案: the API merges new reports into it, so the bot offers it too.
+    api.nearby_status = status
+    _, slots = run(ValidateReportForm(), tracker(
+        "在香港中路12号", slots={"requested_slot": "problem_location", "problem_description": "垃圾没人清",
+                              "matter_code": "06010", "matter_name": "暴露垃圾"},
+        new_slots={"problem_location": "香港中路12号"}))
+    assert slots["problem_location"] == "香港中路12号"
+    assert (slots.get("nearby_case_no") == OPEN_CASE) is offered
+
+
 def test_confirmation_reads_back_matter_and_place(api: FakeServiceApiServer) -> None:
     dispatcher, _ = run(ActionAskReportConfirmed(), tracker(
         "不用", "deny", slots={"matter_name": "暴露垃圾", "location_label": "香港中路12号附近",

@@ -7,6 +7,7 @@ import logging
 from notifications.channels.base import SendResult
 from service_api.models import Notification
 from service_api.privacy import mask_phone
+from service_api.vocab import PHONE_CHANNELS
 
 log = logging.getLogger("notifications.logonly")
 
@@ -19,7 +20,7 @@ class LogOnlyChannel:
 
     def send(self, notification: Notification) -> SendResult:
         recipient = notification.recipient or ""
-        shown = mask_phone(recipient) if notification.channel in ("sms", "voice") else recipient[:6] + "…"
+        shown = mask_phone(recipient) if notification.channel in PHONE_CHANNELS else recipient[:6] + "…"
         log.info("[%s, not sent: no credentials] #%s to %s: %s", self.name, notification.id, shown,
                  notification.body)
         return SendResult(f"log-{notification.id}", "logged")

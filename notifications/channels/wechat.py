@@ -11,7 +11,7 @@ import requests
 from notifications.channels.base import PermanentError, SendResult, TransientError
 from service_api.config import Settings
 from service_api.models import Notification
-from service_api.models.outbox import SURVEY_KINDS, Kind
+from service_api.vocab import SURVEY_KINDS, Kind
 
 # errcodes: 43101 the user did not subscribe (or used up the subscription), 40003 bad openid,
 # 47003 template data invalid, 40037 bad template id. Others (-1 busy, 45009 quota) are retried.

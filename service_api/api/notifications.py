@@ -16,10 +16,10 @@ from service_api.models import Notification, Report, utcnow
 from service_api.privacy import mask_phone
 from service_api.reports.phone_match import owned_reports
 from service_api.schemas.common import PageArgsSchema
+from service_api.vocab import MESSAGE_CHANNELS, PHONE_CHANNELS, TEXT_CHANNELS, Channel
 
 blp = Blueprint("notifications", __name__, description="消息通知")
 VISIBLE_STATES = ("sent", "delivered")
-TEXT_CHANNELS = ("sms", "wechat")  # messages a resident reads (a voice call's script is not one)
 
 
 class NotificationOutSchema(Schema):
@@ -53,7 +53,7 @@ class ReadAllResultSchema(Schema):
 class OutboxArgsSchema(PageArgsSchema):
     status = fields.String(load_default="failed", validate=validate.OneOf(
         ("pending", "claimed", "sending", "sent", "delivered", "failed", "cancelled")))
-    channel = fields.String(load_default=None, validate=validate.OneOf(("sms", "wechat", "inapp", "voice")))
+    channel = fields.String(load_default=None, validate=validate.OneOf(MESSAGE_CHANNELS))
 
 
 class OutboxRowSchema(Schema):
@@ -94,9 +94,9 @@ def _mine():
     citizen_id = _citizen_id()
     return db.session.query(Notification).outerjoin(Report, Notification.report_id == Report.id).filter(
         Notification.status.in_(VISIBLE_STATES),
-        or_(and_(Notification.citizen_id == citizen_id, Notification.channel == "inapp"),
+        or_(and_(Notification.citizen_id == citizen_id, Notification.channel == Channel.INAPP),
             and_(owned_reports(citizen_id),
-                 or_(Notification.channel == "inapp",
+                 or_(Notification.channel == Channel.INAPP,
                      and_(Report.citizen_id.is_(None), Notification.channel.in_(TEXT_CHANNELS))))))
 
 
@@ -166,7 +166,7 @@ class Outbox(MethodView):
         items = []
         for row in rows:
             item = {c: getattr(row, c) for c in OutboxRowSchema._declared_fields}
-            if row.channel in ("sms", "voice"):
+            if row.channel in PHONE_CHANNELS:
                 item["recipient"] = mask_phone(row.recipient)
             elif row.recipient:
                 item["recipient"] = row.recipient[:6] + "…"
@@ -189,5 +189,5 @@ class RetryNotification(MethodView):
         row.status, row.attempts, row.send_after, row.last_error = "pending", 0, utcnow(), None
         db.session.commit()
         item = {c: getattr(row, c) for c in OutboxRowSchema._declared_fields}
-        item["recipient"] = mask_phone(row.recipient) if row.channel in ("sms", "voice") else None
+        item["recipient"] = mask_phone(row.recipient) if row.channel in PHONE_CHANNELS else None
         return item

@@ -7,12 +7,12 @@ from typing import Any
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from service_api.cases.workflow import STATUS_TEXT
 from service_api.errors import APIError
 from service_api.extensions import db, limiter
 from service_api.models import Case, CaseEvent
 from service_api.numbers import normalise_ref
 from service_api.reports.view import matter_of, public_event_text
+from service_api.vocab import STATUS_TEXT
 
 blp = Blueprint("public", __name__, url_prefix="/api/v1/public", description="公开查询")
 

@@ -15,11 +15,13 @@ from service_api.models import Report
 from service_api.reports.accept import Accepted, ReportInput, accept_report, process_after_accept
 from service_api.reports.view import report_to_dict
 from service_api.schemas.reports import ReportCreatedSchema, ReportCreateSchema, ReportOutSchema
+from service_api.vocab import Source
 
 blp = Blueprint("reports", __name__, url_prefix="/api/v1/reports", description="居民反映（上报与查询）")
 
 IDEMPOTENCY_KEY_MAX = 128
-PRIVILEGED_CHANNELS = {"hotline", "chatbot", "sms", "voice", "open311"}
+# Sources that only our own surfaces may claim (a resident's app reports as miniprogram or web).
+PRIVILEGED_CHANNELS = {Source.HOTLINE, Source.CHATBOT, Source.SMS, Source.VOICE, Source.OPEN311}
 
 
 def submit(data: dict[str, Any], default_channel: str) -> tuple[Accepted, int]:

@@ -12,9 +12,11 @@ from flask import current_app
 from service_api.auth.tokens import hash_secret
 from service_api.errors import APIError
 from service_api.extensions import db
+from service_api.messages import render
 from service_api.models import Citizen, Notification, SmsLoginCode, utcnow
 from service_api.phones import InvalidPhone, canonical_phone
 from service_api.reports.accept import citizen_for_phone
+from service_api.vocab import Channel, Kind
 
 MAX_CODE_ATTEMPTS = 5
 RESEND_INTERVAL = timedelta(seconds=60)
@@ -66,8 +68,8 @@ def send_sms_code(phone: str) -> None:
     ttl = current_app.extensions["settings"].sms_code_ttl_seconds
     db.session.add(SmsLoginCode(phone=phone, code_hash=hash_secret(phone + code),
                                 expires_at=now + timedelta(seconds=ttl)))
-    db.session.add(Notification(kind="login_code", channel="sms", recipient=phone, urgent=True,
-                                body=f"【城市管理】您的验证码为{code}，{ttl // 60}分钟内有效。请勿告诉他人。"))
+    db.session.add(Notification(kind=Kind.LOGIN_CODE, channel=Channel.SMS, recipient=phone, urgent=True,
+                                body=render(Kind.LOGIN_CODE, code=code, minutes=ttl // 60)))
     db.session.commit()
 
 

@@ -18,6 +18,7 @@ from service_api.errors import APIError
 from service_api.extensions import db
 from service_api.models import Case, CaseEvent, Category, Department, Rating, Report, StaffUser, utcnow
 from service_api.reference.work_calendar import current_calendar
+from service_api.vocab import CLOSED_STATUSES, HANDLED_STATUSES
 
 QUEUES = {
     "triage": "待人工分类",
@@ -27,7 +28,6 @@ QUEUES = {
     "reopened": "重新办理",
     "unsatisfied": "不满意/待复核",
 }
-HANDLED = ("resolved", "verified", "closed")
 # A handled case's light says whether it was resolved by the deadline, in the words of the stats (按期处置数,
 # stats_indicators); 办结 would say closed, which a case awaiting 核查 is not.
 ON_TIME_RESOLVED, LATE_RESOLVED = "按期处置", "超期处置"
@@ -77,7 +77,7 @@ def deadline_light(case: Case, now: datetime | None = None) -> Light | None:
         return None
     from intake.worktime import working_time_elapsed_fraction as elapsed_fraction
 
-    end = case.resolved_at if case.status in HANDLED and case.resolved_at else (now or utcnow())
+    end = case.resolved_at if case.status in HANDLED_STATUSES and case.resolved_at else (now or utcnow())
     fraction = elapsed_fraction(case.dispatched_at, case.deadline, end, case.time_limit_unit or "working_hours",
                                 current_calendar())
     if fraction >= 1.0:
@@ -86,7 +86,7 @@ def deadline_light(case: Case, now: datetime | None = None) -> Light | None:
         color, text = "yellow", "即将到期"
     else:
         color, text = "green", "正常"
-    if case.status in HANDLED:  # measured at resolved_at
+    if case.status in HANDLED_STATUSES:  # measured at resolved_at
         text = LATE_RESOLVED if color == "red" else ON_TIME_RESOLVED
     return Light(color, fraction, f"{text}（已用 {fraction * 100:.0f}%）")
 
@@ -117,7 +117,7 @@ def change_matter(case: Case, matter_code: str, reason: str | None, staff: Staff
     category = db.session.get(Category, matter_code)
     if category is None or not category.active:
         raise APIError(422, "unknown_matter", f"未知的事项代码 {matter_code!r}", {"matter": [matter_code]})
-    if case.status in ("closed", "rejected"):
+    if case.status in CLOSED_STATUSES:
         raise APIError(409, "case_finished", "案件已办结或不予立案，不能更改事项")
     old = case.matter_code
     case.matter_code = matter_code
@@ -141,7 +141,7 @@ def change_department(case: Case, department_code: str, reason: str | None, staf
     department = db.session.query(Department).filter_by(code=department_code).one_or_none()
     if department is None:
         raise APIError(422, "unknown_department", f"未知的部门 {department_code!r}", {"department": [department_code]})
-    if case.status in ("closed", "rejected"):
+    if case.status in CLOSED_STATUSES:
         raise APIError(409, "case_finished", "案件已办结或不予立案，不能更改部门")
     old = case.department
     case.department_id = department.id

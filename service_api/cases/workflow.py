@@ -14,6 +14,7 @@ from typing import Any
 from service_api.errors import APIError
 from service_api.extensions import db
 from service_api.models import ROLE_TEXT, Case, CaseEvent, Department, StaffUser, utcnow
+from service_api.vocab import HANDLED_STATUSES, STATUS_TEXT, Status
 
 REJECT_REASONS = {
     "out_of_scope": "不属于城市管理范围",
@@ -35,29 +36,20 @@ class Transition:
 TRANSITIONS: dict[str, Transition] = {
     t.action: t
     for t in (
-        Transition("register", ("received",), "registered", ("agent", "dispatcher"), "立案"),
-        Transition("reject", ("received",), "rejected", ("agent", "dispatcher"), "不予立案"),
-        Transition("dispatch", ("registered", "returned", "reopened"), "dispatched", ("dispatcher",), "派遣"),
-        Transition("return", ("dispatched", "resolved"), "returned", ("handler", "dispatcher", "reviewer"), "回退"),
-        Transition("resolve", ("dispatched",), "resolved", ("handler", "dispatcher"), "处置完成"),
-        Transition("verify", ("resolved",), "verified", ("dispatcher", "reviewer"), "核查通过"),
-        Transition("close", ("verified",), "closed", ("dispatcher", "reviewer"), "结案"),
-        Transition("reopen", ("resolved", "verified", "closed"), "reopened", ("dispatcher", "reviewer"), "重新办理"),
-        Transition("extend", ("dispatched",), None, ("dispatcher",), "延期"),
+        Transition("register", (Status.RECEIVED,), Status.REGISTERED, ("agent", "dispatcher"), "立案"),
+        Transition("reject", (Status.RECEIVED,), Status.REJECTED, ("agent", "dispatcher"), "不予立案"),
+        Transition("dispatch", (Status.REGISTERED, Status.RETURNED, Status.REOPENED), Status.DISPATCHED,
+                   ("dispatcher",), "派遣"),
+        Transition("return", (Status.DISPATCHED, Status.RESOLVED), Status.RETURNED,
+                   ("handler", "dispatcher", "reviewer"), "回退"),
+        Transition("resolve", (Status.DISPATCHED,), Status.RESOLVED, ("handler", "dispatcher"), "处置完成"),
+        Transition("verify", (Status.RESOLVED,), Status.VERIFIED, ("dispatcher", "reviewer"), "核查通过"),
+        Transition("close", (Status.VERIFIED,), Status.CLOSED, ("dispatcher", "reviewer"), "结案"),
+        Transition("reopen", HANDLED_STATUSES, Status.REOPENED, ("dispatcher", "reviewer"), "重新办理"),
+        Transition("extend", (Status.DISPATCHED,), None, ("dispatcher",), "延期"),
     )
 }
 
-STATUS_TEXT = {
-    "received": "已受理",
-    "registered": "已立案",
-    "dispatched": "处置中",
-    "resolved": "已处置，待核查",
-    "verified": "已核查",
-    "closed": "已结案",
-    "rejected": "不予立案",
-    "returned": "已回退，重新派遣中",
-    "reopened": "重新办理中",
-}
 
 
 @dataclass(frozen=True)

@@ -13,12 +13,12 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 
 from intake.components import is_code
 from service_api.auth.principal import ANONYMOUS
-from service_api.cases.workflow import STATUS_TEXT as CASE_STATUS_TEXT
 from service_api.components import registry
 from service_api.components.vocab import STATUS_TEXT
 from service_api.errors import APIError
 from service_api.extensions import db, limiter
 from service_api.reports.accept import ReportInput, accept_report, process_after_accept
+from service_api.vocab import STATUS_TEXT as CASE_STATUS_TEXT
 
 blp = Blueprint("components_public", __name__, template_folder="templates")
 

@@ -19,6 +19,7 @@ from service_api.extensions import db
 from service_api.models import Case, Department
 from service_api.staff import views as staff_views
 from service_api.staff.auth import load_staff, login_required
+from service_api.vocab import HANDLED_STATUSES
 
 blp = Blueprint("components_staff", __name__, url_prefix="/staff/components", template_folder="templates")
 
@@ -127,7 +128,7 @@ def repaired(code: str) -> Any:
     component = _component_or_404(code)
     case = db.session.query(Case).filter_by(case_no=request.form.get("case_no", ""),
                                             component_code=code).one_or_none()
-    if case is None or case.status not in ("resolved", "verified", "closed") or component.status not in REPAIRABLE:
+    if case is None or case.status not in HANDLED_STATUSES or component.status not in REPAIRABLE:
         flash("只有处置完成的案件才能把损坏、丢失或被占用的部件改回完好", "error")
     else:
         registry.edit_component(component, status=INTACT, actor=g.staff, case_no=case.case_no,

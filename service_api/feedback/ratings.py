@@ -22,13 +22,10 @@ from service_api.errors import APIError
 from service_api.extensions import db
 from service_api.feedback.surveys import mark_answered
 from service_api.models import Case, CaseEvent, Rating, Report, utcnow
-from service_api.models.outbox import Kind
+from service_api.vocab import RATING_SOURCE_TEXT, RATINGS, Kind
 
-RATINGS = {"satisfied": "满意", "basically_satisfied": "基本满意", "unsatisfied": "不满意"}
 UPDATE_WINDOW = timedelta(days=7)
 RATING_EVENT = "rating"  # CaseEvent.action of an answer or a change (cases/desk.py names it 评价)
-CHANNEL_TEXT = {"miniprogram": "小程序", "sms": "短信", "voice": "语音回访", "hotline": "热线回访",
-                "chatbot": "智能客服", "wechat": "微信"}
 RESIDENT = Actor("resident")
 
 
@@ -79,7 +76,7 @@ def submit_rating(report: Report, rating: str, solved: bool | None, comment: str
         existing.channel, existing.updated_at = channel, now
     db.session.flush()
     done_text = (f"回访结果：{RATINGS[rating]}" if actor.type == "staff"
-                 else f"居民已通过{CHANNEL_TEXT.get(channel, channel)}评价（{RATINGS[rating]}），无需回访")
+                 else f"居民已通过{RATING_SOURCE_TEXT.get(channel, channel)}评价（{RATINGS[rating]}），无需回访")
     mark_answered(case, report, now, outcome=done_text, staff_id=actor.id if actor.type == "staff" else None)
     flagged = is_flagged(rating, solved)
     was_flagged = before is not None and is_flagged(*before)
@@ -108,7 +105,7 @@ def _describe(rating: str, solved: bool | None) -> str:
 def _record_event(case: Case, row: Rating, before: tuple[str, bool | None] | None, actor: Actor, *,
                   starts_flag: bool, review_before: bool, now: datetime) -> CaseEvent:
     """The answer, or the change, in the case history (staff only: not on the public timeline)."""
-    via = CHANNEL_TEXT.get(row.channel, row.channel)
+    via = RATING_SOURCE_TEXT.get(row.channel, row.channel)
     if before is None:
         note = f"居民评价（{via}）：{_describe(row.rating, row.solved)}"
     else:

@@ -27,9 +27,9 @@ from service_api.errors import APIError
 from service_api.extensions import db
 from service_api.hotline.callbacks import callback_due, create_callback
 from service_api.models import Callback, Case, Citizen, Notification, Rating, Report, Survey, utcnow
-from service_api.models.outbox import REMINDER_OF, SURVEY_INVITATION_KINDS, SURVEY_KINDS, Kind
 from service_api.outbox_writer import earliest_send, enqueue, report_link
 from service_api.phones import inbound_phone
+from service_api.vocab import REMINDER_OF, SURVEY_INVITATION_KINDS, SURVEY_KINDS, WECHAT_SOURCES, Channel, Kind
 
 SURVEY_CALLBACK = "survey"  # Callback.kind of a phone survey owed by agents
 LINK_SALT = "survey-rating-link"  # the token in a rating link is good for nothing else
@@ -54,24 +54,24 @@ def plan_for(report: Report) -> SurveyPlan:
     citizen = db.session.get(Citizen, report.citizen_id) if report.citizen_id else None
     openid = report.wechat_openid or (citizen.wechat_openid if citizen else None)
     sends: list[tuple[str, str, str | None]] = []
-    if openid and report.channel in ("miniprogram", "chatbot"):
-        sends.append((Kind.SURVEY_LINK, "wechat", openid))
+    if openid and report.channel in WECHAT_SOURCES:
+        sends.append((Kind.SURVEY_LINK, Channel.WECHAT, openid))
         if report.citizen_id is not None:
-            sends.append((Kind.SURVEY_LINK, "inapp", None))
-        return SurveyPlan("wechat", sends, callback=False)
+            sends.append((Kind.SURVEY_LINK, Channel.INAPP, None))
+        return SurveyPlan(Channel.WECHAT, sends, callback=False)
     phone = report.contact_phone
     if report.citizen_id is not None:
-        sends.append((Kind.SURVEY_LINK, "inapp", None))
+        sends.append((Kind.SURVEY_LINK, Channel.INAPP, None))
     if not phone:
-        return SurveyPlan("inapp", sends, callback=False)
+        return SurveyPlan(Channel.INAPP, sends, callback=False)
     if citizen is not None and citizen.sms_opted_out:
         return SurveyPlan("callback", sends, callback=True)
     if not is_mainland(phone):
-        return SurveyPlan("sms", [(Kind.SURVEY, "sms", phone), *sends], callback=False)
+        return SurveyPlan(Channel.SMS, [(Kind.SURVEY, Channel.SMS, phone), *sends], callback=False)
     mode = settings.survey_cn_mode
     if mode == "voice":
-        return SurveyPlan("voice", [(Kind.SURVEY, "voice", phone), *sends], callback=False)
-    return SurveyPlan("sms", [(Kind.SURVEY_LINK, "sms", phone), *sends], callback=mode == "callback")
+        return SurveyPlan(Channel.VOICE, [(Kind.SURVEY, Channel.VOICE, phone), *sends], callback=False)
+    return SurveyPlan(Channel.SMS, [(Kind.SURVEY_LINK, Channel.SMS, phone), *sends], callback=mode == "callback")
 
 
 def identities(report: Report) -> set[str]:
@@ -235,7 +235,7 @@ def send_reminders(now: datetime | None = None) -> int:
             continue
         invitations = db.session.query(Notification).filter(
             Notification.case_id == survey.case_id, Notification.report_id == survey.report_id,
-            Notification.kind.in_(SURVEY_INVITATION_KINDS), Notification.channel != "inapp",
+            Notification.kind.in_(SURVEY_INVITATION_KINDS), Notification.channel != Channel.INAPP,
             Notification.status != "cancelled").all()
         # Only this round's invitations: a reopened case's report also has the earlier rounds'.
         invitations = [row for row in invitations if (row.payload or {}).get("survey_id") == str(survey.id)]

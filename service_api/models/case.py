@@ -11,14 +11,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from service_api.models.base import Base, utcnow
 from service_api.models.directory import Category, Department
 from service_api.models.photo import Photo, case_outcome_photos
+from service_api.vocab import CASE_STATUSES, OPEN_STATUSES, Status
+
+__all__ = ["CASE_STATUSES", "OPEN_STATUSES", "RESIDENT_ACTOR", "Case", "CaseEvent", "NumberSequence"]
 
 if TYPE_CHECKING:
     from service_api.models.report import Report
 
-CASE_STATUSES = (
-    "received", "registered", "dispatched", "resolved", "verified", "closed", "rejected", "returned", "reopened",
-)
-OPEN_STATUSES = ("received", "registered", "dispatched", "resolved", "verified", "returned", "reopened")
 # The actor_type of case events written for a resident: their name is personal data (privacy.shown_actor_name).
 RESIDENT_ACTOR = "resident"
 
@@ -44,7 +43,7 @@ class Case(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_no: Mapped[str] = mapped_column(String(32), unique=True)
-    status: Mapped[str] = mapped_column(String(16), default="received")
+    status: Mapped[str] = mapped_column(String(16), default=Status.RECEIVED.value)
     matter_code: Mapped[str | None] = mapped_column(ForeignKey("categories.code"))
     matter_confidence: Mapped[float | None]
     triage: Mapped[bool] = mapped_column(default=False)  # waits for a person to confirm the matter

@@ -7,7 +7,6 @@ The API writes Notification rows in the same transaction as the case change; Cel
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
@@ -15,40 +14,20 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from service_api.models.base import Base, utcnow
 from service_api.models.encrypted import EncryptedText, track_hash
+from service_api.vocab import (
+    NOTIFICATION_STATES,
+    PROGRESS_KINDS,
+    REMINDER_OF,
+    SURVEY_INVITATION_KINDS,
+    SURVEY_KINDS,
+    SURVEY_REMINDER_KINDS,
+    UNSENT_STATES,
+    Kind,
+)
 
-NOTIFICATION_STATES = ("pending", "claimed", "sending", "sent", "delivered", "failed", "cancelled")
-# Not yet out: waiting (due or deferred, e.g. by quiet hours), claimed by a dispatch, or being sent.
-UNSENT_STATES = NOTIFICATION_STATES[:3]
-
-
-class Kind(StrEnum):
-    """What a notification says (its template in service_api/messages.py). A StrEnum: rows store the text."""
-
-    RECEIVED = "received"
-    MERGED = "merged"
-    REGISTERED = "registered"
-    REJECTED = "rejected"
-    DISPATCHED = "dispatched"
-    DEADLINE_EXTENDED = "deadline_extended"
-    RESOLVED = "resolved"
-    CLOSED = "closed"
-    REOPENED = "reopened"
-    SURVEY = "survey"  # two-way SMS or voice: answer by reply or keypad
-    SURVEY_LINK = "survey_link"  # a link to rate (SMS to +86, WeChat, in-app)
-    SURVEY_REMINDER = "survey_reminder"
-    SURVEY_LINK_REMINDER = "survey_link_reminder"
-    RATING_REVIEW = "rating_review"
-    LOGIN_CODE = "login_code"
-
-
-# Where the case stands: a newer one makes an older unsent one untrue (outbox_writer.py coalesces).
-PROGRESS_KINDS = frozenset({Kind.RECEIVED, Kind.MERGED, Kind.REGISTERED, Kind.REJECTED, Kind.DISPATCHED,
-                            Kind.DEADLINE_EXTENDED, Kind.RESOLVED, Kind.CLOSED, Kind.REOPENED})
-SURVEY_INVITATION_KINDS = frozenset({Kind.SURVEY, Kind.SURVEY_LINK})
-SURVEY_REMINDER_KINDS = frozenset({Kind.SURVEY_REMINDER, Kind.SURVEY_LINK_REMINDER})
-SURVEY_KINDS = SURVEY_INVITATION_KINDS | SURVEY_REMINDER_KINDS
-REMINDER_OF = {Kind.SURVEY: Kind.SURVEY_REMINDER, Kind.SURVEY_LINK: Kind.SURVEY_LINK_REMINDER}
-
+# The notification vocabulary lives in service_api/vocab.py; these names stay importable from here.
+__all__ = ["NOTIFICATION_STATES", "PROGRESS_KINDS", "REMINDER_OF", "SURVEY_INVITATION_KINDS", "SURVEY_KINDS",
+           "SURVEY_REMINDER_KINDS", "UNSENT_STATES", "Kind", "Notification", "Survey", "Rating"]
 
 class Notification(Base):
     __tablename__ = "notifications"

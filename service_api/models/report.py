@@ -12,16 +12,14 @@ from service_api.models.base import Base, utcnow
 from service_api.models.encrypted import EncryptedText, track_hash
 from service_api.models.people import Citizen
 from service_api.models.photo import Photo, report_photos
+from service_api.vocab import SOURCE_TEXT, SOURCES
 
 if TYPE_CHECKING:
     from service_api.models.case import Case
 
-CHANNELS = ("miniprogram", "hotline", "chatbot", "sms", "voice", "open311", "scan", "web")
-# What staff and exports show for a channel code (reports' channels, plus "wechat" where ratings come from).
-CHANNEL_TEXT = {
-    "miniprogram": "小程序", "hotline": "热线电话", "chatbot": "智能客服", "sms": "短信", "voice": "语音留言",
-    "open311": "Open311 接口", "wechat": "微信", "scan": "扫码报修", "web": "随手拍网页",
-}
+# A report's channel is its source (service_api/vocab.py), under the name the models have always used.
+CHANNELS = SOURCES
+CHANNEL_TEXT = SOURCE_TEXT
 INTAKE_STATES = ("pending", "done", "failed")
 
 

@@ -23,11 +23,11 @@ from service_api.open311.catalog import service_names
 from service_api.open311.params import Open311Error, format_datetime, parse_datetime, parse_int
 from service_api.privacy import mask_text
 from service_api.reports.view import public_event_text
+from service_api.vocab import CLOSED_STATUSES, HANDLED_STATUSES
 
 MAX_SPAN = timedelta(days=90)
 MAX_PAGE_SIZE = 500
 DEFAULT_PAGE_SIZE = 100
-CLOSED_STATUSES = ("closed", "rejected")
 _UNITS = {"working_days": "个工作日", "working_hours": "个工作小时", "natural_hours": "小时", "natural_days": "天",
           "days": "天", "hours": "小时"}
 # Never published: what intake found to be a private or home matter, or one inside a compound (a neighbour's
@@ -193,7 +193,7 @@ def _status_notes(case: Case | None) -> str:
     if case is None:
         return "已收到，正在受理"
     text = STATUS_TEXT.get(case.status, case.status)
-    if case.outcome and case.status in ("resolved", "verified", "closed"):
+    if case.outcome and case.status in HANDLED_STATUSES:
         text = f"{text}：{case.outcome}"
     return mask_text(text) or text
 

@@ -17,6 +17,7 @@ from service_api.extensions import db
 from service_api.models import Case, Report, utcnow
 from service_api.personal_data.scrub import scrub_report
 from service_api.privacy import mask_text
+from service_api.vocab import CLOSED_STATUSES
 
 BATCH = 200
 
@@ -24,7 +25,7 @@ BATCH = 200
 def due_reports(older_than_days: int) -> select:  # type: ignore[valid-type]
     cutoff = utcnow() - timedelta(days=older_than_days)
     finished = or_(Case.closed_at < cutoff, Case.rejected_at < cutoff)
-    open_again = Case.status.notin_(("closed", "rejected"))
+    open_again = Case.status.notin_(CLOSED_STATUSES)
     return (select(Report).join(Case, Report.case_id == Case.id)
             .where(finished, ~open_again, Report.anonymised_at.is_(None)).order_by(Report.id))
 

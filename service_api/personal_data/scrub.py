@@ -16,8 +16,8 @@ from service_api.extensions import db
 from service_api.models import Callback, CaseEvent, HotlineCall, Notification, Rating, Report, Survey, utcnow
 from service_api.models.case import RESIDENT_ACTOR
 from service_api.privacy import mask_text
+from service_api.vocab import PHONE_SOURCES
 
-PHONE_CHANNELS = ("sms", "voice")  # whose channel_ref is "<channel>:<phone>"
 CALLBACK_OPEN = "open"
 CALLBACK_CANCELLED = "cancelled"
 UNSENT = ("pending", "claimed")
@@ -37,7 +37,7 @@ def _set(row: object, counts: Counter[str], what: str, **values: object) -> None
 def scrub_report(report: Report, counts: Counter[str]) -> None:
     """The report and the rows hanging off it (calls, callbacks, surveys, notifications, ratings' comments)."""
     channel_ref = report.channel_ref
-    if channel_ref and channel_ref.split(":", 1)[0] in PHONE_CHANNELS:
+    if channel_ref and channel_ref.split(":", 1)[0] in PHONE_SOURCES:
         channel_ref = None
     _set(report, counts, "reports", contact_phone=None, contact_name=None, wechat_openid=None, citizen_id=None,
          channel_ref=channel_ref, description=mask_text(report.description), address=mask_text(report.address),

@@ -24,6 +24,7 @@ from service_api.extensions import db
 from service_api.models import OPEN_STATUSES, Case, Citizen, Photo, Report, report_photos, utcnow
 from service_api.phones import InvalidPhone, canonical_phone, inbound_phone
 from service_api.photos import usable_photos
+from service_api.vocab import PHONE_SOURCES
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +32,6 @@ MAX_PHOTOS = 9
 # Hex digits of the request fingerprint in an anonymous client's idempotency scope (160 bits).
 ANON_SCOPE_DIGEST = 40
 # Channels whose phone number comes from the telephone network, not from a form: kept even when unparseable.
-PROVIDER_CHANNELS = ("sms", "voice")
 
 
 @dataclass
@@ -117,7 +117,7 @@ def _canonical_contact(contact: dict[str, Any] | None, channel: str) -> dict[str
     try:
         phone = canonical_phone(contact["phone"])
     except InvalidPhone as exc:
-        if channel in PROVIDER_CHANNELS:
+        if channel in PHONE_SOURCES:
             phone = inbound_phone(contact["phone"])  # the caller's number as the provider gave it
         else:
             raise APIError(422, "bad_phone", f"联系电话{exc}", {"contact": {"phone": [str(exc)]}}) from exc

@@ -12,6 +12,7 @@ from service_api.extensions import db
 from service_api.messages import rejection_hint
 from service_api.models import Case, CaseEvent, Category, Rating, Report
 from service_api.privacy import mask_text
+from service_api.vocab import HANDLED_STATUSES
 
 EVENT_TEXT = {
     "receive": "您的反映已受理",
@@ -97,7 +98,7 @@ def report_to_dict(report: Report, *, access_token: str | None = None) -> dict[s
         "created_at": report.created_at,
         "photos": [photo_links(p.id) for p in report.photos],
         "timeline": public_timeline(case, report),
-        "outcome": mask_text(case.outcome) if case and case.status in ("resolved", "verified", "closed") else None,
+        "outcome": mask_text(case.outcome) if case and case.status in HANDLED_STATUSES else None,
         "outcome_photos": [photo_links(p.id) for p in case.outcome_photos] if case else [],
         "rating": rating,
         # Intake found a private or property-company matter: where the resident should turn instead.

@@ -68,10 +68,10 @@ from service_api.models import (
     utcnow,
 )
 from service_api.stats import durations as stats_durations
+from service_api.vocab import HANDLED_STATUSES  # what 处置率 counts as handled
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 SHANGHAI_KEY = SHANGHAI.key
-HANDLED_STATUSES = ("resolved", "verified", "closed")  # what 处置率 counts as handled
 PENDING_STATUS = "received"  # waiting for triage: neither registered nor rejected
 EXTEND_ACTION = TRANSITIONS["extend"].action
 # A department is credited with the cases dispatched to it; intake's routing guess on a case still in triage,

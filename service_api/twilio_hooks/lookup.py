@@ -6,11 +6,11 @@ import re
 
 from flask import current_app
 
-from service_api.cases.workflow import STATUS_TEXT
 from service_api.extensions import db
 from service_api.models import Case, Report
 from service_api.numbers import normalise_ref
 from service_api.privacy import mask_text
+from service_api.vocab import HANDLED_STATUSES, STATUS_TEXT
 
 
 def ref_from_digits(digits: str) -> str | None:
@@ -43,7 +43,7 @@ def status_of(ref: str, phone: str | None) -> tuple[str, str] | None:
 
 def _case_status(case: Case) -> tuple[str, str]:
     detail = ""
-    if case.status in ("resolved", "verified", "closed") and case.outcome:
+    if case.status in HANDLED_STATUSES and case.outcome:
         # anyone may text or dial a case number: numbers in the outcome are masked, before it is cut short
         detail = f"处置结果：{(mask_text(case.outcome) or '')[:60]}"
     return STATUS_TEXT.get(case.status, case.status), detail

@@ -11,7 +11,6 @@ from typing import Any
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 
-from service_api.cases.workflow import STATUS_TEXT
 from service_api.errors import APIError
 from service_api.extensions import csrf, db, limiter
 from service_api.feedback.ratings import RATINGS, is_flagged, submit_rating
@@ -20,6 +19,7 @@ from service_api.models import Rating, Report, Survey
 from service_api.numbers import normalise_ref
 from service_api.privacy import mask_text
 from service_api.reports.view import matter_of, public_timeline, report_status
+from service_api.vocab import HANDLED_STATUSES, STATUS_TEXT
 
 blp = Blueprint("web", __name__, template_folder="templates")
 
@@ -56,7 +56,7 @@ def _page(report: Report, *, token: str | None = None, survey: Survey | None = N
     return render_template(
         "web/report.html", report=report, case=case, status_text=STATUS_TEXT.get(status, status),
         matter=matter_of(case.matter_code if case else None), timeline=public_timeline(case, report),
-        outcome=mask_text(case.outcome) if case and status in ("resolved", "verified", "closed") else None,
+        outcome=mask_text(case.outcome) if case and status in HANDLED_STATUSES else None,
         survey=survey, token=token, notice=notice, error=error, form=form or {}, rating=rating, rated=rated,
         ratings=RATINGS, flagged=rating is not None and is_flagged(rating.rating, rating.solved),
         comment_max=COMMENT_MAX,

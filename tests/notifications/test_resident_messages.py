@@ -14,7 +14,7 @@ from service_api.cases.workflow import SYSTEM, TransitionRequest, apply_transiti
 from service_api.extensions import db
 from service_api.feedback import surveys
 from service_api.models import Case, Category, Department, Notification
-from service_api.models.outbox import Kind
+from service_api.vocab import Kind
 from tests.notifications.support import make_case, make_report, use_twilio
 
 SH = ZoneInfo("Asia/Shanghai")

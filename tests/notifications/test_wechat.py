@@ -12,8 +12,10 @@ from werkzeug.wrappers import Request, Response
 
 from notifications import outbox
 from notifications.channels import adapter_for
+from notifications.channels.wechat import WeChatSubscribeChannel
 from service_api.extensions import db
 from service_api.models import Citizen, Notification
+from service_api.vocab import Kind
 from tests.notifications.support import close_case, make_case, make_report, use_twilio
 
 OPENID = "o6_bmjrPTlm6_2sgVt7hMZOPfL2M"
@@ -125,3 +127,19 @@ def test_a_survey_reminder_uses_the_survey_template_and_the_rating_page(app, fak
     assert reminder["template_id"] == "TPL-SURVEY"
     assert reminder["page"] == f"pages/report/rate?report={report.id}"
     assert len(reminder["data"]["phrase2"]["value"]) <= 5  # WeChat's limit for a phrase field
+
+
+@pytest.mark.parametrize("kind", [kind for kind in Kind if kind != Kind.LOGIN_CODE])  # sign-in codes go by SMS
+def test_each_kind_opens_its_page_with_its_template(app, settings, kind):
+    # Written out by name rather than taken from SURVEY_KINDS: a kind missing from that group is the bug this
+    # guards against (survey_link_reminder once opened the report's detail page with the progress template).
+    asks_for_rating = kind.value.startswith("survey")
+    row = Notification(kind=kind, channel="wechat", recipient=OPENID, report_id=41, body="【城市管理】案件已办结",
+                       payload={"case_no": "C370202-20261124-00017"})
+    message = WeChatSubscribeChannel(settings).message(row)
+    if asks_for_rating:
+        assert (message["template_id"], message["page"]) == ("TPL-SURVEY", "pages/report/rate?report=41")
+    else:
+        assert (message["template_id"], message["page"]) == ("TPL-NOTIFY", "pages/report/detail?id=41")
+    phrase = message["data"]["phrase2"]["value"]
+    assert phrase != "进度更新" and 0 < len(phrase) <= 5  # its own words, within WeChat's phrase limit

@@ -6,7 +6,7 @@ from __future__ import annotations
 from service_api.extensions import db
 from service_api.messages import OUT_OF_SCOPE_HINT
 from service_api.models import Notification, Report
-from service_api.models.outbox import Kind
+from service_api.vocab import Kind
 
 AWAY = {"description": "崂山区海尔路1号门口井盖丢了，很危险", "address": "崂山区海尔路1号",
         "contact": {"phone": "13912345678"}}
