@@ -84,4 +84,4 @@ class ReportById(MethodView):
     @blp.response(200, ReportOutSchema)
     def get(self, report_ref: str) -> Any:
         """按编号或受理编号查看自己的反映：状态、案件编号、时间线、处置结果、评价。"""
-        return report_to_dict(find_readable_report(report_ref))
+        return report_to_dict(find_readable_report(report_ref), masked=current_principal().is_staff)

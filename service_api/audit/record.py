@@ -16,6 +16,7 @@ from service_api.audit.chain import GENESIS, entry_hash
 from service_api.audit.models import HEAD_ID, AuditEntry, AuditHead
 from service_api.extensions import db
 from service_api.models import StaffUser, utcnow
+from service_api.privacy import mask_text
 
 STAFF, RESIDENT, SYSTEM = "staff", "resident", "system"
 
@@ -87,7 +88,8 @@ def record(action: AuditAction | str, *, object_type: str | None = None, object_
            reason: str | None = None, detail: dict[str, Any] | None = None, actor: Actor | None = None,
            session: Session | None = None) -> AuditEntry:
     """Add an entry to the caller's transaction: it is chained and written when that transaction commits, and
-    is gone if it rolls back.
+    is gone if it rolls back. Phone and ID numbers in the reason (a staff note) are masked: an entry cannot be
+    scrubbed later without breaking the chain, so no resident's number goes into it.
 
     Chaining at commit keeps the head row's lock as short as it can be, and taken last, so an audited
     transaction never waits for the head while holding rows another appender needs.
@@ -97,7 +99,7 @@ def record(action: AuditAction | str, *, object_type: str | None = None, object_
     entry = AuditEntry(actor_type=actor.type, actor_id=actor.id, actor_name=actor.name, actor_role=actor.role,
                        address=client_address(), action=str(action), object_type=object_type,
                        object_id=None if object_id is None else str(object_id)[:64],
-                       reason=(reason or None), detail=detail or {})
+                       reason=mask_text(reason) or None, detail=detail or {})
     session.info.setdefault(PENDING, []).append(entry)
     return entry
 

@@ -107,7 +107,7 @@ def case_summary(case: Case) -> dict[str, Any]:
         "district_code": case.district_code,
         "source_channel": case.source_channel,
         "report_count": case.report_count,
-        "description": case.description,
+        "description": mask_text(case.description),  # as on the console: numbers whole only by a reveal
         "created_at": case.created_at,
         "updated_at": case.updated_at,
     }
@@ -117,15 +117,15 @@ def case_detail(case: Case, staff: StaffUser) -> dict[str, Any]:
     data = case_summary(case)
     reports = db.session.query(Report).filter_by(case_id=case.id).order_by(Report.id)
     data.update({
-        "outcome": case.outcome,
+        "outcome": mask_text(case.outcome),
         "outcome_photos": [photo_links(p.id) for p in case.outcome_photos],
-        "reject_reason": case.reject_reason,
+        "reject_reason": mask_text(case.reject_reason),
         "needs_review": case.needs_review,
         "reopen_count": case.reopen_count,
         "allowed_actions": allowed_actions(case, staff.role),
         "component": case_component(case),
         "reports": [
-            {"id": r.id, "tracking_no": r.tracking_no, "channel": r.channel, "description": r.description,
+            {"id": r.id, "tracking_no": r.tracking_no, "channel": r.channel, "description": mask_text(r.description),
              "contact_phone": mask_phone(r.contact_phone), "contact_name": mask_name(r.contact_name),
              "is_duplicate": r.is_duplicate, "created_at": r.created_at,
              "photos": [photo_links(p.id) for p in r.photos]}

@@ -6,12 +6,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
+from sqlalchemy import select
 
 from service_api.audit.actions import AuditAction
-from service_api.audit.record import count_recent, record
+from service_api.audit.models import AuditEntry
+from service_api.audit.record import STAFF, count_recent, record
 from service_api.errors import APIError
 from service_api.extensions import db
-from service_api.models import Case, Report, StaffUser
+from service_api.models import Callback, Case, Report, StaffUser, utcnow
 
 # Roles whose work includes calling or visiting the resident (回电, 上门核实); reviewers and auditors never do.
 REVEAL_ROLES = ("agent", "dispatcher", "handler", "admin")
@@ -47,17 +49,42 @@ def reason_text(reason: str | None) -> str:
     return reason
 
 
-def reveal_contacts(case: Case, user: StaffUser, reason: str | None) -> list[Contact]:
-    """The full phones and names of the case's reports; one audit entry per reveal (the caller commits)."""
+def _allow_reveal(user: StaffUser, reason: str | None) -> str:
+    """The reason to log, once the user's role and hourly limit allow a reveal (else a 403/422/429 APIError)."""
     if user.role not in REVEAL_ROLES:
         raise APIError(403, "reveal_forbidden", "您的角色无权查看居民联系方式")
     text = reason_text(reason)
     limit = current_app.extensions["settings"].contact_reveal_per_hour
     if count_recent(AuditAction.CONTACT_REVEAL, user.id, timedelta(hours=1)) >= limit:
         raise APIError(429, "reveal_limit", f"每小时最多查看 {limit} 次居民联系方式，请稍后再试")
+    return text
+
+
+def reveal_contacts(case: Case, user: StaffUser, reason: str | None) -> list[Contact]:
+    """The full phones and names of the case's reports; one audit entry per reveal (the caller commits)."""
+    text = _allow_reveal(user, reason)
     reports = db.session.query(Report).filter_by(case_id=case.id).order_by(Report.id).all()
     contacts = [Contact(r.tracking_no, r.channel, r.contact_phone, r.contact_name) for r in reports
                 if r.contact_phone or r.contact_name]
     record(AuditAction.CONTACT_REVEAL, object_type="case", object_id=case.case_no, reason=text,
            detail={"reports": [c.tracking_no for c in contacts]})
     return contacts
+
+
+def reveal_callback_phone(callback: Callback, user: StaffUser, reason: str | None) -> str | None:
+    """The number an agent is to call back; logged and limited like a case's contacts (the caller commits)."""
+    text = _allow_reveal(user, reason)
+    case = db.session.get(Case, callback.case_id) if callback.case_id else None
+    record(AuditAction.CONTACT_REVEAL, object_type="callback", object_id=callback.id, reason=text,
+           detail={"kind": callback.kind, "case_no": case.case_no if case else None})
+    return callback.phone
+
+
+def revealed_callback_recently(callback: Callback, user: StaffUser) -> bool:
+    """Whether `user` revealed this callback's number within the hour (then the call form may carry it)."""
+    since = utcnow() - timedelta(hours=1)
+    return db.session.execute(select(AuditEntry.id).where(
+        AuditEntry.action == str(AuditAction.CONTACT_REVEAL), AuditEntry.actor_type == STAFF,
+        AuditEntry.actor_id == user.id,
+        AuditEntry.object_type == "callback", AuditEntry.object_id == str(callback.id),
+        AuditEntry.at >= since).limit(1)).first() is not None

@@ -73,7 +73,9 @@ def photo_links(photo_id: str) -> dict[str, str]:
     }
 
 
-def report_to_dict(report: Report, *, access_token: str | None = None) -> dict[str, Any]:
+def report_to_dict(report: Report, *, access_token: str | None = None, masked: bool = False) -> dict[str, Any]:
+    """The report as its resident sees it; `masked` for staff, who read phone and ID numbers in the resident's
+    words masked, as on the console (the whole number only through a logged reveal)."""
     case = report.case
     status = report_status(report)
     rating = None
@@ -82,7 +84,8 @@ def report_to_dict(report: Report, *, access_token: str | None = None) -> dict[s
         row = db.session.query(Rating).filter_by(case_id=case.id, report_id=report.id,
                                                  round=case.reopen_count + 1).one_or_none()
         if row is not None:
-            rating = {"rating": row.rating, "solved": row.solved, "comment": row.comment, "updated_at": row.updated_at}
+            rating = {"rating": row.rating, "solved": row.solved,
+                      "comment": mask_text(row.comment) if masked else row.comment, "updated_at": row.updated_at}
     data: dict[str, Any] = {
         "id": report.id,
         "tracking_no": report.tracking_no,
@@ -90,7 +93,7 @@ def report_to_dict(report: Report, *, access_token: str | None = None) -> dict[s
         "status_text": STATUS_TEXT.get(status, status),
         "case_no": case.case_no if case else None,
         "matter": matter_of(case.matter_code if case else (report.matter_code if report.in_scope else None)),
-        "description": report.description,
+        "description": mask_text(report.description) if masked else report.description,
         "address": report.address,
         "location": {"lat": report.lat, "lng": report.lng, "crs": "cgcs2000"} if report.lat is not None else None,
         "location_description": report.location_description,

@@ -54,6 +54,7 @@ from service_api.models import (
     StaffUser,
     utcnow,
 )
+from service_api.personal_data.reveal import revealed_callback_recently
 from service_api.photos import photo_file
 from service_api.privacy import mask_name, mask_phone, mask_text, shown_actor_name
 from service_api.reference.work_calendar import unknown_calendar_year
@@ -275,6 +276,10 @@ def home() -> Any:
 def call_new() -> Any:
     call = None
     phone = (request.args.get("phone") or "").strip()[:32]
+    if request.args.get("callback", "").isdigit():  # from a callback: its number once the agent revealed it
+        callback = db.session.get(Callback, int(request.args["callback"]))
+        if callback is not None and revealed_callback_recently(callback, g.staff):
+            phone = callback.phone or ""
     if request.args.get("call", "").isdigit():
         call = db.session.get(HotlineCall, int(request.args["call"]))
         if call is not None:

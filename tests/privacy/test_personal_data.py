@@ -145,3 +145,32 @@ def test_deleting_an_account_keeps_the_reports_as_anonymous_ones(client):
     assert db.session.get(Case, case.id).status == "registered"
     assert client.get("/api/v1/me/export", headers=headers).status_code == 401
     assert entries(AuditAction.RESIDENT_DELETED)[-1].object_id == str(citizen.id)
+
+
+def test_an_agent_reveals_a_callbacks_number_with_a_logged_reason_before_calling(signed_in):
+    from service_api.hotline.callbacks import create_callback
+    from service_api.models.hotline import CHATBOT_HANDOFF
+
+    case = make_case()
+    callback = create_callback(kind=CHATBOT_HANDOFF, phone=RESIDENT_PHONE, reason="居民要求人工回电",
+                               case_id=case.id)
+    db.session.commit()
+    agent, user = signed_in("agent")
+    path = f"/staff/callbacks/{callback.id}"
+    page = agent.get(path).get_data(as_text=True)
+    assert "139****5678" in page and "13912345678" not in page and 'id="reveal-form"' in page
+    before = agent.get(f"/staff/calls/new?callback={callback.id}").get_data(as_text=True)
+    assert RESIDENT_PHONE not in before  # the call form carries the number only after a reveal
+    shown = agent.post_form(f"{path}/contact", {"reason": "callback"}, page=path)
+    assert shown.status_code == 200 and RESIDENT_PHONE in shown.get_data(as_text=True)
+    assert shown.headers["Cache-Control"] == "no-store"
+    [reveal] = entries(AuditAction.CONTACT_REVEAL)
+    assert (reveal.actor_name, reveal.object_type, reveal.object_id, reveal.reason) == (
+        user.username, "callback", str(callback.id), "回电联系反映人")
+    assert reveal.detail["case_no"] == case.case_no
+    after = agent.get(f"/staff/calls/new?callback={callback.id}").get_data(as_text=True)
+    assert f'value="{RESIDENT_PHONE}"' in after
+    other_agent, _ = signed_in("agent")  # someone else's reveal opens nothing for them
+    assert RESIDENT_PHONE not in other_agent.get(f"/staff/calls/new?callback={callback.id}").get_data(as_text=True)
+    reviewer, _ = signed_in("reviewer")
+    assert reviewer.post_form(f"{path}/contact", {"reason": "callback"}, page="/staff/stats").status_code == 403
