@@ -160,6 +160,13 @@
     events.dispatchEvent(new CustomEvent("sent", { detail: { entry, report } }));
     return report;
   }
+  // Offline, the browser's "online" event sends the queue; a busy server (429, 5xx) is asked again after a
+  // while, so a resident who keeps the page open needs to do nothing.
+  let retryTimer = null;
+  function retryLater(err) {
+    if (err.status === 0 || retryTimer) return;
+    retryTimer = setTimeout(() => { retryTimer = null; flush(); }, err.status === 429 ? 60000 : 20000);
+  }
   function flush() {
     if (flushing) return flushing;
     flushing = (async () => {
@@ -168,7 +175,7 @@
         try {
           await deliver(entry);
         } catch (err) {
-          if (err.retryable) break; // still offline or busy: try again at the next chance
+          if (err.retryable) { retryLater(err); break; } // still offline or busy: try again at the next chance
           entry.error = err.message; // the server refused it: the resident decides (edit or drop)
           await outbox.put(entry);
         }
@@ -513,6 +520,7 @@
         showDone(report);
       } catch (err) {
         if (err.retryable) {
+          retryLater(err);
           resetForm(); // it is safe in the queue, shown below, and goes out by itself
           renderQueued();
           say(error, err.status === 0 ? "" : err.message);
@@ -533,7 +541,7 @@
       box.replaceChildren(h("h2", {}, "等待提交"), ...entries.map((e) => h("div", { class: "queued-item" },
         h("p", {}, e.description),
         e.error ? h("p", { class: "error" }, "没有提交成功：" + e.error)
-          : h("p", { class: "notice" }, "网络恢复后会自动提交，不会重复。已保存在本机，可以关闭页面。"),
+          : h("p", { class: "notice" }, "网络恢复后或稍等片刻会自动提交，不会重复。已保存在本机，可以关闭页面。"),
         e.error ? h("button", { type: "button", class: "btn ghost", onclick: async () => {
           fields.description.value = e.description;
           fields.address.value = e.address || "";

@@ -1,0 +1,81 @@
+"""The errors a resident meets on a phone say what to do and lose nothing: a photo too large, a server that says
+"too many requests"; and the resident's access tokens never appear in a URL, whatever the page does."""
+
+from __future__ import annotations
+
+import json
+
+from service_api.extensions import db
+from service_api.models import Report
+from tests.browser import NEEDS_CHROMIUM, SHOTS
+from tests.webapp.conftest import choose_photos, open_phone
+
+pytestmark = NEEDS_CHROMIUM
+TEXT = "五四广场东门的垃圾箱满了，垃圾溢出来一地"
+
+
+def reports() -> list[Report]:
+    db.session.expire_all()
+    return db.session.query(Report).order_by(Report.id).all()
+
+
+def test_a_photo_too_large_and_a_rate_limit_say_what_to_do(app, live_server, browser):
+    page = open_phone(browser)
+    page.clock.install()  # the page's timers run when the test says
+    page.goto(f"{live_server}/m/")
+    page.fill("#description", TEXT)
+    # An 11 MB HEIC the browser cannot shrink (Chromium does not decode HEIC) is refused before any upload.
+    choose_photos(page, {"name": "IMG_0002.HEIC", "mimeType": "image/heic", "buffer": b"\0" * (11 * 1024 * 1024)})
+    page.locator("#form-error", has_text="照片太大").wait_for()
+    assert "换一张" in page.inner_text("#form-error") and page.locator(".thumb").count() == 0
+
+    # The server answers 429, as flask-limiter does past 30 reports a minute from one address: the page says to
+    # wait, keeps the report queued (nothing typed is lost) and sends it once by itself a minute later.
+    limited = {"count": 0}
+
+    def too_many(route):
+        limited["count"] += 1
+        route.fulfill(status=429, content_type="application/json", body=json.dumps(
+            {"status": 429, "code": "rate_limited", "message": "请求过于频繁，请稍后再试", "errors": {}}))
+
+    page.route("**/api/v1/reports", too_many)
+    page.click("#locate")
+    page.locator("#place.ok").wait_for()
+    page.click("#submit")
+    page.locator("#form-error", has_text="操作太频繁，请稍等一分钟再试").wait_for()
+    assert TEXT in page.inner_text("#queued") and "不会重复" in page.inner_text("#queued")
+    page.screenshot(path=str(SHOTS / "webapp_24_rate_limited.png"), full_page=True)
+    assert limited["count"] == 1 and reports() == []
+
+    page.unroute("**/api/v1/reports")
+    page.clock.run_for(55_000)
+    assert reports() == []  # not before the minute is up
+    page.clock.run_for(6_000)
+    page.locator("#done").wait_for()
+    [report] = reports()
+    assert report.description == TEXT and report.tracking_no == page.inner_text("#tracking-no")
+    assert page.locator("#queued").is_hidden()
+
+
+def test_access_tokens_never_appear_in_a_url(app, live_server, browser):
+    page = open_phone(browser)
+    urls: list[str] = []
+    page.on("request", lambda request: urls.append(request.url))
+    page.on("framenavigated", lambda frame: urls.append(frame.url))
+    page.goto(f"{live_server}/m/")
+    page.click("#locate")
+    page.locator("#place.ok").wait_for()
+    page.fill("#description", TEXT)
+    page.click("#submit")
+    page.locator("#done").wait_for()
+    page.click("#follow-link")  # the report's page reads it with the report's own token
+    page.locator("#timeline").wait_for()
+    page.click("#tab-mine")
+    page.locator("a.item").first.wait_for()
+    page.click("a.item")
+    page.locator("#timeline").wait_for()
+    stored = json.loads(page.evaluate("() => localStorage.getItem('m.reports')"))
+    tokens = [entry["token"] for entry in stored]
+    assert tokens and all(len(token) > 20 for token in tokens)
+    assert len(urls) > 10 and not [url for url in urls if any(token in url for token in tokens)]
+    assert page.js_errors == []
