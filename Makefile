@@ -30,10 +30,10 @@ setup: $(VENV)/.stamp vendor bot-setup
 
 vendor: service_api/static/vendor/.stamp
 
-service_api/static/vendor/.stamp: service_api/static/vendor/package.json
+service_api/static/vendor/.stamp: service_api/static/vendor/package.json service_api/static/vendor/package-lock.json
 	@if command -v npm >/dev/null; then \
 		cd service_api/static/vendor && npm install --no-audit --no-fund --silent && touch .stamp; \
-	else echo "npm not found: charts and Swagger UI assets are not installed"; fi
+	else echo "npm not found: charts, maps and Swagger UI assets are not installed"; fi
 
 $(MODEL): $(VENV)/.stamp $(MODEL_INPUTS)
 	$(PY) -m intake train
