@@ -169,9 +169,18 @@ class Geocoder:
                     self.area_names.setdefault(v, code)
         district_codes = self.gaz.layers["district"].codes if "district" in self.gaz.layers else []
         prefixes, foreign = _admin_prefix_names(district_codes) if use_jionlp else ([], [])
+        admin_names = set(self.area_names)
+        # Residents name a street office's area without "街道" ("八大峡那边"); otherwise the fuzzy match picks a
+        # POI that shares characters (八大关风景区). Not as an address prefix ("中山路" is also a road), and a road
+        # or POI of the same name wins (it is checked first).
+        streets = self.gaz.layers.get("street")
+        for code, name in zip(streets.codes, streets.names, strict=True) if streets is not None else []:
+            short = name[:-2] if name.endswith("街道") else ""
+            if len(short) >= 2 and short not in self.gaz.road_ids and short not in self.gaz.name_index:
+                self.area_names.setdefault(short, code)
         # Names of divisions the gazetteer does not cover; a district of the same name in the gazetteer wins.
         self.foreign_areas = {n for n in foreign if len(n) >= 3 and n not in self.area_names} - set(prefixes)
-        alternatives = sorted(set(prefixes) | set(self.area_names) | self.foreign_areas, key=len, reverse=True)
+        alternatives = sorted(set(prefixes) | admin_names | self.foreign_areas, key=len, reverse=True)
         self._admin_re = re.compile("^(?:" + "|".join(map(re.escape, alternatives)) + ")") if alternatives else None
 
     def _build_fuzzy_index(self) -> None:

@@ -297,3 +297,15 @@ def test_forward_road_segment_is_that_part_of_the_road_and_still_road_level(geo)
     assert (west.level, west.description) == ("road", "香港中路西段") and east.description == "香港中路东段"
     assert west.lng < whole.lng < east.lng and haversine_m(west.lat, west.lng, east.lat, east.lng) > 2000
     assert geo.forward("山东路西段").description == "山东路"  # a north–south road has no west part
+
+
+@pytest.mark.parametrize("text", ["八大峡", "八大峡那边", "在八大峡广场附近"])
+def test_a_street_named_without_jiedao_is_that_street(geo, text):
+    r = geo.forward(text)
+    assert (r.level, r.matched_name) == ("street", "八大峡街道")
+
+
+def test_a_road_or_poi_named_like_a_street_stays_the_road_or_poi(geo):
+    assert geo.forward("中山路").level == "road"
+    assert geo.forward("中山路20号").level == "door"
+    assert geo.forward("湛山寺门口").matched_name == "湛山寺"
