@@ -18,6 +18,7 @@ class AuditAction(StrEnum):
     RECORD_CREATED = "record.created"
     RECORD_CHANGED = "record.changed"
     RECORD_DELETED = "record.deleted"
+    RECORDS_IMPORTED = "record.imported"
     RESIDENT_EXPORT = "resident.export"
     RESIDENT_DELETED = "resident.deleted"
     ANONYMISED = "personal_data.anonymised"
@@ -30,7 +31,7 @@ ACTION_TEXT = {
     AuditAction.SESSION_EXPIRED: "会话超时", AuditAction.PASSWORD_CHANGED: "修改密码",
     AuditAction.TOTP_ENROLLED: "启用动态口令", AuditAction.CONTACT_REVEAL: "查看联系方式",
     AuditAction.CASE_CHANGE: "案件变更", AuditAction.EXPORT: "导出数据", AuditAction.RECORD_CREATED: "新增",
-    AuditAction.RECORD_CHANGED: "修改", AuditAction.RECORD_DELETED: "删除",
+    AuditAction.RECORD_CHANGED: "修改", AuditAction.RECORD_DELETED: "删除", AuditAction.RECORDS_IMPORTED: "批量导入",
     AuditAction.RESIDENT_EXPORT: "居民下载本人数据", AuditAction.RESIDENT_DELETED: "居民注销账号",
     AuditAction.ANONYMISED: "个人信息匿名化", AuditAction.KEY_ROTATED: "更换个人信息加密密钥",
     AuditAction.AUDIT_PRUNED: "清理过期审计记录",

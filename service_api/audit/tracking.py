@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import event, inspect, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import ORMExecuteState, Session
 
 from service_api.audit.actions import AuditAction
 from service_api.audit.record import drop_pending, record, write_pending
@@ -27,7 +27,10 @@ BOOKKEEPING_COLUMNS = {"failed_logins", "locked_until", "last_used_at", "updated
 
 
 def _audit_type(obj: object) -> tuple[str, str] | None:
-    cls = type(obj)
+    return _audit_type_of(type(obj))
+
+
+def _audit_type_of(cls: type) -> tuple[str, str] | None:
     if cls in AUDITED:
         return AUDITED[cls]
     name = getattr(cls, "__audit_type__", None)
@@ -106,9 +109,39 @@ def before_flush(session: Session, _context: Any, _instances: Any) -> None:
                        session=session)
 
 
+def _bulk_columns(statement: Any) -> set[str]:
+    """The columns a bulk UPDATE sets (empty when they cannot be told: then it is audited)."""
+    values = getattr(statement, "_values", None) or {}
+    return {getattr(key, "key", None) or str(key) for key in values}
+
+
+def bulk_statement(state: ORMExecuteState) -> Any:
+    """An ORM bulk UPDATE or DELETE of an audited class (`session.query(Component).filter(…).delete()`,
+    `session.execute(update(StaffUser)…)`) skips before_flush: one entry for the statement, with its condition
+    and how many rows it touched."""
+    if not (state.is_update or state.is_delete):
+        return None
+    named = next((n for m in state.all_mappers if (n := _audit_type_of(m.class_)) is not None), None)
+    if named is None:
+        return None
+    columns = _bulk_columns(state.statement) if state.is_update else set()
+    if columns and columns <= BOOKKEEPING_COLUMNS:
+        return None
+    result = state.invoke_statement()
+    where = state.statement.whereclause
+    detail: dict[str, Any] = {"bulk": True, "rows": result.rowcount,
+                              "where": str(where) if where is not None else None}
+    if columns:
+        detail["columns"] = sorted(columns - SECRET_COLUMNS) + sorted(columns & SECRET_COLUMNS)
+    record(AuditAction.RECORD_CHANGED if state.is_update else AuditAction.RECORD_DELETED, object_type=named[0],
+           detail=detail, session=state.session)
+    return result
+
+
 def install(session_target: Any) -> None:
     """Hook the audit trail into `session_target` (the app's scoped session), once."""
     if not event.contains(session_target, "before_flush", before_flush):
         event.listen(session_target, "before_flush", before_flush)
+        event.listen(session_target, "do_orm_execute", bulk_statement)
         event.listen(session_target, "before_commit", write_pending)
         event.listen(session_target, "after_rollback", drop_pending)

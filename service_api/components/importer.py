@@ -32,6 +32,8 @@ from intake.components import AREA_LENGTH, CODE_LENGTH, TYPE_LENGTH, parse_code
 from intake.geo.crs import CRS_NAMES, to_cgcs2000_many
 from intake.geo.gazetteer import GazetteerError, iter_features
 from intake.taxonomy import load_directory
+from service_api.audit.actions import AuditAction
+from service_api.audit.record import record
 from service_api.cases import intake_runtime
 from service_api.components.vocab import CSV_HEADER, FORMATS, INTACT, SOURCE_IMPORT, STATUS_BY_WORD, STATUS_TEXT
 from service_api.extensions import db
@@ -533,6 +535,10 @@ def import_components(path: Path, *, fmt: str | None = None, replace: bool = Fal
         if show:
             print("正在写入部件库……", file=sys.stderr, flush=True)
         result.inserted, result.updated, result.unchanged, result.deleted = staging.merge(replace)
+        # One audit entry for the whole file: the set-based merge bypasses the ORM's per-row entries.
+        record(AuditAction.RECORDS_IMPORTED, object_type="component", object_id=path.name, detail={
+            "rows": result.rows, "inserted": result.inserted, "updated": result.updated,
+            "deleted": result.deleted, "bad": result.bad, "replace": replace})
         db.session.commit()
         result.applied = True
         return result

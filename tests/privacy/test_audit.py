@@ -5,10 +5,11 @@ from __future__ import annotations
 import csv
 import io
 
-from sqlalchemy import select, text
+from sqlalchemy import select, text, update
 
 from service_api.audit.actions import AuditAction
 from service_api.audit.models import AuditEntry
+from service_api.audit.verify import verify_chain
 from service_api.extensions import db
 from service_api.models import Department, StaffUser
 from tests.privacy.conftest import PASSWORD, make_case
@@ -161,3 +162,79 @@ def test_pruning_keeps_six_months_at_least_and_the_chain_verifiable(app, make_st
     assert [e.action for e in entries()][-2:] == [str(AuditAction.SIGN_IN), str(AuditAction.AUDIT_PRUNED)]
     assert verify_chain().ok
     assert db.session.get(StaffUser, user.id) is not None
+
+
+def test_component_edits_imports_and_bulk_deletions_are_logged(app, signed_in, tmp_path):
+    from service_api.components.importer import import_components
+    from service_api.components.models import Component
+    from tests.components.conftest import LIGHT, code, row, write_csv
+
+    path = write_csv(tmp_path / "lights.csv", [row(LIGHT, 1), row(LIGHT, 2, east_m=40)])
+    assert import_components(path, report_path=tmp_path / "bad.csv", progress=False).applied
+    [imported] = entries(AuditAction.RECORDS_IMPORTED)
+    assert (imported.object_type, imported.object_id) == ("component", "lights.csv")
+    assert (imported.detail["inserted"], imported.detail["deleted"], imported.detail["replace"]) == (2, 0, False)
+
+    admin, user = signed_in("admin")
+    page = f"/staff/components/{code(LIGHT, 2)}"
+    assert admin.post_form(f"{page}/edit", {"status": "lost", "note": "灯头缺失"}, page=page).status_code == 302
+    edit = [e for e in entries(AuditAction.RECORD_CHANGED) if e.object_type == "component"][-1]
+    assert (edit.object_id, edit.actor_name, edit.actor_role) == (code(LIGHT, 2), user.username, "admin")
+    assert edit.detail["changed"]["status"] == ["intact", "lost"]
+
+    # A bulk delete skips the ORM's per-object events: it is logged as one statement with its row count.
+    db.session.query(Component).filter(Component.code == code(LIGHT, 1)).delete()
+    db.session.commit()
+    [deleted] = entries(AuditAction.RECORD_DELETED)
+    assert deleted.object_type == "component" and deleted.detail["rows"] == 1 and deleted.detail["bulk"]
+    db.session.execute(update(StaffUser).where(StaffUser.id == user.id).values(role="reviewer"))
+    db.session.commit()
+    bulk_role = entries(AuditAction.RECORD_CHANGED)[-1]
+    assert bulk_role.object_type == "staff_user" and bulk_role.detail["columns"] == ["role"]
+    assert verify_chain().ok
+
+
+def test_xlsx_exports_and_users_made_or_removed_by_command_are_logged(app, signed_in):
+    reviewer, user = signed_in("reviewer")
+    assert reviewer.get("/staff/stats/export.xlsx").status_code == 200
+    [export] = entries(AuditAction.EXPORT)
+    assert (export.actor_name, export.detail["format"]) == (user.username, "xlsx")
+
+    runner = app.test_cli_runner()
+    made = runner.invoke(args=["staff", "create-user", "auditor-li", "--role", "auditor", "--generate"])
+    assert made.exit_code == 0, made.output
+    created = [e for e in entries(AuditAction.RECORD_CREATED) if e.object_id == "auditor-li"][0]
+    assert (created.actor_type, created.actor_name) == ("system", "cli")
+    assert created.detail["values"]["role"] == "auditor"
+    assert created.detail["values"]["password_hash"] == "（已更改）"  # the hash is never written into the log
+    db.session.delete(db.session.query(StaffUser).filter_by(username="auditor-li").one())
+    db.session.commit()
+    assert entries(AuditAction.RECORD_DELETED)[-1].object_id == "auditor-li"
+
+
+def test_the_audit_api_filters_by_actor_object_and_beijing_dates(app, client, make_staff, pinned_clock):
+    from datetime import UTC, datetime
+
+    auditor, headers = make_staff("auditor")
+    agent, _ = make_staff("agent")
+    pinned_clock(datetime(2026, 3, 1, 15, 30, tzinfo=UTC))  # 2026-03-01 23:30 in Beijing
+    client.post("/api/v1/auth/staff-token", json={"username": agent.username, "password": PASSWORD})
+    pinned_clock(datetime(2026, 3, 1, 16, 30, tzinfo=UTC))  # 2026-03-02 00:30 in Beijing
+    client.post("/api/v1/auth/staff-token", json={"username": agent.username, "password": PASSWORD})
+    client.post("/api/v1/auth/staff-token", json={"username": agent.username, "password": "wrong-password-1"})
+
+    def listed(query: str) -> list[tuple[str, str]]:
+        answer = client.get(f"/api/v1/audit?{query}", headers=headers)
+        assert answer.status_code == 200, answer.get_json()
+        return [(i["action"], i["at"][:10]) for i in answer.get_json()["items"]]
+
+    mine = f"actor={agent.username}"
+    assert listed(f"{mine}&date_from=2026-03-01&date_to=2026-03-01") == [("auth.sign_in", "2026-03-01")]
+    # Newest first; `at` is UTC, the day filters are Beijing days.
+    assert listed(f"{mine}&date_from=2026-03-02") == [("auth.sign_in_failed", "2026-03-01"),
+                                                      ("auth.sign_in", "2026-03-01")]
+    assert listed(f"object_id={agent.username}&action=auth.sign_in_failed") == [
+        ("auth.sign_in_failed", "2026-03-01")]
+    assert listed(f"actor={auditor.username}") == []
+    bad = client.get("/api/v1/audit?date_from=yesterday", headers=headers)
+    assert bad.status_code == 422 and "ISO 8601" in bad.get_json()["errors"]["date_from"][0]
