@@ -36,3 +36,10 @@ ACTION_TEXT = {
     AuditAction.ANONYMISED: "个人信息匿名化", AuditAction.KEY_ROTATED: "更换个人信息加密密钥",
     AuditAction.AUDIT_PRUNED: "清理过期审计记录",
 }
+
+# Object types of entries, as the auditor's page names them (a type missing here is shown as it is).
+OBJECT_TEXT = {
+    "case": "案件", "callback": "回电任务", "citizen": "居民账号", "staff_user": "工作人员账号", "department": "部门",
+    "open311_key": "Open311 密钥", "component": "部件", "stats": "统计报表", "audit": "审计日志",
+    "personal_data": "个人信息",
+}

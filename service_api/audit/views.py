@@ -8,7 +8,8 @@ from typing import Any
 from flask import render_template, request
 from sqlalchemy import func, select
 
-from service_api.audit.actions import ACTION_TEXT, AuditAction
+from service_api.audit.actions import ACTION_TEXT, OBJECT_TEXT, AuditAction
+from service_api.audit.models import AuditEntry
 from service_api.audit.api import export_response
 from service_api.audit.query import entry_dict, filtered
 from service_api.extensions import db
@@ -54,8 +55,13 @@ def audit_page() -> Any:
     total = db.session.execute(select(func.count()).select_from(query.order_by(None).subquery())).scalar_one()
     rows = [entry_dict(e) for e in db.session.execute(query.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).scalars()]
     export_args = {k: v for k, v in request.args.items() if k != "page" and v}
+    # The object types the trail holds: the vocabulary's, and any a later table added (shown by their name).
+    present = db.session.execute(select(AuditEntry.object_type).where(AuditEntry.object_type.isnot(None))
+                                 .distinct()).scalars()
+    object_types = {**OBJECT_TEXT, **{t: OBJECT_TEXT.get(t, t) for t in present}}
     return render_template("audit/audit.html", rows=rows, total=total, page=page, page_size=PAGE_SIZE,
                            filters=filters, actions=ACTION_TEXT, roles=ROLE_TEXT, export_args=export_args,
+                           object_types=object_types,
                            AuditAction=AuditAction)
 
 
