@@ -9,8 +9,8 @@ from flask import render_template, request
 from sqlalchemy import func, select
 
 from service_api.audit.actions import ACTION_TEXT, OBJECT_TEXT, AuditAction
-from service_api.audit.models import AuditEntry
 from service_api.audit.api import export_response
+from service_api.audit.models import AuditEntry
 from service_api.audit.query import entry_dict, filtered
 from service_api.extensions import db
 from service_api.models import AUDITOR, ROLE_TEXT
