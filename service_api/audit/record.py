@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 from flask import g, has_request_context, request
-from sqlalchemy import func, inspect, select, update
+from sqlalchemy import inspect, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
@@ -122,11 +121,3 @@ def write_pending(session: Session) -> None:
 def drop_pending(session: Session, *_: Any) -> None:
     """The transaction rolled back: its entries go with it."""
     session.info.pop(PENDING, None)
-
-
-def count_recent(action: AuditAction, actor_id: int, within: timedelta) -> int:
-    """How many `action` entries `actor_id` made in the last `within` (reveal limits)."""
-    since = utcnow() - within
-    return db.session.execute(select(func.count(AuditEntry.id)).where(
-        AuditEntry.action == str(action), AuditEntry.actor_type == STAFF, AuditEntry.actor_id == actor_id,
-        AuditEntry.at >= since)).scalar_one()

@@ -6,14 +6,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 
 from service_api.audit.actions import AuditAction
 from service_api.audit.models import AuditEntry
-from service_api.audit.record import STAFF, count_recent, record
+from service_api.audit.record import STAFF, record
 from service_api.errors import APIError
 from service_api.extensions import db
-from service_api.models import Callback, Case, Report, StaffUser, utcnow
+from service_api.models import Callback, Case, HotlineCall, Report, StaffUser, utcnow
 
 # Roles whose work includes calling or visiting the resident (回电, 上门核实); reviewers and auditors never do.
 REVEAL_ROLES = ("agent", "dispatcher", "handler", "admin")
@@ -23,6 +23,8 @@ REVEAL_REASONS = {
     "clarify": "核实反映内容或位置",
     "survey": "满意度回访",
 }
+CALLER_ID_OBJECT = "hotline_call"
+CALLER_ID_REASON = "接听来电登记（来电显示）"
 MIN_TYPED_REASON = 4
 MAX_REASON = 200
 
@@ -55,9 +57,25 @@ def _allow_reveal(user: StaffUser, reason: str | None) -> str:
         raise APIError(403, "reveal_forbidden", "您的角色无权查看居民联系方式")
     text = reason_text(reason)
     limit = current_app.extensions["settings"].contact_reveal_per_hour
-    if count_recent(AuditAction.CONTACT_REVEAL, user.id, timedelta(hours=1)) >= limit:
+    if _reveals_in_last_hour(user) >= limit:
         raise APIError(429, "reveal_limit", f"每小时最多查看 {limit} 次居民联系方式，请稍后再试")
     return text
+
+
+def _reveals_in_last_hour(user: StaffUser) -> int:
+    """Reveals asked for; the caller ids of calls the agent answers (log_caller_id) are part of taking calls."""
+    since = utcnow() - timedelta(hours=1)
+    return db.session.execute(select(func.count(AuditEntry.id)).where(
+        AuditEntry.action == str(AuditAction.CONTACT_REVEAL), AuditEntry.actor_type == STAFF,
+        AuditEntry.actor_id == user.id, AuditEntry.at >= since,
+        or_(AuditEntry.object_type.is_(None), AuditEntry.object_type != CALLER_ID_OBJECT))).scalar_one()
+
+
+def log_caller_id(call: HotlineCall) -> None:
+    """The call form shows the number of the call being registered (来电显示): logged like a reveal, so every
+    whole number staff see is in the trail, but not limited (the caller commits)."""
+    record(AuditAction.CONTACT_REVEAL, object_type=CALLER_ID_OBJECT, object_id=call.id, reason=CALLER_ID_REASON,
+           detail={"status": call.status, "report_id": call.report_id})
 
 
 def reveal_contacts(case: Case, user: StaffUser, reason: str | None) -> list[Contact]:

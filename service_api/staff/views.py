@@ -54,7 +54,7 @@ from service_api.models import (
     StaffUser,
     utcnow,
 )
-from service_api.personal_data.reveal import revealed_callback_recently
+from service_api.personal_data.reveal import log_caller_id, revealed_callback_recently
 from service_api.photos import photo_file
 from service_api.privacy import mask_name, mask_phone, mask_text, shown_actor_name
 from service_api.reference.work_calendar import unknown_calendar_year
@@ -282,8 +282,10 @@ def call_new() -> Any:
             phone = callback.phone or ""
     if request.args.get("call", "").isdigit():
         call = db.session.get(HotlineCall, int(request.args["call"]))
-        if call is not None:
-            phone = phone or (call.caller_phone or "")
+        if call is not None and not phone and call.caller_phone:
+            phone = call.caller_phone
+            log_caller_id(call)
+            db.session.commit()
     return _call_form({}, phone=phone, call=call)
 
 
@@ -363,7 +365,8 @@ def api_history() -> Any:
         {"tracking_no": r.tracking_no, "case_no": r.case.case_no if r.case else None,
          "case_url": url_for("staff.case_page", case_no=r.case.case_no) if r.case else None,
          "status_text": STATUS_TEXT.get(r.case.status, r.case.status) if r.case else "受理中",
-         "description": r.description[:60], "created_at": local_time(r.created_at, "%m-%d %H:%M")}
+         "description": (mask_text(r.description) or "")[:60],
+         "created_at": local_time(r.created_at, "%m-%d %H:%M")}
         for r in hotline.previous_reports(phone)
     ] if len(phone) >= 5 else [])
 

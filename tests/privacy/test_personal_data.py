@@ -174,3 +174,23 @@ def test_an_agent_reveals_a_callbacks_number_with_a_logged_reason_before_calling
     assert RESIDENT_PHONE not in other_agent.get(f"/staff/calls/new?callback={callback.id}").get_data(as_text=True)
     reviewer, _ = signed_in("reviewer")
     assert reviewer.post_form(f"{path}/contact", {"reason": "callback"}, page="/staff/stats").status_code == 403
+
+
+def test_the_number_of_a_call_being_registered_is_logged_but_not_limited(app, signed_in):
+    from service_api.models import HotlineCall
+
+    app.extensions["settings"].contact_reveal_per_hour = 1
+    call = HotlineCall(caller_phone=RESIDENT_PHONE, status="open", data={"direction": "inbound"})
+    db.session.add(call)
+    db.session.commit()
+    case = make_case()
+    agent, user = signed_in("agent")
+    for _ in range(2):  # the agent opens the call's form twice: both logged, neither counted
+        form = agent.get(f"/staff/calls/new?call={call.id}").get_data(as_text=True)
+        assert f'value="{RESIDENT_PHONE}"' in form
+    caller_ids = entries(AuditAction.CONTACT_REVEAL)
+    assert [(e.object_type, e.object_id, e.actor_name) for e in caller_ids] == [
+        ("hotline_call", str(call.id), user.username)] * 2
+    path = f"/staff/cases/{case.case_no}"
+    assert agent.post_form(f"{path}/contact", {"reason": "callback"}, page=path).status_code == 200
+    assert agent.post_form(f"{path}/contact", {"reason": "callback"}, page=path).status_code == 429
