@@ -32,7 +32,7 @@ $(BOT_STAMP): bot/requirements.txt
 	rm -f bot/.venv/.installed-*
 	touch $@
 
-# Trains only when config/domain/data/dictionary changed (model named by their content hash).
+# Trains only when config/domain/data/dictionary/components changed (model named by their content hash).
 bot-train: bot-setup
 	cd bot && $(BOT_ENV) scripts/train.sh
 

@@ -242,6 +242,10 @@ class ValidateReportForm(FormValidationAction):
     async def validate_problem_description(self, value: Any, dispatcher: CollectingDispatcher,
                                            tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         text = str(value or "").strip()
+        if is_number_not_place(text):
+            # "幺三九幺二三四五六零三" read by NLU as a report: a phone or case number never says what is wrong (the
+            # classifier may still name some matter for it); the description given before stands.
+            return {"problem_description": _previous_value(tracker, "problem_description")}
         address = tracker.get_slot("problem_location")
         try:
             preview = self._preview(tracker, text, address)

@@ -607,6 +607,20 @@ def test_a_phone_read_out_digit_by_digit(api: FakeServiceApiServer, spoken: str)
     assert slots["contact_phone"] == "13912345678"
 
 
+@pytest.mark.parametrize("spoken", ["幺三九幺二三四五六零三", "139 1234 5603"])
+def test_a_phone_read_as_a_report_never_replaces_the_description(api: FakeServiceApiServer, spoken: str) -> None:
+    described = "江苏路20号门口有个坑，垃圾也没人清"
+    history = [{"event": "slot", "name": "problem_description", "value": described}]
+    _, slots = run(ValidateReportForm(), tracker(
+        spoken, "report_problem", history=history,
+        slots={"requested_slot": "contact_phone", "problem_description": described, "matter_code": "06010",
+               "problem_location": "江苏路20号"},
+        new_slots={"problem_description": spoken}))
+    assert slots["problem_description"] == described
+    assert slots["contact_phone"] == "13912345603"
+    assert all(call["json"]["text"] != spoken for call in api.calls("POST", "/api/v1/intake/preview"))
+
+
 def test_a_no_that_carries_the_new_place_is_the_correction(api: FakeServiceApiServer) -> None:
     """"不对，是在江西路15号" at the read-back: the place changes and it is read back again, not "what to change?"."""
     filled = {"requested_slot": "report_confirmed", "problem_description": "路灯坏了", "matter_code": "01037",

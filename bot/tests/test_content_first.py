@@ -29,7 +29,8 @@ def test_thanks_then_a_new_report() -> None:
     assert message.get("intent")["name"] == "report_problem"
 
 
-@pytest.mark.parametrize("text", ["你好", "您好！", "谢谢", "你好，在吗？", "喂，你好啊", "谢谢，辛苦了"])
+@pytest.mark.parametrize("text", ["你好", "您好！", "谢谢", "你好，在吗？", "喂，你好啊", "谢谢，辛苦了",
+                                  "好的谢谢", "好的，谢谢你", "行，谢了", "辛苦你们了", "你好，请问有人在吗"])
 def test_a_greeting_alone_stays_a_greeting(text: str) -> None:
     message = parsed(text, [("greet", 0.9), ("report_problem", 0.05)])
     ContentFirst().process([message])
@@ -46,3 +47,4 @@ def test_content_after_opening() -> None:
     assert content_after_opening("喂你好，我要反映一下") == "我要反映一下"
     assert content_after_opening("您好，请问在吗？") == "请问在吗？"
     assert content_after_opening("你好你好") == ""
+    assert content_after_opening("好的谢谢") == ""
