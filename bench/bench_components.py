@@ -106,6 +106,8 @@ def main() -> int:
         for step in (["db", "upgrade"], ["taxonomy", "load"]):
             subprocess.run([flask, *step], cwd=ROOT, env=env, check=True, capture_output=True)
         before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        print(f"load average before the import: {' '.join(f'{x:.1f}' for x in os.getloadavg())} "
+              f"({os.cpu_count()} cores)")
         started = time.perf_counter()
         done = subprocess.run([flask, "components", "import", str(data), "--report", str(workdir / "errors.csv")],
                               cwd=ROOT, env=env, capture_output=True, text=True)
@@ -115,7 +117,8 @@ def main() -> int:
         if done.returncode:
             return 1
         print(f"import: {seconds:.1f} s ({args.rows / seconds:,.0f} rows/s), peak RSS {peak_mb:.0f} MB"
-              f"{' (an earlier step peaked higher)' if before > peak_mb * 1024 else ''}")
+              f"{' (an earlier step peaked higher)' if before > peak_mb * 1024 else ''} (the largest of the command "
+              f"and its worker processes); load average after: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
         return _queries(url, types, polygon, rng, args)
     finally:
         with admin.connect() as conn:
@@ -134,6 +137,9 @@ def _queries(url: str, types: list[str], polygon, rng: np.random.Generator, args
     app = create_app()
     with app.app_context():
         count = db.session.execute(text("SELECT count(*) FROM components")).scalar_one()
+        size = db.session.execute(text("SELECT pg_size_pretty(pg_total_relation_size('components')), "
+                                       "pg_size_pretty(pg_indexes_size('components'))")).one()
+        print(f"components table: {size[0]} on disk, of which indexes {size[1]}")
         lats, lngs = random_points(polygon, args.queries + 100, rng)
         picks = [random.Random(i).choice(types) for i in range(len(lats))]
         for i in range(100):  # warm the cache and the pool
@@ -144,9 +150,12 @@ def _queries(url: str, types: list[str], polygon, rng: np.random.Generator, args
             hit = spatial.nearest(float(lats[i]), float(lngs[i]), args.radius, picks[i])
             times.append((time.perf_counter() - started) * 1000)
             found += hit is not None
-            db.session.rollback()  # as a request would: no growing identity map
+            # Intake searches inside the report's transaction (its connection already checked out): keep it, but
+            # forget the loaded rows, so every query hydrates its Component afresh.
+            db.session.expunge_all()
         times.sort()
         p = lambda q: times[min(len(times) - 1, int(q * len(times)))]  # noqa: E731
+        print(f"load average after the queries: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
         print(f"nearest of a type within {args.radius:.0f} m, {count:,} components, {len(times)} queries: "
               f"p50 {p(0.5):.2f} ms, p95 {p(0.95):.2f} ms, p99 {p(0.99):.2f} ms, mean "
               f"{statistics.fmean(times):.2f} ms; {found} found a component")
