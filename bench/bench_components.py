@@ -62,7 +62,12 @@ def random_points(polygon, n: int, rng: np.random.Generator) -> tuple[np.ndarray
 
 def write_file(path: Path, rows: int, types: list[str], polygon, rng: np.random.Generator) -> None:
     """`rows` components spread over the district, types in turn; sequences numbered per type."""
-    lats, lngs = random_points(polygon, rows, rng)
+    lats, lngs = random_points(polygon, rows + rows // 100 + 10, rng)
+    # Written with 7 decimals: a point within a centimetre of the border may round out of the district. Keep the
+    # ones still inside after rounding (the importer would rightly refuse the others).
+    lats, lngs = np.round(lats, 7), np.round(lngs, 7)
+    inside = shapely.contains_xy(polygon, lngs, lats)
+    lats, lngs = lats[inside][:rows], lngs[inside][:rows]
     sequence = dict.fromkeys(types, 0)
     with path.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh)
