@@ -11,7 +11,9 @@ from intake.classify.model import ModelNotTrained, load_classifier, model_path
 from intake.classify.training import (
     C_DEFAULT,
     DEV_PATH,
+    HELDOUT_REAL_PATH,
     TARGETS,
+    TEST_PATH,
     TRAIN_PATH,
     evaluate,
     evaluation_slices,
@@ -72,6 +74,12 @@ def evaluate_main(argv: list[str]) -> int:
     for name, r in reports.items():
         print(f"{name:<11} {r.examples:>5} {r.codes:>5} {r.top1:>6.3f} {r.top3:>6.3f} {r.macro_f1:>6.3f} "
               f"{r.oos_precision:>6.3f} {r.oos_recall:>6.3f} {r.sent_away:>9.3f} {r.unsure:>6.3f}")
+    if args.test is None:
+        # which texts each slice holds: the real-register ones are the measure, the template-style ones the baseline
+        print(f"real*: held-out texts in residents' registers ({HELDOUT_REAL_PATH.name}: letters, message-board posts, "
+              "SMS, voice transcripts, work orders); real/long = letters or ≥ 80 characters")
+        print(f"test:  held-out texts in the generated hotline/mini-program style ({TEST_PATH.name}); the generated "
+              f"{TRAIN_PATH.name} is training augmentation only")
     print(f"targets (real): top-1 ≥ {TARGETS['top1']:.2f}, top-3 ≥ {TARGETS['top3']:.2f}, out-of-scope recall "
           f"≥ {TARGETS['oos_recall']:.2f}, in-scope sent away ≤ {TARGETS['sent_away']:.2f}")
     main = reports.get("real") or next(iter(reports.values()))

@@ -133,6 +133,8 @@ def test_cli_evaluate_prints_metrics(model_file: Path):
     for label in ("top-1 accuracy", "top-3 accuracy", "macro-F1", "out-of-scope prec.", "out-of-scope rec.",
                   "in-scope sent away", "06010", "09006", "\nreal ", "\nreal/long ", "\ntest "):
         assert label in proc.stdout
+    # the real-register slices and the generated-style one are told apart (issue 20)
+    assert "heldout_real.jsonl" in proc.stdout and "generated hotline/mini-program style (test.jsonl)" in proc.stdout
 
 
 def test_cli_without_model_fails_clearly(tmp_path: Path):

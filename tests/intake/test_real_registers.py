@@ -106,3 +106,14 @@ def test_clear_out_of_scope_letters_are_still_recognised(classifier):
     result = classifier.classify("尊敬的市长：您好！我是一名外地务工人员，老板拖欠了我们八个月的工资，"
                                  "恳请领导帮我们讨回血汗钱！")
     assert not result.in_scope and not result.scope_unsure
+
+
+@pytest.mark.parametrize("text, code", [
+    ("宁夏路30号那边的下水道堵了，脏水都漫到路上了", "01002"),  # the chatbot's residents: a blocked sewer
+    ("小区外头的化粪池满了，粪水流到路上", "03003"),  # a septic tank, not a rubbish station
+    ("一到下雨天路口就积水，车都过不去", "01004"),  # flooding named by its effect: the gullies
+    ("我家厨房的下水管堵了", None),  # inside a home: the owner's or the property manager's, not the city's
+])
+def test_sewer_and_flooding_wordings(classifier, text, code):
+    result = classifier.classify(text)
+    assert result.code == code and result.in_scope == (code is not None), result

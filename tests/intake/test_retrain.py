@@ -14,18 +14,19 @@ from intake.classify.training import TRAIN_REAL_PATH, read_examples
 
 NOW = datetime(2026, 12, 7, 3, 0, tzinfo=UTC)
 
-# Long-tail problems the shipped data barely covers, as staff would have labelled them on the desk.
+# Long-tail problems the shipped data does not cover (no training text names them), as staff would have labelled
+# them on the desk.
 HELPFUL = [
-    ("拉渣土的车不盖篷布，沿路往下掉土", "08011"), ("渣土车车厢没有密闭，土撒了一路", "08011"),
-    ("运渣土的车没盖严实就上路了", "08011"), ("夜里渣土车敞着车斗跑", "08011"),
-    ("海边护岸塌了一块，石头滚到海里了", "06023"), ("河堤的石头垮了一段", "06023"),
-    ("堤岸被冲垮了一截", "06023"), ("海堤上的条石松动塌落", "06023"),
-    ("公益广告牌的玻璃碎了", "07008"), ("路边公益宣传画掉了一半", "07008"),
-    ("公益宣传栏破了，画都褪色了", "07008"), ("创城宣传牌倒了", "07008"),
-    ("路边有人宰鸡杀鱼，血水流了一地", "09013"), ("菜市场门口当街杀活禽", "09013"),
-    ("有人在马路边宰羊", "09013"), ("当街屠宰家禽，气味难闻", "09013"),
-    ("山脚下有人挖坑填埋垃圾", "06032"), ("空地上被人偷偷埋了好几车垃圾", "06032"),
-    ("有人私自挖坑埋生活垃圾", "06032"), ("荒地里有个非法的垃圾填埋坑", "06032"),
+    ("墙外那根露天的煤气管子锈得掉渣", "01057"), ("楼边上的燃气管道被车刮了个坑", "01057"),
+    ("露天的燃气管线外皮全剥落了", "01057"), ("路边架空的天然气管道支架歪了", "01057"),
+    ("街边的公用电话亭玻璃碎了", "01041"), ("路口那个电话亭的门掉了", "01041"),
+    ("电话亭的话机被人拆走了", "01041"), ("公用电话亭倒在人行道上", "01041"),
+    ("路口的治安岗亭窗户被砸了", "01051"), ("警务亭的门锁坏了一直敞着", "01051"),
+    ("广场上的治安亭顶棚漏雨", "01051"), ("社区警务岗亭歪了，墙也裂了", "01051"),
+    ("小区里的老水塔裂了缝，往下掉水泥块", "01063"), ("废弃水塔上的铁梯子锈断了", "01063"),
+    ("水塔顶上的护栏掉下来了", "01063"), ("那座旧水塔往外渗水，墙皮一片片掉", "01063"),
+    ("河边禁止游泳的警示牌倒了", "02030"), ("水库边的水深危险牌子被人拔了", "02030"),
+    ("海边的水域警示标牌字都看不清了", "02030"), ("湖边提示牌断成两截", "02030"),
     ("社保卡怎么挂失", None), ("想问问退休手续怎么办", None), ("小孩的疫苗本丢了", None),
     ("网购退款一直不到账", None), ("单位不给开离职证明", None),
 ]
@@ -64,8 +65,8 @@ def test_gate_refuses_a_model_worse_on_any_slice():
 
 def test_retrain_promotes_a_better_model_and_running_processes_pick_it_up(live: Path):
     before = load_classifier(live)
-    text = "拉渣土的大车车斗敞着，一路走一路往下掉土"
-    assert before.classify(text).code != "08011"
+    text = "楼外墙上那根露天的煤气管子锈穿了，有股煤气味"
+    assert before.classify(text).code != "01057"
 
     report = retrain(labels(HELPFUL), now=NOW, live_path=live)
 
@@ -73,7 +74,7 @@ def test_retrain_promotes_a_better_model_and_running_processes_pick_it_up(live: 
     assert report.trained_labels == 20 and report.held_labels == 5
     after = load_classifier(live)  # the same call a running worker makes: the new file is noticed
     assert after is not before and after.info["version"] == "v0002"
-    assert after.classify(text).code == "08011"
+    assert after.classify(text).code == "01057"
     registry = Registry(live)
     assert [(v.version, v.status) for v in registry.versions()] == [("v0001", RETIRED), ("v0002", LIVE)]
     assert registry.current().version == "v0002"
@@ -132,7 +133,7 @@ def test_another_running_process_picks_up_a_promoted_model_without_restarting(li
     import subprocess
     import sys
 
-    text = "拉渣土的大车车斗敞着，一路走一路往下掉土\n"
+    text = "楼外墙上那根露天的煤气管子锈穿了，有股煤气味\n"
     root = Path(__file__).resolve().parents[2]
     worker = subprocess.Popen([sys.executable, "-c", WORKER, str(live)], stdin=subprocess.PIPE,
                               stdout=subprocess.PIPE, text=True, cwd=root)
@@ -140,11 +141,11 @@ def test_another_running_process_picks_up_a_promoted_model_without_restarting(li
         worker.stdin.write(text)
         worker.stdin.flush()
         before = worker.stdout.readline().strip()
-        assert before and before != "08011"
+        assert before and before != "01057"
         assert retrain(labels(HELPFUL), now=NOW, live_path=live).promoted
         worker.stdin.write(text)
         worker.stdin.flush()
-        assert worker.stdout.readline().strip() == "08011"
+        assert worker.stdout.readline().strip() == "01057"
         Registry(live).rollback()
         worker.stdin.write(text)
         worker.stdin.flush()

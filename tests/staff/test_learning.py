@@ -13,22 +13,23 @@ from service_api.extensions import db
 from service_api.learning.models import IntakeLabel
 from service_api.models import Case, CaseEvent, Department, Report, utcnow
 
-# Long-tail problems the shipped data barely covers, as staff would have labelled them on the desk.
+# Long-tail problems the shipped data does not cover (no training text names them), as staff would have labelled
+# them on the desk.
 HELPFUL = [
-    ("拉渣土的车不盖篷布，沿路往下掉土", "08011"), ("渣土车车厢没有密闭，土撒了一路", "08011"),
-    ("运渣土的车没盖严实就上路了", "08011"), ("夜里渣土车敞着车斗跑", "08011"),
-    ("海边护岸塌了一块，石头滚到海里了", "06023"), ("河堤的石头垮了一段", "06023"),
-    ("堤岸被冲垮了一截", "06023"), ("海堤上的条石松动塌落", "06023"),
-    ("公益广告牌的玻璃碎了", "07008"), ("路边公益宣传画掉了一半", "07008"),
-    ("公益宣传栏破了，画都褪色了", "07008"), ("创城宣传牌倒了", "07008"),
-    ("路边有人宰鸡杀鱼，血水流了一地", "09013"), ("菜市场门口当街杀活禽", "09013"),
-    ("有人在马路边宰羊", "09013"), ("当街屠宰家禽，气味难闻", "09013"),
-    ("山脚下有人挖坑填埋垃圾", "06032"), ("空地上被人偷偷埋了好几车垃圾", "06032"),
-    ("有人私自挖坑埋生活垃圾", "06032"), ("荒地里有个非法的垃圾填埋坑", "06032"),
+    ("墙外那根露天的煤气管子锈得掉渣", "01057"), ("楼边上的燃气管道被车刮了个坑", "01057"),
+    ("露天的燃气管线外皮全剥落了", "01057"), ("路边架空的天然气管道支架歪了", "01057"),
+    ("街边的公用电话亭玻璃碎了", "01041"), ("路口那个电话亭的门掉了", "01041"),
+    ("电话亭的话机被人拆走了", "01041"), ("公用电话亭倒在人行道上", "01041"),
+    ("路口的治安岗亭窗户被砸了", "01051"), ("警务亭的门锁坏了一直敞着", "01051"),
+    ("广场上的治安亭顶棚漏雨", "01051"), ("社区警务岗亭歪了，墙也裂了", "01051"),
+    ("小区里的老水塔裂了缝，往下掉水泥块", "01063"), ("废弃水塔上的铁梯子锈断了", "01063"),
+    ("水塔顶上的护栏掉下来了", "01063"), ("那座旧水塔往外渗水，墙皮一片片掉", "01063"),
+    ("河边禁止游泳的警示牌倒了", "02030"), ("水库边的水深危险牌子被人拔了", "02030"),
+    ("海边的水域警示标牌字都看不清了", "02030"), ("湖边提示牌断成两截", "02030"),
     ("社保卡怎么挂失", None), ("想问问退休手续怎么办", None), ("小孩的疫苗本丢了", None),
     ("网购退款一直不到账", None), ("单位不给开离职证明", None),
 ]
-PROBE = "拉渣土的大车车斗敞着，一路走一路往下掉土"
+PROBE = "楼外墙上那根露天的煤气管子锈穿了，有股煤气味"
 
 
 def make_case(no: int, status: str, predicted: str | None, text: str = "小区门口垃圾桶满了没人清") -> Case:
@@ -109,7 +110,7 @@ def test_retrain_promotes_models_lists_rollback_returns_and_the_api_follows(app,
                                    created_at=start + timedelta(hours=i)))
     db.session.commit()
     before = preview_code(client, service_headers)
-    assert before != "08011"
+    assert before != "01057"
     runner = app.test_cli_runner()
 
     result = runner.invoke(args=["intake", "retrain"])
@@ -117,7 +118,7 @@ def test_retrain_promotes_models_lists_rollback_returns_and_the_api_follows(app,
     assert result.exit_code == 0, result.output
     assert "promoted v0002 (was v0001)" in result.output
     assert "20 platform labels trained on, 5 newest held out" in result.output
-    assert preview_code(client, service_headers) == "08011"  # the running app uses it, no restart
+    assert preview_code(client, service_headers) == "01057"  # the running app uses it, no restart
 
     listing = runner.invoke(args=["intake", "models"]).output
     assert "v0001  retired" in listing and "v0002  live" in listing and "real 0." in listing
