@@ -1,4 +1,5 @@
-"""Celery tasks: thin wrappers around the outbox dispatcher and the survey scheduler."""
+"""The outbox's Celery tasks: claim due rows and deliver them. (The API's other periodic jobs are in
+service_api/jobs.py; the Celery app schedules both.)"""
 
 from __future__ import annotations
 
@@ -37,42 +38,3 @@ def deliver_many(notification_ids: list[int], token: str) -> list[str]:
     """Deliver rows of one claim in turn. Re-running it (redelivery after a lost worker) skips rows already
     handled, because each row leaves 'claimed' by compare-and-set."""
     return [outbox.deliver(notification_id, token) for notification_id in notification_ids]
-
-
-@celery.task(name="notifications.surveys_tick", ignore_result=True)
-def surveys_tick() -> dict[str, int]:
-    """Beat job: remind once after the reminder delay, then expire unanswered surveys."""
-    from service_api.feedback import surveys
-
-    return {"reminded": surveys.send_reminders(), "expired": surveys.expire_unanswered()}
-
-
-@celery.task(name="notifications.intake_pending", ignore_result=True)
-def intake_pending() -> int:
-    """Beat job: retry intake for reports whose inline intake failed or was switched off."""
-    from service_api.cases.intake_pipeline import process_pending
-
-    return process_pending()
-
-
-@celery.task(name="notifications.stats_refresh", ignore_result=True)
-def stats_refresh() -> int:
-    """Beat job: fold the last minute's changes into the stats rollup, so stats requests seldom find work."""
-    from service_api.stats.rollup import refresh
-
-    return refresh().cases
-
-
-@celery.task(name="notifications.personal_data_retention", ignore_result=True)
-def personal_data_retention() -> int:
-    """Beat job (daily): anonymise the personal data of cases finished more than PERSONAL_DATA_RETENTION_DAYS
-    ago, and drop audit entries older than AUDIT_RETENTION_DAYS (never less than six months)."""
-    from flask import current_app
-
-    from service_api.audit.verify import prune
-    from service_api.personal_data.anonymise import anonymise
-
-    settings = current_app.extensions["settings"]
-    counts = anonymise(settings.personal_data_retention_days)
-    prune(settings.audit_retention_days)
-    return counts["reports"]

@@ -90,7 +90,7 @@ def create_app(overrides: dict[str, Any] | None = None, settings: Settings | Non
     register_error_handlers(app)
     security_headers.install(app)
     _register_cli(app)
-    import service_api.learning.labels  # noqa: F401  (its workflow hook turns staff decisions into labels)
+    _wire_transition_hooks()
 
     app.before_request(_refuse_lone_surrogates)
 
@@ -127,6 +127,18 @@ def settings_root() -> Any:
     from service_api.config import PROJECT_ROOT
 
     return PROJECT_ROOT
+
+
+def _wire_transition_hooks() -> None:
+    """What follows every case transition, in its transaction: residents are told (the outbox), a closed case
+    gets its satisfaction survey (a reopened one loses it), and staff decisions become training labels."""
+    from service_api import outbox_writer
+    from service_api.cases import workflow
+    from service_api.feedback import surveys
+    from service_api.learning import labels
+
+    workflow.set_transition_hooks(
+        [outbox_writer.announce_transition, surveys.schedule_on_transition, labels.capture_label])
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -18,7 +18,7 @@ from flask import current_app
 from sqlalchemy import or_
 
 from intake.routing import URGENT_PRIORITY
-from service_api.cases.workflow import REJECT_REASONS, Actor, TransitionRequest, on_transition
+from service_api.cases.workflow import REJECT_REASONS, Actor, TransitionRequest
 from service_api.extensions import db
 from service_api.messages import rejection_hint, render
 from service_api.models import Case, Citizen, Notification, Report, utcnow
@@ -200,8 +200,7 @@ ANNOUNCED = {"register": Kind.REGISTERED, "reject": Kind.REJECTED, "dispatch": K
              "reopen": Kind.REOPENED}
 
 
-@on_transition
-def _announce_transition(case: Case, action: str, actor: Actor, request: TransitionRequest) -> None:
+def announce_transition(case: Case, action: str, actor: Actor, request: TransitionRequest) -> None:
     kind = ANNOUNCED.get(action)
     if kind is None:
         return
@@ -232,6 +231,3 @@ def announce(kind: str, case: Case, **values: object) -> None:
         if channels:
             enqueue(kind, report, case, channels=channels, **values)
 
-
-# Surveys are scheduled by their own transition hook; importing it here registers it wherever the outbox is.
-from service_api.feedback import surveys as _surveys  # noqa: E402,F401

@@ -59,3 +59,9 @@ def inbound_phone(raw: str | None) -> str | None:
     if raw is None or not raw.strip():
         return None
     return canonical_phone_or_none(raw) or raw.strip()[:MAX_INPUT_LENGTH]
+
+
+def same_phone(first: str | None, second: str | None) -> bool:
+    """Whether two stored numbers are the same valid number."""
+    canonical = canonical_phone_or_none(first)
+    return canonical is not None and canonical == canonical_phone_or_none(second)

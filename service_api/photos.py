@@ -6,7 +6,7 @@ import errno
 import uuid
 from pathlib import Path
 
-from flask import current_app
+from flask import current_app, url_for
 
 from intake.photos import PhotoError, process_photo, save_processed, store_path
 from service_api.auth.principal import Principal
@@ -73,3 +73,12 @@ def can_use_photo(photo: Photo, principal: Principal) -> bool:
     if photo.owner_citizen_id is None and photo.owner_staff_id is None:
         return True  # an anonymous upload: its unguessable id is the capability
     return photo.owner_citizen_id is not None and photo.owner_citizen_id == principal.citizen_id
+
+
+def photo_links(photo_id: str) -> dict[str, str]:
+    """Where the API serves a stored photo and its thumbnail."""
+    return {
+        "id": photo_id,
+        "url": url_for("photos.PhotoFile", photo_id=photo_id),
+        "thumb_url": url_for("photos.PhotoThumb", photo_id=photo_id),
+    }

@@ -11,7 +11,8 @@ from service_api.errors import APIError
 from service_api.extensions import db, limiter
 from service_api.models import Case, CaseEvent
 from service_api.numbers import normalise_ref
-from service_api.reports.view import matter_of, public_event_text
+from service_api.reference.matters import matter_of
+from service_api.reports.view import public_event_text
 from service_api.vocab import STATUS_TEXT
 
 blp = Blueprint("public", __name__, url_prefix="/api/v1/public", description="公开查询")

@@ -12,7 +12,7 @@ from service_api.config import DEFAULT_SERVICE_API_KEY
 from service_api.errors import APIError
 from service_api.extensions import db
 from service_api.models import AUDITOR, ROLE_TEXT, Citizen, Report, StaffUser
-from service_api.reports.phone_match import same_phone
+from service_api.phones import same_phone
 
 
 @dataclass(frozen=True)

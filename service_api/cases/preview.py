@@ -9,7 +9,7 @@ from service_api.cases import intake_runtime
 from service_api.cases.intake_pipeline import forward_geocode, is_point_level, nearby_open_cases
 from service_api.components.casework import preview_component
 from service_api.errors import APIError
-from service_api.reports.view import matter_of
+from service_api.reference.matters import matter_of
 
 
 def preview(text: str, location: dict[str, Any] | None, address: str | None) -> dict[str, Any]:

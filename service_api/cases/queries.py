@@ -22,9 +22,9 @@ from service_api.errors import APIError
 from service_api.extensions import db
 from service_api.models import Case, CaseEvent, Report, StaffUser, case_outcome_photos
 from service_api.numbers import normalise_ref
-from service_api.photos import usable_photos
+from service_api.photos import photo_links, usable_photos
 from service_api.privacy import mask_name, mask_phone, mask_text, shown_actor_name
-from service_api.reports.view import matter_of, photo_links
+from service_api.reference.matters import matter_of
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

@@ -86,9 +86,10 @@ TransitionHook = Callable[[Case, str, Actor, TransitionRequest], None]
 _hooks: list[TransitionHook] = []
 
 
-def on_transition(hook: TransitionHook) -> TransitionHook:
-    _hooks.append(hook)
-    return hook
+def set_transition_hooks(hooks: list[TransitionHook]) -> None:
+    """What runs after every transition, inside its transaction, in this order. create_app wires them (the
+    outbox's announcements, the surveys, the learning labels), so the workflow knows none of them."""
+    _hooks[:] = hooks
 
 
 def allowed_actions(case: Case, role: str | None) -> list[str]:

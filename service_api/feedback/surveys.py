@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from service_api.cases.workflow import Actor, TransitionRequest, on_transition
+from service_api.cases.workflow import Actor, TransitionRequest
 from service_api.errors import APIError
 from service_api.extensions import db
 from service_api.hotline.callbacks import callback_due, create_callback
@@ -165,8 +165,7 @@ def survey_for_link(report: Report, token: str, now: datetime | None = None) -> 
     return survey
 
 
-@on_transition
-def _survey_on_close(case: Case, action: str, actor: Actor, request: TransitionRequest) -> None:
+def schedule_on_transition(case: Case, action: str, actor: Actor, request: TransitionRequest) -> None:
     if action == "close":
         schedule_for_case(case, case.closed_at)
     elif action == "reopen":

@@ -12,7 +12,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from intake.classify.retrain import LABEL_CONFIRMED, LABEL_CORRECTED, LABEL_REJECTED
-from service_api.cases.workflow import REJECT_REASONS, Actor, TransitionRequest, on_transition
+from service_api.cases.workflow import REJECT_REASONS, Actor, TransitionRequest
 from service_api.extensions import db
 from service_api.learning.models import IntakeLabel
 from service_api.models import Case, CaseEvent, Report, utcnow
@@ -65,7 +65,6 @@ def record_label(case: Case, *, code: str | None, reason: str | None = None) -> 
     return label
 
 
-@on_transition
 def capture_label(case: Case, action: str, actor: Actor, request: TransitionRequest) -> None:
     """Workflow hook: runs inside the transition's transaction, so the label commits with the decision."""
     if actor.type != "staff":

@@ -32,12 +32,6 @@ def stored_forms(phone: str | None) -> list[str]:
     return sorted(form for form in candidates if canonical_phone_or_none(form) == canonical)
 
 
-def same_phone(first: str | None, second: str | None) -> bool:
-    """Whether two stored numbers are the same valid number."""
-    canonical = canonical_phone_or_none(first)
-    return canonical is not None and canonical == canonical_phone_or_none(second)
-
-
 def owned_reports(citizen_id: int) -> Any:
     """SQL condition on Report: the reports a signed-in resident owns, linked to their account or filed with
     their phone from any channel (anonymous, chatbot, hotline). One rule for /me/reports and /me/notifications;

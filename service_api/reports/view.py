@@ -10,8 +10,10 @@ from service_api.cases.workflow import REJECT_REASONS, STATUS_TEXT, TRANSITIONS
 from service_api.components.casework import report_component
 from service_api.extensions import db
 from service_api.messages import rejection_hint
-from service_api.models import Case, CaseEvent, Category, Rating, Report
+from service_api.models import Case, CaseEvent, Rating, Report
+from service_api.photos import photo_links
 from service_api.privacy import mask_text
+from service_api.reference.matters import matter_of
 from service_api.vocab import HANDLED_STATUSES
 
 EVENT_TEXT = {
@@ -19,13 +21,6 @@ EVENT_TEXT = {
     "merge": "与同一问题的其他反映合并办理",
     "extend": "处置期限已延长",
 }
-
-
-def matter_of(code: str | None) -> dict[str, str] | None:
-    if not code:
-        return None
-    category = db.session.get(Category, code)
-    return {"code": code, "name": category.name if category else code}
 
 
 def report_status(report: Report) -> str:
@@ -63,14 +58,6 @@ def public_timeline(case: Case | None, report: Report) -> list[dict[str, Any]]:
             continue
         entries.append({"at": event.created_at, "action": event.action, "text": public_event_text(event, case)})
     return entries
-
-
-def photo_links(photo_id: str) -> dict[str, str]:
-    return {
-        "id": photo_id,
-        "url": url_for("photos.PhotoFile", photo_id=photo_id),
-        "thumb_url": url_for("photos.PhotoThumb", photo_id=photo_id),
-    }
 
 
 def report_to_dict(report: Report, *, access_token: str | None = None, masked: bool = False) -> dict[str, Any]:

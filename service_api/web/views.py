@@ -18,7 +18,8 @@ from service_api.feedback.surveys import survey_for_link
 from service_api.models import Rating, Report, Survey
 from service_api.numbers import normalise_ref
 from service_api.privacy import mask_text
-from service_api.reports.view import matter_of, public_timeline, report_status
+from service_api.reference.matters import matter_of
+from service_api.reports.view import public_timeline, report_status
 from service_api.vocab import HANDLED_STATUSES, STATUS_TEXT
 
 blp = Blueprint("web", __name__, template_folder="templates")

@@ -97,15 +97,15 @@ def test_anonymising_by_age_removes_personal_data_and_leaves_statistics_equal(ap
 
 def test_the_retention_beat_job_uses_the_configured_days(app, pinned_clock):
     from notifications.celery_app import use_flask_app
-    from notifications.tasks import personal_data_retention
+    from service_api.jobs import apply_retention
 
     pinned_clock(NOW)
     use_flask_app(app)
     _closed_case(400)
     app.extensions["settings"].personal_data_retention_days = 500
-    assert personal_data_retention.run() == 0
+    assert apply_retention.run() == 0
     app.extensions["settings"].personal_data_retention_days = 365
-    assert personal_data_retention.run() == 1
+    assert apply_retention.run() == 1
 
 
 def _resident() -> tuple[Citizen, dict[str, str]]:

@@ -244,16 +244,16 @@ def test_refresh_cli(app):
 
 @pytest.mark.usefixtures("fixture_cases")
 def test_beat_refreshes_the_rollup_every_stats_refresh_seconds(app):
-    from notifications import tasks
     from notifications.celery_app import make_celery
+    from service_api import jobs
 
     celery = make_celery(app.extensions["settings"])
-    assert celery.conf.beat_schedule["stats-refresh"] == {"task": "notifications.stats_refresh", "schedule": 60.0}
+    assert celery.conf.beat_schedule["stats-refresh"] == {"task": jobs.REFRESH_STATS, "schedule": 60.0}
     settings = app.extensions["settings"]
     settings.stats_refresh_seconds = 15.0
     assert make_celery(settings).conf.beat_schedule["stats-refresh"]["schedule"] == 15.0
-    assert tasks.stats_refresh.name == "notifications.stats_refresh"
-    assert tasks.stats_refresh.run() == 5  # the first run builds the rollup from the fixture's five cases
+    assert jobs.refresh_stats.name == jobs.REFRESH_STATS
+    assert jobs.refresh_stats.run() == 5  # the first run builds the rollup from the fixture's five cases
     assert db.session.get(StatsRollupState, 1).built_at is not None
 
 
