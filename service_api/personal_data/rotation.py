@@ -20,12 +20,12 @@ from dataclasses import dataclass, field
 
 from cryptography.fernet import Fernet, InvalidToken
 from flask import current_app
-from sqlalchemy import Column, String, Table, select, type_coerce, update
+from sqlalchemy import Column, String, Table, bindparam, select, type_coerce, update
 
 from service_api.audit.actions import AuditAction
 from service_api.audit.record import SYSTEM, Actor, record
 from service_api.extensions import db
-from service_api.models.encrypted import PREFIX, EncryptedText, decrypt, reencrypt
+from service_api.models.encrypted import PREFIX, EncryptedText, reencrypt
 
 BATCH = 500
 
@@ -72,31 +72,35 @@ def _rotate_column(table: Table, column: Column[str], result: Rotation, dry_run:
     newest = _newest()
     raw = type_coerce(column, String)  # the stored text, not decrypted by the column type
     key = table.c.id
+    name = f"{table.name}.{column.name}"
+    # One statement for the batch, run once per row (executemany); the WHERE on the old ciphertext skips a row a
+    # request rewrote meanwhile, and the total row count tells how many were.
+    guarded = (update(table).where(key == bindparam("row_id"), raw == bindparam("stored", type_=String))
+               .values({column.name: bindparam("fresh", type_=String)}))
     last = 0
     while True:
         rows = db.session.execute(select(key, raw).where(key > last, raw.isnot(None))
                                   .order_by(key).limit(BATCH)).all()
         if not rows:
             return
+        writes = []
         for row_id, stored in rows:
             if not _needs_rotation(newest, stored):
                 result.current += 1
                 continue
             try:
-                decrypt(stored)  # readable under some listed key? (reencrypt would fail the same way)
-            except RuntimeError:
-                result.unreadable.append(f"{table.name}.{column.name}#{row_id}")
+                fresh = reencrypt(stored)
+            except (InvalidToken, RuntimeError):  # under none of the listed keys
+                result.unreadable.append(f"{name}#{row_id}")
                 continue
-            if dry_run:
-                result.rewritten[f"{table.name}.{column.name}"] += 1
-                continue
-            done = db.session.execute(
-                update(table).where(key == row_id, raw == stored).values({column.name: type_coerce(
-                    reencrypt(stored), String)}).execution_options(synchronize_session=False))
-            if done.rowcount:
-                result.rewritten[f"{table.name}.{column.name}"] += 1
-            else:
-                result.changed_meanwhile += 1
+            writes.append({"row_id": row_id, "stored": stored, "fresh": fresh})
+        if writes and dry_run:
+            result.rewritten[name] += len(writes)
+        elif writes:
+            done = db.session.execute(guarded, writes, execution_options={"synchronize_session": False}).rowcount
+            if done:
+                result.rewritten[name] += done
+            result.changed_meanwhile += len(writes) - done
         last = rows[-1][0]
         db.session.commit()
 
