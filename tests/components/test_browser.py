@@ -64,3 +64,25 @@ def test_scan_to_report_and_staff_follow_the_component(app, settings, load_compo
     assert desk.locator("#component-qr img").evaluate("img => img.complete && img.naturalWidth > 0")
     assert case.case_no in desk.locator("#component-cases").inner_text()
     desk.screenshot(path=str(SHOTS / "components_6_staff_detail.png"), full_page=True)
+
+
+def test_the_hotline_page_names_the_component_to_confirm_with_the_caller(app, settings, load_components,
+                                                                         live_server, browser, make_staff) -> None:
+    from tests.staff.test_browser import sign_in
+
+    assert load_components([row(LIGHT, 1, maintainer="370202-szfw")]).applied
+    agent_user, _ = make_staff("agent")
+    agent = sign_in(browser, live_server, agent_user.username)
+    agent.goto(f"{live_server}/staff/calls/new")
+    agent.fill("#phone", "13912345678")
+    agent.fill("#description", "门口的路灯不亮了，晚上很黑")
+    agent.fill("#address", "香港中路12号")
+    # (the console's CSP refuses eval, so no wait_for_function: a locator waits for the text)
+    agent.locator("#component", has_text="吗？").wait_for()
+    said = agent.locator("#component").inner_text()
+    assert code(LIGHT, 1) in said and "路灯" in said and "完好" in said
+    agent.screenshot(path=str(SHOTS / "components_7_hotline_candidate.png"), full_page=True)
+    agent.click("#save-call")
+    case_no = agent.locator("#case-link").inner_text().strip()
+    case = db.session.query(Case).filter_by(case_no=case_no).one()
+    assert case.component_code == code(LIGHT, 1) and case.department.code == "370202-szfw"

@@ -53,6 +53,10 @@
       g.grid_code ? "网格 " + g.grid_code : "", g.description].filter(Boolean).join(" · ") : "未能定位，请补充地点";
     // A road or area only (or another district): the agent asks the caller for a closer place.
     if (data.place_prompt) document.getElementById("geocode").textContent += "（" + data.place_prompt + "）";
+    // The registered asset the report seems to be about (城市部件): the agent asks the caller to confirm it.
+    var part = data.component;
+    document.getElementById("component").textContent = part ? part.prompt + " " + part.code + " · " +
+      part.status_text + (part.distance_m != null ? " · 相距 " + Math.round(part.distance_m) + " 米" : "") : "—";
     var list = document.getElementById("nearby");
     list.innerHTML = "";
     (data.nearby_cases || []).forEach(function (n) {
