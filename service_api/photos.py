@@ -8,11 +8,29 @@ from pathlib import Path
 
 from flask import current_app, url_for
 
-from intake.photos import PhotoError, process_photo, save_processed, store_path
+from intake.photos import (
+    DecompressionBomb,
+    NotAnImage,
+    PhotoError,
+    TooLarge,
+    UnsupportedFormat,
+    process_photo,
+    save_processed,
+    store_path,
+)
 from service_api.auth.principal import Principal
 from service_api.errors import APIError
 from service_api.extensions import db
 from service_api.models import Photo
+
+# The HTTP status of each refusal of the photo pipeline; any other PhotoError (truncated, corrupt) is a 400.
+PHOTO_ERROR_STATUS: dict[type[PhotoError], int] = {
+    NotAnImage: 415, UnsupportedFormat: 415, TooLarge: 413, DecompressionBomb: 413,
+}
+
+
+def photo_error_status(exc: PhotoError) -> int:
+    return next((status for kind, status in PHOTO_ERROR_STATUS.items() if isinstance(exc, kind)), 400)
 
 
 def photo_root() -> Path:
@@ -25,7 +43,7 @@ def save_upload(data: bytes, principal: Principal) -> Photo:
     try:
         processed = process_photo(data, max_bytes=settings.photo_max_bytes)
     except PhotoError as exc:
-        raise APIError(exc.status, exc.code, exc.message) from exc
+        raise APIError(photo_error_status(exc), exc.code, exc.message) from exc
     try:
         save_processed(processed, photo_root())
     except OSError as exc:

@@ -1,6 +1,6 @@
 """Photo intake: validate an uploaded photo by content, read its EXIF facts, store a clean copy.
 
-    photo = process_photo(upload_bytes)          # raises PhotoError (status/code/message) on refusal
+    photo = process_photo(upload_bytes)          # raises PhotoError (code/message) on refusal
     full, thumb = save_processed(photo, root)    # atomic, idempotent, OSError on a full disk
 
 Pure library: no Flask, no database.

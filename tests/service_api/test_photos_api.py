@@ -58,3 +58,22 @@ def test_oversized_upload_is_413(app, client):
 
 def test_unknown_photo_is_404(client):
     assert client.get("/api/v1/photos/does-not-exist").status_code == 404
+
+
+def test_a_gif_is_refused_as_an_unsupported_format(client):
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 30, 30)).save(buffer, "GIF")
+    response = upload(client, buffer.getvalue(), filename="photo.gif")
+    assert response.status_code == 415
+    assert response.json["code"] == "unsupported_format" and "JPEG" in response.json["message"]
+
+
+
+def test_each_refusal_of_the_photo_pipeline_has_its_http_status():
+    from intake.photos import errors
+    from service_api.photos import photo_error_status
+
+    # Not an image or a format we do not take: 415; too big in bytes or pixels: 413; anything else: 400.
+    assert photo_error_status(errors.NotAnImage()) == photo_error_status(errors.UnsupportedFormat()) == 415
+    assert photo_error_status(errors.TooLarge()) == photo_error_status(errors.DecompressionBomb()) == 413
+    assert photo_error_status(errors.TruncatedImage()) == photo_error_status(errors.CorruptImage()) == 400
