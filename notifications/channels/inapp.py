@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from notifications.channels.base import SendResult
+from service_api.config import Settings
 from service_api.models import Notification
 
 
@@ -15,3 +16,7 @@ class InAppChannel:
 
     def lookup(self, notification: Notification) -> SendResult | None:
         return None
+
+
+def adapter(settings: Settings) -> InAppChannel:
+    return InAppChannel()

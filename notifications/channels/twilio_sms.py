@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from notifications.channels.base import PermanentError, SendResult, twilio_recipient
-from notifications.channels.twilio_client import OPTED_OUT_CODE, client_for, translate
+from notifications.channels.base import Channel, PermanentError, SendResult, twilio_recipient
+from notifications.channels.logonly import LogOnlyChannel
+from notifications.channels.twilio_client import OPTED_OUT_CODE, client_for, has_credentials, translate
 from service_api.config import Settings
 from service_api.extensions import db
 from service_api.models import Citizen, Notification
+from service_api.vocab import Channel as ChannelName
 
 LOOKUP_WINDOW = timedelta(minutes=10)
 
@@ -54,3 +56,8 @@ class TwilioSmsChannel:
                     and created >= started - LOOKUP_WINDOW and (message.direction or "").startswith("outbound")):
                 return SendResult(message.sid, message.status)
         return None
+
+
+def adapter(settings: Settings) -> Channel:
+    """Twilio when it has credentials; otherwise the message is only logged (the embedded default)."""
+    return TwilioSmsChannel(settings) if has_credentials(settings) else LogOnlyChannel(ChannelName.SMS)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from notifications.channels.base import SendResult, twilio_recipient
-from notifications.channels.twilio_client import client_for, translate
+from notifications.channels.base import Channel, SendResult, twilio_recipient
+from notifications.channels.logonly import LogOnlyChannel
+from notifications.channels.twilio_client import client_for, has_credentials, translate
 from service_api.config import Settings
 from service_api.models import Notification
+from service_api.vocab import Channel as ChannelName
 
 LOOKUP_WINDOW = timedelta(minutes=10)
 
@@ -43,3 +45,8 @@ class TwilioVoiceChannel:
             if call.date_created is not None and call.date_created >= started - LOOKUP_WINDOW:
                 return SendResult(call.sid, call.status)
         return None
+
+
+def adapter(settings: Settings) -> Channel:
+    """Twilio when it has credentials; otherwise the message is only logged (the embedded default)."""
+    return TwilioVoiceChannel(settings) if has_credentials(settings) else LogOnlyChannel(ChannelName.VOICE)

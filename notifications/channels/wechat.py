@@ -8,10 +8,12 @@ from typing import Any
 
 import requests
 
-from notifications.channels.base import PermanentError, SendResult, TransientError
+from notifications.channels.base import Channel, PermanentError, SendResult, TransientError
+from notifications.channels.logonly import LogOnlyChannel
 from service_api.config import Settings
 from service_api.models import Notification
 from service_api.vocab import SURVEY_KINDS, Kind
+from service_api.vocab import Channel as ChannelName
 
 # errcodes: 43101 the user did not subscribe (or used up the subscription), 40003 bad openid,
 # 47003 template data invalid, 40037 bad template id. Others (-1 busy, 45009 quota) are retried.
@@ -105,3 +107,17 @@ class WeChatSubscribeChannel:
 
     def lookup(self, notification: Notification) -> SendResult | None:
         return None
+
+
+# One adapter per account, so its access token is cached between sends.
+_accounts: dict[tuple[str, str, str], WeChatSubscribeChannel] = {}
+
+
+def adapter(settings: Settings) -> Channel:
+    """The subscribe-message adapter when WeChat is configured; otherwise the message is only logged."""
+    if not (settings.wechat_secret and settings.wechat_notify_template_id):
+        return LogOnlyChannel(ChannelName.WECHAT)
+    key = (settings.wechat_api_base, settings.wechat_appid, settings.wechat_secret)
+    if key not in _accounts:
+        _accounts[key] = WeChatSubscribeChannel(settings)
+    return _accounts[key]
