@@ -68,6 +68,7 @@ from service_api.staff.auth import (
     sign_in,
     sign_out,
 )
+from service_api.stats import export as stats_downloads
 from service_api.stats import figures as stats
 from service_api.stats import indicators as stats_indicators
 
@@ -699,9 +700,9 @@ def stats_export(fmt: str) -> Response:
     db.session.commit()
     if fmt == "csv":
         # content_type as is: a `mimetype` of text/* gets "; charset=utf-8" added by Flask a second time
-        response = Response(stats.to_csv(result, comments), content_type="text/csv; charset=utf-8")
+        response = Response(stats_downloads.to_csv(result, comments), content_type="text/csv; charset=utf-8")
     else:
-        response = Response(stats.to_xlsx(result, comments),
+        response = Response(stats_downloads.to_xlsx(result, comments),
                             mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

@@ -8,6 +8,7 @@ import pytest
 
 from service_api.extensions import db
 from service_api.models import Case, Department, Rating, Report, Survey
+from service_api.stats import export as stats_export
 from service_api.stats import figures as stats
 
 NOV = stats.Period(date(2026, 11, 1), date(2026, 11, 30))
@@ -163,10 +164,10 @@ def test_csv_and_xlsx_exports_hold_the_table(fixture_cases):
     from openpyxl import load_workbook
 
     result = stats.compute(NOV, "department", now=NOW)
-    text = stats.to_csv(result, stats.unsatisfied_comments(NOV))
+    text = stats_export.to_csv(result, stats.unsatisfied_comments(NOV))
     lines = text.lstrip("\ufeff").splitlines()
     assert lines[0].startswith("分组,代码,受理数") and any(line.startswith("合计,total,4,") for line in lines)
-    book = load_workbook(io.BytesIO(stats.to_xlsx(result, stats.unsatisfied_comments(NOV))))
+    book = load_workbook(io.BytesIO(stats_export.to_xlsx(result, stats.unsatisfied_comments(NOV))))
     sheet = book.worksheets[0]
     assert "满意率" in [cell.value for cell in sheet[1]] and sheet.max_row == 1 + 3 + 1
     notes = book["不满意评价"]
