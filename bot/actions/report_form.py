@@ -269,7 +269,9 @@ class ValidateReportForm(FormValidationAction):
         result: Dict[Text, Any] = {"problem_description": text, "matter_code": classification["code"],
                                    "matter_name": classification.get("name"), "report_confirmed": None,
                                    "awaiting_correction": None}
-        if address and preview.get("geocode"):
+        if address and preview.get("geocode") and not preview.get("place_prompt"):
+            # A place the API asks about (only a road, a doubtful crossing) is left to validate_problem_location:
+            # its label set here would read there as "the same place again" and be accepted unasked.
             result.update(self._place_events(preview, classification["code"]))
         return result
 

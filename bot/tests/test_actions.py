@@ -607,6 +607,16 @@ def test_a_phone_read_out_digit_by_digit(api: FakeServiceApiServer, spoken: str)
     assert slots["contact_phone"] == "13912345678"
 
 
+def test_a_doubtful_place_in_the_first_message_is_asked_about(api: FakeServiceApiServer) -> None:
+    """Description and a place the API asks about in one message: the question is asked, not skipped because the
+    description's check already saw the same place."""
+    text = "香港中路西段的垃圾没人清"
+    dispatcher, slots = run(ValidateReportForm(), tracker(
+        text, "report_problem", new_slots={"problem_description": text, "problem_location": "香港中路西段"}))
+    assert slots["problem_description"] == text
+    assert slots["problem_location"] is None and "门牌号" in texts(dispatcher)
+
+
 @pytest.mark.parametrize("spoken", ["幺三九幺二三四五六零三", "139 1234 5603"])
 def test_a_phone_read_as_a_report_never_replaces_the_description(api: FakeServiceApiServer, spoken: str) -> None:
     described = "江苏路20号门口有个坑，垃圾也没人清"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import current_app
+
 from intake.geo.crs import to_cgcs2000
 from service_api.cases import intake_runtime
 from service_api.cases.intake_pipeline import forward_geocode, is_point_level, nearby_open_cases
@@ -26,7 +28,7 @@ def preview(text: str, location: dict[str, Any] | None, address: str | None) -> 
             raise APIError(422, "bad_location", str(exc), {"location": [str(exc)]}) from exc
     elif address or text:
         forward = forward_geocode(address, text, geocoder)
-        prompt = place_prompt(forward.level, forward.description, forward.outside_area)
+        prompt = place_prompt(forward.level, forward.description, forward.outside_area, forward.confidence)
         if forward.lat is not None:
             lat, lng, level = forward.lat, forward.lng, forward.level
             geocode = forward.to_dict()
@@ -55,10 +57,15 @@ def preview(text: str, location: dict[str, Any] | None, address: str | None) -> 
     }
 
 
-def place_prompt(level: str | None, description: str | None, outside_area: str | None) -> str | None:
-    """What the agent or the bot asks when the place is not a spot: a road or an area, another district."""
+def place_prompt(level: str | None, description: str | None, outside_area: str | None,
+                 confidence: float | None = None) -> str | None:
+    """What the agent or the bot asks when the place is not a spot: a road or an area, another district, or a
+    spot the geocoder doubts (two roads that do not meet, a loose fuzzy match), which filing would not adopt."""
     if outside_area:
         return f"您说的地点在{outside_area}，不在本平台受理范围内。如地点在本区，请说明具体路名和门牌号。"
     if level is not None and not is_point_level(level):
         return f"目前只定位到“{description}”，范围较大。请补充门牌号、路口或附近的标志性建筑，方便处置人员找到。"
+    if level is not None and confidence is not None \
+            and confidence < current_app.extensions["settings"].geocode_min_confidence:
+        return f"没能确定“{description}”的具体位置。请补充门牌号或附近的标志性建筑，方便处置人员找到。"
     return None

@@ -96,6 +96,18 @@ def test_the_preview_asks_the_agent_or_bot_for_a_closer_place(client, service_he
     assert door["place_prompt"] is None
 
 
+def test_the_preview_asks_again_for_a_crossing_of_roads_that_do_not_meet(client, service_headers):
+    """福州南路 and 南京路 are 750 m apart at their closest in the demo city: filing would not adopt the "crossing"
+    (too unsure), so the bot or agent asks for a door number instead of reading it back as found."""
+    far = client.post("/api/v1/intake/preview", json={"text": "井盖没了", "address": "福州南路和南京路路口"},
+                      headers=service_headers).json
+    assert far["geocode"]["level"] == "intersection"
+    assert "门牌号" in far["place_prompt"]
+    near = client.post("/api/v1/intake/preview", json={"text": "井盖没了", "address": "福州南路和闽江路路口"},
+                       headers=service_headers).json
+    assert near["geocode"]["level"] == "intersection" and near["place_prompt"] is None
+
+
 # -- item 6: out-of-area and unlocated reports ----------------------------------------------------------------
 
 
