@@ -15,6 +15,7 @@ import csv
 import os
 import random
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -130,7 +131,7 @@ def main() -> int:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
         if not args.keep_file:
-            data.unlink(missing_ok=True)
+            shutil.rmtree(workdir, ignore_errors=True)  # the file, the error report, the instance folder
 
 
 def _queries(url: str, types: list[str], polygon, rng: np.random.Generator, args: argparse.Namespace) -> int:
