@@ -23,6 +23,9 @@ blp = staff_page_blueprint("security_pages", __name__, "/staff/security")
 @blp.route("/second-factor", methods=["GET", "POST"])
 @limiter.limit("10/minute", methods=["POST"])
 def second_factor() -> Any:
+    signed_in = g.get("staff")
+    if signed_in is not None and session.get("pending_staff") is None:  # nothing to ask: keep the session
+        return redirect(url_for(HOME_BY_ROLE.get(signed_in.role, "staff.cases")))
     user_id, started = session.get("pending_staff"), session.get("pending_at")
     user = db.session.get(StaffUser, int(user_id)) if isinstance(user_id, int) else None
     if (user is None or not user.active or session.get("pending_pv") != fingerprint(user)

@@ -164,3 +164,10 @@ def test_production_refuses_to_start_without_keys_from_the_environment(settings,
     settings.env = "production"
     with pytest.raises(RuntimeError, match="PERSONAL_DATA_KEYS"):
         create_app(settings=settings)
+
+
+def test_the_second_factor_page_leaves_a_signed_in_user_signed_in(signed_in):
+    dispatcher, _ = signed_in("dispatcher")
+    answer = dispatcher.get("/staff/security/second-factor")
+    assert answer.status_code == 302 and answer.headers["Location"].endswith("/staff/cases")
+    assert dispatcher.get("/staff/cases").status_code == 200
