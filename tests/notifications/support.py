@@ -1,4 +1,5 @@
-"""Shared by the notification and Twilio webhook tests: the fake Twilio server, settings, case factories."""
+"""Shared by the notification and Twilio webhook tests: the fake Twilio server and its settings. (The case
+factories they used to hold are in tests/factories.py, importable from here too.)"""
 
 from __future__ import annotations
 
@@ -10,11 +11,10 @@ import pytest
 from twilio.request_validator import RequestValidator
 
 from notifications import outbox
-from service_api import numbers
-from service_api.cases.workflow import SYSTEM, TransitionRequest, apply_transition
-from service_api.extensions import db
-from service_api.models import Case, Citizen, Report
+from tests.factories import close_case, make_case, make_report
 from tests.notifications.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio
+
+__all__ = ["close_case", "make_case", "make_report"]
 
 TWILIO_FROM = "+15005550006"
 
@@ -58,37 +58,6 @@ def post_twilio(client: Any, path: str, params: dict[str, str], *, headers: dict
     headers["X-Twilio-Signature"] = signature if signature is not None else sign(path, params)
     return client.post(path, data=urlencode(params), headers=headers,
                        content_type="application/x-www-form-urlencoded")
-
-
-def make_report(*, phone: str | None = "+14155550100", channel: str = "hotline", openid: str | None = None,
-                citizen: Citizen | None = None, description: str = "香港中路8号门口井盖破损") -> Report:
-    if citizen is None and phone:
-        citizen = db.session.query(Citizen).filter_by(phone=phone).one_or_none()
-        if citizen is None:
-            citizen = Citizen(phone=phone, wechat_openid=openid)
-            db.session.add(citizen)
-            db.session.flush()
-    report = Report(tracking_no=numbers.new_tracking_no(), channel=channel, description=description,
-                    contact_phone=phone, wechat_openid=openid, citizen_id=citizen.id if citizen else None,
-                    intake_status="done")
-    db.session.add(report)
-    db.session.flush()
-    return report
-
-
-def make_case(report: Report, status: str = "verified", outcome: str = "已更换井盖") -> Case:
-    case = Case(case_no=numbers.new_case_no("370202"), status=status, source_channel=report.channel,
-                description=report.description, outcome=outcome)
-    db.session.add(case)
-    db.session.flush()
-    report.case_id = case.id
-    db.session.commit()
-    return case
-
-
-def close_case(case: Case) -> None:
-    apply_transition(case, TransitionRequest("close"), SYSTEM)
-    db.session.commit()
 
 
 def deliver_due() -> None:

@@ -12,7 +12,7 @@ from service_api.extensions import db
 from service_api.models import Case, Rating, Report, utcnow
 from service_api.stats import figures as stats
 from service_api.stats.indicators import INDICATORS, RATES
-from tests.service_api.test_stats_indicators import NOW, cases  # noqa: F401 (the fixture, requested by name)
+from tests.service_api.stats.test_indicators import NOW, cases  # noqa: F401 (the fixture, requested by name)
 
 
 def rated_case(no: int, rating: str, comment: str | None = None) -> Case:

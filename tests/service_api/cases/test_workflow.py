@@ -9,7 +9,7 @@ from service_api.cases.workflow import Actor, TransitionRequest, apply_transitio
 from service_api.errors import APIError
 from service_api.extensions import db
 from service_api.models import CaseEvent, Department, Notification, Survey
-from tests.notifications.support import make_case, make_report
+from tests.factories import make_case, make_report
 
 DISPATCHER = Actor("staff", name="调度员", role="dispatcher")
 HANDLER = Actor("staff", name="处置员", role="handler")

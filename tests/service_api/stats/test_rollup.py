@@ -27,7 +27,7 @@ from service_api.models import (
 from service_api.stats import figures as stats
 from service_api.stats import rollup as stats_rollup
 from service_api.stats.indicators import BASES
-from tests.service_api.test_stats import NOV, NOW, at, fixture_cases, make_case, report_of  # noqa: F401
+from tests.service_api.stats.test_figures import NOV, NOW, at, fixture_cases, make_case, report_of  # noqa: F401
 
 
 def assert_same(period: stats.Period = NOV, now: datetime = NOW, bases: tuple[str, ...] = tuple(BASES)) -> None:

@@ -17,7 +17,7 @@ from service_api.stats import durations as stats_durations
 from service_api.stats import figures as stats
 from service_api.stats import rollup as stats_rollup
 from tests.conftest import MIGRATIONS
-from tests.service_api.test_stats import NOV, NOW, at, fixture_cases, make_case, rate  # noqa: F401
+from tests.service_api.stats.test_figures import NOV, NOW, at, fixture_cases, make_case, rate  # noqa: F401
 
 LONG = stats.Period(date(2026, 1, 1), date(2026, 11, 30))
 MEDIANS = ("median_register_hours", "median_dispatch_hours", "median_close_hours")
