@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, render_template, request
 
 from intake.components import is_code
 from service_api.auth.principal import ANONYMOUS
@@ -19,6 +19,7 @@ from service_api.errors import APIError
 from service_api.extensions import db, limiter
 from service_api.reports.accept import ReportInput, accept_report, process_after_accept
 from service_api.vocab import STATUS_TEXT as CASE_STATUS_TEXT
+from service_api.webapp.views import filed_page
 
 blp = Blueprint("components_public", __name__, template_folder="templates")
 
@@ -66,4 +67,6 @@ def component_report(code: str) -> Any:
         db.session.rollback()
         return _page(component, error=exc.message, form=form, status=exc.status)
     process_after_accept(accepted.report)
-    return redirect(url_for("web.report_page", tracking_no=accepted.report.tracking_no), code=303)
+    # Not a redirect to the public page: the answer hands the report's access token to the web app on this phone
+    # (in the page, never in a URL), so the resident finds it in 随手拍 “我的” and can rate it later.
+    return filed_page(accepted.report.tracking_no, accepted.access_token)

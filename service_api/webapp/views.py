@@ -136,6 +136,16 @@ def report_detail(tracking_no: str) -> str:
                  config={"steps": STEPS, "ratings": list(RATINGS.items()), "ratable": RATABLE_STATUS})
 
 
+def filed_page(tracking_no: str, access_token: str | None) -> Response:
+    """The answer to a report filed by another page of ours (the scan page): it hands the report's access token
+    to the app's store on this phone, so 我的 lists it and the resident can follow and rate it without signing in."""
+    response = Response(_page("filed.html", "mine", "已收到反映", tracking_no=tracking_no, access_token=access_token))
+    response.headers["Cache-Control"] = "no-store"  # it holds a token
+    response.headers.setdefault("Content-Security-Policy", _policy(current_app.extensions["settings"].map_tile_url))
+    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    return response
+
+
 @blp.get("/messages")
 def messages() -> str:
     return _page("messages.html", "messages", "消息")

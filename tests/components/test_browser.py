@@ -30,12 +30,18 @@ def test_scan_to_report_and_staff_follow_the_component(app, settings, load_compo
     phone.fill("#description", "灯不亮了，晚上这一段很黑")
     phone.fill("#phone", "138 0013 8000")
     phone.click("#report-form button[type=submit]")
-    phone.wait_for_url("**/r/R*")
-    phone.screenshot(path=str(SHOTS / "components_2_filed.png"), full_page=True)
+    # Filed: the phone opens the report's page in the web app, which can read it (the token was handed over)
+    phone.wait_for_url("**/m/reports/R*")
     report = db.session.query(Report).one()
     case = db.session.get(Case, report.case_id)
     assert case.component_code == code(LIGHT, 1) and case.department.code == "370202-szfw"
-    assert case.case_no in phone.content()
+    phone.wait_for_selector("#status")
+    assert case.case_no in phone.locator("#detail").inner_text()
+    assert "没有这条反映的查看凭证" not in phone.content()
+    phone.screenshot(path=str(SHOTS / "components_2_filed.png"), full_page=True)
+    # ... and 随手拍's 我的 lists it, as for a report made in the app
+    phone.goto(f"{live_server}/m/mine")
+    phone.wait_for_selector(f"#my-reports a[href='/m/reports/{report.tracking_no}']")
     # A second passer-by scanning the same light sees that it is being handled.
     phone.goto(f"{live_server}/c/{code(LIGHT, 1)}")
     assert case.case_no in phone.locator("#open-case").inner_text()

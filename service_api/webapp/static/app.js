@@ -623,6 +623,15 @@
       : [h("div", { class: "card" }, h("p", {}, "还没有反映。"), h("a", { class: "btn primary", href: "/m/" }, "去随手拍"))]));
   }
 
+  // ---- a report filed by another page (the scan page /c/<code>) ------------------------------------------
+  function filedPage() {
+    const box = $("#filed");
+    const no = box.dataset.trackingNo;
+    mine.remember({ tracking_no: no, access_token: box.dataset.token });
+    box.removeAttribute("data-token");
+    location.replace("/m/reports/" + encodeURIComponent(no)); // replace: Back does not post the form again
+  }
+
   // ---- 反映详情 -------------------------------------------------------------------------------------------
   async function photoImg(link, token) {
     const img = h("img", { alt: "照片" });
@@ -859,7 +868,8 @@
     });
   }
 
-  const pages = { report: reportPage, mine: minePage, detail: detailPage, messages: messagesPage, chat: chatPage, login: loginPage };
+  const pages = { report: reportPage, mine: minePage, detail: detailPage, messages: messagesPage, chat: chatPage, login: loginPage,
+    filed: filedPage };
   chrome();
   const page = pages[document.body.dataset.page];
   if (page) page();
