@@ -24,8 +24,10 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from service_api.auth.principal import current_principal
+from service_api.auth.tokens import idempotent_report_token
 from service_api.errors import APIError
-from service_api.extensions import limiter
+from service_api.extensions import db, limiter
+from service_api.models import Report, utcnow
 
 blp = Blueprint("chat", __name__, url_prefix="/api/v1/chat", description="智能客服")
 
@@ -50,9 +52,16 @@ class BotMessageSchema(Schema):
     image = fields.String(allow_none=True)
 
 
+class FiledReportSchema(Schema):
+    tracking_no = fields.String()
+    access_token = fields.String(metadata={"description": "该反映的查看凭证（与提交反映时返回的 access_token 相同）"})
+
+
 class ChatResponseSchema(Schema):
     session_id = fields.String()
     messages = fields.List(fields.Nested(BotMessageSchema))
+    filed = fields.List(fields.Nested(FiledReportSchema), metadata={
+        "description": "本条消息使机器人提交的反映：客户端应像自己提交的反映一样保存其凭证（如随手拍“我的”）"})
 
 
 def sender_id() -> str:
@@ -132,4 +141,26 @@ class Chat(MethodView):
         该值，才能继续同一段对话（如正在填写的反映）。不带或格式不对时，每条消息都会开始一个新的匿名会话。
         """
         sender = sender_id()
-        return {"session_id": sender, "messages": ask_rasa(sender, data["message"], data.get("metadata"))}
+        started = utcnow()
+        messages = ask_rasa(sender, data["message"], data.get("metadata"))
+        return {"session_id": sender, "messages": messages, "filed": filed_during(sender, started)}
+
+
+def filed_during(sender: str, since: Any) -> list[dict[str, str]]:
+    """The reports the bot filed for this conversation while answering this message, with their access tokens.
+
+    The bot files through POST /api/v1/reports under an Idempotency-Key (bot/actions/api_client.py), so the
+    token is derived, not stored: it is derived again here for the conversation's own client, which then keeps
+    it as the web app keeps the token of a report it filed itself (else 我的 on that phone never shows it).
+    A report filed without a key has an unrecoverable random token and is left out."""
+    rows = db.session.query(Report).filter(Report.channel_ref == sender, Report.created_at >= since,
+                                           Report.idempotency_key.is_not(None)).order_by(Report.id).all()
+    filed = []
+    for report in rows:
+        if not (report.idempotency_scope and report.idempotency_key and report.idempotency_fingerprint):
+            continue
+        token, token_hash = idempotent_report_token(report.idempotency_scope, report.idempotency_key,
+                                                    report.idempotency_fingerprint)
+        if token_hash == report.access_token_hash:
+            filed.append({"tracking_no": report.tracking_no, "access_token": token})
+    return filed

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import uuid
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -88,7 +89,9 @@ class FakeRasa:
         if message == "/affirm" and self.pending.get(sender):
             created = requests.post(f"{self.api_base}/api/v1/reports", timeout=30, json={
                 "description": self.pending.pop(sender), "channel": "chatbot", "location": {**SQUARE, "crs": "wgs84"}},
-                headers={"Authorization": f"Bearer {self.service_key}", "X-Resident": sender})
+                # as bot/actions/api_client.py does: one key per confirmed submission
+                headers={"Authorization": f"Bearer {self.service_key}", "X-Resident": sender,
+                         "Idempotency-Key": f"chat-{uuid.uuid4()}"})
             created.raise_for_status()
             return [{"text": f"已为您提交，受理编号 {created.json()['tracking_no']}。"}]
         if sender in self.pending:

@@ -138,6 +138,11 @@ def test_the_chat_page_files_a_report_through_the_bot(app, live_server, browser,
 
     page.reload()  # the conversation is still there after leaving and coming back
     assert page.locator(".msg.bot", has_text="受理编号").count() == 1
+    # The report the bot filed is this phone's, as one filed on 随手拍 is: 我的 lists it and opens it.
+    page.goto(f"{live_server}/m/mine")
+    page.click(f"#my-reports a[href='/m/reports/{report.tracking_no}']")
+    page.wait_for_selector("#status")
+    assert "五四广场东门的垃圾箱满了" in page.locator("#detail").inner_text()
 
 
 def test_large_text_mode_stays_on_across_pages(app, live_server, browser):

@@ -790,6 +790,7 @@
         const body = metadata ? { message: text, metadata } : { message: text };
         const reply = await api("/api/v1/chat", { method: "POST", token, headers, body });
         if (!token) store.set("m.chat.session", reply.session_id);
+        for (const report of reply.filed || []) mine.remember(report); // a report the bot filed joins 我的
         for (const message of reply.messages) add("bot", message);
       } catch (err) {
         const retry = h("button", { type: "button", class: "btn ghost", onclick: () => { bubble.remove(); send(text, shown, metadata); } }, "重试");
