@@ -192,7 +192,7 @@ def nearby_open_cases(matter_code: str | None, lat: float | None, lng: float | N
     if only_case_id is not None:
         query = query.filter(Case.id == only_case_id)
     # One geocoder for every case compared: getting it costs a query (the gazetteer's version), and a busy spot
-    # has hundreds of open cases in the box (a preview there took ~0.65 ms more per case, bench/README).
+    # has hundreds of open cases in the box (measured in bench/README).
     geocoder = intake_runtime.geocoder()
     new = DupInput(matter_code=matter_code, lat=lat, lng=lng, text=_problem(geocoder, text, address),
                    created_at=utcnow())

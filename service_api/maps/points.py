@@ -4,9 +4,9 @@ Tens of thousands of points leave here on every filter change, so the answer is 
 coordinates rounded to ~1 m) instead of a Feature per case: a third of the bytes. Popups fetch a case's details
 when clicked.
 
-The database writes the arrays itself (json_agg / json_group_array): at 50,000 cases, turning rows into Python
-objects and back into JSON took ~300 ms of the ~400, the query itself ~15 ms (bench/README "Maps"). Under GCJ-02
-tiles only the two coordinate arrays come back to Python, to be shifted.
+The database writes the arrays itself (json_agg / json_group_array): turning rows into Python objects and back
+into JSON cost far more than the query (bench/README "Maps"). Under GCJ-02 tiles only the two coordinate arrays
+come back to Python, to be shifted.
 """
 
 from __future__ import annotations
