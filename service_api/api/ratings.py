@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
@@ -45,7 +46,8 @@ class ReportRating(MethodView):
     @blp.response(200, RatingResultSchema)
     @limiter.limit("20/minute")
     def post(self, data: dict[str, Any], report_ref: str) -> Any:
-        """对已办结案件评价：一个反映每轮结案一次评价，7天内可修改（新评价连同意见整体替换旧的），之后不能再改（409）；
+        """对已办结案件评价：一个反映每轮结案一次评价，7天内可修改（新评价替换旧的；不带 comment 时保留原意见，
+        comment 为 null 或空串时删除原意见），之后不能再改（409）；
         案件未办结时 409。案件重新办理后再次结案，可重新评价。
 
         不满意或问题未解决时案件转入复核（可配置为自动重新办理），并通知您。
@@ -56,8 +58,11 @@ class ReportRating(MethodView):
         report = find_readable_report(report_ref)
         channel = "hotline" if agent else "chatbot" if principal.kind == "service" else "miniprogram"
         # Any answer completes the resident's open survey callbacks (feedback/surveys.mark_answered).
+        # No "comment" keeps an earlier comment; "comment": null or "" clears it (the resident emptied the field).
+        raw = request.get_json(silent=True)
+        clear = isinstance(raw, dict) and "comment" in raw and not (data.get("comment") or "").strip()
         outcome = submit_rating(report, data["rating"], data.get("solved"), data.get("comment"), channel,
-                                actor=Actor.of_staff(agent) if agent is not None else None)
+                                actor=Actor.of_staff(agent) if agent is not None else None, clear_comment=clear)
         rating = outcome.rating
         return {
             "report_id": report.id, "case_no": report.case.case_no if report.case else None, "rating": rating.rating,

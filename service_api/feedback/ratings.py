@@ -1,7 +1,8 @@
 """A resident's rating of how their report's case was handled: one per report and closing round, from any channel.
 
-A second answer within 7 days of the round's first updates it (the new answer replaces the old one, comment
-included); later ones are refused (409). A reopened case closed again is a new round with its own survey and
+A second answer within 7 days of the round's first updates it (the new answer replaces the old one, but an answer
+without a comment keeps the earlier comment unless the resident cleared it on purpose); later ones are refused
+(409). A reopened case closed again is a new round with its own survey and
 rating. 不满意 or "not solved" flags the case for review and, with SURVEY_REOPEN_ON_UNSATISFIED, reopens it; the
 resident is told either way. Changing such an answer to a satisfied one takes the case off the review queue
 again, unless something else put it there. Every answer and change is in the case history.
@@ -47,10 +48,12 @@ def is_flagged(rating: str, solved: bool | None) -> bool:
 
 
 def submit_rating(report: Report, rating: str, solved: bool | None, comment: str | None, channel: str,
-                  now: datetime | None = None, actor: Actor | None = None) -> RatingOutcome:
+                  now: datetime | None = None, actor: Actor | None = None,
+                  clear_comment: bool = False) -> RatingOutcome:
     """Record (or update) the rating of `report`'s case in its current round and commit. Raises APIError 409/422.
 
-    `actor` is the agent who records a phone answer; otherwise the resident answered themselves.
+    `actor` is the agent who records a phone answer; otherwise the resident answered themselves. An update without
+    a comment keeps the earlier one; `clear_comment` (the resident emptied the field) takes it away.
     """
     now = now or utcnow()
     actor = actor or RESIDENT
@@ -72,7 +75,9 @@ def submit_rating(report: Report, rating: str, solved: bool | None, comment: str
                           comment=comment, channel=channel, created_at=now, updated_at=now)
         db.session.add(existing)
     else:
-        existing.rating, existing.solved, existing.comment = rating, solved, comment
+        # A changed mind about the rating ("satisfied" after all) is not a wish to take back what was written.
+        existing.rating, existing.solved = rating, solved
+        existing.comment = comment or (None if clear_comment else existing.comment)
         existing.channel, existing.updated_at = channel, now
     db.session.flush()
     done_text = (f"回访结果：{RATINGS[rating]}" if actor.type == "staff"

@@ -41,12 +41,24 @@ def test_rate_then_update_within_seven_days(app, client):
     second = _rate(client, report.id, token, rating="satisfied", solved=True)
     assert second.status_code == 200 and second.get_json()["created"] is False
     rating = db.session.query(Rating).one()
-    # The new answer replaces the old one whole: "还行" was said of 基本满意, not of 满意.
-    assert (rating.rating, rating.comment, rating.channel) == ("satisfied", None, "miniprogram")
+    # The new answer replaces the rating; the resident said nothing new, so what they wrote before stays.
+    assert (rating.rating, rating.comment, rating.channel) == ("satisfied", "还行", "miniprogram")
+    assert second.get_json()["comment"] == "还行"
     assert not db.session.get(Case, case.id).needs_review
     g.pop("principal", None)
     shown = client.get(f"/api/v1/reports/{report.id}", headers={"Authorization": f"Bearer {token}"}).get_json()
     assert shown["rating"]["rating"] == "satisfied"
+
+
+def test_a_new_comment_replaces_the_old_and_an_emptied_one_clears_it(app, client):
+    report, token = _resident("+8613800000021")
+    close_case(make_case(report))
+    _rate(client, report.id, token, rating="basically_satisfied", comment="修得慢")
+    new = _rate(client, report.id, token, rating="satisfied", comment="后来修好了")
+    assert new.get_json()["comment"] == "后来修好了"
+    assert _rate(client, report.id, token, rating="satisfied").get_json()["comment"] == "后来修好了"
+    assert _rate(client, report.id, token, rating="satisfied", comment="  ").get_json()["comment"] is None
+    assert db.session.query(Rating).one().comment is None
 
 
 def test_no_change_after_seven_days(app, client):
@@ -141,7 +153,8 @@ def test_changing_unsatisfied_to_satisfied_leaves_review_and_shows_in_the_histor
     close_case(case)
     assert _rate(client, report.id, token, rating="unsatisfied", comment="根本没修").get_json()["needs_review"]
     assert db.session.get(Case, case.id).needs_review
-    changed = _rate(client, report.id, token, rating="satisfied", solved=True)
+    # The resident empties the comment field as they change their mind: "根本没修" is not shown under 满意.
+    changed = _rate(client, report.id, token, rating="satisfied", solved=True, comment=None)
     assert changed.status_code == 200 and changed.get_json()["comment"] is None
     case = db.session.get(Case, case.id)
     assert not case.needs_review  # off the 待复核 queue
