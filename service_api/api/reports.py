@@ -24,6 +24,15 @@ IDEMPOTENCY_KEY_MAX = 128
 PRIVILEGED_CHANNELS = {Source.HOTLINE, Source.CHATBOT, Source.SMS, Source.VOICE, Source.OPEN311}
 
 
+@blp.before_request
+def _json_body_only() -> None:
+    """A report is sent as JSON: any other body (a form, text/plain) is refused as such. Read as JSON it was an
+    empty object, and the client was told "description 必填" about a description it had sent."""
+    if request.method == "POST" and not request.is_json:
+        raise APIError(415, "json_required", "请求体应为 JSON：请使用 Content-Type: application/json 发送反映",
+                       {"Content-Type": [request.mimetype or "（未设置）"]})
+
+
 def submit(data: dict[str, Any], default_channel: str) -> tuple[Accepted, int]:
     """Shared by every JSON channel: validate who may name a channel, accept, run intake."""
     principal = current_principal()

@@ -17,14 +17,13 @@ from service_api.components import registry
 from service_api.components.vocab import STATUS_TEXT
 from service_api.errors import APIError
 from service_api.extensions import db, limiter
-from service_api.reports.accept import ReportInput, accept_report, process_after_accept
+from service_api.reports.accept import DESCRIPTION_MAX, ReportInput, accept_report, process_after_accept
 from service_api.vocab import STATUS_TEXT as CASE_STATUS_TEXT
 from service_api.webapp.views import filed_page
 
 blp = Blueprint("components_public", __name__, template_folder="templates")
 
 SCAN_CHANNEL = "scan"
-DESCRIPTION_MAX = 1000
 
 
 def _component(code: str) -> Any:

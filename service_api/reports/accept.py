@@ -29,6 +29,9 @@ from service_api.vocab import PHONE_SOURCES
 log = logging.getLogger(__name__)
 
 MAX_PHOTOS = 9
+# The longest description a resident may write, the same on every surface of ours (the API's schema, the web app's
+# form /m/, the scan page /c/): a report accepted by one is never refused by another.
+DESCRIPTION_MAX = 2000
 # Hex digits of the request fingerprint in an anonymous client's idempotency scope (160 bits).
 ANON_SCOPE_DIGEST = 40
 # Channels whose phone number comes from the telephone network, not from a form: kept even when unparseable.

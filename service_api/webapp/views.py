@@ -19,7 +19,7 @@ from service_api.feedback.ratings import RATINGS
 from service_api.maps import areas
 from service_api.maps.tiles import tile_config
 from service_api.models import CHANNELS
-from service_api.reports.accept import MAX_PHOTOS
+from service_api.reports.accept import DESCRIPTION_MAX, MAX_PHOTOS
 from service_api.security.headers import tile_origin
 from service_api.webapp.assets import asset
 
@@ -88,6 +88,7 @@ def _page(template: str, tab: str | None, title: str, **context: Any) -> str:
 @blp.get("/")
 def report() -> str:
     return _page("report.html", "report", "随手拍", max_photos=MAX_PHOTOS, channel=WEB_CHANNEL,
+                 description_max=DESCRIPTION_MAX,
                  map_version=intake_runtime.gazetteer_version())
 
 

@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from service_api.reports.accept import DESCRIPTION_MAX
 from service_api.validation_text import chinese
 
 ENGLISH = re.compile(r"Not a valid|Must be|Missing data|Unknown field|Longer than|Shorter than|Invalid|may not be")
@@ -37,10 +38,10 @@ def test_a_bad_choice_names_the_choices_in_chinese(client, make_staff):
 
 
 def test_report_fields_missing_too_long_unknown_and_bad_json(client):
-    response = client.post("/api/v1/reports", json={"description": "井" * 4001, "colour": "red"})
+    response = client.post("/api/v1/reports", json={"description": "井" * (DESCRIPTION_MAX + 1), "colour": "red"})
     assert response.status_code == 422
     assert_chinese(response.json)
-    assert response.json["errors"]["description"] == ["长度应在 1 到 4000 之间"]
+    assert response.json["errors"]["description"] == [f"长度应在 1 到 {DESCRIPTION_MAX} 之间"]
     assert response.json["errors"]["colour"] == ["不认识的字段"]
     missing = client.post("/api/v1/reports", json={})
     assert missing.status_code == 422 and missing.json["errors"]["description"] == ["必填"]

@@ -164,6 +164,36 @@ def test_bad_input_is_a_clear_4xx_and_nothing_is_written(client, body, field):
     assert db.session.query(Report).count() == 0
 
 
+def test_a_blank_description_is_refused_even_with_a_photo(client):
+    photo = upload(client, jpeg_bytes(64, 48)).json["id"]
+    for body in ({"description": "   \n\t "}, {"description": "\u3000 ", "photo_ids": [photo]}):
+        response = post_report(client, body)
+        assert response.status_code == 422
+        assert "不能只有空格" in response.json["errors"]["description"][0]
+        assert "描述" in response.json["message"] or "description" in response.json["message"]
+    assert db.session.query(Report).count() == 0
+    assert post_report(client, {"description": "灯不亮", "photo_ids": [photo]}).status_code == 201
+
+
+def test_every_surface_allows_the_same_longest_description(client, app):
+    from service_api.reports.accept import DESCRIPTION_MAX
+
+    assert post_report(client, {"description": "井" * DESCRIPTION_MAX}).status_code == 201
+    too_long = post_report(client, {"description": "井" * (DESCRIPTION_MAX + 1)})
+    assert too_long.status_code == 422 and str(DESCRIPTION_MAX) in too_long.json["errors"]["description"][0]
+    # the web app's form and the scan page hold a resident to the same length
+    assert f'maxlength="{DESCRIPTION_MAX}"' in client.get("/m/").get_data(as_text=True)
+
+
+def test_a_body_that_is_not_json_is_told_so(client):
+    for body, content_type in (('{"description": "垃圾箱满了"}', "text/plain"),
+                               ("description=垃圾箱满了", "application/x-www-form-urlencoded")):
+        response = client.post("/api/v1/reports", data=body, content_type=content_type)
+        assert response.status_code == 415
+        assert "JSON" in response.json["message"] and "必填" not in response.json["message"]
+    assert db.session.query(Report).count() == 0
+
+
 def test_unknown_and_foreign_photo_ids_are_refused(client, app):
     response = post_report(client, {"description": "垃圾", "photo_ids": ["nope"]})
     assert response.status_code == 422 and response.json["code"] == "unknown_photo"
