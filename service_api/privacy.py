@@ -2,8 +2,8 @@
 
 `mask_phone` masks a phone field; `mask_text` masks every phone or ID number written inside free text
 (descriptions, comments, outcomes, notes) in any of the ways residents write them: "139-1234-5678",
-"+86 139 1234 5678", full-width digits, 18-digit ID numbers. Every public or staff text goes through
-`mask_text`; nothing else looks for numbers in text.
+"+86 139 1234 5678", "1 3 9 1 2 3 4 5 6 7 8", "(139)12345678", full-width digits, 18-digit ID numbers.
+Every public or staff text goes through `mask_text`; nothing else looks for numbers in text.
 """
 
 from __future__ import annotations
@@ -23,7 +23,11 @@ _COUNTRY = r"(?:(?:\+|00)86" + _SEP + r"?)"
 _NUMBER_SHAPES = "|".join((
     r"[0-9]{17}[0-9Xx]",  # 18-digit ID number (the last character may be X)
     r"[0-9]{6}" + _SEP + r"[0-9]{8}" + _SEP + r"[0-9]{3}[0-9Xx]",  # ID number written in groups
-    _COUNTRY + r"?1[0-9]{2}" + _SEP + r"?[0-9]{4}" + _SEP + r"?[0-9]{4}",  # mobile, 3-4-4 or unbroken
+    # Mobile, 3-4-4 or unbroken, the first three digits perhaps in brackets: "(138)3333 4444".
+    _COUNTRY + r"?(?:\(1[0-9]{2}\)|1[0-9]{2})" + _SEP + r"?[0-9]{4}" + _SEP + r"?[0-9]{4}",
+    # Mobile in any other grouping, down to digit by digit ("1 3 9 0 0 0 0 2 2 2 2"); a real second digit
+    # (3-9) keeps spaced-out lists and times ("1 2 3 4", "10 20 30") readable.
+    _COUNTRY + r"?1" + _SEP + r"?[3-9](?:" + _SEP + r"?[0-9]){9}",
     _COUNTRY + r"?\(?0[0-9]{2,3}\)?" + _SEP + r"?[0-9]{3,4}" + _SEP + r"?[0-9]{4}",  # landline with area code
     _COUNTRY + r"?[0-9]{7,}",  # any other long run of digits
 ))

@@ -193,7 +193,8 @@ def test_database_outage_is_a_503_in_open311_too(client, reported, monkeypatch) 
 
 # -- every written form of a phone or ID number, everywhere residents' text is shown (issue 17 item 11) ------------
 
-WRITTEN_FORMS = ("139-1234-5678", "+86 139 1234 5678", "１３９１２３４５６７８", "370202199001011234")
+WRITTEN_FORMS = ("139-1234-5678", "+86 139 1234 5678", "１３９１２３４５６７８", "370202199001011234",
+                 "1 3 9 1 2 3 4 5 6 7 8")
 
 
 def _digit_runs_of(text: str) -> str:
@@ -223,6 +224,32 @@ def test_open311_list_masks_phones_and_id_numbers_in_any_form(client, service_he
         assert response.status_code == 200
         assert response.get_data(as_text=True).count("五四广场垃圾桶满了") == len(WRITTEN_FORMS)
         _assert_no_written_number(response.get_data(as_text=True), url)
+
+
+def test_a_number_typed_digit_by_digit_is_masked_everywhere_the_description_shows(
+        client, service_headers, staff_client, make_staff) -> None:  # noqa: F811
+    from service_api.open311.keys import create_key
+
+    _, key = create_key("privacy partner 4")
+    db.session.commit()
+    created = call(client, "post", "/api/v1/reports", service_headers, json={
+        "description": "五四广场垃圾桶满了，联系我 1 3 9 1 2 3 4 5 6 7 8", "address": "五四广场", "channel": "hotline",
+        "contact": {"phone": "13700001111"}})
+    assert created.status_code == 201, created.json
+    case = db.session.query(Case).filter_by(case_no=created.json["case_no"]).one()
+    console, _ = staff_client("admin")
+    _, dispatcher = make_staff("dispatcher")
+    pages = {"staff case page": console.get(f"/staff/cases/{case.case_no}"),
+             "case API": call(client, "get", f"/api/v1/cases/{case.case_no}", dispatcher),
+             "staff map popup": call(client, "get", f"/api/v1/map/cases/{case.id}", dispatcher),
+             "caller's history on the hotline page": console.get("/staff/calls/new?phone=13700001111"),
+             "Open311": call(client, "get", f"{O311}/requests.json", query_string={"api_key": key})}
+    for where, response in pages.items():
+        assert response.status_code == 200, where
+        text = response.get_data(as_text=True)
+        assert "五四广场垃圾桶满了" in text, where
+        assert "139****5678" in text, where  # masked, not dropped
+        _assert_no_written_number(text, where)
 
 
 def _closed_case_with(comment: str, outcome: str, contact_name: str = "王小明") -> Case:
