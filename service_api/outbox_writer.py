@@ -23,6 +23,7 @@ from service_api.extensions import db
 from service_api.messages import rejection_hint, render
 from service_api.models import Case, Citizen, Notification, Report, utcnow
 from service_api.phones import inbound_phone
+from service_api.privacy import mask_text
 from service_api.vocab import (
     PHONE_CHANNELS,
     PROGRESS_KINDS,
@@ -206,14 +207,16 @@ def announce_transition(case: Case, action: str, actor: Actor, request: Transiti
         return
     values: dict[str, object] = {}
     if kind == Kind.REJECTED:
-        values["reason"] = REJECT_REASONS.get(request.reason or "", request.reason or "")
+        # Staff-typed text goes to every resident of a merged case, their in-app list and the worker log: its
+        # phone numbers are masked as on every other page ("居民电话 138 1234 1234" → 138****1234).
+        values["reason"] = mask_text(REJECT_REASONS.get(request.reason or "", request.reason or ""))
         values["hint"] = rejection_hint(request.reason, case.extra)
     if kind == Kind.DISPATCHED:
         values["department"] = case.department.name if case.department else "责任单位"
     if kind in DEADLINE_KINDS:
         values["deadline"] = local_deadline(case)
     if kind == Kind.RESOLVED:
-        values["outcome"] = case.outcome or ""
+        values["outcome"] = mask_text(case.outcome) or ""
     announce(kind, case, **values)
 
 

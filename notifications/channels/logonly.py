@@ -7,7 +7,7 @@ import logging
 from notifications.channels.base import SendResult
 from service_api.models import Notification
 from service_api.privacy import mask_phone
-from service_api.vocab import PHONE_CHANNELS
+from service_api.vocab import KIND_TEXT, PHONE_CHANNELS, Kind
 
 log = logging.getLogger("notifications.logonly")
 
@@ -21,8 +21,10 @@ class LogOnlyChannel:
     def send(self, notification: Notification) -> SendResult:
         recipient = notification.recipient or ""
         shown = mask_phone(recipient) if notification.channel in PHONE_CHANNELS else recipient[:6] + "…"
-        log.info("[%s, not sent: no credentials] #%s to %s: %s", self.name, notification.id, shown,
-                 notification.body)
+        body = notification.body
+        if notification.kind == Kind.LOGIN_CODE:  # whoever reads the log could sign in as the resident with it
+            body = f"{KIND_TEXT[Kind.LOGIN_CODE]}（验证码不记入日志）"
+        log.info("[%s, not sent: no credentials] #%s to %s: %s", self.name, notification.id, shown, body)
         return SendResult(f"log-{notification.id}", "logged")
 
     def lookup(self, notification: Notification) -> SendResult | None:

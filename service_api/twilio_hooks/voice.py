@@ -14,6 +14,7 @@ from service_api.hotline.callbacks import create_callback
 from service_api.messages import say
 from service_api.models import Case, HotlineCall, Notification, Report, Survey
 from service_api.models.encrypted import phone_ref
+from service_api.privacy import mask_text
 from service_api.reports.accept import ReportInput, accept_report, process_after_accept
 from service_api.twilio_hooks.lookup import ref_from_digits, status_of
 from service_api.twilio_hooks.security import absolute
@@ -219,7 +220,7 @@ def outbound(call_sid: str, phone: str, notification_id: str) -> str:
     case = report.case
     gather = Gather(num_digits=1, timeout=8, action=absolute(f"/twilio/voice/survey/answer?n={row.id}"))
     _say(gather, say("survey_intro", case_digits=spaced(case.case_no) if case else "",
-                     outcome=(case.outcome if case and case.outcome else "已处理")[:80]))
+                     outcome=(mask_text(case.outcome if case else None) or "已处理")[:80]))
     _say(gather, say("survey_ask"))
     response.append(gather)
     _say(response, say("no_input"))

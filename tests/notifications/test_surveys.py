@@ -112,7 +112,7 @@ def test_reminder_once_after_a_day_then_expiry(app, fake_twilio):
 
 def test_ivr_survey_call(app, client, settings, fake_twilio):
     settings.survey_cn_mode = "voice"
-    case = make_case(make_report(phone=CN_PHONE))
+    case = make_case(make_report(phone=CN_PHONE), outcome="已更换井盖，报修人电话 138 1234 1234")
     close_case(case)
     deliver_due()
     calls = [c for c in fake_twilio.calls if c["to"] == CN_PHONE]
@@ -127,6 +127,9 @@ def test_ivr_survey_call(app, client, settings, fake_twilio):
     says = [s for s in gather.iter("Say")]
     assert all(s.get("language") == "zh-CN" for s in says)
     assert "满意请按1" in "".join(s.text for s in says)
+    # The outcome is read out with phone numbers in it masked, as on every page that shows it.
+    assert "已更换井盖，报修人电话138****1234" in "".join(s.text for s in says).replace(" ", "")
+    assert "1234 1234" not in "".join(s.text for s in says)
 
     answer = ElementTree.fromstring(post_twilio(client, f"/twilio/voice/survey/answer?n={row.id}",
                                                 {"CallSid": "CAsurvey1", "To": CN_PHONE, "Digits": "2"}).data)

@@ -1,0 +1,76 @@
+"""What residents' messages may show and what the worker log may print: a phone number a handler typed into an
+outcome is masked in the stored message (the in-app list, the SMS, the log), as on every other page; a sign-in
+code is never logged."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from flask import g
+
+from service_api.auth.tokens import issue_citizen_token
+from service_api.cases.workflow import SYSTEM, TransitionRequest, apply_transition
+from service_api.extensions import db
+from service_api.models import Case, Department, Notification
+from service_api.vocab import Channel, Kind
+from tests.notifications.support import deliver_due, make_case, make_report
+
+RESIDENT = "+8613800138000"
+OUTCOME = "已补装井盖，居民电话 138 1234 1234 已回访"
+
+
+@pytest.fixture
+def settings(settings):
+    settings.twilio_account_sid = ""  # no provider: SMS are written to the log (the embedded default)
+    settings.quiet_hours = ""
+    return settings
+
+
+@pytest.fixture
+def worker_log(caplog):
+    logging.getLogger("notifications.logonly").disabled = False  # alembic's fileConfig in the fixtures disables it
+    with caplog.at_level("INFO", logger="notifications.logonly"):
+        yield caplog
+
+
+def _act(case: Case, action: str, **fields) -> None:
+    apply_transition(db.session.get(Case, case.id), TransitionRequest(action, **fields), SYSTEM)
+    db.session.commit()
+
+
+def test_a_phone_in_the_outcome_is_masked_in_messages_and_the_log(app, client, settings, worker_log):
+    report = make_report(phone=RESIDENT, channel="miniprogram")
+    case = make_case(report, status="registered")
+    case.department_id = db.session.query(Department).order_by(Department.id).first().id
+    db.session.commit()
+    _act(case, "dispatch")
+    _act(case, "resolve", outcome=OUTCOME)
+    deliver_due()
+
+    rows = db.session.query(Notification).filter_by(kind=Kind.RESOLVED).all()
+    assert {row.channel for row in rows} == {Channel.SMS, Channel.INAPP}
+    g.pop("principal", None)
+    listed = client.get("/api/v1/me/notifications",
+                        headers={"Authorization": f"Bearer {issue_citizen_token(report.citizen_id)}"}).get_json()
+    (inapp,) = [item["body"] for item in listed["items"] if item["kind"] == Kind.RESOLVED]
+    logged = worker_log.text
+    for where, text in {"消息 list": inapp, "SMS": next(r.body for r in rows if r.channel == Channel.SMS),
+                        "worker log": logged}.items():
+        assert "已补装井盖" in text and "138****1234" in text, where  # the outcome is still told
+        assert "1234 1234" not in text and "12341234" not in text, where
+    assert case.case_no in logged and "13800138000" not in logged
+    # The stored values (kept to render the message again) are masked too.
+    assert all("1234 1234" not in row.payload.get("outcome", "") for row in rows)
+
+
+def test_a_sign_in_code_is_never_logged(app, client, settings, worker_log):
+    assert client.post("/api/v1/auth/sms-code", json={"phone": "13900001111"}).status_code == 202
+    message = db.session.query(Notification).filter_by(kind=Kind.LOGIN_CODE).one()
+    code = message.body.split("验证码为")[1][:6]
+    assert code.isdigit()
+    deliver_due()
+    db.session.refresh(message)
+    assert message.status == "sent"
+    assert code not in worker_log.text and "13900001111" not in worker_log.text
+    assert f"#{message.id}" in worker_log.text and "验证码" in worker_log.text  # that a code went out, and to whom
