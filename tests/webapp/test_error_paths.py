@@ -79,3 +79,37 @@ def test_access_tokens_never_appear_in_a_url(app, live_server, browser):
     assert tokens and all(len(token) > 20 for token in tokens)
     assert len(urls) > 10 and not [url for url in urls if any(token in url for token in tokens)]
     assert page.js_errors == []
+
+
+def test_a_changed_address_and_a_wrong_phone_are_shown_for_what_they_are(app, live_server, browser):
+    page = open_phone(browser)
+    page.goto(f"{live_server}/m/")
+    page.fill("#description", "垃圾箱满了，垃圾溢出来一地")
+    page.fill("#address", "江西路15号")
+    page.locator("#place.ok", has_text="江西路").wait_for()
+    # The server refuses the number: the resident reads what to type, not the API's field path.
+    page.fill("#phone", "12345")
+    page.click("#submit")
+    page.locator("#phone-error", has_text="11位手机号").wait_for()
+    assert "contact" not in page.inner_text("#form-error") and "11位手机号" in page.inner_text("#form-error")
+    assert page.get_attribute("#phone", "aria-invalid") == "true" and reports() == []
+    # After a reload the typed number is back, still shown as wrong.
+    page.reload()
+    assert page.input_value("#phone") == "12345"
+    page.locator("#phone-error", has_text="11位手机号").wait_for()
+    # Another address: the place found for the old one is gone at once, and one that cannot be found says so.
+    page.fill("#address", "火星基地99号")
+    assert "江西路" not in page.inner_text("#place")
+    page.locator("#place.warn", has_text="火星基地99号").wait_for()
+    assert "江西路" not in page.inner_text("#place")
+    page.fill("#phone", "13812345678")
+    assert page.locator("#phone-error").is_hidden() and page.get_attribute("#phone", "aria-invalid") is None
+    page.click("#submit")
+    page.locator("#form-error", has_text="没有找到地址").wait_for()
+    page.screenshot(path=str(SHOTS / "webapp_25_address_not_found.png"), full_page=True)
+    assert reports() == []
+    page.click("#submit")  # the resident is sure: it goes as typed
+    page.locator("#done").wait_for()
+    [report] = reports()
+    assert report.address == "火星基地99号" and report.contact_phone == "+8613812345678"
+    assert page.js_errors == []

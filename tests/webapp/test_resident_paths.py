@@ -289,7 +289,8 @@ def test_the_scan_to_report_page_has_the_apps_look(app, live_server, browser, lo
     page.screenshot(path=str(SHOTS / "webapp_18_scan_page.png"), full_page=True)
     page.fill("#report-form textarea", "路灯不亮了")
     page.click("#report-form button[type=submit]")
-    page.wait_for_url("**/r/R*")
+    page.wait_for_url("**/m/reports/R*")  # the app's own page for it, readable with the token handed over
+    page.locator("#timeline").wait_for()
     assert reports()[0].tracking_no in page.inner_text("main")
     page.screenshot(path=str(SHOTS / "webapp_19_scan_done.png"), full_page=True)
 

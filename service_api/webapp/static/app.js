@@ -44,11 +44,15 @@
 
   // ---- the API --------------------------------------------------------------------------------------------
   class ApiError extends Error {
-    constructor(status, message, code) { super(message); this.status = status; this.code = code; }
+    constructor(status, message, code, fields) { super(message); this.status = status; this.code = code; this.fields = fields || {}; }
     get retryable() { return this.status === 0 || this.status === 429 || this.status >= 500; }
   }
+  // The API names a refused phone by its field path ("联系方式中的电话（contact.phone）"): say it the resident's way.
+  const PHONE_HINT = "联系电话好像不对：请填写11位手机号（如 13812345678）或带区号的固定电话（如 0532-88886666），也可以不填。";
+  const badPhone = (body) => !!(body && body.errors && body.errors.contact);
   function problem(status, body) {
     if (status === 429) return "操作太频繁，请稍等一分钟再试。";
+    if (badPhone(body)) return PHONE_HINT;
     if (status === 413) return "照片太大（超过10MB），请换一张或截图后再传。";
     if (body && body.message) return body.message;
     if (status >= 500) return "服务器暂时出了问题，请稍后再试。";
@@ -71,7 +75,7 @@
     if (raw && response.ok) return response;
     let data = null;
     try { data = await response.json(); } catch { /* not JSON */ }
-    if (!response.ok) throw new ApiError(response.status, problem(response.status, data), data && data.code);
+    if (!response.ok) throw new ApiError(response.status, problem(response.status, data), data && data.code, data && data.errors);
     return data;
   }
 
@@ -273,17 +277,34 @@
     const maxPhotos = Number(form.dataset.maxPhotos);
     const fields = { description: $("#description"), address: $("#address"), phone: $("#phone") };
     // geo: the phone's position or the map pick ({lat, lng, crs}); geoFrom says which ("device" or "map").
-    const state = { photos: [], geo: null, geoFrom: null, lastPoint: null, join: null, nearby: [], seq: 0, picker: null };
+    // addressFound: whether the typed address was found (null: not asked yet); addressWarned: the resident was told
+    // it was not and may send it as it is.
+    const state = { photos: [], geo: null, geoFrom: null, lastPoint: null, join: null, nearby: [], seq: 0, picker: null,
+      addressFound: null, addressWarned: false, badPhone: null };
     const error = $("#form-error");
+    const PLACE_HINT = "照片带有拍摄位置时自动定位；也可以使用当前位置、在地图上选点或填写地址。";
 
-    // What the resident typed survives a reload, a crash or a failed submit.
+    // What the resident typed survives a reload, a crash or a failed submit; so does the server's "this phone
+    // number is wrong" (badPhone: the number it was said of), so a restored number is not shown as if fine.
     const draft = store.get("m.draft", {});
+    const saveDraft = () => store.set("m.draft", {
+      ...Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, v.value])), badPhone: state.badPhone });
     for (const [name, input] of Object.entries(fields)) {
       if (draft[name]) input.value = draft[name];
-      input.addEventListener("input", () => {
-        store.set("m.draft", Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, v.value])));
-      });
+      input.addEventListener("input", saveDraft);
     }
+    const phoneNote = h("p", { class: "error small", id: "phone-error", role: "alert", hidden: true });
+    fields.phone.after(phoneNote);
+    function markPhone(bad) {
+      state.badPhone = bad ? fields.phone.value : null;
+      fields.phone.classList.toggle("invalid", !!bad);
+      if (bad) fields.phone.setAttribute("aria-invalid", "true"); else fields.phone.removeAttribute("aria-invalid");
+      fields.phone.setAttribute("aria-describedby", "phone-error");
+      say(phoneNote, bad ? PHONE_HINT : "");
+      saveDraft();
+    }
+    if (draft.badPhone && draft.badPhone === fields.phone.value) markPhone(true);
+    fields.phone.addEventListener("input", () => { if (state.badPhone !== null) markPhone(false); });
 
     const photoGps = () => (state.photos.find((p) => p.gps) || {}).gps || null;
     const location = () => {
@@ -291,10 +312,11 @@
       if (gps) return { lat: gps.lat, lng: gps.lng, crs: "wgs84" };
       return state.geo;
     };
-    function renderPlace(text, ok) {
+    function renderPlace(text, ok, warn) {
       const place = $("#place");
       place.textContent = text;
       place.classList.toggle("ok", !!ok);
+      place.classList.toggle("warn", !!warn);
     }
     function placeText(geocode) {
       const where = geocode && (geocode.description || geocode.address);
@@ -445,9 +467,12 @@
           if (state.picker) state.picker.show(g.lat, g.lng);
         }
         const where = placeText(result.geocode);
+        const typed = fields.address.value.trim();
+        if (!location() && typed) state.addressFound = !!(g && g.lat != null);
         if (where) renderPlace(where, true);
-        else if (result.place_prompt) renderPlace(result.place_prompt);
-        else if (result.geocode && result.geocode.description) renderPlace(`地址定位到：${result.geocode.description}`, true);
+        else if (result.place_prompt) renderPlace(result.place_prompt, false, true);
+        else if (g && g.description) renderPlace(`地址定位到：${g.description}`, true);
+        else if (typed) renderPlace(`没有找到“${typed}”：请核对地址，或使用当前位置、在地图上选点。`, false, true);
         state.nearby = result.nearby_cases || [];
         renderNearby();
       } catch { /* the preview is a help, not a step: the report works without it */ }
@@ -469,10 +494,19 @@
           onclick: () => { state.join = c.case_no; renderNearby(); } }, "我也遇到"))));
     }
     for (const input of [fields.description, fields.address]) input.addEventListener("input", () => schedulePreview());
+    // A changed address makes the place found for the old one stale: forget it until the new one is looked up.
+    fields.address.addEventListener("input", () => {
+      Object.assign(state, { addressFound: null, addressWarned: false });
+      if (location()) return; // the photo, the phone or the map pick is the place, not the address
+      state.lastPoint = null;
+      renderPlace(PLACE_HINT);
+    });
 
     function resetForm() {
       for (const p of state.photos) URL.revokeObjectURL(p.url);
-      Object.assign(state, { photos: [], geo: null, geoFrom: null, lastPoint: null, join: null, nearby: [] });
+      Object.assign(state, { photos: [], geo: null, geoFrom: null, lastPoint: null, join: null, nearby: [],
+        addressFound: null, addressWarned: false });
+      markPhone(false);
       if (state.picker) state.picker.clear();
       if (!$("#pick").hidden) openPicker(); // folds the map away
       for (const input of Object.values(fields)) input.value = "";
@@ -480,7 +514,7 @@
       renderPhotos();
       renderNearby();
       say($("#suggest"), "");
-      renderPlace("照片带有拍摄位置时自动定位；也可以使用当前位置、在地图上选点或填写地址。");
+      renderPlace(PLACE_HINT);
     }
     function showDone(report) {
       $("#tracking-no").textContent = report.tracking_no;
@@ -503,6 +537,13 @@
         fields.address.focus();
         return;
       }
+      if (!location() && state.addressFound === false && !state.addressWarned && !unsent) {
+        state.addressWarned = true; // said once: a place the map does not know may still be right (a new estate)
+        say(error, `没有找到地址“${fields.address.value.trim()}”，处置人员可能找不到。请核对地址，或使用当前位置、在地图上选点；确认无误请再点一次提交。`);
+        fields.address.focus();
+        return;
+      }
+      if (state.badPhone !== null) { say(error, PHONE_HINT); fields.phone.focus(); return; }
       const entry = {
         key: newKey(), created: Date.now(), auth: account.token(), description, channel: form.dataset.channel,
         address: fields.address.value.trim() || null,
@@ -527,6 +568,7 @@
         } else {
           await outbox.del(entry.key);
           say(error, err.message);
+          if (err.fields.contact) { markPhone(true); fields.phone.focus(); }
         }
       } finally {
         button.disabled = false;
