@@ -74,6 +74,13 @@ def _field_summary(messages: dict[str, Any]) -> str:
     return "；".join(parts)
 
 
+def validation_error(messages: dict[str, Any]) -> APIError:
+    """The API's 422 for marshmallow messages, for pages that check their query the API's way (the console's
+    filters): the same Chinese message the API would answer with."""
+    errors = translate_messages(messages)
+    return APIError(422, "validation_error", f"{_DEFAULT_CODES[422][1]}：{_field_summary(errors)}", errors)
+
+
 def _flatten_locations(locations: Any) -> dict[str, Any]:
     """webargs messages by location → by field; a location-level error (e.g. bad JSON) keeps the location name."""
     if not isinstance(locations, dict):

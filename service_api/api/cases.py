@@ -50,7 +50,7 @@ class TransitionSchema(Schema):
     reason = fields.String(validate=validate.Length(max=200), allow_none=True)
 
 
-def _validate_status(value: str | None) -> None:
+def validate_status(value: str | None) -> None:
     from service_api.errors import APIError
 
     for status in (value or "").split(","):
@@ -65,7 +65,7 @@ class Cases(MethodView):
     def get(self, args: dict[str, Any]) -> Any:
         """案件列表：按状态、事项、部门、网格、日期筛选，分页。"""
         staff = require_staff()
-        _validate_status(args.get("status"))
+        validate_status(args.get("status"))
         query = filter_cases(visible_cases(staff), args)
         total = query.count()
         page, size = args["page"], args["page_size"]

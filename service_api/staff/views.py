@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from collections.abc import Mapping
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -21,8 +22,11 @@ from flask import (
     url_for,
 )
 from flask_wtf.csrf import CSRFError
+from marshmallow import EXCLUDE, Schema, ValidationError
 from werkzeug.exceptions import HTTPException
 
+from service_api.api.cases import CaseFilterSchema, validate_status
+from service_api.api.stats import SatisfactionArgsSchema, period_from
 from service_api.audit.actions import AuditAction
 from service_api.audit.record import record
 from service_api.auth.principal import Principal
@@ -31,10 +35,10 @@ from service_api.cases import desk, intake_runtime
 from service_api.cases.preview import preview
 from service_api.cases.queries import find_visible_case, get_visible_case, transition_case
 from service_api.cases.workflow import REJECT_REASONS, STATUS_TEXT, TRANSITIONS, allowed_actions
-from service_api.errors import APIError
+from service_api.errors import APIError, validation_error
 from service_api.extensions import db, limiter
 from service_api.hotline import calls as hotline
-from service_api.maps.filters import OPEN, OPEN_TEXT, parse_desk_filters
+from service_api.maps.filters import OPEN, OPEN_TEXT, DeskFilters, parse_desk_filters
 from service_api.maps.rates import LEVELS as MAP_LEVELS
 from service_api.maps.tiles import with_map_point
 from service_api.models import (
@@ -442,15 +446,16 @@ def cases() -> Any:
         if found is not None:
             return redirect(url_for("staff.case_page", case_no=found.case_no))
         not_found = f"未找到编号为 {ref} 的案件或反映，请核对编号"
-    desk_filters = parse_desk_filters(args)  # the same filters drive the map (/staff/map)
+    desk_filters = _desk_filters(args)  # the same filters drive the map (/staff/map)
     queue, filters = desk_filters.queue, desk_filters.values
     query = desk_filters.query(g.staff)
-    page = max(args.get("page", 1, type=int), 1)
     total = query.count()
+    pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+    page = min(_checked_args(CaseFilterSchema())["page"], pages)  # a page past the end is the last one
     rows = query.order_by(Case.created_at.desc(), Case.id.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE).all()
     now = utcnow()
     return render_template(
-        "staff/cases.html", rows=rows, total=total, page=page, pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
+        "staff/cases.html", rows=rows, total=total, page=page, pages=pages,
         queue=queue, queues=desk.QUEUES, counts=desk.queue_counts(g.staff), filters=filters,
         lights={c.id: desk.deadline_light(c, now) for c in rows}, matters=_matter_names([c.matter_code for c in rows]),
         departments=desk.department_choices(g.staff), statuses=CASE_STATUSES, channels=CHANNELS,
@@ -464,12 +469,24 @@ def cases() -> Any:
 @login_required()
 def map_page() -> Any:
     """The desk's cases on a map (service_api/maps): the same filters as the list, open cases by default."""
-    args = request.args if request.args else {"status": OPEN}
-    desk_filters = parse_desk_filters(args)
+    desk_filters = _desk_filters(request.args) if request.args else parse_desk_filters({"status": OPEN})
     return render_template(
         "staff/map.html", queue=desk_filters.queue, queues=desk.QUEUES, filters=desk_filters.values,
         filter_args=desk_filters.args(), departments=desk.department_choices(g.staff), statuses=CASE_STATUSES,
         channels=CHANNELS, open_status=(OPEN, OPEN_TEXT))
+
+
+def _desk_filters(args: Mapping[str, str]) -> DeskFilters:
+    """The desk's filters checked as GET /api/v1/cases checks them (plus the desk's own "open" status and
+    queues): an unknown status or a bad date is a 422 with the API's message, not a list of every case."""
+    checked = _checked_args(CaseFilterSchema())
+    status = checked.get("status")
+    if status != OPEN:
+        validate_status(status)
+    queue = args.get("queue", "").strip()
+    if queue and queue not in desk.QUEUES:
+        raise APIError(422, "unknown_queue", f"未知的工作队列 {queue!r}", {"queue": [queue]})
+    return parse_desk_filters(args)
 
 
 def _matter_names(codes: list[str | None]) -> dict[str, str]:
@@ -638,31 +655,27 @@ def photo(photo_id: str, kind: str = "full") -> Response:
 
 # -- statistics -----------------------------------------------------------------------------------------
 
-def _stats_period() -> stats.Period:
-    today = utcnow().astimezone(SHANGHAI).date()
-    end = _parse_date(request.args.get("to")) or today
-    start = _parse_date(request.args.get("from")) or end - timedelta(days=29)
-    if start > end:
-        start, end = end, start
-    if (end - start).days > 3 * 366:
-        start = end - timedelta(days=3 * 366)
-    return stats.Period(start, end)
+def _checked_args(schema: Schema) -> dict[str, Any]:
+    """The page's query checked as the API checks it: a bad filter is a 422 with the API's message, never quietly
+    replaced by a default (the page would show, export and audit other figures than the ones asked for). An empty
+    form field is no filter."""
+    raw = {key: value for key, value in request.args.items() if value.strip()}
+    try:
+        return schema.load(raw, unknown=EXCLUDE)
+    except ValidationError as exc:
+        raise validation_error(exc.normalized_messages()) from exc
 
 
-def _group_by() -> str:
-    value = request.args.get("group_by", "department")
-    return value if value in stats.GROUP_BY else "department"
-
-
-def _basis() -> str:
-    value = request.args.get("basis", stats_indicators.DEFAULT_BASIS)
-    return value if value in stats_indicators.BASES else stats_indicators.DEFAULT_BASIS
+def _stats_args() -> tuple[stats.Period, str, str]:
+    """Period, grouping and basis as GET /api/v1/stats/satisfaction takes them (same schema, same 422s)."""
+    args = _checked_args(SatisfactionArgsSchema())
+    return period_from(args.get("from_"), args.get("to")), args["group_by"], args["basis"]
 
 
 @blp.get("/stats")
 @login_required(*STATS_ROLES)
 def stats_page() -> Any:
-    period, group_by, basis = _stats_period(), _group_by(), _basis()
+    period, group_by, basis = _stats_args()
     page = stats.page_figures(period, group_by, basis)
     result, trend, by_department = page.result, page.trend, page.by_department
     chart = {
@@ -690,7 +703,7 @@ def stats_page() -> Any:
 @blp.get("/stats/export.<any(csv, xlsx):fmt>")
 @login_required(*STATS_ROLES)
 def stats_export(fmt: str) -> Response:
-    period, group_by, basis = _stats_period(), _group_by(), _basis()
+    period, group_by, basis = _stats_args()
     result = stats.compute(period, group_by, basis=basis)
     comments = stats.unsatisfied_comments(period, limit=1000, basis=basis)
     name = f"satisfaction_{group_by}_{basis}_{period.start:%Y%m%d}_{period.end:%Y%m%d}.{fmt}"
