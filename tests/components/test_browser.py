@@ -22,6 +22,8 @@ def test_scan_to_report_and_staff_follow_the_component(app, settings, load_compo
     # The printed QR code leads to PUBLIC_BASE_URL/c/<code>; here the phone opens the same path on the test server.
     assert component_url(code(LIGHT, 1)).endswith(f"/c/{code(LIGHT, 1)}")
     phone = browser.new_context(**PHONE).new_page()
+    urls: list[str] = []
+    phone.on("request", lambda request: urls.append(request.url))
     phone.goto(f"{live_server}/c/{code(LIGHT, 1)}")
     assert "路灯" in phone.locator("#component").inner_text()
     assert "香港中路" in phone.locator("#component").inner_text()
@@ -42,6 +44,8 @@ def test_scan_to_report_and_staff_follow_the_component(app, settings, load_compo
     # ... and 随手拍's 我的 lists it, as for a report made in the app
     phone.goto(f"{live_server}/m/mine")
     phone.wait_for_selector(f"#my-reports a[href='/m/reports/{report.tracking_no}']")
+    [stored] = phone.evaluate("() => JSON.parse(localStorage.getItem('m.reports'))")
+    assert stored["no"] == report.tracking_no and not [url for url in urls if stored["token"] in url]
     # A second passer-by scanning the same light sees that it is being handled.
     phone.goto(f"{live_server}/c/{code(LIGHT, 1)}")
     assert case.case_no in phone.locator("#open-case").inner_text()
