@@ -20,6 +20,10 @@ from service_api.models import Case, CaseEvent, Category, Department, Rating, Re
 from service_api.reference.work_calendar import current_calendar
 from service_api.vocab import CLOSED_STATUSES, HANDLED_STATUSES
 
+NOT_DISPATCHED_REJECTED = "不予立案，未派遣"
+NOT_DISPATCHED_TRIAGE = "待分拣，未派遣"
+NO_DEPARTMENT = "未分派"
+
 QUEUES = {
     "triage": "待人工分类",
     "to_register": "待立案",
@@ -182,3 +186,20 @@ def department_choices(staff: StaffUser | None = None) -> list[Department]:
     if staff is not None and staff.role == "handler":
         query = query.filter(Department.id == staff.department_id)
     return query.order_by(Department.code).all()
+
+
+def assigned_department(case: Case) -> Department | None:
+    """The department that handles the case, or None: a case waiting for triage has only intake's routing guess
+    (wrong for another district's address) and a rejected case is handled by nobody, so neither is assigned."""
+    if case.rejected_at or case.triage:
+        return None
+    return case.department
+
+
+def department_text(case: Case) -> str:
+    """The case page's 处置部门 line, also the map popup's, so both say the same about one case."""
+    if case.rejected_at:
+        return NOT_DISPATCHED_REJECTED
+    if case.triage:
+        return NOT_DISPATCHED_TRIAGE
+    return case.department.name if case.department else NO_DEPARTMENT

@@ -10,7 +10,7 @@ import numpy as np
 from flask import url_for
 
 from intake.geo.distance import haversine_many
-from service_api.cases import intake_runtime
+from service_api.cases import desk, intake_runtime
 from service_api.cases.queries import visible_cases
 from service_api.cases.workflow import STATUS_TEXT
 from service_api.errors import APIError
@@ -45,7 +45,9 @@ def case_popup(case_id: int, staff: StaffUser, crs: str) -> dict[str, Any]:
     return {
         "id": case.id, "case_no": case.case_no, "status": case.status,
         "status_text": STATUS_TEXT.get(case.status, case.status), "overdue": bool(overdue),
-        "matter": matter_of(case.matter_code), "department": case.department.name if case.department else None,
+        "matter": matter_of(case.matter_code),
+        "department": department.name if (department := desk.assigned_department(case)) else None,
+        "department_text": desk.department_text(case),
         "address": case.address or case.location_description,
         "description": (mask_text(case.description) or "")[:80], "report_count": case.report_count,
         "created_at": case.created_at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M"),

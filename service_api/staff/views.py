@@ -125,7 +125,7 @@ def masked_text(value: str | None) -> str:
 def _globals() -> dict[str, Any]:
     return {"staff": g.get("staff"), "ROLE_TEXT": ROLE_TEXT, "STATUS_TEXT": STATUS_TEXT,
             "CHANNEL_TEXT": CHANNEL_TEXT, "RATING_TEXT": stats.RATING_TEXT, "nav": _nav(g.get("staff")),
-            "calendar_gap": unknown_calendar_year}
+            "calendar_gap": unknown_calendar_year, "department_text": desk.department_text}
 
 
 def _nav(user: Any) -> list[tuple[str, str, str]]:

@@ -288,3 +288,17 @@ def test_community_rates_are_the_tables_figures(client, make_staff):
     assert body["areas"][other[3].community_code]["handling_rate"]["value"] == 0.25
     street = client.get("/api/v1/map/rates", headers=headers).get_json()["areas"]
     assert street[first[3].street_code]["handling_rate"]["value"] == 0.5  # 3 of 6 across the two
+
+
+
+
+def test_popup_says_what_the_case_page_says_about_the_department(client, make_staff):
+    """A case waiting for triage has only intake's routing guess: the popup does not name it as assigned."""
+    spots = grid_points(2)
+    waiting = place_case(1, spots[0][1], spots[0][2], status="received", triage=True)
+    dispatched = place_case(2, spots[1][1], spots[1][2], status="dispatched")
+    _, headers = make_staff("dispatcher")
+    popup = client.get(f"/api/v1/map/cases/{waiting.id}", headers=headers).get_json()
+    assert popup["department"] is None and popup["department_text"] == "待分拣，未派遣"
+    popup = client.get(f"/api/v1/map/cases/{dispatched.id}", headers=headers).get_json()
+    assert popup["department"] == dispatched.department.name == popup["department_text"]

@@ -64,6 +64,7 @@ def test_staff_map_shows_clusters_and_points(app, make_staff, live_server, brows
     popup = page.locator(".case-popup")
     popup.wait_for()
     assert crowd[2].case_no in popup.inner_text()
+    assert f" · {crowd[2].department.name}" in popup.inner_text()  # dispatched: its department, as on its page
     page.screenshot(path=str(SHOTS / "map_2_staff_map_popup.png"))
     popup.locator("a").click()
     page.wait_for_url(f"**/staff/cases/{crowd[2].case_no}")

@@ -196,3 +196,13 @@ def test_a_case_waiting_for_triage_says_why_and_what_to_tell_the_resident(staff_
     page = agent.get(f"/staff/cases/{created['case_no']}").get_data(as_text=True)
     assert "待人工分类原因" in page and "崂山区" in page and "物业管理" in page
     assert "建议告知居民" in page and "请先联系物业" in page
+
+
+def test_case_page_names_the_department_only_once_triaged(staff_client):
+    waiting = make_case(1, status="received", triage=True)
+    registered = make_case(2, status="registered")
+    dispatcher, _ = staff_client("dispatcher")
+    page = dispatcher.get(f"/staff/cases/{waiting.case_no}").get_data(as_text=True)
+    assert "待分拣，未派遣" in page.split('id="case-department"')[1].split("</p>")[0]
+    page = dispatcher.get(f"/staff/cases/{registered.case_no}").get_data(as_text=True)
+    assert registered.department.name in page.split('id="case-department"')[1].split("</p>")[0]

@@ -73,7 +73,7 @@
         var head = M.el("div"); head.appendChild(link);
         head.appendChild(M.el("span", " " + c.status_text + (c.overdue ? " · 已超期" : ""), {"class": "muted"}));
         div.appendChild(head);
-        div.appendChild(M.el("div", (c.matter ? c.matter.name : "未分类") + (c.department ? " · " + c.department : "")));
+        div.appendChild(M.el("div", (c.matter ? c.matter.name : "未分类") + (c.department_text ? " · " + c.department_text : "")));
         if (c.address) div.appendChild(M.el("div", c.address, {"class": "muted"}));
         if (c.description) div.appendChild(M.el("div", c.description, {"class": "small"}));
         div.appendChild(M.el("div", "受理 " + c.created_at + " · " + c.report_count + " 条反映", {"class": "small muted"}));
