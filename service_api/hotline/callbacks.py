@@ -55,6 +55,10 @@ def request_handoff(*, chat_sender: str | None, phone: str | None, reason: str |
     if existing is None:
         return create_callback(kind=CHATBOT_HANDOFF, phone=phone, reason=reason, transcript=transcript,
                                citizen_id=citizen_id, chat_sender=chat_sender)
+    if phone and not existing.phone and existing.case_id is None:
+        # Until now a chat hand-off with nobody to call (hotline.calls.is_chat_only): the two hours to call
+        # back start when there is a number to call.
+        existing.due_at = callback_due(utcnow())
     existing.phone = phone or existing.phone
     known = [(line.get("from"), line.get("text"), line.get("at")) for line in existing.transcript or []]
     existing.transcript = [*(existing.transcript or []),

@@ -3,6 +3,7 @@ and working through callbacks (phone surveys, chatbot hand-offs, missed calls, v
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -13,10 +14,11 @@ from service_api.errors import APIError
 from service_api.extensions import db
 from service_api.hotline.callbacks import callback_due
 from service_api.models import Callback, Case, CaseEvent, HotlineCall, Report, StaffUser, Survey, utcnow
-from service_api.models.hotline import CALL_TYPES
+from service_api.models.hotline import CALL_TYPES, CHATBOT_HANDOFF
 from service_api.numbers import normalise_ref
 from service_api.phones import InvalidPhone, canonical_phone, canonical_phone_or_none
 from service_api.reports.accept import ReportInput, accept_report, process_after_accept
+from service_api.vocab import RATINGS
 
 CALL_TYPE_TEXT = {
     "new_report": "新反映", "status_query": "进度查询", "follow_up": "催办/投诉处置", "consultation": "咨询（不立案）",
@@ -197,9 +199,46 @@ def _confirm_matter(case: Case, matter_code: str, agent: StaffUser) -> None:
 
 # -- callbacks -------------------------------------------------------------------------------------------
 
+def _chat_only() -> Any:
+    """An open chatbot hand-off with no number (asked through phone_hash: the number is encrypted) and no case:
+    nobody can be called back. It is a conversation for agents to read (and file as a report if it holds one),
+    not a call owed by a deadline; when the resident sends "转人工" again with a number, the same task gets it and
+    becomes a callback (callbacks.request_handoff)."""
+    return (Callback.kind == CHATBOT_HANDOFF) & Callback.phone_hash.is_(None) & Callback.case_id.is_(None)
+
+
+def is_chat_only(callback: Callback) -> bool:
+    return callback.kind == CHATBOT_HANDOFF and not callback.phone and not callback.case_id
+
+
 def due_callbacks(limit: int = 200) -> list[Callback]:
-    return (db.session.query(Callback).filter(Callback.status == "open")
+    return (db.session.query(Callback).filter(Callback.status == "open", ~_chat_only())
             .order_by(Callback.due_at, Callback.id).limit(limit).all())
+
+
+def chat_handoffs(limit: int = 200) -> list[Callback]:
+    """Open hand-offs that cannot be called back (see _chat_only), newest first."""
+    return (db.session.query(Callback).filter(Callback.status == "open", _chat_only())
+            .order_by(Callback.created_at.desc(), Callback.id.desc()).limit(limit).all())
+
+
+# What a resident's chat button sent, as the button read. The payloads come from the bot's buttons
+# (bot/actions/report_form.py, bot/actions/rating.py) and the web app's 转人工 button (webapp/static/app.js);
+# the bot is reached over HTTP only, so they are listed here and tests/staff/test_callback_page.py checks
+# them against those sources. Agents read what the resident saw and pressed, not an intent name.
+CHAT_BUTTONS = {"/affirm": "对，提交", "/deny": "不对，修改", "/request_human": "转人工"}
+_RATING_PAYLOAD = re.compile(r'/rate_service\{"rating": ?"(\w+)"\}')
+
+
+def chat_line_text(text: str | None) -> str:
+    """One line of a chat transcript as the resident saw it: a button press by its title."""
+    text = text or ""
+    if text in CHAT_BUTTONS:
+        return f"［按钮］{CHAT_BUTTONS[text]}"
+    rating = _RATING_PAYLOAD.fullmatch(text)
+    if rating and rating.group(1) in RATINGS:
+        return f"［按钮］{RATINGS[rating.group(1)]}"
+    return text
 
 
 def recent_callbacks(limit: int = 20) -> list[Callback]:

@@ -397,7 +397,7 @@ def callbacks() -> Any:
     rows = hotline.due_callbacks()
     cases = {c.id: c for c in db.session.query(Case).filter(Case.id.in_([r.case_id for r in rows if r.case_id]))}
     return render_template("staff/callbacks.html", rows=rows, cases=cases, kinds=hotline.CALLBACK_KIND_TEXT,
-                           now=utcnow(), recent=hotline.recent_callbacks())
+                           now=utcnow(), recent=hotline.recent_callbacks(), chats=hotline.chat_handoffs())
 
 
 @blp.route("/callbacks/<int:callback_id>", methods=["GET", "POST"])
@@ -422,6 +422,7 @@ def callback_detail(callback_id: int) -> Any:
     call = db.session.query(HotlineCall).filter_by(caller_phone=callback.phone).order_by(
         HotlineCall.id.desc()).first() if callback.kind == "voice_recording" and callback.phone else None
     return render_template("staff/callback.html", callback=callback, case=case, call=call,
+                           chat_only=hotline.is_chat_only(callback), chat_line_text=hotline.chat_line_text,
                            kinds=hotline.CALLBACK_KIND_TEXT, results=hotline.CALLBACK_RESULTS,
                            ratings=stats.RATING_TEXT)
 

@@ -74,3 +74,56 @@ def test_done_handoff_shows_the_final_note(app, staff_client, service_headers):
     assert "已电话登记井盖问题，受理编号已告知" in page
     assert 'name="result"' not in page  # a closed callback is not offered for recording again
     assert "已电话登记井盖问题" in agent.get("/staff/callbacks").get_data(as_text=True)
+
+
+def anonymous_handoff(app, service_headers, sender: str, phone: str | None = None) -> Callback:
+    """What the action server sends for an anonymous web chat that pressed 对，提交 and then 转人工."""
+    g.pop("principal", None)
+    body = {"kind": "chatbot_handoff", "sender_id": sender, "reason": "居民在智能客服中要求转人工",
+            "transcript": [{"from": "user", "text": "路灯不亮"}, {"from": "bot", "text": "确认提交吗？"},
+                           {"from": "user", "text": "/affirm"}, {"from": "user", "text": "/request_human"},
+                           {"from": "user", "text": '/rate_service{"rating": "unsatisfied"}'}]}
+    if phone:
+        body["phone"] = phone
+    response = app.test_client().post("/api/v1/callbacks", json=body,
+                                      headers=dict(service_headers, **{"X-Resident": sender}))
+    assert response.status_code == 201, response.json
+    return db.session.get(Callback, response.json["id"])
+
+
+def test_chat_buttons_read_as_their_titles(app, staff_client, service_headers):
+    agent, _ = staff_client("agent")
+    callback = anonymous_handoff(app, service_headers, "anon:0b5c6f3e-1", phone="13900001234")
+    page = agent.get(f"/staff/callbacks/{callback.id}").get_data(as_text=True)
+    assert "［按钮］对，提交" in page and "［按钮］转人工" in page and "［按钮］不满意" in page
+    assert "/affirm" not in page and "/request_human" not in page and "rate_service" not in page
+
+
+def test_anonymous_handoff_without_a_number_is_a_chat_to_read_not_a_call(app, staff_client, service_headers):
+    agent, _ = staff_client("agent")
+    callback = anonymous_handoff(app, service_headers, "anon:0b5c6f3e-2")
+    listing = agent.get("/staff/callbacks").get_data(as_text=True)
+    due, chats = listing.split('id="chat-handoffs"')
+    assert f"/staff/callbacks/{callback.id}\"" not in due and "没有待回电任务" in due
+    assert f"/staff/callbacks/{callback.id}\"" in chats and "无法回电" in chats
+    page = agent.get(f"/staff/callbacks/{callback.id}").get_data(as_text=True)
+    assert "居民未留号码" in page and "前回电" not in page and 'id="chat-only-note"' in page
+    # Asking again with a number makes it a callback, due two hours (in staffed hours) from then.
+    later = anonymous_handoff(app, service_headers, "anon:0b5c6f3e-2", phone="13900001234")
+    assert later.id == callback.id and later.due_at >= utcnow() + timedelta(hours=1, minutes=59)
+    listing = agent.get("/staff/callbacks").get_data(as_text=True)
+    assert f"/staff/callbacks/{callback.id}\"" in listing and 'id="chat-handoffs"' not in listing
+
+
+def test_button_titles_are_the_ones_residents_see():
+    """The payload→title list of hotline.calls matches the buttons the bot and the web app draw."""
+    from pathlib import Path
+
+    from service_api.hotline.calls import CHAT_BUTTONS
+
+    root = Path(__file__).resolve().parents[2]
+    sources = (root / "bot/actions/report_form.py").read_text() + (
+        root / "service_api/webapp/static/app.js").read_text()
+    for payload, title in CHAT_BUTTONS.items():
+        assert (f'{{"title": "{title}", "payload": "{payload}"}}' in sources
+                or f'send("{payload}", "{title}")' in sources), payload
