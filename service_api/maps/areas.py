@@ -63,6 +63,32 @@ def simplified(gaz: Gazetteer, gaz_key: int, version: int, level: str, zoom: int
     return result
 
 
+_served: dict[int, tuple[float, float, float, float] | None] = {}
+
+
+def served_bounds(gaz: Gazetteer) -> tuple[float, float, float, float] | None:
+    """The CGCS2000 box (min lng, min lat, max lng, max lat) around every area we serve, from the coarsest layer
+    the gazetteer has; None without areas. A point outside it (a phone's 0,0 when it had no fix) is nowhere we
+    serve: not counted or drawn as a located case."""
+    key = id(gaz)
+    if key not in _served:
+        layer = next((gaz.layers[lv] for lv in LEVELS if lv in gaz.layers and len(gaz.layers[lv].codes)), None)
+        found = None if layer is None else tuple(float(v) for v in shapely.total_bounds(layer.geoms))
+        with _lock:
+            if len(_served) > 8:  # a reloaded gazetteer is a new object: forget the old ones
+                _served.clear()
+            _served[key] = found  # type: ignore[assignment]
+    return _served[key]
+
+
+def in_served_area(gaz: Gazetteer, lat: float | None, lng: float | None) -> bool:
+    """Whether a stored (CGCS2000) point lies in the served area's box; no point is not in it."""
+    bounds = served_bounds(gaz)
+    if lat is None or lng is None or bounds is None:
+        return False
+    return bounds[0] <= lng <= bounds[2] and bounds[1] <= lat <= bounds[3]
+
+
 def in_box(gaz: Gazetteer, level: str, bbox: tuple[float, float, float, float] | None) -> list[int]:
     """Indexes (layer order) of the areas of `level` meeting the CGCS2000 box (all without one)."""
     layer = gaz.layers.get(level)

@@ -59,7 +59,9 @@ def case_popup(case_id: int, staff: StaffUser, crs: str) -> dict[str, Any]:
 def surroundings(case: Case, staff: StaffUser, crs: str, radius_m: int = NEARBY_RADIUS_M) -> dict[str, Any]:
     reports = db.session.query(Report).filter_by(case_id=case.id).order_by(Report.id).all()
     nearby: list[dict[str, Any]] = []
-    if case.lat is not None and case.lng is not None:
+    gaz = intake_runtime.geocoder().gaz
+    located = areas.in_served_area(gaz, case.lat, case.lng)
+    if located and case.lat is not None and case.lng is not None:
         dlat = radius_m / _M_PER_DEG_LAT
         dlng = dlat / max(np.cos(np.radians(case.lat)), 0.1)
         rows = visible_cases(staff).filter(
@@ -76,8 +78,10 @@ def surroundings(case: Case, staff: StaffUser, crs: str, radius_m: int = NEARBY_
                        "url": url_for("staff.case_page", case_no=rows[i].case_no)} for i in order]
     return {
         "case_no": case.case_no, "status": case.status, "status_text": STATUS_TEXT.get(case.status, case.status),
-        "location": _point(case.lat, case.lng, crs), "address": case.address or case.location_description,
-        "reports": [{"tracking_no": r.tracking_no, "location": _point(r.lat, r.lng, crs),
+        "location": _point(case.lat, case.lng, crs) if located else None, "outside_served_area": not located
+        and case.lat is not None, "address": case.address or case.location_description,
+        "reports": [{"tracking_no": r.tracking_no, "location": _point(r.lat, r.lng, crs)
+                     if areas.in_served_area(gaz, r.lat, r.lng) else None,
                      "location_source": r.location_source} for r in reports],
         "grid": areas.outline(intake_runtime.geocoder().gaz, case.grid_code, crs),
         "radius_m": radius_m, "nearby": nearby,

@@ -18,6 +18,8 @@ from typing import Any
 import numpy as np
 from sqlalchemy import Numeric, Text, and_, case, cast, func, literal
 
+from service_api.cases import intake_runtime
+from service_api.maps import areas
 from service_api.maps.filters import DeskFilters
 from service_api.maps.tiles import shift_points
 from service_api.models import CASE_STATUSES, Case, StaffUser, utcnow
@@ -35,9 +37,11 @@ def overdue_expr(now: datetime) -> Any:
 
 
 def with_box(query: Any, bbox: BBox | None) -> Any:
+    """Cases with a point in the served area (areas.served_bounds) and in the asked box."""
     query = query.filter(Case.lat.is_not(None), Case.lng.is_not(None))
-    if bbox is not None:
-        query = query.filter(Case.lng.between(bbox[0], bbox[2]), Case.lat.between(bbox[1], bbox[3]))
+    for box in (areas.served_bounds(intake_runtime.geocoder().gaz), bbox):
+        if box is not None:
+            query = query.filter(Case.lng.between(box[0], box[2]), Case.lat.between(box[1], box[3]))
     return query
 
 

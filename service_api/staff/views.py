@@ -38,6 +38,7 @@ from service_api.cases.workflow import REJECT_REASONS, STATUS_TEXT, TRANSITIONS,
 from service_api.errors import APIError, validation_error
 from service_api.extensions import db, limiter
 from service_api.hotline import calls as hotline
+from service_api.maps import areas as map_areas
 from service_api.maps.filters import OPEN, OPEN_TEXT, DeskFilters, parse_desk_filters
 from service_api.maps.rates import LEVELS as MAP_LEVELS
 from service_api.maps.tiles import with_map_point
@@ -512,7 +513,9 @@ def case_page(case_no: str) -> Any:
     role = g.staff.role
     return render_template(
         "staff/case.html", case=case, reports=reports, events=events, ratings=ratings, actions=actions,
-        places=_place_names(case), event_who=_event_who(events, reports), event_notes=_event_notes(events),
+        places=_place_names(case), in_served_area=map_areas.in_served_area(intake_runtime.geocoder().gaz,
+                                                                          case.lat, case.lng),
+        event_who=_event_who(events, reports), event_notes=_event_notes(events),
         matter=matter, light=desk.deadline_light(case), reject_reasons=REJECT_REASONS,
         departments=desk.department_choices(), matters=desk.matter_choices(), event_text=desk.EVENT_TEXT,
         transition_labels={t.action: t.label for t in TRANSITIONS.values()}, mask_name=mask_name,

@@ -11,6 +11,7 @@ from shapely.geometry import shape
 
 from intake.geo.crs import from_cgcs2000
 from service_api.cases import intake_runtime
+from service_api.extensions import db
 from service_api.models import utcnow
 from tests.maps.seed import grid_points, place_case
 
@@ -302,3 +303,31 @@ def test_popup_says_what_the_case_page_says_about_the_department(client, make_st
     assert popup["department"] is None and popup["department_text"] == "待分拣，未派遣"
     popup = client.get(f"/api/v1/map/cases/{dispatched.id}", headers=headers).get_json()
     assert popup["department"] == dispatched.department.name == popup["department_text"]
+
+
+def test_a_point_outside_the_served_area_is_not_a_located_case(app, client, make_staff):
+    """A phone with no fix sends 0,0: that case is not counted or drawn on the map, and its page says why."""
+    spots = grid_points(1)
+    inside = place_case(1, spots[0][1], spots[0][2])
+    nowhere = place_case(2, 0.0, 0.0)
+    nowhere.address = None  # what the trial's report had: a point and no words
+    db.session.commit()
+    _, headers = make_staff("dispatcher")
+    body = client.get("/api/v1/map/cases?status=registered", headers=headers).get_json()
+    assert body["count"] == 1 and body["id"] == [inside.id]
+    around = client.get(f"/api/v1/map/cases/{nowhere.case_no}/surroundings", headers=headers).get_json()
+    assert around["location"] is None and around["outside_served_area"] is True
+    assert [r["location"] for r in around["reports"]] == [None]
+    inside_around = client.get(f"/api/v1/map/cases/{inside.case_no}/surroundings", headers=headers).get_json()
+    assert inside_around["location"] is not None and inside_around["outside_served_area"] is False
+
+    from tests.staff.conftest import PASSWORD, StaffClient
+
+    user, _ = make_staff("dispatcher")
+    app.test_client_class = StaffClient
+    console = app.test_client()
+    assert console.post_form("/staff/login", {"username": user.username, "password": PASSWORD}).status_code == 302
+    page = console.get(f"/staff/cases/{nowhere.case_no}").get_data(as_text=True)
+    assert 'id="case-outside"' in page and "定位在服务范围之外" in page and 'id="case-map"' not in page
+    page = console.get(f"/staff/cases/{inside.case_no}").get_data(as_text=True)
+    assert 'id="case-map"' in page and 'id="case-outside"' not in page
