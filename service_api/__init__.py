@@ -7,9 +7,10 @@ import importlib.util
 import json as stdjson  # "json" is also the service_api.json submodule
 import logging
 import re
+from pathlib import Path
 from typing import Any
 
-from flask import Flask, jsonify, request
+from flask import Flask, jsonify, request, send_from_directory
 from flask_smorest import Blueprint as ApiBlueprint
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -93,6 +94,12 @@ def create_app(overrides: dict[str, Any] | None = None, settings: Settings | Non
     _wire_transition_hooks()
 
     app.before_request(_refuse_lone_surrogates)
+
+    @app.get("/favicon.ico")
+    def favicon() -> Any:
+        # Browsers ask for it on pages that name no icon; a 404 here is a console error on every such page.
+        return send_from_directory(Path(__file__).parent / "staff" / "static", "favicon.svg",
+                                   mimetype="image/svg+xml", max_age=86400)
 
     @app.get("/healthz")
     def healthz() -> Any:

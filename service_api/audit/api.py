@@ -7,7 +7,7 @@ from typing import Any
 from flask import Response, stream_with_context
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields, validate, validates_schema
 from sqlalchemy import func, select
 
 from service_api.audit.actions import AuditAction
@@ -29,6 +29,14 @@ class AuditFilterSchema(Schema):
     object_id = fields.String(validate=validate.Length(max=64))
     date_from = fields.Date(metadata={"description": "起始日期（北京时间，含）"})
     date_to = fields.Date(metadata={"description": "截止日期（北京时间，含）"})
+
+    @validates_schema
+    def _period(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        # A reversed period is a mistake, answered as GET /api/v1/stats answers it, not an empty page.
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and start > end:
+            raise APIError(422, "bad_period", f"开始日期不能晚于结束日期（{start} 晚于 {end}）",
+                           {"date_from": ["开始日期不能晚于结束日期"]})
 
 
 class AuditPageArgsSchema(AuditFilterSchema, PageArgsSchema):

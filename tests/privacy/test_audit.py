@@ -238,3 +238,12 @@ def test_the_audit_api_filters_by_actor_object_and_beijing_dates(app, client, ma
     assert listed(f"actor={auditor.username}") == []
     bad = client.get("/api/v1/audit?date_from=yesterday", headers=headers)
     assert bad.status_code == 422 and "ISO 8601" in bad.get_json()["errors"]["date_from"][0]
+
+
+def test_a_reversed_period_is_refused_like_the_stats_api(client, make_staff):
+    _, headers = make_staff("auditor")
+    for path in ("/api/v1/audit", "/api/v1/audit/export.csv"):
+        bad = client.get(f"{path}?date_from=2026-12-05&date_to=2026-01-01", headers=headers)
+        assert bad.status_code == 422 and bad.get_json()["code"] == "bad_period", path
+        assert "开始日期不能晚于结束日期" in bad.get_json()["message"]
+    assert client.get("/api/v1/audit?date_from=2026-01-01&date_to=2026-01-01", headers=headers).status_code == 200

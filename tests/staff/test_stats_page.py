@@ -123,3 +123,19 @@ def test_csv_has_the_definitions_and_the_unsatisfied_ratings(staff_client):
     unhappy = rows[listed + 2]
     assert unhappy[0] == "C370202-20260101-00001" and unhappy[6] == "139****5678"
     assert unhappy[7] == "还是很脏，电话139****5678" and "13912345678" not in response.get_data(as_text=True)
+
+
+def test_department_chart_says_no_data_instead_of_empty_axes(staff_client):
+    reviewer, _ = staff_client("reviewer")
+    page = reviewer.get("/staff/stats?from=2020-01-01&to=2020-01-31").get_data(as_text=True)
+    assert 'id="chart-departments-empty">无数据' in page and 'id="chart-departments"' not in page
+    rated_case(1, "satisfied")
+    page = reviewer.get("/staff/stats").get_data(as_text=True)
+    assert 'id="chart-departments"' in page and "chart-departments-empty" not in page
+
+
+def test_favicon_is_served_and_named_by_console_pages(client):
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 200 and icon.mimetype == "image/svg+xml" and b"<svg" in icon.data
+    login = client.get("/staff/login").get_data(as_text=True)
+    assert 'rel="icon"' in login and client.get("/staff/static/favicon.svg").status_code == 200

@@ -18,13 +18,14 @@
       {name: "按期结案率", type: "line", data: data.trend.on_time.map(pct), connectNulls: true, symbolSize: 8, z: 3}
     ]
   });
-  var bars = echarts.init(document.getElementById("chart-departments"));
-  bars.setOption({
+  var barsBox = document.getElementById("chart-departments");  // absent when no case was rated: "无数据"
+  var bars = barsBox && echarts.init(barsBox);
+  if (bars) bars.setOption({
     textStyle: font, tooltip: {trigger: "axis", valueFormatter: function (v) { return v + "%"; }},
     grid: {left: 160, right: 56, bottom: 30},
     xAxis: {type: "value", min: 0, max: 100, axisLabel: {formatter: "{value}%"}},
     yAxis: {type: "category", data: data.departments.labels, inverse: true},
     series: [{name: "满意率", type: "bar", data: data.departments.satisfaction.map(pct), label: {show: true, position: "right", formatter: "{c}%"}}]
   });
-  window.addEventListener("resize", function () { trend.resize(); bars.resize(); });
+  window.addEventListener("resize", function () { trend.resize(); if (bars) bars.resize(); });
 })();
