@@ -151,7 +151,15 @@ def _api_error(exc: APIError) -> Any:
     if request.path.startswith("/staff/api/"):
         body = {"status": exc.status, "code": exc.code, "message": exc.message}
         return jsonify(body), exc.status
-    return render_template("staff/error.html", status=exc.status, message=exc.message), exc.status
+    back = None
+    if exc.status == 422 and request.endpoint in _FILTER_PAGES:  # a refused filter: start that page over
+        back = (url_for(_FILTER_PAGES[request.endpoint]), "清除筛选条件重新查询")
+    return render_template("staff/error.html", status=exc.status, message=exc.message, back=back), exc.status
+
+
+# Pages whose query is a filter checked like the API's (_checked_args), and where their error page leads back to.
+_FILTER_PAGES = {"staff.stats_page": "staff.stats_page", "staff.stats_export": "staff.stats_page",
+                 "staff.cases": "staff.cases", "staff.map_page": "staff.map_page"}
 
 
 @blp.errorhandler(403)

@@ -56,6 +56,7 @@ def test_desk_refuses_unknown_filters_instead_of_listing_everything(staff_client
     response = dispatcher.get(path)
     text = html.unescape(response.get_data(as_text=True))
     assert response.status_code == 422 and message in text and case.case_no not in text
+    assert f'id="error-back" href="{path.split("?")[0]}"' in text  # back to the same page, without the filter
 
 
 def test_desk_empty_fields_and_open_status_are_filters_not_errors(staff_client):
