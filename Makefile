@@ -73,12 +73,12 @@ postgis:
 test: setup model browser postgis test-py bot-test
 
 test-py:
-	$(VENV)/bin/ruff check service_api intake notifications tests bench
+	$(VENV)/bin/ruff check service_api intake notifications tests bench tools
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/pytest -q -p no:cacheprovider tests
 
 lint:
-	$(VENV)/bin/ruff check service_api intake notifications tests bench
+	$(VENV)/bin/ruff check service_api intake notifications tests bench tools
 	$(VENV)/bin/lint-imports
 
 clean:

@@ -1,6 +1,6 @@
 """The demo component set of the demo district (`flask demo load`): DEMO DATA, labelled `source = demo`.
 
-Laid out along the demo roads (intake.geo.demo.ROADS): a street light every 30 m on alternating sides, manhole
+Laid out along the demo roads (intake.geo.demo_layout.ROADS): a street light every 30 m on alternating sides, manhole
 covers of several kinds on the carriageway, bins, benches, street-name signs and fire hydrants at wider spacings.
 Owners and maintainers are the demo departments (intake/data/routing.json). Reloading replaces the demo rows and
 leaves imported ones alone; nothing is random, so the same codes stand at the same places every time.
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from shapely.geometry import LineString, Point, Polygon
 
-from intake.geo.demo import DISTRICT_CODE, DISTRICT_OUTLINE, ROADS
+from intake.geo.demo_layout import DISTRICT_CODE, DISTRICT_OUTLINE, ROADS
 from service_api.cases import intake_runtime
 from service_api.components.models import Component
 from service_api.components.vocab import DAMAGED, INTACT, SOURCE_DEMO

@@ -6,8 +6,8 @@ import sys
 from pathlib import Path
 
 import intake
-from intake.geo.demo import generate
 from intake.geo.geocoder import CLI_KEYS
+from tools.demo_city import generate
 
 ROOT = Path(intake.__file__).resolve().parent.parent
 DEMO = ROOT / "intake" / "data" / "demo_city"

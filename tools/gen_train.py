@@ -1,6 +1,6 @@
 """Generate intake/data/train.jsonl: complaint texts for training the matter classifier.
 
-Run `python intake/data/gen_train.py` after editing. Deterministic (fixed seed). Each class has
+Run `python -m tools.gen_train` (from the repository root) after editing. Deterministic (fixed seed). Each class has
 hand-written sentences plus object × state phrases, wrapped in the registers residents use (mini-program
 text, hotline transcripts, SMS), with addresses, phone numbers, fillers and typos mixed in. The held-out
 split intake/data/test.jsonl is hand-written separately and must not be produced by this script.
@@ -12,7 +12,7 @@ import json
 import random
 from pathlib import Path
 
-OUT = Path(__file__).resolve().parent / "train.jsonl"
+OUT = Path(__file__).resolve().parent.parent / "intake" / "data" / "train.jsonl"
 SEED = 20260701
 
 # code: {"sent": full sentences, "obj": objects, "state": what is wrong, "extra": optional tails, "n": count}

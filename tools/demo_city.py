@@ -1,9 +1,11 @@
-"""Generate the DEMO gazetteer of 青岛市市南区 (370202): `python -m intake.geo.demo OUTDIR`.
+"""Generate the DEMO gazetteer of 青岛市市南区 (370202): `python -m tools.demo_city intake/data/demo_city`.
 
 Demo data, not survey data: the district outline is a simplified hand-drawn polygon of the real extent,
 street and community boundaries are Voronoi cells around approximate centres, communities and unit grids
 are generated, and door numbers are laid out along simplified real road lines at regular spacing. POIs sit
 at approximately their real positions. The output is deterministic (no randomness, fixed ordering).
+The district's code, outline and roads live in the library (`intake.geo.demo_layout`), because the demo
+component set lays street furniture along the same roads at run time.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import numpy as np
 import shapely
 from shapely.geometry import LineString, MultiPoint, Point, Polygon, box
 
+from intake.geo.demo_layout import DISTRICT_CODE, DISTRICT_NAME, DISTRICT_OUTLINE, ROADS
 from intake.geo.gazetteer import (
     ADDRESSES_FILE,
     AREAS_FILE,
@@ -26,20 +29,7 @@ from intake.geo.gazetteer import (
     write_feature_collection,
 )
 
-DISTRICT_CODE = "370202"
-DISTRICT_NAME = "市南区"
-STREETS_CSV = Path(__file__).resolve().parent.parent / "data" / "demo_streets.csv"
-
-# (lng, lat) outline: the coast from 团岛 in the west to 麦岛 in the east, then the border with 市北区/崂山区.
-DISTRICT_OUTLINE = [
-    (120.2830, 36.0470), (120.2950, 36.0500), (120.3050, 36.0560), (120.3120, 36.0590), (120.3180, 36.0590),
-    (120.3250, 36.0570), (120.3330, 36.0560), (120.3400, 36.0540), (120.3480, 36.0520), (120.3560, 36.0480),
-    (120.3640, 36.0450), (120.3720, 36.0480), (120.3800, 36.0540), (120.3870, 36.0580), (120.3950, 36.0550),
-    (120.4050, 36.0520), (120.4150, 36.0550), (120.4250, 36.0580), (120.4350, 36.0620), (120.4420, 36.0680),
-    (120.4400, 36.0800), (120.4300, 36.0880), (120.4150, 36.0900), (120.4000, 36.0870), (120.3850, 36.0880),
-    (120.3700, 36.0840), (120.3550, 36.0820), (120.3420, 36.0780), (120.3300, 36.0760), (120.3200, 36.0740),
-    (120.3100, 36.0730), (120.3000, 36.0700), (120.2900, 36.0620), (120.2830, 36.0540),
-]
+STREETS_CSV = Path(__file__).resolve().parent.parent / "intake" / "data" / "demo_streets.csv"
 
 DEFAULT_STREETS = [
     ("370202001", "八大峡街道"), ("370202002", "云南路街道"), ("370202003", "中山路街道"),
@@ -57,37 +47,6 @@ STREET_CENTRES = {
 }
 
 COMMUNITY_SUFFIXES = ["第一", "第二", "第三", "第四", "第五"]
-
-# Road centre lines (lng, lat), simplified from the real streets of 市南区.
-ROADS: dict[str, list[tuple[float, float]]] = {
-    "香港中路": [(120.3650, 36.0672), (120.3750, 36.0660), (120.3850, 36.0648), (120.4000, 36.0640),
-               (120.4200, 36.0652), (120.4340, 36.0700)],
-    "香港西路": [(120.3450, 36.0690), (120.3550, 36.0682), (120.3650, 36.0672)],
-    "东海西路": [(120.3620, 36.0575), (120.3750, 36.0590), (120.3850, 36.0605), (120.3950, 36.0595)],
-    "东海中路": [(120.3950, 36.0595), (120.4100, 36.0585), (120.4250, 36.0620)],
-    "山东路": [(120.3860, 36.0640), (120.3865, 36.0720), (120.3870, 36.0800), (120.3875, 36.0860)],
-    "南京路": [(120.3700, 36.0660), (120.3760, 36.0720), (120.3830, 36.0775), (120.3920, 36.0840)],
-    "延安三路": [(120.3520, 36.0680), (120.3525, 36.0740), (120.3530, 36.0800)],
-    "福州南路": [(120.3950, 36.0640), (120.3955, 36.0700), (120.3960, 36.0780)],
-    "燕儿岛路": [(120.4050, 36.0560), (120.4055, 36.0640), (120.4060, 36.0740)],
-    "闽江路": [(120.3800, 36.0700), (120.3950, 36.0702), (120.4100, 36.0705)],
-    "宁夏路": [(120.3450, 36.0775), (120.3650, 36.0800), (120.3850, 36.0820), (120.3980, 36.0830)],
-    "江西路": [(120.3700, 36.0735), (120.3820, 36.0738), (120.3950, 36.0740)],
-    "云霄路": [(120.3800, 36.0675), (120.3802, 36.0720), (120.3805, 36.0760)],
-    "中山路": [(120.3190, 36.0605), (120.3195, 36.0660), (120.3200, 36.0720)],
-    "太平路": [(120.3100, 36.0600), (120.3200, 36.0600), (120.3300, 36.0590), (120.3380, 36.0570)],
-    "湛山路": [(120.3680, 36.0560), (120.3720, 36.0600), (120.3760, 36.0640)],
-    "江苏路": [(120.3330, 36.0600), (120.3335, 36.0660), (120.3340, 36.0720)],
-    "金门路": [(120.3980, 36.0770), (120.4080, 36.0775), (120.4180, 36.0780)],
-    "珠海路": [(120.4200, 36.0640), (120.4230, 36.0700), (120.4260, 36.0760)],
-    "云南路": [(120.3040, 36.0630), (120.3050, 36.0680), (120.3060, 36.0710)],
-    "团岛路": [(120.2880, 36.0520), (120.2950, 36.0560), (120.3000, 36.0590)],
-    "四川路": [(120.2980, 36.0620), (120.3030, 36.0650), (120.3080, 36.0690)],
-    "文登路": [(120.3420, 36.0590), (120.3460, 36.0630), (120.3500, 36.0660)],
-    "正阳关路": [(120.3500, 36.0540), (120.3560, 36.0555), (120.3620, 36.0570)],
-    "莱阳路": [(120.3300, 36.0580), (120.3380, 36.0585), (120.3440, 36.0590)],
-    "海尔路": [(120.4320, 36.0680), (120.4330, 36.0760), (120.4340, 36.0840)],
-}
 
 # (name, lng, lat, aliases), approximately where the real places are.
 POIS: list[tuple[str, float, float, list[str]]] = [
@@ -276,7 +235,7 @@ def generate(outdir: str | Path) -> tuple[int, int]:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if len(argv) != 1:
-        print("usage: python -m intake.geo.demo OUTDIR", file=sys.stderr)
+        print("usage: python -m tools.demo_city OUTDIR", file=sys.stderr)
         return 2
     n_areas, n_addr = generate(argv[0])
     print(f"wrote {n_areas} areas and {n_addr} addresses to {argv[0]}")
