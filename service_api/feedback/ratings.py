@@ -103,6 +103,17 @@ def submit_rating(report: Report, rating: str, solved: bool | None, comment: str
     return RatingOutcome(existing, created, flagged, reopened)
 
 
+def submit_answer(report: Report, rating: str, solved: bool | None, comment: str | None,
+                  channel: str) -> RatingOutcome:
+    """submit_rating for a resident answering over a line that tells a refusal in words (SMS, a call, the
+    rating page): a refused answer leaves nothing behind in the session before its APIError goes on."""
+    try:
+        return submit_rating(report, rating, solved, comment, channel)
+    except APIError:
+        db.session.rollback()
+        raise
+
+
 def _describe(rating: str, solved: bool | None) -> str:
     return RATINGS[rating] + {True: "，问题已解决", False: "，问题未解决", None: ""}[solved]
 

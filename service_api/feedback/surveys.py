@@ -192,6 +192,20 @@ def pending_survey_for_phone(phone: str, now: datetime | None = None) -> Survey 
             .order_by(Survey.sent_at.desc(), Survey.id.desc()).first())
 
 
+def survey_call_target(notification_id: str) -> tuple[Notification, Report, Survey | None] | None:
+    """What an outbound call we placed is about: its notification (by the id in the call's URL, as given), the
+    report, and the survey when the call is one; None when the notification is unknown or about no report."""
+    if not notification_id.isdigit():
+        return None
+    row = db.session.get(Notification, int(notification_id))
+    if row is None or row.report_id is None:
+        return None
+    report = db.session.get(Report, row.report_id)
+    survey_id = (row.payload or {}).get("survey_id")
+    survey = db.session.get(Survey, int(survey_id)) if survey_id and str(survey_id).isdigit() else None
+    return row, report, survey
+
+
 def mark_answered(case: Case, report: Report, now: datetime, *, outcome: str,
                   staff_id: int | None = None) -> None:
     """The resident answered this round: their surveys are answered, invitations and reminders not yet sent

@@ -6,10 +6,11 @@ import re
 
 from flask import current_app
 
-from service_api.extensions import db
-from service_api.models import Case, Report
+from service_api.cases.lookup import case_by_no
+from service_api.models import Case
 from service_api.numbers import normalise_ref
 from service_api.privacy import mask_text
+from service_api.reports.lookup import report_by_tracking_no
 from service_api.vocab import HANDLED_STATUSES, STATUS_TEXT
 
 
@@ -30,9 +31,9 @@ def status_of(ref: str, phone: str | None) -> tuple[str, str] | None:
     """(status text, detail) for a case number, or a tracking number reported from `phone`; else None."""
     ref = normalise_ref(ref)
     if ref.startswith("C"):
-        case = db.session.query(Case).filter_by(case_no=ref).one_or_none()
+        case = case_by_no(ref)
         return _case_status(case) if case is not None else None
-    report = db.session.query(Report).filter_by(tracking_no=ref).one_or_none()
+    report = report_by_tracking_no(ref)
     if report is None or (phone and report.contact_phone and report.contact_phone != phone):
         return None  # tracking numbers are private to whoever reported
     if report.case is None:
