@@ -5,8 +5,8 @@ Everything else imports these names instead of retyping the strings (a retyped c
 "closed" to the bot and open to the API). The values are what the database stores and the API returns, so they
 never change; the StrEnums compare equal to those strings. This module imports nothing of ours: `intake`-free,
 Flask-free, so models, feature packages, `notifications` and tests can all use it. The chatbot (its own venv, HTTP
-only) keeps a plain copy of the case-status part in `bot/actions/vocab.py`; tests/service_api/test_vocab.py fails
-when the two differ.
+only) keeps a plain copy of the statuses, their groups, the ratings and its own source in `bot/actions/vocab.py`;
+tests/service_api/test_vocab.py fails when the two differ.
 """
 
 from __future__ import annotations

@@ -15,6 +15,8 @@ from typing import Any, Dict, List, Optional
 
 import requests
 
+from actions.vocab import CLOSED, DISPATCHED, RECEIVED
+
 DEFAULT_BASE_URL = "http://127.0.0.1:5000"
 DEFAULT_API_KEY = "dev-service-key"
 TIMEOUT_SECONDS = 8.0
@@ -157,14 +159,14 @@ class FakeServiceApi:
         nearby: List[Dict[str, Any]] = []
         if match and match[0] == "06010" and "香港中路" in place:
             nearby.append({"case_no": FAKE_OPEN_CASE, "matter": {"code": "06010", "name": "暴露垃圾"},
-                           "status": "dispatched", "distance_m": 80, "address": "香港中路10号",
+                           "status": DISPATCHED, "distance_m": 80, "address": "香港中路10号",
                            "report_count": 2})
         return {"classification": classification, "geocode": geocode, "nearby_cases": nearby}
 
     def create_report(self, resident: str, payload: Dict[str, Any], idempotency_key: str) -> Dict[str, Any]:
         digest = int(hashlib.sha256(idempotency_key.encode()).hexdigest(), 16) % 100000
         tracking_no = f"R{_now():%Y%m%d}{digest:06d}"
-        report = {"id": str(digest), "tracking_no": tracking_no, "status": "received", "status_text": "已受理",
+        report = {"id": str(digest), "tracking_no": tracking_no, "status": RECEIVED, "status_text": "已受理",
                   "case_no": payload.get("join_case_no"), "matter": None,
                   "links": {"self": f"/api/v1/reports/{tracking_no}"}, "access_token": "fake-token"}
         self.reports.setdefault(tracking_no, report)
@@ -183,7 +185,7 @@ class FakeServiceApi:
         if report_ref.endswith("99999"):
             raise ApiError(404, "not_found", "report not found")
         return {"id": "1" if closed else report_ref, "tracking_no": report_ref,
-                "status": "closed" if closed else "dispatched",
+                "status": CLOSED if closed else DISPATCHED,
                 "status_text": "已办结" if closed else "处置中",
                 "case_no": FAKE_OPEN_CASE, "matter": {"code": "06010", "name": "暴露垃圾"},
                 "timeline": [{"at": "2026-11-24T02:00:00+00:00", "action": "dispatched",
@@ -194,7 +196,7 @@ class FakeServiceApi:
     def get_public_case(self, resident: str, case_no: str) -> Dict[str, Any]:
         if case_no.endswith("99999"):
             raise ApiError(404, "not_found", "case not found")
-        return {"case_no": case_no, "status": "dispatched", "status_text": "处置中",
+        return {"case_no": case_no, "status": DISPATCHED, "status_text": "处置中",
                 "matter": {"code": "06010", "name": "暴露垃圾"}, "updated_at": "2026-11-24T02:00:00+00:00",
                 "public_timeline": [{"at": "2026-11-24T02:00:00+00:00", "action": "dispatched",
                                      "text": "已派遣至市南区城市管理局处置"}]}
@@ -207,7 +209,7 @@ class FakeServiceApi:
     def rate(self, resident: str, report_id: str, rating: str, solved: Optional[bool],
              comment: Optional[str]) -> Dict[str, Any]:
         report = self.get_report(resident, report_id)
-        if report["status"] != "closed":
+        if report["status"] != CLOSED:
             raise ApiError(409, "case_not_closed", "案件尚未办结，暂不能评价")
         self.ratings[report_id] = {"rating": rating, "solved": solved, "comment": comment}
         return {"rating": rating, "solved": solved}

@@ -7,6 +7,8 @@ from datetime import datetime, timezone
 from typing import Any, Dict, List, Optional
 from zoneinfo import ZoneInfo
 
+from actions.vocab import BASICALLY_SATISFIED, RATINGS, SATISFIED, UNSATISFIED
+
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 CASE_NO_RE = re.compile(r"C\d{6}-\d{8}-\d{5}", re.IGNORECASE)
 # The API's tracking numbers are "R" + local date + sequence, e.g. R20261124000042 (a dash is tolerated).
@@ -29,11 +31,11 @@ RATING_STATED_RE = re.compile(r"满意|好评|差评")
 NOT_SOLVED_RE = re.compile(r"没解决|没有解决|未解决|还没处理|还在那|根本没")
 SOLVED_RE = re.compile(r"已解决|解决了|处理好了|弄好了")
 RATING_WORDS = [
-    ("basically_satisfied", ("基本满意", "还行", "一般", "凑合")),
-    ("unsatisfied", ("不满意", "差评", "太差", "不行")),
-    ("satisfied", ("满意", "好评", "很好", "不错")),
+    (BASICALLY_SATISFIED, ("基本满意", "还行", "一般", "凑合")),
+    (UNSATISFIED, ("不满意", "差评", "太差", "不行")),
+    (SATISFIED, ("满意", "好评", "很好", "不错")),
 ]
-RATING_LABELS = {"satisfied": "满意", "basically_satisfied": "基本满意", "unsatisfied": "不满意"}
+RATING_LABELS = RATINGS
 
 
 def normalise(text: Optional[str]) -> str:

@@ -20,6 +20,7 @@ from actions.parsing import (
     wants_human,
 )
 from actions.report_form import MSG_UNAVAILABLE
+from actions.vocab import CLOSED, UNSATISFIED
 
 MY_REPORTS_SCAN = 50  # how many of the resident's latest reports are searched for a named case
 RATING_BUTTONS = [{"title": label, "payload": f'/rate_service{{"rating": "{value}"}}'}
@@ -40,7 +41,7 @@ def _report_in_case(api: Any, tracker: Tracker, case_no: str) -> Dict[str, Any]:
             if str(r.get("case_no") or "").upper() == case_no]
     if not mine:
         raise NotYours(case_no)
-    unrated = [r for r in mine if r.get("status") == "closed" and not r.get("rating")]
+    unrated = [r for r in mine if r.get("status") == CLOSED and not r.get("rating")]
     return (unrated or mine)[0]
 
 
@@ -55,7 +56,7 @@ def _pick_report(api: Any, tracker: Tracker) -> Optional[Dict[str, Any]]:
     if ref:
         return api.get_report(tracker.sender_id, ref)
     reports = api.my_reports(tracker.sender_id, page_size=5)
-    closed = [r for r in reports if r.get("status") == "closed" and not r.get("rating")]
+    closed = [r for r in reports if r.get("status") == CLOSED and not r.get("rating")]
     if closed:
         return closed[0]
     if tracker.get_slot("last_report_id"):
@@ -84,7 +85,7 @@ class ActionRateService(Action):
             dispatcher.utter_message(text="没有找到可以评价的反映记录。请发送“评价”加受理编号，例如“评价R20261124000042”。")
             return [SlotSet("rating", None)]
         report_ref = str(report.get("id") or report.get("tracking_no"))
-        if report.get("status") != "closed":
+        if report.get("status") != CLOSED:
             dispatcher.utter_message(text=f"受理编号{report.get('tracking_no')}的问题还在办理中（"
                                           f"{report.get('status_text') or report.get('status')}），办结后才能评价。")
             return [SlotSet("rating", None), SlotSet("rating_report_id", None)]
@@ -105,7 +106,7 @@ class ActionRateService(Action):
                 dispatcher.utter_message(text=f"评价没有成功：{exc.message}")
             return [SlotSet("rating", None), SlotSet("rating_report_id", None)]
         reply = f"已收到您的评价：{RATING_LABELS[rating]}。感谢您的反馈！"
-        if rating == "unsatisfied":
+        if rating == UNSATISFIED:
             reply += "我们会安排复核，并尽快与您联系。"
         dispatcher.utter_message(text=reply)
         events: List[EventType] = [SlotSet("rating", None), SlotSet("rating_report_id", None)]

@@ -25,7 +25,7 @@ from actions.parsing import (
     wants_human,
 )
 from actions.places import find_place
-from actions.vocab import CLOSED_STATUSES, REGISTERED_STATUSES
+from actions.vocab import CLOSED_STATUSES, REGISTERED_STATUSES, SOURCE_CHATBOT
 
 NO_PHONE = "none"
 FORM_SLOTS = ["problem_description", "problem_location", "contact_phone", "report_confirmed", "join_existing",
@@ -407,7 +407,7 @@ class ActionSubmitReport(Action):
         reset = [SlotSet(slot, None) for slot in FORM_SLOTS]
         if tracker.get_slot("report_confirmed") is not True:
             return reset
-        payload: Dict[str, Any] = {"description": tracker.get_slot("problem_description"), "channel": "chatbot"}
+        payload: Dict[str, Any] = {"description": tracker.get_slot("problem_description"), "channel": SOURCE_CHATBOT}
         if tracker.get_slot("problem_location"):
             payload["address"] = tracker.get_slot("problem_location")
         if tracker.get_slot("geo_point"):

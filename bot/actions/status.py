@@ -12,6 +12,7 @@ from actions.api_client import ApiError, get_api
 from actions.parsing import beijing_time, find_case_no, find_tracking_no, states_rating
 from actions.rating import ActionRateService
 from actions.report_form import MSG_UNAVAILABLE
+from actions.vocab import CLOSED
 
 
 def _entity(tracker: Tracker, name: str) -> Optional[str]:
@@ -46,7 +47,7 @@ def report_details(report: Dict[str, Any]) -> str:
         text += f"处理结果：{report['outcome']}。"
     if report.get("referral"):  # intake found the matter belongs elsewhere: say where, as when it was filed
         text += f"温馨提示：{report['referral']}"
-    if report.get("status") == "closed" and not report.get("rating"):
+    if report.get("status") == CLOSED and not report.get("rating"):
         text += "问题已办结，欢迎对处理结果进行评价（满意/基本满意/不满意）。"
     return text
 

@@ -16,6 +16,15 @@ def test_the_bots_case_statuses_are_the_apis():
     bot = runpy.run_path(str(BOT_VOCAB))
     for name in ("CASE_STATUSES", "CLOSED_STATUSES", "OPEN_STATUSES", "REGISTERED_STATUSES"):
         assert tuple(bot[name]) == tuple(getattr(vocab, name)), name
+    for status in vocab.Status:  # the bot's single names, e.g. CLOSED, which a rating needs
+        assert bot[status.name] == status, status.name
+
+
+def test_the_bots_ratings_and_source_are_the_apis():
+    bot = runpy.run_path(str(BOT_VOCAB))
+    assert bot["RATINGS"] == vocab.RATINGS
+    assert list(bot["RATINGS"]) == [bot["SATISFIED"], bot["BASICALLY_SATISFIED"], bot["UNSATISFIED"]]
+    assert bot["SOURCE_CHATBOT"] == vocab.Source.CHATBOT
 
 
 def test_a_verified_case_is_open_until_it_is_closed():
