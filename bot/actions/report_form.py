@@ -1,4 +1,9 @@
-"""The report form: validation through the intake preview, the confirmation question, and filing."""
+"""The report form: validation through the intake preview, the confirmation question, and filing.
+
+Why one module of ~480 lines: it is one Rasa form. Its slot validation (ValidateReportForm, most of the file), the
+two ask actions, the submit and the reset share the form's slots and the wording of its summary; the reading of
+what residents type is already apart (parsing.py, places.py).
+"""
 from __future__ import annotations
 
 import hashlib

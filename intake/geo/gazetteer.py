@@ -10,6 +10,10 @@ A gazetteer directory holds two GeoJSON FeatureCollections (lon/lat in CGCS2000 
 The readers stream: the ``features`` array is decoded one feature at a time from fixed-size chunks, so a file
 with a million points never sits in memory as one JSON document. Any formatting works (one feature per line
 is what :func:`write_feature_collection` produces and decodes fastest).
+
+Why one module of ~470 lines: it is the one definition of the gazetteer format. The streaming readers, the
+writer (used by tools/demo_city.py) and the index built from the records share the record types and the rules for
+levels, codes and coordinates; kept together, a change to the format cannot miss one side.
 """
 
 from __future__ import annotations

@@ -7,6 +7,10 @@ Forward: description → point. Exact lookups come first (door = road + number, 
 names, area names, found as substrings of the cleaned text); only when they fail, fuzzy matching with
 rapidfuzz runs on a short candidate list drawn from a character-bigram index, so a query never scans the
 whole gazetteer.
+
+Why one module of ~620 lines: it is one class, :class:`Geocoder`, whose indexes (area names, door numbers,
+roads, the bigram index) are built once per process and shared by both directions: a forward match is finished
+by the reverse lookup of its point. Splitting it would hand those private indexes across modules.
 """
 
 from __future__ import annotations

@@ -7,6 +7,10 @@ staging table, then one set-based upsert merges it into `components` (`--replace
 not hold; loading an empty registry rebuilds its indexes afterwards instead of updating them row by row).
 Everything runs in one transaction: when any row is bad the registry is left as it was, unless bad rows are to be
 skipped; bad rows go to a report file with their line numbers.
+
+Why one module of ~650 lines: it is one pipeline (read, check, place, stage, merge) in one transaction, whose
+stages share the row layouts (`_Raw`, `_Checked`, `STAGED`) and the bad-row log; the checking functions that the
+forked workers run, and the checker they inherit, must be module-level names anyway.
 """
 
 from __future__ import annotations
