@@ -206,6 +206,20 @@ def survey_call_target(notification_id: str) -> tuple[Notification, Report, Surv
     return row, report, survey
 
 
+def survey_call_missed(row: Notification) -> None:
+    """A survey call (`row`) nobody answered: while its survey is open, agents get a callback task."""
+    survey_id = (row.payload or {}).get("survey_id")
+    if not (survey_id and str(survey_id).isdigit()):
+        return
+    survey = db.session.get(Survey, int(survey_id))
+    if survey is None or survey.status not in ("scheduled", "pending"):
+        return
+    report = db.session.get(Report, survey.report_id)
+    create_callback(kind=SURVEY_CALLBACK, phone=row.recipient, citizen_id=report.citizen_id if report else None,
+                    report_id=survey.report_id, case_id=survey.case_id, survey_id=survey.id,
+                    reason="回访电话未接通，请人工回访")
+
+
 def mark_answered(case: Case, report: Report, now: datetime, *, outcome: str,
                   staff_id: int | None = None) -> None:
     """The resident answered this round: their surveys are answered, invitations and reminders not yet sent

@@ -114,3 +114,11 @@ def survey_call(call_sid: str, phone: str, report: Report | None) -> None:
     if report is not None:
         call.report_id, call.case_id, call.call_type = report.id, report.case_id, "follow_up"
     db.session.commit()
+
+
+def call_ended(call_sid: str) -> None:
+    """Twilio says the call is over (completed, or never connected): an open call is closed."""
+    call = db.session.query(HotlineCall).filter_by(call_sid=call_sid).one_or_none() if call_sid else None
+    if call is not None and call.status == "open":
+        call.status = "closed"
+    db.session.commit()

@@ -12,11 +12,10 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Response, abort, current_app, request
-from sqlalchemy.exc import IntegrityError
 from twilio.request_validator import RequestValidator
 
-from service_api.extensions import db
 from service_api.models import WebhookReceipt
+from service_api.twilio_hooks import store
 
 log = logging.getLogger(__name__)
 TWIML = "application/xml"
@@ -54,28 +53,18 @@ def twilio_webhook(source: str) -> Callable[[Callable[..., Response]], Callable[
             if not token:
                 return view(*args, **kwargs)
             key = f"{request.path}:{token}"[:128]
-            previous = db.session.get(WebhookReceipt, key)
+            previous = store.receipt(key)
             if previous is not None:
                 return _replay(previous)
-            db.session.add(WebhookReceipt(token=key, source=source))
-            try:
-                db.session.commit()
-            except IntegrityError:  # the same delivery is being handled right now
-                db.session.rollback()
-                previous = db.session.get(WebhookReceipt, key)
+            if not store.claim_receipt(key, source):  # the same delivery is being handled right now
+                previous = store.receipt(key)
                 return _replay(previous) if previous is not None else Response("", 200)
             try:
                 response = view(*args, **kwargs)
             except Exception:
-                db.session.rollback()
-                db.session.query(WebhookReceipt).filter_by(token=key).delete()
-                db.session.commit()
+                store.release_receipt(key)
                 raise
-            receipt = db.session.get(WebhookReceipt, key)
-            if receipt is not None:
-                receipt.response_body = response.get_data(as_text=True)
-                receipt.response_mimetype = response.mimetype
-                db.session.commit()
+            store.keep_answer(key, response.get_data(as_text=True), response.mimetype)
             return response
 
         return wrapper

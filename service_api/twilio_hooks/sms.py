@@ -6,15 +6,15 @@ import re
 
 from service_api.auth.principal import Principal
 from service_api.errors import APIError
-from service_api.extensions import db
-from service_api.feedback.ratings import RATINGS, parse_sms_answer, submit_rating
+from service_api.feedback.ratings import RATINGS, parse_sms_answer, submit_answer
 from service_api.feedback.surveys import pending_survey_for_phone
 from service_api.messages import render
-from service_api.models import Report, utcnow
 from service_api.models.encrypted import phone_ref
 from service_api.numbers import normalise_ref
 from service_api.outbox_writer import report_link
-from service_api.reports.accept import ReportInput, accept_report, citizen_for_phone, process_after_accept
+from service_api.reports.accept import ReportInput, accept_report, process_after_accept
+from service_api.reports.lookup import report_by_id
+from service_api.twilio_hooks import store
 from service_api.twilio_hooks.lookup import status_of
 
 OPT_OUT = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "退订", "TD", "T"}
@@ -48,19 +48,15 @@ def handle_sms(phone: str, body: str, message_sid: str, media_urls: list[str]) -
 
 
 def _set_opt_out(phone: str, opted_out: bool) -> str:
-    citizen = citizen_for_phone(phone)
-    citizen.sms_opted_out = opted_out
-    citizen.sms_opted_out_at = utcnow() if opted_out else None
-    db.session.commit()
+    store.set_sms_opt_out(phone, opted_out)
     return render("sms_opted_out" if opted_out else "sms_opted_in")
 
 
 def _rate(report_id: int, rating: str, solved: bool | None, comment: str | None) -> str:
-    report = db.session.get(Report, report_id)
+    report = report_by_id(report_id)
     try:
-        outcome = submit_rating(report, rating, solved, comment, "sms")
+        outcome = submit_answer(report, rating, solved, comment, "sms")
     except APIError as exc:
-        db.session.rollback()
         return render("sms_rating_refused", message=exc.message)
     extra = "我们已将案件转交复核。" if outcome.flagged else ""
     return render("sms_rating_thanks", case_no=report.case.case_no if report.case else "", rating_text=RATINGS[rating],
@@ -76,5 +72,5 @@ def _new_report(phone: str, text: str, message_sid: str, media_urls: list[str]) 
     )
     if accepted.created:
         process_after_accept(accepted.report)
-    report = db.session.get(Report, accepted.report.id)
+    report = report_by_id(accepted.report.id)
     return render("sms_received", tracking_no=report.tracking_no, link=report_link(report))
