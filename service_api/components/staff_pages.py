@@ -17,8 +17,8 @@ from service_api.components.models import Component
 from service_api.components.vocab import INTACT, REPAIRABLE, STATUS_TEXT, STATUSES
 from service_api.extensions import db
 from service_api.models import Case, Department
-from service_api.staff import views as staff_views
 from service_api.staff.auth import load_staff, login_required
+from service_api.staff.console import template_globals
 from service_api.vocab import HANDLED_STATUSES
 
 blp = Blueprint("components_staff", __name__, url_prefix="/staff/components", template_folder="templates")
@@ -35,7 +35,7 @@ def _load_user() -> None:
 
 @blp.context_processor
 def _globals() -> dict[str, Any]:
-    return {**staff_views._globals(), "COMPONENT_STATUS_TEXT": STATUS_TEXT}
+    return {**template_globals(), "COMPONENT_STATUS_TEXT": STATUS_TEXT}
 
 
 @blp.app_template_global("case_component")

@@ -10,15 +10,15 @@ from service_api.staff.auth import load_staff
 
 
 def staff_page_blueprint(name: str, import_name: str, url_prefix: str) -> Blueprint:
-    from service_api.staff import views
+    from service_api.staff import console, errors
 
     blp = Blueprint(name, import_name, url_prefix=url_prefix, template_folder="templates")
     @blp.before_request
     def _load_user() -> None:
         load_staff()
 
-    blp.context_processor(views._globals)
-    blp.register_error_handler(APIError, views._api_error)
-    blp.register_error_handler(403, views._http_error)
-    blp.register_error_handler(404, views._http_error)
+    blp.context_processor(console.template_globals)
+    blp.register_error_handler(APIError, errors.api_error)
+    blp.register_error_handler(403, errors.http_error)
+    blp.register_error_handler(404, errors.http_error)
     return blp

@@ -150,7 +150,7 @@ def test_unexpected_error_in_open311_is_a_clean_500(client, reported, broken) ->
 
 def test_unexpected_error_in_a_staff_page_shows_no_traceback(client, reported, staff_client, monkeypatch  # noqa: F811
                                                              ) -> None:
-    import service_api.staff.views as views
+    import service_api.staff.case_desk as views  # the module of /staff/cases
 
     console, _ = staff_client("dispatcher")
 
