@@ -6,23 +6,25 @@ import re
 from typing import Any
 
 from intake.triage import OUTSIDE_AREA
+from service_api.vocab import Kind
 
 TEMPLATES: dict[str, str] = {
-    "received": "【城市管理】您反映的问题已受理，受理编号{tracking_no}。查看进度：{link}",
-    "merged": "【城市管理】您反映的问题与案件{case_no}为同一问题，已合并办理，办理结果将同步告知您。{link}",
-    "registered": "【城市管理】您反映的问题已立案（案件编号{case_no}），将尽快派遣处置。{link}",
-    "rejected": "【城市管理】您反映的问题（受理编号{tracking_no}）未予立案，原因：{reason}。{hint}{link}",
-    "dispatched": "【城市管理】案件{case_no}已派遣至{department}处置，处置时限{deadline}。{link}",
-    "deadline_extended": "【城市管理】案件{case_no}的处置时限已延长至{deadline}，我们会抓紧办理。{link}",
-    "resolved": "【城市管理】案件{case_no}已处置：{outcome}。{link}",
-    "closed": "【城市管理】案件{case_no}已办结，感谢您的反映。{link}",
-    "reopened": "【城市管理】案件{case_no}已重新办理，我们会尽快处理。{link}",
-    "survey": "【城市管理】案件{case_no}已办结，请回复1满意、2基本满意、3不满意，未解决请注明，可附意见。{link}",
-    "survey_link": "【城市管理】案件{case_no}已办结，请点击链接对办理结果进行评价：{link}",
-    "survey_reminder": "【城市管理】温馨提示：案件{case_no}的满意度评价尚未完成，回复1满意、2基本满意、3不满意。{link}",
-    "survey_link_reminder": "【城市管理】温馨提示：案件{case_no}的满意度评价尚未完成，请点击链接评价：{link}",
-    "rating_review": "【城市管理】已收到您对案件{case_no}的评价，案件已转交复核，我们会尽快与您联系。{link}",
-    "login_code": "【城市管理】您的验证码为{code}，{minutes}分钟内有效。请勿告诉他人。",
+    Kind.RECEIVED: "【城市管理】您反映的问题已受理，受理编号{tracking_no}。查看进度：{link}",
+    Kind.MERGED: "【城市管理】您反映的问题与案件{case_no}为同一问题，已合并办理，办理结果将同步告知您。{link}",
+    Kind.REGISTERED: "【城市管理】您反映的问题已立案（案件编号{case_no}），将尽快派遣处置。{link}",
+    Kind.REJECTED: "【城市管理】您反映的问题（受理编号{tracking_no}）未予立案，原因：{reason}。{hint}{link}",
+    Kind.DISPATCHED: "【城市管理】案件{case_no}已派遣至{department}处置，处置时限{deadline}。{link}",
+    Kind.DEADLINE_EXTENDED: "【城市管理】案件{case_no}的处置时限已延长至{deadline}，我们会抓紧办理。{link}",
+    Kind.RESOLVED: "【城市管理】案件{case_no}已处置：{outcome}。{link}",
+    Kind.CLOSED: "【城市管理】案件{case_no}已办结，感谢您的反映。{link}",
+    Kind.REOPENED: "【城市管理】案件{case_no}已重新办理，我们会尽快处理。{link}",
+    Kind.SURVEY: "【城市管理】案件{case_no}已办结，请回复1满意、2基本满意、3不满意，未解决请注明，可附意见。{link}",
+    Kind.SURVEY_LINK: "【城市管理】案件{case_no}已办结，请点击链接对办理结果进行评价：{link}",
+    Kind.SURVEY_REMINDER:
+        "【城市管理】温馨提示：案件{case_no}的满意度评价尚未完成，回复1满意、2基本满意、3不满意。{link}",
+    Kind.SURVEY_LINK_REMINDER: "【城市管理】温馨提示：案件{case_no}的满意度评价尚未完成，请点击链接评价：{link}",
+    Kind.RATING_REVIEW: "【城市管理】已收到您对案件{case_no}的评价，案件已转交复核，我们会尽快与您联系。{link}",
+    Kind.LOGIN_CODE: "【城市管理】您的验证码为{code}，{minutes}分钟内有效。请勿告诉他人。",
     # Replies on the SMS line (TwiML <Message>).
     "sms_received": "【城市管理】您反映的问题已受理，受理编号{tracking_no}。查询进度请回复“查询{tracking_no}”。{link}",
     "sms_opted_out": "【城市管理】您已退订短信通知。如需恢复，请回复“订阅”或START。",

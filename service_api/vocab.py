@@ -1,5 +1,5 @@
 """The platform's words, defined once: case statuses and their groups, notification kinds and their groups,
-report sources, message channels and ratings, each with its Chinese label.
+report sources, message channels and ratings (Satisfaction), each with its Chinese label.
 
 Everything else imports these names instead of retyping the strings (a retyped copy is how `verified` came to be
 "closed" to the bot and open to the API). The values are what the database stores and the API returns, so they
@@ -50,6 +50,9 @@ OPEN_STATUSES: tuple[str, ...] = tuple(s for s in Status if s not in CLOSED_STAT
 HANDLED_STATUSES: tuple[str, ...] = (Status.RESOLVED, Status.VERIFIED, Status.CLOSED)
 # Registered (立案) at some point: every status but waiting for triage and rejected at triage.
 REGISTERED_STATUSES: tuple[str, ...] = tuple(s for s in Status if s not in (Status.RECEIVED, Status.REJECTED))
+# Not (or no longer) in a handling department's hands: waiting for triage, for 派遣, or for 派遣 again (returned,
+# reopened). A case's routing (department, time limit) still follows its matter while it is in one of these.
+ROUTABLE_STATUSES: tuple[str, ...] = (Status.RECEIVED, Status.REGISTERED, Status.RETURNED, Status.REOPENED)
 
 # --- notification kinds -------------------------------------------------------------------------------------------
 
@@ -143,7 +146,18 @@ TEXT_CHANNELS: tuple[str, ...] = (Channel.SMS, Channel.WECHAT)  # a resident rea
 
 # --- ratings ------------------------------------------------------------------------------------------------------
 
-RATINGS: dict[str, str] = {"satisfied": "满意", "basically_satisfied": "基本满意", "unsatisfied": "不满意"}
+
+class Satisfaction(StrEnum):
+    """A resident's rating of how their case was handled (Rating.rating; the model is called Rating)."""
+
+    SATISFIED = "satisfied"
+    BASICALLY_SATISFIED = "basically_satisfied"
+    UNSATISFIED = "unsatisfied"
+
+
+# In this order: the order residents are offered them (1, 2, 3 on SMS and the keypad).
+RATINGS: dict[str, str] = {Satisfaction.SATISFIED: "满意", Satisfaction.BASICALLY_SATISFIED: "基本满意",
+                           Satisfaction.UNSATISFIED: "不满意"}
 # Where a rating came from, as the case history says it.
 RATING_SOURCE_TEXT: dict[str, str] = {
     Source.MINIPROGRAM: "小程序", Source.SMS: "短信", Source.VOICE: "语音回访", Source.HOTLINE: "热线回访",

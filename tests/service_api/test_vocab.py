@@ -45,6 +45,8 @@ def test_the_workflow_moves_only_between_known_statuses():
         assert transition.target is None or transition.target in vocab.CASE_STATUSES, transition.action
     # A handled case (an outcome recorded) is the one that may be reopened.
     assert set(TRANSITIONS["reopen"].sources) == set(vocab.HANDLED_STATUSES)
+    # A case whose matter still decides its department: waiting for triage, or for 派遣 (again).
+    assert set(vocab.ROUTABLE_STATUSES) == {vocab.Status.RECEIVED, *TRANSITIONS["dispatch"].sources}
 
 
 def test_every_notification_kind_has_a_text_and_a_label():
@@ -54,6 +56,10 @@ def test_every_notification_kind_has_a_text_and_a_label():
     grouped = vocab.PROGRESS_KINDS | vocab.SURVEY_KINDS
     assert set(vocab.Kind) - grouped == {vocab.Kind.RATING_REVIEW, vocab.Kind.LOGIN_CODE}
     assert set(vocab.REMINDER_OF.values()) == set(vocab.SURVEY_REMINDER_KINDS)
+
+
+def test_every_rating_has_a_label_in_the_order_residents_are_offered_them():
+    assert list(vocab.RATINGS) == list(vocab.Satisfaction)
 
 
 def test_sources_and_channels_have_labels():
