@@ -18,7 +18,7 @@ from service_api.errors import APIError
 from service_api.extensions import db
 from service_api.models import Case, CaseEvent, Category, Department, Rating, Report, StaffUser, utcnow
 from service_api.reference.work_calendar import current_calendar
-from service_api.vocab import CLOSED_STATUSES, HANDLED_STATUSES
+from service_api.vocab import CLOSED_STATUSES, HANDLED_STATUSES, ROUTABLE_STATUSES, Satisfaction, Status
 
 NOT_DISPATCHED_REJECTED = "不予立案，未派遣"
 NOT_DISPATCHED_TRIAGE = "待分拣，未派遣"
@@ -46,19 +46,20 @@ def queue_query(staff: StaffUser, queue: str | None, now: datetime | None = None
     query = visible_cases(staff)
     now = now or utcnow()
     if queue == "triage":
-        return query.filter(Case.triage.is_(True), Case.status == "received")
+        return query.filter(Case.triage.is_(True), Case.status == Status.RECEIVED)
     if queue == "to_register":
-        return query.filter(Case.status == "received")
+        return query.filter(Case.status == Status.RECEIVED)
     if queue == "to_dispatch":
-        return query.filter(Case.status.in_(("registered", "returned")))
+        # Reopened cases, which 派遣 takes too, are the "reopened" queue's.
+        return query.filter(Case.status.in_((Status.REGISTERED, Status.RETURNED)))
     if queue == "overdue":
-        return query.filter(Case.status == "dispatched", Case.deadline < now)
+        return query.filter(Case.status == Status.DISPATCHED, Case.deadline < now)
     if queue == "reopened":
-        return query.filter(Case.status == "reopened")
+        return query.filter(Case.status == Status.REOPENED)
     if queue == "unsatisfied":
         # Ratings of the current closing round: an answer changed since, or an earlier round, does not count.
         unsatisfied = exists().where(Rating.case_id == Case.id, Rating.round == Case.reopen_count + 1,
-                                     Rating.rating == "unsatisfied")
+                                     Rating.rating == Satisfaction.UNSATISFIED)
         return query.filter(or_(Case.needs_review.is_(True), unsatisfied))
     return query
 
@@ -127,7 +128,7 @@ def change_matter(case: Case, matter_code: str, reason: str | None, staff: Staff
     case.matter_code = matter_code
     case.matter_confidence = None  # the classifier's confidence was for the old matter; staff decided this one
     data: dict[str, Any] = {"from": old, "to": matter_code}
-    if case.status in ("received", "registered", "returned", "reopened"):
+    if case.status in ROUTABLE_STATUSES:
         route = intake_runtime.routing().route(matter_code, case.street_code)
         department = ensure_department(route.department_code, route.department_name)
         if department.id != case.department_id:

@@ -24,6 +24,7 @@ from service_api.cases.workflow import SYSTEM, TransitionRequest, apply_transiti
 from service_api.components import casework
 from service_api.extensions import db
 from service_api.models import OPEN_STATUSES, Case, CaseEvent, Department, Report, utcnow
+from service_api.vocab import Status
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
@@ -306,7 +307,7 @@ def create_case(report: Report) -> Case:
     if decision.referral:
         extra["referral"] = decision.referral
     case = Case(
-        case_no=numbers.new_case_no(area, now), status="received", source_channel=report.channel,
+        case_no=numbers.new_case_no(area, now), status=Status.RECEIVED, source_channel=report.channel,
         matter_code=report.matter_code if report.in_scope and not private else None,
         matter_confidence=report.matter_confidence, extra=extra,
         description=report.description, address=report.address, location_description=report.location_description,
@@ -319,7 +320,7 @@ def create_case(report: Report) -> Case:
     db.session.flush()
     report.case_id = case.id
     db.session.add(CaseEvent(
-        case_id=case.id, report_id=report.id, action="receive", from_status=None, to_status="received",
+        case_id=case.id, report_id=report.id, action="receive", from_status=None, to_status=Status.RECEIVED,
         actor_type="resident", actor_name=report.contact_name, note="居民反映已受理", created_at=now,
     ))
     if decision.auto_register:

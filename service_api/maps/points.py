@@ -23,6 +23,7 @@ from service_api.maps import areas
 from service_api.maps.filters import DeskFilters
 from service_api.maps.tiles import shift_points
 from service_api.models import CASE_STATUSES, Case, StaffUser, utcnow
+from service_api.vocab import Status
 
 POINT_DECIMALS = 5  # ~1 m: finer than a marker, and a shorter number to send
 MAX_POINTS = 200_000  # a whole city's open cases fit many times over; beyond this the answer says it was cut
@@ -33,7 +34,7 @@ BBox = tuple[float, float, float, float]  # min lng, min lat, max lng, max lat (
 
 def overdue_expr(now: datetime) -> Any:
     """Dispatched and past its deadline: the desk's 已超期 queue."""
-    return case((and_(Case.status == "dispatched", Case.deadline < now), 1), else_=0)
+    return case((and_(Case.status == Status.DISPATCHED, Case.deadline < now), 1), else_=0)
 
 
 def with_box(query: Any, bbox: BBox | None) -> Any:

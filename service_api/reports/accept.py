@@ -24,7 +24,7 @@ from service_api.extensions import db
 from service_api.models import OPEN_STATUSES, Case, Citizen, Photo, Report, report_photos, utcnow
 from service_api.phones import InvalidPhone, canonical_phone, inbound_phone
 from service_api.photos import usable_photos
-from service_api.vocab import PHONE_SOURCES
+from service_api.vocab import PHONE_SOURCES, Source
 
 log = logging.getLogger(__name__)
 
@@ -251,7 +251,7 @@ def _set_contact(values: dict[str, Any], contact: dict[str, Any] | None, princip
             values["wechat_openid"] = citizen.wechat_openid
             values["contact_phone"] = values["contact_phone"] or citizen.phone
             return
-    if values["contact_phone"] and values["channel"] in ("hotline", "sms", "voice"):
+    if values["contact_phone"] and values["channel"] in (Source.HOTLINE, *PHONE_SOURCES):
         # The phone number is who these channels know the resident by.
         values["citizen_id"] = citizen_for_phone(values["contact_phone"]).id
 

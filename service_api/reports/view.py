@@ -14,7 +14,7 @@ from service_api.models import Case, CaseEvent, Rating, Report
 from service_api.photos import photo_links
 from service_api.privacy import mask_text
 from service_api.reference.matters import matter_of
-from service_api.vocab import HANDLED_STATUSES
+from service_api.vocab import HANDLED_STATUSES, Status
 
 EVENT_TEXT = {
     "receive": "您的反映已受理",
@@ -24,7 +24,7 @@ EVENT_TEXT = {
 
 
 def report_status(report: Report) -> str:
-    return report.case.status if report.case is not None else "received"
+    return report.case.status if report.case is not None else Status.RECEIVED
 
 
 def public_event_text(event: CaseEvent, case: Case) -> str:
