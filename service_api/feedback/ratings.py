@@ -23,7 +23,7 @@ from service_api.errors import APIError
 from service_api.extensions import db
 from service_api.feedback.surveys import mark_answered
 from service_api.models import Case, CaseEvent, Rating, Report, utcnow
-from service_api.vocab import RATING_SOURCE_TEXT, RATINGS, Kind
+from service_api.vocab import RATING_SOURCE_TEXT, RATINGS, Kind, Satisfaction, Status
 
 UPDATE_WINDOW = timedelta(days=7)
 RATING_EVENT = "rating"  # CaseEvent.action of an answer or a change (cases/desk.py names it 评价)
@@ -44,7 +44,7 @@ def current_round(case: Case) -> int:
 
 
 def is_flagged(rating: str, solved: bool | None) -> bool:
-    return rating == "unsatisfied" or solved is False
+    return rating == Satisfaction.UNSATISFIED or solved is False
 
 
 def submit_rating(report: Report, rating: str, solved: bool | None, comment: str | None, channel: str,
@@ -60,7 +60,7 @@ def submit_rating(report: Report, rating: str, solved: bool | None, comment: str
     if rating not in RATINGS:
         raise APIError(422, "bad_rating", f"评价应为 {', '.join(RATINGS)}", {"rating": [rating]})
     case = db.session.get(Case, report.case_id, with_for_update=True) if report.case_id else None
-    if case is None or case.status != "closed":
+    if case is None or case.status != Status.CLOSED:
         raise APIError(409, "case_not_closed", "案件办结后才能评价")
     round_no = current_round(case)
     existing = db.session.query(Rating).filter_by(case_id=case.id, report_id=report.id, round=round_no) \
@@ -92,7 +92,7 @@ def submit_rating(report: Report, rating: str, solved: bool | None, comment: str
         case.needs_review = True
         if current_app.extensions["settings"].survey_reopen_on_unsatisfied:
             note = f"居民评价{RATINGS[rating]}{'，问题未解决' if solved is False else ''}，系统自动重新办理"
-            apply_transition(case, TransitionRequest("reopen", note=note), SYSTEM)  # announces "reopened"
+            apply_transition(case, TransitionRequest("reopen", note=note), SYSTEM)  # announces Kind.REOPENED
             reopened = True
         else:
             outbox_writer.enqueue(Kind.RATING_REVIEW, report, case)
@@ -164,8 +164,8 @@ def _other_review_reason(case: Case, row: Rating, event: CaseEvent) -> bool:
 
 # Words that may follow a rating digit: a digit is an answer only when nothing but these (and punctuation)
 # comes before any comment, so "3号楼门口井盖丢了" is a new report, not 不满意 (issue 17, item 3).
-_RATING_WORDS = (("基本满意", "basically_satisfied"), ("不满意", "unsatisfied"), ("非常满意", "satisfied"),
-                 ("满意", "satisfied"))
+_RATING_WORDS = (("基本满意", Satisfaction.BASICALLY_SATISFIED), ("不满意", Satisfaction.UNSATISFIED),
+                 ("非常满意", Satisfaction.SATISFIED), ("满意", Satisfaction.SATISFIED))
 _UNSOLVED_WORDS = ("未解决", "没解决", "没有解决", "没处理", "还没")
 _SOLVED_WORDS = ("已解决", "解决了")
 _ANSWER_PUNCTUATION = " \t\r\n，,。.；;:：、!！"
@@ -187,7 +187,8 @@ def parse_sms_answer(text: str) -> tuple[str, bool | None, str | None] | None:
         after = body[1:].lstrip(_ANSWER_PUNCTUATION)
         if after and not after.startswith(tuple(w for w, _ in _RATING_WORDS) + _UNSOLVED_WORDS + _SOLVED_WORDS):
             return None
-        rating = {"1": "satisfied", "2": "basically_satisfied", "3": "unsatisfied"}[digit]
+        rating = {"1": Satisfaction.SATISFIED, "2": Satisfaction.BASICALLY_SATISFIED,
+                  "3": Satisfaction.UNSATISFIED}[digit]
         rest = after
     else:
         for word, value in _RATING_WORDS:

@@ -29,7 +29,15 @@ from service_api.hotline.callbacks import callback_due, create_callback
 from service_api.models import Callback, Case, Citizen, Notification, Rating, Report, Survey, utcnow
 from service_api.outbox_writer import earliest_send, enqueue, report_link
 from service_api.phones import inbound_phone
-from service_api.vocab import REMINDER_OF, SURVEY_INVITATION_KINDS, SURVEY_KINDS, WECHAT_SOURCES, Channel, Kind
+from service_api.vocab import (
+    REMINDER_OF,
+    SURVEY_INVITATION_KINDS,
+    SURVEY_KINDS,
+    WECHAT_SOURCES,
+    Channel,
+    Kind,
+    Status,
+)
 
 SURVEY_CALLBACK = "survey"  # Callback.kind of a phone survey owed by agents
 LINK_SALT = "survey-rating-link"  # the token in a rating link is good for nothing else
@@ -159,7 +167,7 @@ def survey_for_link(report: Report, token: str, now: datetime | None = None) -> 
         raise APIError(403, "bad_survey_link", "评价链接无效，请核对短信中的链接是否完整。")
     case = db.session.get(Case, survey.case_id)
     over = (survey.status == "expired" or (survey.expires_at is not None and survey.expires_at <= now)
-            or case is None or case.status != "closed" or survey.round != case.reopen_count + 1)
+            or case is None or case.status != Status.CLOSED or survey.round != case.reopen_count + 1)
     if over:
         raise APIError(410, "survey_closed", CLOSED_MESSAGE)
     return survey

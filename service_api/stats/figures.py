@@ -50,7 +50,7 @@ from service_api.privacy import mask_phone, mask_text
 from service_api.stats import durations as stats_durations
 from service_api.stats import rollup as stats_rollup
 from service_api.stats.indicators import BASES, DEFAULT_BASIS, INDICATORS, MEDIAN_COUNTS, RATES
-from service_api.vocab import HANDLED_STATUSES, RATINGS
+from service_api.vocab import HANDLED_STATUSES, RATINGS, Satisfaction
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 GROUP_BY = ("department", "matter", "major", "district", "street", "community", "channel", "week", "month")
@@ -317,9 +317,9 @@ def _rating_query(key: Key, period: Period, basis: str) -> Select[Any]:
         select(
             _key_column(key),
             func.count().label("rated"),
-            _count_if(Rating.rating == "satisfied").label("satisfied"),
-            _count_if(Rating.rating == "basically_satisfied").label("basically_satisfied"),
-            _count_if(Rating.rating == "unsatisfied").label("unsatisfied"),
+            _count_if(Rating.rating == Satisfaction.SATISFIED).label("satisfied"),
+            _count_if(Rating.rating == Satisfaction.BASICALLY_SATISFIED).label("basically_satisfied"),
+            _count_if(Rating.rating == Satisfaction.UNSATISFIED).label("unsatisfied"),
             _count_if(Rating.solved.is_(True)).label("solved"),
             func.count(Rating.solved).label("solved_answered"),
         )
@@ -771,7 +771,7 @@ def unsatisfied_comments(period: Period, *, limit: int = 50, basis: str = DEFAUL
         .select_from(Rating)
         .join(Case, Case.id == Rating.case_id)
         .join(Report, Report.id == Rating.report_id)
-        .where(_in_period(period, basis), Rating.rating == "unsatisfied")
+        .where(_in_period(period, basis), Rating.rating == Satisfaction.UNSATISFIED)
         .order_by(Rating.created_at.desc(), Rating.id.desc())
         .limit(limit)
     )

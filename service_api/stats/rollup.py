@@ -68,11 +68,11 @@ from service_api.models import (
     utcnow,
 )
 from service_api.stats import durations as stats_durations
-from service_api.vocab import HANDLED_STATUSES  # what 处置率 counts as handled
+from service_api.vocab import HANDLED_STATUSES, Satisfaction, Status  # HANDLED_STATUSES: what 处置率 counts
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 SHANGHAI_KEY = SHANGHAI.key
-PENDING_STATUS = "received"  # waiting for triage: neither registered nor rejected
+PENDING_STATUS = Status.RECEIVED  # waiting for triage: neither registered nor rejected
 EXTEND_ACTION = TRANSITIONS["extend"].action
 # A department is credited with the cases dispatched to it; intake's routing guess on a case still in triage,
 # or rejected, is not a dispatch (those cases go to the '' key, shown as not dispatched).
@@ -230,9 +230,9 @@ def _facts_select(ids: list[int] | None, dialect: str) -> Select[Any]:
     """One row per case (all cases, or those of `ids`) with what it contributes, read from the base tables."""
     ratings = (
         select(Rating.case_id.label("case_id"), func.count().label("rated"),
-               func.sum(_flag(Rating.rating == "satisfied")).label("satisfied"),
-               func.sum(_flag(Rating.rating == "basically_satisfied")).label("basically_satisfied"),
-               func.sum(_flag(Rating.rating == "unsatisfied")).label("unsatisfied"),
+               func.sum(_flag(Rating.rating == Satisfaction.SATISFIED)).label("satisfied"),
+               func.sum(_flag(Rating.rating == Satisfaction.BASICALLY_SATISFIED)).label("basically_satisfied"),
+               func.sum(_flag(Rating.rating == Satisfaction.UNSATISFIED)).label("unsatisfied"),
                func.sum(_flag(Rating.solved.is_(True))).label("solved"),
                func.count(Rating.solved).label("solved_answered"),
                # 回访率 asks whether the resident answered for the closing that counts now, the current round
