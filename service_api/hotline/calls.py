@@ -78,6 +78,42 @@ def find_case(ref: str) -> Case | None:
     return case
 
 
+def call_by_id(call_id: int) -> HotlineCall | None:
+    return db.session.get(HotlineCall, call_id)
+
+
+def call_result(call_id: int) -> CallResult | None:
+    """A saved call with the report it filed and its case (or the case it was about), as its result page shows."""
+    call = db.session.get(HotlineCall, call_id)
+    if call is None:
+        return None
+    report = db.session.get(Report, call.report_id) if call.report_id else None
+    case = db.session.get(Case, call.case_id) if call.case_id else (report.case if report else None)
+    return CallResult(call, report, case)
+
+
+@dataclass
+class CallPage:
+    rows: list[HotlineCall]
+    reports: dict[int, Report]  # by id, for the rows' report_id
+    cases: dict[int, Case]  # by id, for the rows' case_id
+    total: int
+
+
+def call_page(page: int, size: int) -> CallPage:
+    """One page of the call list, newest first, with the reports and cases the calls filed or asked about."""
+    query = db.session.query(HotlineCall).order_by(HotlineCall.created_at.desc(), HotlineCall.id.desc())
+    total = query.count()
+    rows = query.offset((page - 1) * size).limit(size).all()
+    report_ids = [c.report_id for c in rows if c.report_id]
+    reports = {r.id: r for r in db.session.query(Report).filter(Report.id.in_(report_ids))}
+    return CallPage(rows, reports, _cases_by_id([c.case_id for c in rows]), total)
+
+
+def _cases_by_id(ids: list[int | None]) -> dict[int, Case]:
+    return {c.id: c for c in db.session.query(Case).filter(Case.id.in_([i for i in ids if i]))}
+
+
 def _caller_phone(data: CallInput) -> str:
     """The number the agent typed, in E.164; a mistyped one is sent back to the agent (422). The number the
     telephone network gave for a Twilio call is kept as it came, even when it does not parse."""
@@ -239,6 +275,27 @@ def chat_line_text(text: str | None) -> str:
     if rating and rating.group(1) in RATINGS:
         return f"［按钮］{RATINGS[rating.group(1)]}"
     return text
+
+
+def callback_by_id(callback_id: int) -> Callback | None:
+    return db.session.get(Callback, callback_id)
+
+
+def callback_cases(callbacks: list[Callback]) -> dict[int, Case]:
+    """The cases of these callbacks, by id."""
+    return _cases_by_id([c.case_id for c in callbacks])
+
+
+def callback_case(callback: Callback) -> Case | None:
+    return db.session.get(Case, callback.case_id) if callback.case_id else None
+
+
+def voice_message_call(callback: Callback) -> HotlineCall | None:
+    """For a voice message, the latest call from its number (the recording and the line it came in on)."""
+    if callback.kind != "voice_recording" or not callback.phone:
+        return None
+    return (db.session.query(HotlineCall).filter_by(caller_phone=callback.phone)
+            .order_by(HotlineCall.id.desc()).first())
 
 
 def recent_callbacks(limit: int = 20) -> list[Callback]:

@@ -10,7 +10,7 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from service_api.errors import APIError
 from service_api.extensions import db
 from service_api.hotline import calls as hotline
-from service_api.models import Callback, Case, HotlineCall, utcnow
+from service_api.models import utcnow
 from service_api.staff.auth import login_required
 from service_api.staff.console import blp
 from service_api.stats import figures as stats
@@ -20,15 +20,15 @@ from service_api.stats import figures as stats
 @login_required("agent")
 def callbacks() -> Any:
     rows = hotline.due_callbacks()
-    cases = {c.id: c for c in db.session.query(Case).filter(Case.id.in_([r.case_id for r in rows if r.case_id]))}
-    return render_template("staff/callbacks.html", rows=rows, cases=cases, kinds=hotline.CALLBACK_KIND_TEXT,
-                           now=utcnow(), recent=hotline.recent_callbacks(), chats=hotline.chat_handoffs())
+    return render_template("staff/callbacks.html", rows=rows, cases=hotline.callback_cases(rows),
+                           kinds=hotline.CALLBACK_KIND_TEXT, now=utcnow(), recent=hotline.recent_callbacks(),
+                           chats=hotline.chat_handoffs())
 
 
 @blp.route("/callbacks/<int:callback_id>", methods=["GET", "POST"])
 @login_required("agent")
 def callback_detail(callback_id: int) -> Any:
-    callback = db.session.get(Callback, callback_id) or abort(404)
+    callback = hotline.callback_by_id(callback_id) or abort(404)
     if request.method == "POST":
         form = request.form
         solved = {"yes": True, "no": False}.get(form.get("solved", ""))
@@ -43,10 +43,8 @@ def callback_detail(callback_id: int) -> Any:
             return redirect(url_for("staff.callback_detail", callback_id=callback_id))
         flash("回电结果已保存", "success")
         return redirect(url_for("staff.callbacks"))
-    case = db.session.get(Case, callback.case_id) if callback.case_id else None
-    call = db.session.query(HotlineCall).filter_by(caller_phone=callback.phone).order_by(
-        HotlineCall.id.desc()).first() if callback.kind == "voice_recording" and callback.phone else None
-    return render_template("staff/callback.html", callback=callback, case=case, call=call,
+    return render_template("staff/callback.html", callback=callback, case=hotline.callback_case(callback),
+                           call=hotline.voice_message_call(callback),
                            chat_only=hotline.is_chat_only(callback), chat_line_text=hotline.chat_line_text,
                            kinds=hotline.CALLBACK_KIND_TEXT, results=hotline.CALLBACK_RESULTS,
                            ratings=stats.RATING_TEXT)

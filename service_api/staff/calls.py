@@ -13,7 +13,7 @@ from service_api.errors import APIError
 from service_api.extensions import db, limiter
 from service_api.hotline import calls as hotline
 from service_api.maps.tiles import with_map_point
-from service_api.models import Callback, Case, HotlineCall, Report
+from service_api.models import HotlineCall
 from service_api.personal_data.reveal import log_caller_id, revealed_callback_recently
 from service_api.privacy import mask_text
 from service_api.staff.auth import login_required
@@ -45,15 +45,15 @@ def call_new() -> Any:
     call = None
     phone = (request.args.get("phone") or "").strip()[:32]
     if request.args.get("callback", "").isdigit():  # from a callback: its number once the agent revealed it
-        callback = db.session.get(Callback, int(request.args["callback"]))
+        callback = hotline.callback_by_id(int(request.args["callback"]))
         if callback is not None and revealed_callback_recently(callback, g.staff):
             phone = callback.phone or ""
     if request.args.get("call", "").isdigit():
-        call = db.session.get(HotlineCall, int(request.args["call"]))
+        call = hotline.call_by_id(int(request.args["call"]))
         if call is not None and not phone and call.caller_phone:
             phone = call.caller_phone
             log_caller_id(call)
-            db.session.commit()
+            db.session.commit()  # the reveal's audit entry (personal_data: the caller commits)
     return call_form({}, phone=phone, call=call)
 
 
@@ -90,10 +90,7 @@ def call_save() -> Any:
 @blp.get("/calls/<int:call_id>/saved")
 @login_required("agent")
 def call_saved(call_id: int) -> Any:
-    call = db.session.get(HotlineCall, call_id) or abort(404)
-    report = db.session.get(Report, call.report_id) if call.report_id else None
-    case = db.session.get(Case, call.case_id) if call.case_id else (report.case if report else None)
-    result = hotline.CallResult(call, report, case)
+    result = hotline.call_result(call_id) or abort(404)
     return render_template("staff/call_saved.html", result=result, call_types=hotline.CALL_TYPE_TEXT)
 
 
@@ -135,12 +132,7 @@ def api_history() -> Any:
 @login_required("agent")
 def calls() -> Any:
     page = max(request.args.get("page", 1, type=int), 1)
-    query = db.session.query(HotlineCall).order_by(HotlineCall.created_at.desc(), HotlineCall.id.desc())
-    total = query.count()
-    rows = query.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE).all()
-    report_ids = [c.report_id for c in rows if c.report_id]
-    case_ids = [c.case_id for c in rows if c.case_id]
-    reports = {r.id: r for r in db.session.query(Report).filter(Report.id.in_(report_ids))}
-    cases = {c.id: c for c in db.session.query(Case).filter(Case.id.in_(case_ids))}
-    return render_template("staff/calls.html", rows=rows, reports=reports, cases=cases, page=page, total=total,
-                           pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1), call_types=hotline.CALL_TYPE_TEXT)
+    listed = hotline.call_page(page, PAGE_SIZE)
+    return render_template("staff/calls.html", rows=listed.rows, reports=listed.reports, cases=listed.cases,
+                           page=page, total=listed.total, pages=max((listed.total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
+                           call_types=hotline.CALL_TYPE_TEXT)

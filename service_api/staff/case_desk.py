@@ -12,9 +12,9 @@ from service_api.api.cases import CaseFilterSchema, validate_status
 from service_api.cases import desk
 from service_api.cases.queries import find_visible_case
 from service_api.errors import APIError
-from service_api.extensions import db
 from service_api.maps.filters import OPEN, OPEN_TEXT, DeskFilters, parse_desk_filters
-from service_api.models import CASE_STATUSES, CHANNELS, Case, Category, utcnow
+from service_api.models import CASE_STATUSES, CHANNELS, Case, utcnow
+from service_api.reference.matters import matter_names
 from service_api.reference.work_calendar import unknown_calendar_year
 from service_api.staff.auth import login_required
 from service_api.staff.console import PAGE_SIZE, blp
@@ -43,7 +43,7 @@ def cases() -> Any:
     return render_template(
         "staff/cases.html", rows=rows, total=total, page=page, pages=pages,
         queue=queue, queues=desk.QUEUES, counts=desk.queue_counts(g.staff), filters=filters,
-        lights={c.id: desk.deadline_light(c, now) for c in rows}, matters=_matter_names([c.matter_code for c in rows]),
+        lights={c.id: desk.deadline_light(c, now) for c in rows}, matters=matter_names([c.matter_code for c in rows]),
         departments=desk.department_choices(g.staff), statuses=CASE_STATUSES, channels=CHANNELS,
         query_args={k: v for k, v in args.items() if k not in ("page", "ref")}, ref=ref, not_found=not_found,
         filter_args=desk_filters.args(), open_status=(OPEN, OPEN_TEXT),
@@ -73,10 +73,3 @@ def _desk_filters(args: Mapping[str, str]) -> DeskFilters:
     if queue and queue not in desk.QUEUES:
         raise APIError(422, "unknown_queue", f"未知的工作队列 {queue!r}", {"queue": [queue]})
     return parse_desk_filters(args)
-
-
-def _matter_names(codes: list[str | None]) -> dict[str, str]:
-    present = [c for c in codes if c]
-    if not present:
-        return {}
-    return dict(db.session.query(Category.code, Category.name).filter(Category.code.in_(present)).all())

@@ -9,12 +9,13 @@ from typing import Any
 from flask import flash, g, redirect, render_template, request, url_for
 
 from service_api.cases import desk, intake_runtime
+from service_api.cases.casefile import case_file
 from service_api.cases.queries import get_visible_case, transition_case
 from service_api.cases.workflow import REJECT_REASONS, TRANSITIONS, allowed_actions
 from service_api.errors import APIError
 from service_api.extensions import db
 from service_api.maps import areas as map_areas
-from service_api.models import CHANNEL_TEXT, ROLE_TEXT, Case, CaseEvent, Category, Rating, Report, StaffUser
+from service_api.models import Case, CaseEvent, Report
 from service_api.privacy import mask_name, shown_actor_name
 from service_api.staff.auth import login_required
 from service_api.staff.console import SHANGHAI, blp, principal
@@ -29,23 +30,19 @@ def case_page(case_no: str) -> Any:
     case = get_visible_case(case_no, g.staff)
     if case_no != case.case_no:  # typed with full-width dashes, lower case…: one address per case
         return redirect(url_for("staff.case_page", case_no=case.case_no))
-    reports = db.session.query(Report).filter_by(case_id=case.id).order_by(Report.id).all()
-    events = db.session.query(CaseEvent).filter_by(case_id=case.id).order_by(CaseEvent.id).all()
-    ratings = {r.report_id: r for r in db.session.query(Rating).filter_by(case_id=case.id,
-                                                                         round=case.reopen_count + 1)}
+    file = case_file(case)
     actions = [TRANSITIONS[a] for a in allowed_actions(case, g.staff.role)]
-    matter = db.session.get(Category, case.matter_code) if case.matter_code else None
     role = g.staff.role
     return render_template(
-        "staff/case.html", case=case, reports=reports, events=events, ratings=ratings, actions=actions,
-        places=_place_names(case), in_served_area=map_areas.in_served_area(intake_runtime.geocoder().gaz,
-                                                                          case.lat, case.lng),
-        event_who=_event_who(events, reports), event_notes=_event_notes(events),
-        matter=matter, light=desk.deadline_light(case), reject_reasons=REJECT_REASONS,
+        "staff/case.html", case=case, reports=file.reports, events=file.events, ratings=file.ratings,
+        actions=actions, places=_place_names(case),
+        in_served_area=map_areas.in_served_area(intake_runtime.geocoder().gaz, case.lat, case.lng),
+        event_who=file.received_by, event_notes=_event_notes(file.events),
+        matter=file.matter, light=desk.deadline_light(case), reject_reasons=REJECT_REASONS,
         departments=desk.department_choices(), matters=desk.matter_choices(), event_text=desk.EVENT_TEXT,
         transition_labels={t.action: t.label for t in TRANSITIONS.values()}, mask_name=mask_name,
         actor_name=shown_actor_name,
-        candidates=_candidates(reports), can_change_matter=role in ("agent", "dispatcher", "admin"),
+        candidates=_candidates(file.reports), can_change_matter=role in ("agent", "dispatcher", "admin"),
         can_change_department=role in ("dispatcher", "admin"), can_split=role in ("dispatcher", "admin"),
     )
 
@@ -55,27 +52,6 @@ def _place_names(case: Case) -> list[tuple[str, str, str]]:
     gazetteer = intake_runtime.geocoder().gaz
     return [(label, gazetteer.area_name(code) or "", code) for label, code in (
         ("街道", case.street_code), ("社区", case.community_code), ("网格", case.grid_code)) if code]
-
-
-def _event_who(events: list[CaseEvent], reports: list[Report]) -> dict[int, str]:
-    """Who took a report in (受理): its channel, and for the hotline the agent who took the call; the event itself
-    names the resident (or nobody), which read as if the resident had logged the call."""
-    by_id = {r.id: r for r in reports}
-    agent_ids = {r.extra.get("agent_id") for r in reports if isinstance(r.extra, dict) and r.extra.get("agent_id")}
-    agents = {u.id: u for u in db.session.query(StaffUser).filter(StaffUser.id.in_(agent_ids))} if agent_ids else {}
-    who: dict[int, str] = {}
-    for event in events:
-        report = by_id.get(event.report_id or 0)
-        if event.action != "receive" or report is None:
-            continue
-        channel = CHANNEL_TEXT.get(report.channel, report.channel)
-        agent = agents.get((report.extra or {}).get("agent_id"))
-        if agent is not None:
-            who[event.id] = f"{channel}·{ROLE_TEXT[agent.role]} {agent.display_name or agent.username}"
-        else:
-            name = mask_name(report.contact_name)
-            who[event.id] = f"{channel}·居民{' ' + name if name else ''}"
-    return who
 
 
 def _event_notes(events: list[CaseEvent]) -> dict[int, str]:

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from flask import Response, abort, send_file
 
-from service_api.extensions import db
-from service_api.models import Photo
-from service_api.photos import photo_file
+from service_api.photos import photo_by_id, photo_file
 from service_api.staff.auth import login_required
 from service_api.staff.console import blp
 
@@ -15,7 +13,7 @@ from service_api.staff.console import blp
 @blp.get("/photos/<photo_id>/<any(thumb, full):kind>")
 @login_required()
 def photo(photo_id: str, kind: str = "full") -> Response:
-    row = db.session.get(Photo, photo_id) or abort(404)
+    row = photo_by_id(photo_id) or abort(404)
     path = photo_file(row, kind)
     if not path.exists():
         abort(404)
