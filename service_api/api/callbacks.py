@@ -10,8 +10,7 @@ from marshmallow import Schema, fields, validate
 
 from service_api.auth.principal import current_principal
 from service_api.errors import APIError
-from service_api.extensions import db
-from service_api.hotline.callbacks import callback_phone, create_callback, request_handoff
+from service_api.hotline.callbacks import ask_callback, callback_phone
 from service_api.models.hotline import CHATBOT_HANDOFF
 from service_api.phones import InvalidPhone
 
@@ -48,13 +47,8 @@ class Callbacks(MethodView):
         except InvalidPhone as exc:
             raise APIError(422, "bad_phone", f"回电号码不正确：{exc}", {"phone": [str(exc)]}) from exc
         transcript = [{"from": t.get("sender"), "text": t.get("text"), "at": t.get("at")} for t in data["transcript"]]
-        if data["kind"] == CHATBOT_HANDOFF:
-            callback = request_handoff(chat_sender=principal.chat_sender or data.get("sender_id"), phone=phone,
-                                       reason=data.get("reason"), transcript=transcript,
-                                       citizen_id=principal.citizen_id)
-        else:
-            callback = create_callback(kind=data["kind"], phone=phone, reason=data.get("reason"),
-                                       transcript=transcript, citizen_id=principal.citizen_id)
-        db.session.commit()
+        callback = ask_callback(kind=data["kind"], phone=phone, reason=data.get("reason"), transcript=transcript,
+                                citizen_id=principal.citizen_id,
+                                chat_sender=principal.chat_sender or data.get("sender_id"))
         # The phone lets the chatbot tell the resident which number will ring.
         return {"id": callback.id, "due_at": callback.due_at, "phone": callback.phone}

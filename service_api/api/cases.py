@@ -18,7 +18,6 @@ from service_api.cases.queries import (
     visible_cases,
 )
 from service_api.cases.workflow import TRANSITIONS
-from service_api.extensions import db
 from service_api.models import CASE_STATUSES, Case
 from service_api.models.report import CHANNELS
 from service_api.schemas.common import PageArgsSchema
@@ -89,6 +88,5 @@ class CaseTransitions(MethodView):
     def post(self, data: dict[str, Any], case_no: str) -> Any:
         """执行一个流程操作（立案、派遣、处置、核查、结案、回退、重新办理、延期、不予立案）。非法操作返回 409。"""
         staff = require_staff()
-        case = transition_case(case_no, data, staff, current_principal())
-        db.session.refresh(case)
+        case = transition_case(case_no, data, staff, current_principal())  # committed: case_detail reads it afresh
         return case_detail(case, staff)

@@ -26,8 +26,9 @@ from marshmallow import Schema, fields, validate
 from service_api.auth.principal import current_principal
 from service_api.auth.tokens import idempotent_report_token
 from service_api.errors import APIError
-from service_api.extensions import db, limiter
-from service_api.models import Report, utcnow
+from service_api.extensions import limiter
+from service_api.models import utcnow
+from service_api.reports.lookup import keyed_reports_since
 
 blp = Blueprint("chat", __name__, url_prefix="/api/v1/chat", description="智能客服")
 
@@ -153,10 +154,8 @@ def filed_during(sender: str, since: Any) -> list[dict[str, str]]:
     token is derived, not stored: it is derived again here for the conversation's own client, which then keeps
     it as the web app keeps the token of a report it filed itself (else 我的 on that phone never shows it).
     A report filed without a key has an unrecoverable random token and is left out."""
-    rows = db.session.query(Report).filter(Report.channel_ref == sender, Report.created_at >= since,
-                                           Report.idempotency_key.is_not(None)).order_by(Report.id).all()
     filed = []
-    for report in rows:
+    for report in keyed_reports_since(sender, since):
         if not (report.idempotency_scope and report.idempotency_key and report.idempotency_fingerprint):
             continue
         token, token_hash = idempotent_report_token(report.idempotency_scope, report.idempotency_key,

@@ -7,19 +7,17 @@ from typing import Any
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
-from sqlalchemy import and_, or_
 
+from service_api.api.outbox import outbox_page, resend
 from service_api.auth.principal import current_principal, require_staff
 from service_api.errors import APIError
-from service_api.extensions import db
-from service_api.models import Notification, Report, utcnow
+from service_api.models import Notification
 from service_api.privacy import mask_phone
-from service_api.reports.phone_match import owned_reports
+from service_api.reports.inbox import inbox_page, mark_all_read, mark_read
 from service_api.schemas.common import PageArgsSchema
-from service_api.vocab import MESSAGE_CHANNELS, PHONE_CHANNELS, TEXT_CHANNELS, Channel
+from service_api.vocab import MESSAGE_CHANNELS, PHONE_CHANNELS
 
 blp = Blueprint("notifications", __name__, description="消息通知")
-VISIBLE_STATES = ("sent", "delivered")
 
 
 class NotificationOutSchema(Schema):
@@ -87,19 +85,6 @@ def _citizen_id() -> int:
     return principal.citizen_id
 
 
-def _mine():
-    """The resident's messages: their in-app list, and those of every report they own by the rule of
-    /me/reports (phone_match.owned_reports). A report not linked to an account has no in-app rows: its
-    messages are the texts sent to its phone or WeChat; a linked one's are its in-app rows (no doubles)."""
-    citizen_id = _citizen_id()
-    return db.session.query(Notification).outerjoin(Report, Notification.report_id == Report.id).filter(
-        Notification.status.in_(VISIBLE_STATES),
-        or_(and_(Notification.citizen_id == citizen_id, Notification.channel == Channel.INAPP),
-            and_(owned_reports(citizen_id),
-                 or_(Notification.channel == Channel.INAPP,
-                     and_(Report.citizen_id.is_(None), Notification.channel.in_(TEXT_CHANNELS))))))
-
-
 def _to_dict(row: Notification) -> dict[str, Any]:
     return {"id": row.id, "kind": row.kind, "body": row.body, "report_id": row.report_id, "case_id": row.case_id,
             "created_at": row.created_at, "sent_at": row.sent_at, "read": row.read_at is not None,
@@ -112,13 +97,8 @@ class MyNotifications(MethodView):
     @blp.response(200, NotificationPageSchema)
     def get(self, args: dict[str, Any]) -> Any:
         """我的消息（站内信），最新的在前。"""
-        query = _mine()
-        unread = query.filter(Notification.read_at.is_(None)).count()
-        if args["unread"]:
-            query = query.filter(Notification.read_at.is_(None))
-        total = query.count()
         page, size = args["page"], args["page_size"]
-        rows = query.order_by(Notification.id.desc()).offset((page - 1) * size).limit(size)
+        rows, total, unread = inbox_page(_citizen_id(), args["unread"], page, size)
         return {"items": [_to_dict(r) for r in rows], "total": total, "unread": unread, "page": page,
                 "page_size": size}
 
@@ -128,12 +108,9 @@ class MarkRead(MethodView):
     @blp.response(200, NotificationOutSchema)
     def post(self, notification_id: int) -> Any:
         """标记一条消息为已读（重复标记无副作用）。"""
-        row = _mine().filter(Notification.id == notification_id).one_or_none()
+        row = mark_read(_citizen_id(), notification_id)
         if row is None:
             raise APIError(404, "notification_not_found", "未找到该消息")
-        if row.read_at is None:
-            row.read_at = utcnow()
-            db.session.commit()
         return _to_dict(row)
 
 
@@ -142,12 +119,7 @@ class MarkAllRead(MethodView):
     @blp.response(200, ReadAllResultSchema)
     def post(self) -> Any:
         """全部标记为已读。"""
-        rows = _mine().filter(Notification.read_at.is_(None)).all()
-        now = utcnow()
-        for row in rows:
-            row.read_at = now
-        db.session.commit()
-        return {"marked": len(rows)}
+        return {"marked": mark_all_read(_citizen_id())}
 
 
 @blp.route("/api/v1/notifications")
@@ -157,12 +129,8 @@ class Outbox(MethodView):
     def get(self, args: dict[str, Any]) -> Any:
         """（工作人员）通知发送情况，默认列出发送失败的通知。"""
         require_staff()
-        query = db.session.query(Notification).filter(Notification.status == args["status"])
-        if args["channel"]:
-            query = query.filter(Notification.channel == args["channel"])
-        total = query.count()
         page, size = args["page"], args["page_size"]
-        rows = query.order_by(Notification.id.desc()).offset((page - 1) * size).limit(size).all()
+        rows, total = outbox_page(args["status"], args["channel"], page, size)
         items = []
         for row in rows:
             item = {c: getattr(row, c) for c in OutboxRowSchema._declared_fields}
@@ -180,14 +148,7 @@ class RetryNotification(MethodView):
     def post(self, notification_id: int) -> Any:
         """（工作人员）重新发送一条失败的通知。"""
         require_staff("agent", "dispatcher")
-        row = db.session.get(Notification, notification_id, with_for_update=True)
-        if row is None:
-            raise APIError(404, "notification_not_found", "未找到该通知")
-        if row.status != "failed":
-            raise APIError(409, "not_failed", "只有发送失败的通知可以重新发送")
-        # An uncertain row keeps its flag: the worker looks the message up at the provider before resending.
-        row.status, row.attempts, row.send_after, row.last_error = "pending", 0, utcnow(), None
-        db.session.commit()
+        row = resend(notification_id)
         item = {c: getattr(row, c) for c in OutboxRowSchema._declared_fields}
         item["recipient"] = mask_phone(row.recipient) if row.channel in PHONE_CHANNELS else None
         return item

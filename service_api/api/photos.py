@@ -12,9 +12,11 @@ from marshmallow import Schema, fields
 
 from service_api.auth.principal import Principal, current_principal
 from service_api.errors import APIError
-from service_api.extensions import db, limiter
-from service_api.models import Case, Photo, Report, case_outcome_photos, report_photos
-from service_api.photos import photo_file, save_upload
+from service_api.extensions import limiter
+from service_api.models import Photo
+from service_api.photos import photo_file
+from service_api.reports.accept import upload_photo
+from service_api.reports.lookup import photo_by_id, reports_showing, reports_with_outcome_photo
 
 blp = Blueprint("photos", __name__, url_prefix="/api/v1/photos", description="照片上传与查看")
 
@@ -48,8 +50,7 @@ class Photos(MethodView):
         data = files["file"].read()
         if not data:
             raise APIError(400, "empty_file", "上传的文件为空", {"file": ["empty"]})
-        photo = save_upload(data, current_principal())
-        db.session.commit()
+        photo = upload_photo(data, current_principal())
         return photo_to_dict(photo)
 
 
@@ -60,20 +61,13 @@ def can_read_photo(photo: Photo, principal: Principal) -> bool:
         return True
     if photo.owner_citizen_id is None and photo.owner_staff_id is None:
         return True  # anonymous upload: the unguessable id is the capability
-    reports = db.session.query(Report).join(report_photos, report_photos.c.report_id == Report.id).filter(
-        report_photos.c.photo_id == photo.id)
-    if any(principal.can_read_report(r) for r in reports):
+    if any(principal.can_read_report(r) for r in reports_showing(photo)):
         return True
-    outcome_reports = (
-        db.session.query(Report).join(Case, Report.case_id == Case.id)
-        .join(case_outcome_photos, case_outcome_photos.c.case_id == Case.id)
-        .filter(case_outcome_photos.c.photo_id == photo.id)
-    )
-    return any(principal.can_read_report(r) for r in outcome_reports)
+    return any(principal.can_read_report(r) for r in reports_with_outcome_photo(photo))
 
 
 def serve(photo_id: str, kind: str) -> Response:
-    photo = db.session.get(Photo, photo_id)
+    photo = photo_by_id(photo_id)
     if photo is None or not can_read_photo(photo, current_principal()):
         raise APIError(404, "photo_not_found", f"未找到照片 {photo_id}")
     path = photo_file(photo, kind)

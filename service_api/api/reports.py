@@ -10,9 +10,10 @@ from flask_smorest import Blueprint
 
 from service_api.auth.principal import current_principal
 from service_api.errors import APIError
-from service_api.extensions import db, limiter
+from service_api.extensions import limiter
 from service_api.models import Report
-from service_api.reports.accept import Accepted, ReportInput, accept_report, process_after_accept
+from service_api.reports.accept import Accepted, ReportInput, file_report
+from service_api.reports.lookup import report_by_ref
 from service_api.reports.view import report_to_dict
 from service_api.schemas.reports import ReportCreatedSchema, ReportCreateSchema, ReportOutSchema
 from service_api.vocab import Source
@@ -42,7 +43,7 @@ def submit(data: dict[str, Any], default_channel: str) -> tuple[Accepted, int]:
     key = request.headers.get("Idempotency-Key")
     if key is not None and not (0 < len(key) <= IDEMPOTENCY_KEY_MAX):
         raise APIError(400, "bad_idempotency_key", f"Idempotency-Key 长度应为 1-{IDEMPOTENCY_KEY_MAX}")
-    accepted = accept_report(
+    accepted = file_report(
         ReportInput(
             description=data["description"], channel=channel, location=data.get("location"),
             address=data.get("address"), photo_ids=data.get("photo_ids") or [], contact=data.get("contact"),
@@ -51,8 +52,6 @@ def submit(data: dict[str, Any], default_channel: str) -> tuple[Accepted, int]:
         ),
         principal,
     )
-    if accepted.created and process_after_accept(accepted.report):
-        db.session.refresh(accepted.report)  # intake changed it (matter, place, case)
     return accepted, 201 if accepted.created else 200
 
 
@@ -65,9 +64,7 @@ def find_readable_report(report_ref: str) -> Report:
     principal = current_principal()
     if principal.kind == "anonymous":
         raise APIError(401, "token_required", "查看反映需要令牌（提交时返回的 access_token 或登录令牌）")
-    query = db.session.query(Report)
-    report = (query.filter_by(id=int(report_ref)) if report_ref.isdigit() else query.filter_by(
-        tracking_no=report_ref)).one_or_none()
+    report = report_by_ref(report_ref)
     if report is None or not principal.can_read_report(report):
         raise APIError(404, "report_not_found", f"未找到反映 {report_ref}")
     return report

@@ -70,6 +70,20 @@ def request_handoff(*, chat_sender: str | None, phone: str | None, reason: str |
     return existing
 
 
+def ask_callback(*, kind: str, phone: str | None, reason: str | None, transcript: list[dict[str, Any]],
+                 citizen_id: int | None, chat_sender: str | None) -> Callback:
+    """A callback asked for by a service or staff (the chatbot's hand-off, a follow-up, a missed call), committed.
+    `chat_sender` only counts for a hand-off (request_handoff)."""
+    if kind == CHATBOT_HANDOFF:
+        callback = request_handoff(chat_sender=chat_sender, phone=phone, reason=reason, transcript=transcript,
+                                   citizen_id=citizen_id)
+    else:
+        callback = create_callback(kind=kind, phone=phone, reason=reason, transcript=transcript,
+                                   citizen_id=citizen_id)
+    db.session.commit()
+    return callback
+
+
 def callback_phone(typed: str | None, citizen_id: int | None) -> str | None:
     """The number an agent calls back, in E.164: the one the resident typed, else their account's.
 

@@ -23,7 +23,7 @@ from service_api.errors import APIError
 from service_api.extensions import db
 from service_api.models import OPEN_STATUSES, Case, Citizen, Photo, Report, report_photos, utcnow
 from service_api.phones import InvalidPhone, canonical_phone, inbound_phone
-from service_api.photos import usable_photos
+from service_api.photos import save_upload, usable_photos
 from service_api.vocab import PHONE_SOURCES, Source
 
 log = logging.getLogger(__name__)
@@ -254,6 +254,22 @@ def _set_contact(values: dict[str, Any], contact: dict[str, Any] | None, princip
     if values["contact_phone"] and values["channel"] in (Source.HOTLINE, *PHONE_SOURCES):
         # The phone number is who these channels know the resident by.
         values["citizen_id"] = citizen_for_phone(values["contact_phone"]).id
+
+
+def upload_photo(data: bytes, principal: Principal) -> Photo:
+    """A photo uploaded ahead of the report that will name it (the mini-program uploads each one first)."""
+    photo = save_upload(data, principal)
+    db.session.commit()
+    return photo
+
+
+def file_report(data: ReportInput, principal: Principal) -> Accepted:
+    """accept_report, then intake on a new report (process_after_accept); the report is returned as intake
+    left it."""
+    accepted = accept_report(data, principal)
+    if accepted.created and process_after_accept(accepted.report):
+        db.session.refresh(accepted.report)  # intake changed it (matter, place, case)
+    return accepted
 
 
 def process_after_accept(report: Report) -> bool:
