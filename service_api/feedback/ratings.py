@@ -22,7 +22,7 @@ from service_api.cases.workflow import SYSTEM, Actor, TransitionRequest, apply_t
 from service_api.errors import APIError
 from service_api.extensions import db
 from service_api.feedback.surveys import mark_answered
-from service_api.models import Case, CaseEvent, Rating, Report, utcnow
+from service_api.models import Case, CaseEvent, Rating, Report, Survey, utcnow
 from service_api.vocab import RATING_SOURCE_TEXT, RATINGS, Kind, Satisfaction, Status
 
 UPDATE_WINDOW = timedelta(days=7)
@@ -101,6 +101,12 @@ def submit_rating(report: Report, rating: str, solved: bool | None, comment: str
     case.updated_at = now
     db.session.commit()
     return RatingOutcome(existing, created, flagged, reopened)
+
+
+def round_rating(survey: Survey, report: Report) -> Rating | None:
+    """The rating `report` got in the round `survey` asked about, if any."""
+    return db.session.query(Rating).filter_by(case_id=survey.case_id, report_id=report.id,
+                                              round=survey.round).one_or_none()
 
 
 def submit_answer(report: Report, rating: str, solved: bool | None, comment: str | None,

@@ -166,6 +166,16 @@ def find_report(tracking_no: str) -> Report | None:
     return report if report is not None and is_published(report.case) else None
 
 
+def token_request(token: str) -> dict[str, str | None] | None:
+    """A POST's token and, once its report has a case, the service_request_id; None for an unknown token."""
+    row = db.session.query(Open311Request).filter_by(token=token).one_or_none() if len(token) <= 40 else None
+    if row is None:
+        return None
+    report = db.session.get(Report, row.report_id)
+    service_request_id = report.tracking_no if report is not None and report.case_id is not None else None
+    return {"service_request_id": service_request_id, "token": row.token}
+
+
 def public_photo_url(photo_id: str) -> str:
     base = current_app.extensions["settings"].public_base_url.rstrip("/")
     return f"{base}/api/v1/photos/{photo_id}"

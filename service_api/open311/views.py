@@ -15,8 +15,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from service_api.errors import APIError
 from service_api.extensions import db, limiter
-from service_api.models import ApiKey, Report
-from service_api.models.open311 import Open311Request
+from service_api.models import ApiKey
 from service_api.open311 import catalog, keys, query
 from service_api.open311.formats import render, render_error
 from service_api.open311.params import Open311Error, check_jurisdiction, parse_bool
@@ -207,9 +206,7 @@ def get_request(service_request_id: str, fmt: str) -> Response:
 @blp.get(f"/tokens/<string:token>.{FORMATS}")
 def token_status(token: str, fmt: str) -> Response:
     check_jurisdiction(request.args.get("jurisdiction_id"))
-    row = db.session.query(Open311Request).filter_by(token=token).one_or_none() if len(token) <= 40 else None
-    if row is None:
+    found = query.token_request(token)
+    if found is None:
         raise Open311Error(404, f"token {token[:40]} 不存在")
-    report = db.session.get(Report, row.report_id)
-    service_request_id = report.tracking_no if report is not None and report.case_id is not None else None
-    return render(fmt, "requests", [{"service_request_id": service_request_id, "token": row.token}])
+    return render(fmt, "requests", [found])

@@ -12,13 +12,14 @@ from typing import Any
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 
 from service_api.errors import APIError
-from service_api.extensions import csrf, db, limiter
-from service_api.feedback.ratings import RATINGS, is_flagged, submit_rating
+from service_api.extensions import csrf, limiter
+from service_api.feedback.ratings import RATINGS, is_flagged, round_rating, submit_answer
 from service_api.feedback.surveys import survey_for_link
-from service_api.models import Rating, Report, Survey
+from service_api.models import Report, Survey
 from service_api.numbers import normalise_ref
 from service_api.privacy import mask_text
 from service_api.reference.matters import matter_of
+from service_api.reports.lookup import report_by_tracking_no
 from service_api.reports.view import public_timeline, report_status
 from service_api.vocab import HANDLED_STATUSES, STATUS_TEXT
 
@@ -31,7 +32,7 @@ LINK_CHANNEL = "sms"  # rating links are sent by SMS (WeChat and in-app open the
 
 def _report(tracking_no: str) -> Report:
     # as typed or pasted: full-width digits, spaces, lower case (numbers.py)
-    report = db.session.query(Report).filter_by(tracking_no=normalise_ref(tracking_no)).one_or_none()
+    report = report_by_tracking_no(normalise_ref(tracking_no))
     if report is None:
         abort(404)
     return report
@@ -47,10 +48,7 @@ def _page(report: Report, *, token: str | None = None, survey: Survey | None = N
           error: str | None = None, form: dict[str, str] | None = None, rated: bool = False) -> str:
     case = report.case
     status = report_status(report)
-    rating = None
-    if survey is not None:
-        rating = db.session.query(Rating).filter_by(case_id=survey.case_id, report_id=report.id,
-                                                    round=survey.round).one_or_none()
+    rating = round_rating(survey, report) if survey is not None else None
     if form is None and rating is not None:
         form = {"rating": rating.rating, "solved": {True: "yes", False: "no", None: ""}[rating.solved],
                 "comment": rating.comment or ""}
@@ -98,9 +96,8 @@ def rate(tracking_no: str) -> Any:
     if problem:
         return _page(report, token=token, survey=survey, error=problem, form=form), 422
     try:
-        submit_rating(report, form["rating"], SOLVED_CHOICES[form["solved"]], form["comment"], LINK_CHANNEL)
+        submit_answer(report, form["rating"], SOLVED_CHOICES[form["solved"]], form["comment"], LINK_CHANNEL)
     except APIError as exc:
-        db.session.rollback()
         return _page(report, token=token, survey=survey, error=exc.message, form=form), exc.status
     return redirect(url_for("web.report_page", tracking_no=report.tracking_no, t=token, rated=1), code=303)
 
