@@ -189,7 +189,7 @@ def report_received(report: Report) -> None:
 
 
 def report_merged(report: Report, case: Case) -> None:
-    enqueue("merged", report, case)
+    enqueue(Kind.MERGED, report, case)
 
 
 def _subscribers(case: Case) -> list[Report]:

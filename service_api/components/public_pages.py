@@ -19,11 +19,12 @@ from service_api.errors import APIError
 from service_api.extensions import db, limiter
 from service_api.reports.accept import DESCRIPTION_MAX, ReportInput, accept_report, process_after_accept
 from service_api.vocab import STATUS_TEXT as CASE_STATUS_TEXT
+from service_api.vocab import Source
 from service_api.webapp.views import filed_page
 
 blp = Blueprint("components_public", __name__, template_folder="templates")
 
-SCAN_CHANNEL = "scan"
+SCAN_CHANNEL = Source.SCAN
 
 
 def _component(code: str) -> Any:

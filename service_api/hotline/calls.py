@@ -18,7 +18,7 @@ from service_api.models.hotline import CALL_TYPES, CHATBOT_HANDOFF
 from service_api.numbers import normalise_ref
 from service_api.phones import InvalidPhone, canonical_phone, canonical_phone_or_none
 from service_api.reports.accept import ReportInput, accept_report, process_after_accept
-from service_api.vocab import RATINGS
+from service_api.vocab import RATINGS, Source, Status
 
 CALL_TYPE_TEXT = {
     "new_report": "新反映", "status_query": "进度查询", "follow_up": "催办/投诉处置", "consultation": "咨询（不立案）",
@@ -185,7 +185,7 @@ def _new_report(data: CallInput, agent: StaffUser) -> CallResult:
     call.status = "open"
     db.session.flush()
     accepted = accept_report(
-        ReportInput(description=data.description, channel="hotline", address=data.address, location=data.location,
+        ReportInput(description=data.description, channel=Source.HOTLINE, address=data.address, location=data.location,
                     contact={"phone": data.phone} if data.phone else None, join_case_no=data.join_case_no or None,
                     channel_ref=call.call_sid, extra={"hotline_call_id": call.id, "agent_id": agent.id}),
         Principal("staff", staff=agent),
@@ -207,7 +207,7 @@ def _repeated_call(data: CallInput) -> CallResult | None:
     """The hotline report filed from the same caller with the same text within REPEAT_WINDOW, if any."""
     phones = {p for p in (data.phone.strip(), canonical_phone_or_none(data.phone)) if p}
     query = db.session.query(Report).filter(
-        Report.channel == "hotline", Report.description == data.description.strip(),
+        Report.channel == Source.HOTLINE, Report.description == data.description.strip(),
         Report.created_at >= utcnow() - REPEAT_WINDOW)
     query = query.filter(Report.contact_phone.in_(phones)) if phones else query.filter(
         Report.contact_phone.is_(None))
@@ -229,7 +229,7 @@ def _confirm_matter(case: Case, matter_code: str, agent: StaffUser) -> None:
 
     if case.matter_code != matter_code:
         change_matter(case, matter_code, "坐席接听时确认事项类别", agent, commit=False)
-    if case.status == "received":
+    if case.status == Status.RECEIVED:
         apply_transition(case, TransitionRequest("register", note="坐席确认事项后立案"), Actor.of_staff(agent))
 
 
@@ -356,7 +356,7 @@ def record_callback(callback: Callback, data: CallbackOutcome, agent: StaffUser)
             raise APIError(422, "survey_report_missing", "找不到该回访对应的反映")
         from service_api.feedback.ratings import submit_rating
 
-        submit_rating(report, data.rating, data.solved, data.comment, "hotline", now=now, actor=actor)  # commits
+        submit_rating(report, data.rating, data.solved, data.comment, Source.HOTLINE, now=now, actor=actor)  # commits
         return callback
     db.session.commit()
     return callback

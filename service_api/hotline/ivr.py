@@ -11,6 +11,7 @@ from service_api.hotline.callbacks import create_callback
 from service_api.models import HotlineCall, Report
 from service_api.models.encrypted import phone_ref
 from service_api.reports.accept import ReportInput, accept_report, process_after_accept
+from service_api.vocab import Source
 
 RECORDING_PLACEHOLDER = "电话录音反映，待坐席根据录音补全问题描述和位置"
 
@@ -85,8 +86,8 @@ def _voice_report(call: HotlineCall, phone: str, text: str, address: str | None,
     if recording_url:
         extra["recording_url"] = recording_url
     accepted = accept_report(
-        ReportInput(description=text or RECORDING_PLACEHOLDER, channel="voice", address=address,
-                    contact={"phone": phone}, channel_ref=phone_ref("voice", phone),
+        ReportInput(description=text or RECORDING_PLACEHOLDER, channel=Source.VOICE, address=address,
+                    contact={"phone": phone}, channel_ref=phone_ref(Source.VOICE, phone),
                     idempotency_key=f"call:{call.call_sid}" if call.call_sid else None, extra=extra),
         Principal("service"),
     )

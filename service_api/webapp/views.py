@@ -18,9 +18,9 @@ from service_api.extensions import limiter
 from service_api.feedback.ratings import RATINGS
 from service_api.maps import areas
 from service_api.maps.tiles import tile_config
-from service_api.models import CHANNELS
 from service_api.reports.accept import DESCRIPTION_MAX, MAX_PHOTOS
 from service_api.security.headers import tile_origin
+from service_api.vocab import Source
 from service_api.webapp.assets import asset
 
 blp = Blueprint("webapp", __name__, url_prefix="/m", template_folder="templates")
@@ -31,8 +31,7 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
        "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 # The report page's map pick: the outlines residents find their street by, simplified for a phone's zoom.
 PICK_LEVELS, PICK_ZOOM = ("district", "street", "community"), 15
-WEB_CHANNEL = "web"  # what staff and the figures call reports made here (models/report.CHANNEL_TEXT)
-assert WEB_CHANNEL in CHANNELS
+WEB_CHANNEL = Source.WEB  # what staff and the figures call reports made here (models/report.CHANNEL_TEXT)
 # Features of issue 25 (privacy) shown on 我的 once the API offers them.
 PRIVACY_ENDPOINTS = {"export": "/api/v1/me/export", "erase": "/api/v1/me"}
 # The stages of 我的反映's progress bar, each with the timeline action that reaches it ("submitted": the report's
