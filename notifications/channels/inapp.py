@@ -5,10 +5,11 @@ from __future__ import annotations
 from notifications.channels.base import SendResult
 from service_api.config import Settings
 from service_api.models import Notification
+from service_api.vocab import Channel as ChannelName
 
 
 class InAppChannel:
-    name = "inapp"
+    name = ChannelName.INAPP
     can_lookup = True
 
     def send(self, notification: Notification) -> SendResult:

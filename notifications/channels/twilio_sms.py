@@ -16,7 +16,7 @@ LOOKUP_WINDOW = timedelta(minutes=10)
 
 
 class TwilioSmsChannel:
-    name = "sms"
+    name = ChannelName.SMS
     can_lookup = True
 
     def __init__(self, settings: Settings) -> None:

@@ -15,7 +15,7 @@ LOOKUP_WINDOW = timedelta(minutes=10)
 
 
 class TwilioVoiceChannel:
-    name = "voice"
+    name = ChannelName.VOICE
     can_lookup = True
 
     def __init__(self, settings: Settings) -> None:

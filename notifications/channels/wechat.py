@@ -29,7 +29,7 @@ STATUS_WORDS = {
 
 
 class WeChatSubscribeChannel:
-    name = "wechat"
+    name = ChannelName.WECHAT
     can_lookup = False  # WeChat offers no way to ask whether a message went out
 
     def __init__(self, settings: Settings) -> None:
