@@ -111,6 +111,14 @@ def _console_error_page(exc: HTTPException) -> Response:
     return response
 
 
+def abandon_transaction() -> None:
+    """An error answers the request: what the request wrote and did not commit is dropped, and the session is
+    usable again for whatever the error handler still reads."""
+    from service_api.extensions import db
+
+    db.session.rollback()
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(APIError)
     def handle_api_error(exc: APIError) -> Response:
@@ -140,9 +148,7 @@ def register_error_handlers(app: Flask) -> None:
     def handle_database_unavailable(exc: OperationalError) -> Response:
         # The database restarting or unreachable: nothing was stored, the client should retry shortly.
         log.warning("database unavailable on %s %s: %s", request.method, request.path, str(exc).splitlines()[0])
-        from service_api.extensions import db
-
-        db.session.rollback()
+        abandon_transaction()
         response = error_response(503, "unavailable", _DEFAULT_CODES[503][1])
         response.headers["Retry-After"] = "5"
         return response

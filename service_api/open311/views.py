@@ -13,8 +13,8 @@ from flask import Blueprint, Response, current_app, request
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
-from service_api.errors import APIError
-from service_api.extensions import db, limiter
+from service_api.errors import APIError, abandon_transaction
+from service_api.extensions import limiter
 from service_api.models import ApiKey
 from service_api.open311 import catalog, keys, query
 from service_api.open311.formats import render, render_error
@@ -104,13 +104,13 @@ def _http_error(exc: HTTPException) -> Response:
 
 @blp.errorhandler(Open311Error)
 def _open311_error(exc: Open311Error) -> Response:
-    db.session.rollback()  # e.g. photos saved before a later check failed
+    abandon_transaction()  # e.g. photos saved before a later check failed
     return render_error(_fmt(), exc.status, exc.description)
 
 
 @blp.errorhandler(APIError)
 def _api_error(exc: APIError) -> Response:
-    db.session.rollback()
+    abandon_transaction()
     return render_error(_fmt(), exc.status, exc.message)
 
 
@@ -123,7 +123,7 @@ def _http_exception(exc: HTTPException) -> Response:
 def _database_unavailable(exc: OperationalError) -> Response:
     """The database is down or restarting: a temporary 503 the partner should retry, not a 500."""
     log.warning("open311: database unavailable on %s %s: %s", request.method, request.path, exc.orig)
-    db.session.rollback()
+    abandon_transaction()
     response = render_error(_fmt(), 503, "服务暂时不可用，请稍后再试")
     response.headers["Retry-After"] = "5"
     return response
@@ -132,7 +132,7 @@ def _database_unavailable(exc: OperationalError) -> Response:
 @blp.errorhandler(Exception)
 def _unexpected(exc: Exception) -> Response:
     log.exception("open311: unhandled error on %s %s", request.method, request.path)
-    db.session.rollback()
+    abandon_transaction()
     return render_error(_fmt(), 500, "服务器内部错误，请稍后再试")
 
 
