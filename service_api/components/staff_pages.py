@@ -40,8 +40,12 @@ def _globals() -> dict[str, Any]:
 
 @blp.app_template_global("case_component")
 def _case_component(case: Case) -> dict[str, Any] | None:
-    """The staff case page's component block (staff/case.html includes components/_case_component.html)."""
-    return case_component(case)
+    """The staff case page's component block (staff/case.html includes components/_case_component.html), with
+    whether the case lets staff mark the component repaired (what `repaired` below accepts)."""
+    data = case_component(case)
+    if data is not None:
+        data["repairable"] = case.status in HANDLED_STATUSES and data["status"] in REPAIRABLE
+    return data
 
 
 def _types() -> list[tuple[str, str]]:
