@@ -23,7 +23,7 @@ from service_api.config import Settings
 from service_api.extensions import db
 from service_api.models import Citizen, Notification, Survey, utcnow
 from service_api.outbox_writer import earliest_send
-from service_api.vocab import SURVEY_INVITATION_KINDS
+from service_api.vocab import SURVEY_INVITATION_KINDS, NotificationState
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF = timedelta(hours=1)
@@ -59,13 +59,13 @@ def claim_due(limit: int | None = None, now: datetime | None = None) -> list[Cla
     limit = limit or settings.outbox_batch_size
     token = uuid.uuid4().hex
     due = (select(Notification.id)
-           .where(Notification.status == "pending", Notification.send_after <= now)
+           .where(Notification.status == NotificationState.PENDING, Notification.send_after <= now)
            .order_by(Notification.send_after, Notification.id).limit(limit))
     if db.session.get_bind().dialect.name == "postgresql":
         due = due.with_for_update(skip_locked=True)
     statement = (update(Notification)
-                 .where(Notification.id.in_(due.scalar_subquery()), Notification.status == "pending")
-                 .values(status="claimed", claim_token=token, claimed_at=now, updated_at=now)
+                 .where(Notification.id.in_(due.scalar_subquery()), Notification.status == NotificationState.PENDING)
+                 .values(status=NotificationState.CLAIMED, claim_token=token, claimed_at=now, updated_at=now)
                  .returning(Notification.id, Notification.channel, Notification.urgent)
                  .execution_options(synchronize_session=False))
     rows = db.session.execute(statement).all()
@@ -75,7 +75,7 @@ def claim_due(limit: int | None = None, now: datetime | None = None) -> list[Cla
         # Retries that fell into the quiet hours wait for morning.
         later = earliest_send(now, spec=settings.quiet_hours)
         db.session.execute(update(Notification).where(Notification.id.in_(quiet))
-                           .values(status="pending", claim_token=None, send_after=later)
+                           .values(status=NotificationState.PENDING, claim_token=None, send_after=later)
                            .execution_options(synchronize_session=False))
     db.session.commit()
     quiet_ids = set(quiet)
@@ -84,7 +84,7 @@ def claim_due(limit: int | None = None, now: datetime | None = None) -> list[Cla
 
 def free_slots() -> int:
     """How many more rows the dispatcher may claim: the queue holds at most one batch of claimed rows."""
-    claimed = db.session.query(Notification.id).filter(Notification.status == "claimed").count()
+    claimed = db.session.query(Notification.id).filter(Notification.status == NotificationState.CLAIMED).count()
     db.session.commit()
     return max(0, _settings().outbox_batch_size - claimed)
 
@@ -95,13 +95,14 @@ def reap_stale(now: datetime | None = None) -> int:
     now = now or utcnow()
     lost_claims = db.session.execute(
         update(Notification)
-        .where(Notification.status == "claimed", Notification.claimed_at < now - CLAIM_STALE)
-        .values(status="pending", claim_token=None, updated_at=now)
+        .where(Notification.status == NotificationState.CLAIMED, Notification.claimed_at < now - CLAIM_STALE)
+        .values(status=NotificationState.PENDING, claim_token=None, updated_at=now)
         .execution_options(synchronize_session=False)).rowcount
     dead_sends = db.session.execute(
         update(Notification)
-        .where(Notification.status == "sending", Notification.attempt_started_at < now - sending_stale(settings))
-        .values(status="pending", claim_token=None, uncertain=True, updated_at=now)
+        .where(Notification.status == NotificationState.SENDING,
+               Notification.attempt_started_at < now - sending_stale(settings))
+        .values(status=NotificationState.PENDING, claim_token=None, uncertain=True, updated_at=now)
         .execution_options(synchronize_session=False)).rowcount
     db.session.commit()
     if lost_claims or dead_sends:
@@ -133,9 +134,10 @@ def deliver(notification_id: int, token: str) -> str:
     now = utcnow()
     moved = db.session.execute(
         update(Notification)
-        .where(Notification.id == notification_id, Notification.status == "claimed",
+        .where(Notification.id == notification_id, Notification.status == NotificationState.CLAIMED,
                Notification.claim_token == token)
-        .values(status="sending", attempts=Notification.attempts + 1, attempt_started_at=now, updated_at=now)
+        .values(status=NotificationState.SENDING, attempts=Notification.attempts + 1, attempt_started_at=now,
+                updated_at=now)
         .execution_options(synchronize_session=False)).rowcount
     db.session.commit()
     if not moved:
@@ -176,7 +178,7 @@ def deliver(notification_id: int, token: str) -> str:
 
 def _finish_sent(row: Notification, provider_id: str | None, provider_status: str | None) -> str:
     now = utcnow()
-    row.status = "sent"
+    row.status = NotificationState.SENT
     row.provider_id = provider_id
     row.provider_status = provider_status
     row.sent_at = now
@@ -189,7 +191,7 @@ def _finish_sent(row: Notification, provider_id: str | None, provider_status: st
 
 
 def _finish_failed(row: Notification, error: str) -> str:
-    row.status = "failed"
+    row.status = NotificationState.FAILED
     row.last_error = error[:2000]
     row.claim_token = None
     db.session.commit()
@@ -201,7 +203,7 @@ def _retry(row: Notification, exc: TransientError, settings: Settings) -> str:
     row.uncertain = row.uncertain or exc.uncertain
     if row.attempts >= settings.notify_max_attempts:
         return _finish_failed(row, f"{exc} (after {row.attempts} attempts)")
-    row.status = "pending"
+    row.status = NotificationState.PENDING
     row.claim_token = None
     row.last_error = str(exc)[:2000]
     row.send_after = utcnow() + backoff(max(row.attempts, 1), settings)

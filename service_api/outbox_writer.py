@@ -32,6 +32,7 @@ from service_api.vocab import (
     WECHAT_SOURCES,
     Channel,
     Kind,
+    NotificationState,
     Source,
 )
 
@@ -175,12 +176,12 @@ def _supersede(new: Notification, report: Report, case: Case | None) -> None:
                   Notification.report_id.in_(db.session.query(Report.id).filter(Report.case_id == case.id))]
     key = recipient_key(new.channel, new.recipient, new.citizen_id)
     waiting = db.session.query(Notification).filter(
-        Notification.status == "pending", Notification.channel == new.channel,
+        Notification.status == NotificationState.PENDING, Notification.channel == new.channel,
         Notification.kind.in_(older_kinds), Notification.send_after > now,
         Notification.send_after >= new.send_after, or_(*about))
     for row in waiting:
         if recipient_key(row.channel, row.recipient, row.citizen_id) == key:
-            row.status = "cancelled"
+            row.status = NotificationState.CANCELLED
             row.last_error = f"superseded by a newer message ({new.kind})"
 
 

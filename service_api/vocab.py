@@ -93,9 +93,25 @@ SURVEY_REMINDER_KINDS = frozenset({Kind.SURVEY_REMINDER, Kind.SURVEY_LINK_REMIND
 SURVEY_KINDS = SURVEY_INVITATION_KINDS | SURVEY_REMINDER_KINDS
 REMINDER_OF = {Kind.SURVEY: Kind.SURVEY_REMINDER, Kind.SURVEY_LINK: Kind.SURVEY_LINK_REMINDER}
 
-NOTIFICATION_STATES = ("pending", "claimed", "sending", "sent", "delivered", "failed", "cancelled")
+
+class NotificationState(StrEnum):
+    """Where an outbox row stands (Notification.status); notifications/outbox.py moves it along."""
+
+    PENDING = "pending"  # waiting: due, or deferred (quiet hours, a survey's delay, a retry's backoff)
+    CLAIMED = "claimed"  # a dispatch owns it (claim_token)
+    SENDING = "sending"  # the attempt is saved and the provider is being called
+    SENT = "sent"
+    DELIVERED = "delivered"  # the provider says it arrived
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+NOTIFICATION_STATES: tuple[str, ...] = tuple(NotificationState)
 # Not yet out: waiting (due or deferred, e.g. by quiet hours), claimed by a dispatch, or being sent.
-UNSENT_STATES = NOTIFICATION_STATES[:3]
+UNSENT_STATES: tuple[str, ...] = (NotificationState.PENDING, NotificationState.CLAIMED, NotificationState.SENDING)
+# Unsent rows that cancelling still stops: a claimed row's dispatch skips it; a 'sending' one is already with the
+# provider (and its outcome would overwrite the cancellation).
+CANCELLABLE_STATES: tuple[str, ...] = (NotificationState.PENDING, NotificationState.CLAIMED)
 
 # --- report sources (Report.channel, Case.source_channel) ------------------------------------------------------
 

@@ -36,6 +36,7 @@ from service_api.vocab import (
     WECHAT_SOURCES,
     Channel,
     Kind,
+    NotificationState,
     Status,
 )
 
@@ -241,8 +242,8 @@ def mark_answered(case: Case, report: Report, now: datetime, *, outcome: str,
         survey.answered_at = now
     for row in db.session.query(Notification).filter(
             Notification.case_id == case.id, Notification.report_id.in_(report_ids),
-            Notification.kind.in_(SURVEY_KINDS), Notification.status == "pending"):
-        row.status = "cancelled"
+            Notification.kind.in_(SURVEY_KINDS), Notification.status == NotificationState.PENDING):
+        row.status = NotificationState.CANCELLED
     for callback in db.session.query(Callback).filter(
             Callback.case_id == case.id, Callback.report_id.in_(report_ids), Callback.kind == SURVEY_CALLBACK,
             Callback.status == "open"):
@@ -271,7 +272,7 @@ def send_reminders(now: datetime | None = None) -> int:
         invitations = db.session.query(Notification).filter(
             Notification.case_id == survey.case_id, Notification.report_id == survey.report_id,
             Notification.kind.in_(SURVEY_INVITATION_KINDS), Notification.channel != Channel.INAPP,
-            Notification.status != "cancelled").all()
+            Notification.status != NotificationState.CANCELLED).all()
         # Only this round's invitations: a reopened case's report also has the earlier rounds'.
         invitations = [row for row in invitations if (row.payload or {}).get("survey_id") == str(survey.id)]
         for invitation in invitations:

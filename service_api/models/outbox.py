@@ -23,6 +23,7 @@ from service_api.vocab import (
     SURVEY_REMINDER_KINDS,
     UNSENT_STATES,
     Kind,
+    NotificationState,
 )
 
 # The notification vocabulary lives in service_api/vocab.py; these names stay importable from here.
@@ -43,7 +44,7 @@ class Notification(Base):
     body: Mapped[str] = mapped_column(Text, default="")
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
     urgent: Mapped[bool] = mapped_column(default=False)
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[str] = mapped_column(String(16), default=NotificationState.PENDING)
     send_after: Mapped[datetime] = mapped_column(default=utcnow)
     attempts: Mapped[int] = mapped_column(default=0)
     claimed_at: Mapped[datetime | None]

@@ -15,6 +15,7 @@ from service_api.models import Callback, Citizen, Notification, Photo, Rating, R
 from service_api.personal_data.scrub import CALLBACK_CANCELLED, CALLBACK_OPEN, scrub_report
 from service_api.reports.phone_match import owned_reports, stored_forms
 from service_api.reports.view import report_to_dict
+from service_api.vocab import CANCELLABLE_STATES, NotificationState
 
 EXPORT_FORMAT = 1
 
@@ -72,8 +73,8 @@ def delete_citizen(citizen_id: int) -> Counter[str]:
             callback.status = CALLBACK_CANCELLED
     for note in db.session.scalars(select(Notification).where(Notification.citizen_id == citizen_id)):
         note.recipient, note.citizen_id = None, None
-        if note.status in ("pending", "claimed"):
-            note.status = "cancelled"
+        if note.status in CANCELLABLE_STATES:
+            note.status = NotificationState.CANCELLED
     forms = stored_forms(citizen.phone)
     if forms:
         db.session.execute(delete(SmsLoginCode).where(SmsLoginCode.phone.in_(forms)))

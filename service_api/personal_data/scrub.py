@@ -16,12 +16,11 @@ from service_api.extensions import db
 from service_api.models import Callback, CaseEvent, HotlineCall, Notification, Rating, Report, Survey, utcnow
 from service_api.models.case import RESIDENT_ACTOR
 from service_api.privacy import mask_text
-from service_api.vocab import PHONE_SOURCES
+from service_api.vocab import CANCELLABLE_STATES, PHONE_SOURCES, NotificationState
 
 CALLBACK_OPEN = "open"
 CALLBACK_CANCELLED = "cancelled"
-UNSENT = ("pending", "claimed")
-NOTIFICATION_CANCELLED = "cancelled"
+NOTIFICATION_CANCELLED = NotificationState.CANCELLED
 
 
 def _set(row: object, counts: Counter[str], what: str, **values: object) -> None:
@@ -53,7 +52,7 @@ def scrub_report(report: Report, counts: Counter[str]) -> None:
     for survey in db.session.scalars(select(Survey).where(Survey.report_id == report.id)):
         _set(survey, counts, "surveys", phone=None)
     for note in db.session.scalars(select(Notification).where(Notification.report_id == report.id)):
-        status = NOTIFICATION_CANCELLED if note.status in UNSENT else note.status
+        status = NOTIFICATION_CANCELLED if note.status in CANCELLABLE_STATES else note.status
         _set(note, counts, "notifications", recipient=None, citizen_id=None, status=status)
     for rating in db.session.scalars(select(Rating).where(Rating.report_id == report.id)):
         _set(rating, counts, "ratings", comment=mask_text(rating.comment))

@@ -10,9 +10,9 @@ from sqlalchemy.orm import Query
 from service_api.extensions import db
 from service_api.models import Notification, Report, utcnow
 from service_api.reports.phone_match import owned_reports
-from service_api.vocab import TEXT_CHANNELS, Channel
+from service_api.vocab import TEXT_CHANNELS, Channel, NotificationState
 
-VISIBLE_STATES = ("sent", "delivered")
+VISIBLE_STATES = (NotificationState.SENT, NotificationState.DELIVERED)
 
 
 def _mine(citizen_id: int) -> Query[Notification]:

@@ -62,6 +62,11 @@ def test_every_rating_has_a_label_in_the_order_residents_are_offered_them():
     assert list(vocab.RATINGS) == list(vocab.Satisfaction)
 
 
+def test_cancellable_notifications_are_unsent_ones():
+    assert set(vocab.CANCELLABLE_STATES) < set(vocab.UNSENT_STATES) < set(vocab.NOTIFICATION_STATES)
+    assert vocab.NotificationState.SENDING not in vocab.CANCELLABLE_STATES  # already with the provider
+
+
 def test_sources_and_channels_have_labels():
     assert set(vocab.SOURCES) <= set(vocab.SOURCE_TEXT)
     assert set(vocab.MESSAGE_CHANNELS) == set(vocab.MESSAGE_CHANNEL_TEXT)
