@@ -1,5 +1,6 @@
 """The platform's words, defined once: case statuses and their groups, notification kinds and their groups,
-report sources, message channels and ratings (Satisfaction), each with its Chinese label.
+report sources, message channels and ratings (Satisfaction), each with its Chinese label; and the outbox rows'
+states (NotificationState).
 
 Everything else imports these names instead of retyping the strings (a retyped copy is how `verified` came to be
 "closed" to the bot and open to the API). The values are what the database stores and the API returns, so they
