@@ -8,7 +8,10 @@ importing them here registers their routes, so every URL and endpoint name stays
 - case_page: one case, its transitions and corrections
 - photos: report and outcome photos
 - stats_pages: satisfaction and performance, and its export
-- errors: the console's error pages; forms: typed text and checked filters; console: blueprint, filters, globals
+- expired: an expired form token, with what was typed kept
+- forms: typed text, length limits and filters checked as the API checks them
+- the page kit other packages' console pages share (staff.pages): console (blueprint, filters, globals, navigation),
+  errors (error pages) and auth (sessions, login_required)
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from service_api.staff import (  # noqa: F401  (imported for their routes and ha
     case_desk,
     case_page,
     errors,
+    expired,
     photos,
     signin,
     stats_pages,
