@@ -66,10 +66,6 @@ def save_upload(data: bytes, principal: Principal) -> Photo:
     return photo
 
 
-def photo_by_id(photo_id: str) -> Photo | None:
-    return db.session.get(Photo, photo_id)
-
-
 def photo_file(photo: Photo, kind: str) -> Path:
     return store_path(photo.sha256, photo_root(), kind)
 

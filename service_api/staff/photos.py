@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask import Response, abort, send_file
 
-from service_api.photos import photo_by_id, photo_file
+from service_api.photos import photo_file
+from service_api.reports.lookup import photo_by_id
 from service_api.staff.auth import login_required
 from service_api.staff.console import blp
 
