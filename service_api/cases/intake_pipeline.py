@@ -314,7 +314,7 @@ def create_case(report: Report) -> Case:
         lat=report.lat, lng=report.lng, grid_code=report.grid_code, community_code=report.community_code,
         street_code=report.street_code, district_code=report.district_code, created_at=now, report_count=1,
     )
-    casework.attach_to_case(report, case)
+    casework.attach_to_case(report, case, city_matter=scope is None)  # a compound's own light is not the city's
     _route(case)
     db.session.add(case)
     db.session.flush()

@@ -12,9 +12,9 @@ from flask import current_app
 
 from intake.geo.geocoder import POINT_LEVELS
 from service_api.components import registry
-from service_api.components.matching import Match, component_type_of, match_component, matter_of_type
+from service_api.components.matching import Match, component_type_of, is_about, match_component, matter_of_type
 from service_api.components.models import Component
-from service_api.components.vocab import MATCH_BY_KEY, REPORT_COMPONENT_KEY, STATUS_TEXT
+from service_api.components.vocab import MATCH_BY_KEY, REPORT_COMPONENT_KEY, SCANNED_FROM_KEY, STATUS_TEXT
 from service_api.errors import APIError
 from service_api.extensions import db
 from service_api.models import Case, Department, Report
@@ -62,22 +62,33 @@ def match_for_report(report: Report) -> Match | None:
         point_level=report.geocode_level is None or report.geocode_level in POINT_LEVELS)
 
 
-def attach_to_case(report: Report, case: Case) -> Match | None:
-    """Record on a new case the component its report is about, and how it was found."""
-    match = match_for_report(report)
-    if match is None:
-        return None
-    case.component_code = match.component.code
-    case.component_distance_m = None if match.distance_m is None else round(match.distance_m, 1)
-    case.extra = {**(case.extra or {}), MATCH_BY_KEY: match.how}
-    return match
+def attach_to_case(report: Report, case: Case, *, city_matter: bool = True) -> Match | None:
+    """Record on a new case the component its report is about, and how it was found.
+
+    Only a case whose matter is the "<部件>异常" of the component's type is about it; `city_matter` False (a
+    private or property-managed matter, e.g. a light inside a residential compound) links to no public component.
+    A report filed from a component's scan page about something else keeps only a note of where it came from."""
+    match = match_for_report(report) if city_matter else None
+    if match is not None and is_about(case.matter_code, match.component):
+        case.component_code = match.component.code
+        case.component_distance_m = None if match.distance_m is None else round(match.distance_m, 1)
+        case.extra = {**(case.extra or {}), MATCH_BY_KEY: match.how}
+        return match
+    scanned = report_component_code(report)
+    if scanned:
+        case.extra = {**(case.extra or {}), SCANNED_FROM_KEY: scanned}
+    return None
+
+
+def linked_component(case: Case) -> Component | None:
+    """The component a case is about: recorded on it, and still of its matter's type (a corrected matter ends it)."""
+    component = db.session.get(Component, case.component_code) if case.component_code else None
+    return component if component is not None and is_about(case.matter_code, component) else None
 
 
 def responsible_department(case: Case) -> Department | None:
     """For a 部件 matter about a registered component: its maintainer, else its owner (先属主)."""
-    if not case.component_code or component_type_of(case.matter_code) is None:
-        return None
-    component = db.session.get(Component, case.component_code)
+    component = linked_component(case)
     if component is None:
         return None
     for code in (component.maintainer_code, component.owner_code):
@@ -103,8 +114,9 @@ def public_component(code: str | None, distance_m: float | None = None) -> dict[
 def report_component(report: Report) -> dict[str, Any] | None:
     """The component of a report as its resident sees it: the case's, else the one the report named."""
     case = report.case
-    if case is not None and case.component_code:
-        return public_component(case.component_code, case.component_distance_m)
+    if case is not None:
+        component = linked_component(case)
+        return public_component(component.code, case.component_distance_m) if component is not None else None
     return public_component(report_component_code(report))
 
 
@@ -123,8 +135,8 @@ def preview_component(*, matter_code: str | None, lat: float | None, lng: float 
 
 
 def case_component(case: Case) -> dict[str, Any] | None:
-    """The component of a case for staff: owner, maintainer, status and its other cases."""
-    component = db.session.get(Component, case.component_code) if case.component_code else None
+    """The component of a case for staff: owner, maintainer, status and its cases created before this one."""
+    component = linked_component(case)
     if component is None:
         return None
     data = registry.component_dict(component)
@@ -132,5 +144,10 @@ def case_component(case: Case) -> dict[str, Any] | None:
     data["match"] = (case.extra or {}).get(MATCH_BY_KEY)
     data["earlier_cases"] = [{"case_no": c.case_no, "status": c.status, "matter_code": c.matter_code,
                               "created_at": c.created_at}
-                             for c in registry.cases_of(component.code, exclude_case_id=case.id)]
+                             for c in registry.cases_of(component.code, before=case)]
     return data
+
+
+def scanned_from(case: Case) -> dict[str, Any] | None:
+    """The component whose scan page a case not about it came from (its public facts), or None."""
+    return public_component((case.extra or {}).get(SCANNED_FROM_KEY))

@@ -37,6 +37,17 @@ def matter_of_type(type_code: str) -> str | None:
     return type_code if type_code in load_directory() else None
 
 
+def _of_type(component: Component, type_code: str | None) -> bool:
+    """Whether a component may be what a report of this 部件 type is about (any, while the matter is unknown)."""
+    return type_code is None or component.type_code == type_code
+
+
+def is_about(matter_code: str | None, component: Component) -> bool:
+    """Whether a case of this matter is about this component: only the "<部件>异常" matter of its own type is.
+    A stall beside a lamp post, or a compound's own light (no city matter), is not about the public lamp."""
+    return component_type_of(matter_code) == component.type_code
+
+
 def _served_areas() -> list[str]:
     layer = intake_runtime.geocoder().gaz.layers.get("district")
     return list(layer.codes) if layer is not None else []
@@ -62,13 +73,13 @@ def named_in_text(text: str | None, type_code: str | None) -> Component | None:
 def match_component(*, matter_code: str | None, lat: float | None, lng: float | None, text: str | None,
                     given_code: str | None = None, point_level: bool = True) -> Match | None:
     """The component this report is about, or None (the case then goes on as without components)."""
+    type_code = component_type_of(matter_code)
     if given_code:
         component = db.session.get(Component, given_code)
-        if component is not None:
+        if component is not None and _of_type(component, type_code):
             return Match(component, _distance(component, lat, lng), MATCH_GIVEN)
-    type_code = component_type_of(matter_code)
     named = named_in_text(text, type_code)
-    if named is not None:
+    if named is not None and _of_type(named, type_code):
         return Match(named, _distance(named, lat, lng), MATCH_TEXT)
     # A place known only as a road or an area has a stand-in point: nothing is "nearest" to it.
     if type_code is None or lat is None or lng is None or not point_level:

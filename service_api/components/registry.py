@@ -59,24 +59,35 @@ def component_dict(component: Component, *, distance_m: float | None = None, sta
     return data
 
 
-def cases_of(code: str, *, limit: int = 20, exclude_case_id: int | None = None) -> list[Case]:
-    query = db.session.query(Case).filter(Case.component_code == code)
-    if exclude_case_id is not None:
-        query = query.filter(Case.id != exclude_case_id)
+# A case is about a component when it names it and its matter is the component type's "<部件>异常" (same code):
+# a stall beside a lamp post filed from the lamp's scan page, or a case whose matter staff corrected, is not.
+LINKED = db.and_(Case.component_code == Component.code, Case.matter_code == Component.type_code)
+
+
+def _linked_cases(code: str) -> Any:
+    return db.session.query(Case).join(Component, LINKED).filter(Component.code == code)
+
+
+def cases_of(code: str, *, limit: int = 20, before: Case | None = None) -> list[Case]:
+    """The cases about this component, newest first; `before`: only those created before that case."""
+    query = _linked_cases(code)
+    if before is not None:
+        query = query.filter(Case.id != before.id, db.or_(
+            Case.created_at < before.created_at, db.and_(Case.created_at == before.created_at, Case.id < before.id)))
     return list(query.order_by(Case.created_at.desc(), Case.id.desc()).limit(limit))
 
 
 def open_case_of(code: str) -> Case | None:
-    return (db.session.query(Case).filter(Case.component_code == code, Case.status.in_(OPEN_STATUSES))
+    return (_linked_cases(code).filter(Case.status.in_(OPEN_STATUSES))
             .order_by(Case.created_at.desc()).first())
 
 
 def hot_components(*, type_code: str | None = None, street_code: str | None = None,
                    limit: int = 50) -> list[tuple[Component, int]]:
-    """Components with the most cases in the last HOT_WINDOW_DAYS days (问题高发部件), most first."""
+    """Components with the most cases about them in the last HOT_WINDOW_DAYS days (问题高发部件), most first."""
     since = utcnow() - timedelta(days=HOT_WINDOW_DAYS)
     counts = (db.session.query(Case.component_code, db.func.count(Case.id).label("n"))
-              .filter(Case.component_code.isnot(None), Case.created_at >= since)
+              .join(Component, LINKED).filter(Case.created_at >= since)
               .group_by(Case.component_code).subquery())
     query = db.session.query(Component, counts.c.n).join(counts, counts.c.component_code == Component.code)
     if type_code:

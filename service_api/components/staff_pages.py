@@ -12,7 +12,7 @@ from intake.components import is_code
 from intake.taxonomy import load_directory
 from service_api.cases import intake_runtime
 from service_api.components import qr, registry, spatial
-from service_api.components.casework import case_component
+from service_api.components.casework import case_component, linked_component, scanned_from
 from service_api.components.models import Component
 from service_api.components.vocab import INTACT, REPAIRABLE, STATUS_TEXT, STATUSES
 from service_api.extensions import db
@@ -46,6 +46,12 @@ def _case_component(case: Case) -> dict[str, Any] | None:
     if data is not None:
         data["repairable"] = case.status in HANDLED_STATUSES and data["status"] in REPAIRABLE
     return data
+
+
+@blp.app_template_global("case_scanned_from")
+def _case_scanned_from(case: Case) -> dict[str, Any] | None:
+    """The component page a case about something else was reported from (shown, not counted for it)."""
+    return scanned_from(case)
 
 
 def _types() -> list[tuple[str, str]]:
@@ -132,6 +138,8 @@ def repaired(code: str) -> Any:
     component = _component_or_404(code)
     case = db.session.query(Case).filter_by(case_no=request.form.get("case_no", ""),
                                             component_code=code).one_or_none()
+    if case is not None and linked_component(case) is not component:
+        case = None  # the case is not about this component (another matter)
     if case is None or case.status not in HANDLED_STATUSES or component.status not in REPAIRABLE:
         flash("只有处置完成的案件才能把损坏、丢失或被占用的部件改回完好", "error")
     else:

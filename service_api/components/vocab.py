@@ -28,3 +28,6 @@ CSV_HEADER = ("code", "type", "name", "lng", "lat", "crs", "owner", "maintainer"
 REPORT_COMPONENT_KEY = "component_code"  # the component a resident reported about (scan to report, API)
 MATCH_BY_KEY = "component_match"  # Case.extra: how the component was found (given | text | nearest)
 MATCH_GIVEN, MATCH_TEXT, MATCH_NEAREST = "given", "text", "nearest"
+# Case.extra: the component whose scan page a report came from when the report turned out to be about another
+# matter (a stall beside a lamp post): the case keeps the scan's place but is not about, nor counted for, it.
+SCANNED_FROM_KEY = "scanned_from_component"

@@ -74,6 +74,18 @@ def test_scan_to_report_and_staff_follow_the_component(app, settings, load_compo
     assert desk.locator("#component-qr img").evaluate("img => img.complete && img.naturalWidth > 0")
     assert case.case_no in desk.locator("#component-cases").inner_text()
     desk.screenshot(path=str(SHOTS / "components_6_staff_detail.png"), full_page=True)
+    # A passer-by reports a stall beside the light from its page: same place, another matter, not about the light.
+    phone.fill("#description", "灯杆旁边有人摆摊卖烤地瓜")
+    phone.click("#report-form button[type=submit]")
+    phone.wait_for_url("**/m/reports/R*")
+    stall = db.session.get(Case, db.session.query(Report).order_by(Report.id.desc()).first().case_id)
+    assert stall.id != case.id and stall.component_code is None
+    desk.goto(f"{live_server}/staff/cases/{stall.case_no}")
+    assert desk.locator("#case-component").count() == 0
+    assert "扫码报修页面" in desk.locator("#case-scanned-from").inner_text()
+    desk.screenshot(path=str(SHOTS / "components_7_case_from_scan_page.png"), full_page=True)
+    desk.goto(f"{live_server}/staff/components/{code(LIGHT, 1)}")
+    assert stall.case_no not in desk.locator("#component-cases").inner_text()
 
 
 def test_the_hotline_page_names_the_component_to_confirm_with_the_caller(app, settings, load_components,
