@@ -7,6 +7,8 @@ export RASA_TELEMETRY_ENABLED := false
 export FLASK_APP := wsgi
 MODEL := intake/model/classifier.joblib
 API_PORT ?= 5000
+# Links in messages, QR codes and Twilio signature checks name the API's own port unless set (a proxy's URL).
+PUBLIC_BASE_URL ?= http://127.0.0.1:$(API_PORT)
 RASA_PORT ?= 5005
 export RASA_URL ?= http://127.0.0.1:$(RASA_PORT)
 # Sources the trained classifier depends on: retrain when any of them changed.
@@ -56,8 +58,9 @@ run: setup model db bot-train
 	@echo "  Open311         http://127.0.0.1:$(API_PORT)/open311/v2/discovery.json"
 	@echo "  Chatbot         POST http://127.0.0.1:$(API_PORT)/api/v1/chat → Rasa on :$(RASA_PORT), actions on :$${ACTIONS_PORT:-5055}"
 	@echo "  Celery worker and beat on $${CELERY_BROKER_URL:-the SQLite broker in instance/}"
+	@echo "  Links to residents and QR codes point to $(PUBLIC_BASE_URL)"
 	@echo ""
-	API_PORT=$(API_PORT) $(VENV)/bin/honcho start -f Procfile
+	API_PORT=$(API_PORT) PUBLIC_BASE_URL=$(PUBLIC_BASE_URL) $(VENV)/bin/honcho start -f Procfile
 
 # --- test -------------------------------------------------------------------------------------
 browser:
