@@ -250,25 +250,56 @@ def test_the_sms_link_page_has_the_apps_look_and_leads_into_it(app, client, live
 def test_bad_photos_and_missing_place_say_what_to_do_and_keep_the_text(app, live_server, browser):
     page = open_phone(browser)
     page.goto(f"{live_server}/m/")
-    page.fill("#description", "五四广场东门的垃圾箱满了，垃圾溢出来一地")
+    page.fill("#description", "路边的垃圾箱满了，垃圾溢出来一地")  # no place in the words either
     choose_photos(page, {"name": "notes.txt", "mimeType": "text/plain", "buffer": "不是照片".encode()})
     assert "不是图片" in page.inner_text("#form-error")
     # Looks like a JPEG to the browser, but is not one: the server refuses it, the page says why.
     choose_photos(page, {"name": "broken.jpg", "mimeType": "image/jpeg", "buffer": b"\xff\xd8\xff" + b"0" * 500})
     page.locator("#form-error", has_text="照片没有加入").wait_for()
     assert page.locator(".thumb").count() == 0
-    page.click("#submit")  # no photo position, no phone position, no address
-    assert "还没有位置" in page.inner_text("#form-error")
+    page.click("#submit")  # no photo position, no phone position, no address, no place in the words
+    page.locator("#form-error", has_text="还没有位置").wait_for()
     assert reports() == []
     page.screenshot(path=str(SHOTS / "webapp_16_errors.png"), full_page=True)
 
     page.reload()  # what was typed is still there after a reload
-    assert page.input_value("#description") == "五四广场东门的垃圾箱满了，垃圾溢出来一地"
+    assert page.input_value("#description") == "路边的垃圾箱满了，垃圾溢出来一地"
     page.fill("#address", "香港中路12号")
     page.click("#submit")
     page.locator("#done").wait_for()
     [report] = reports()
     assert report.address == "香港中路12号" and report.location_source == "address"
+
+
+def test_a_place_written_in_the_description_is_enough(app, live_server, browser):
+    """The text box's own example names its place ("团岛路1号门口…"): when the preview finds it there, the report
+    is filed as the API takes it (the description alone), and the server places it by the same words."""
+    page = open_phone(browser)
+    page.goto(f"{live_server}/m/")
+    page.fill("#description", "江西路15号门口垃圾箱满了，臭气熏天")
+    page.locator("#place.ok", has_text="江西路15号").wait_for()
+    assert page.input_value("#address") == ""
+    page.screenshot(path=str(SHOTS / "webapp_26_place_in_text.png"), full_page=True)
+    page.click("#submit")
+    page.locator("#done").wait_for()
+    [report] = reports()
+    assert report.tracking_no == page.inner_text("#tracking-no")
+    assert report.address is None and report.raw_lat is None  # sent as written: no address, no position
+    assert report.lat is not None and "江西路" in (report.location_description or "")
+
+    # Typed and sent at once, before the preview had a moment: the page asks it then, and files the report.
+    page.click("#again")
+    page.fill("#description", "团岛路1号门口垃圾箱满了，垃圾溢出来一地")
+    page.click("#submit")
+    page.locator("#done").wait_for()
+    assert len(reports()) == 2 and reports()[1].lat is not None
+    # Words with no place in them still ask for one.
+    page.click("#again")
+    page.fill("#description", "垃圾箱满了，垃圾溢出来一地")
+    page.click("#submit")
+    page.locator("#form-error", has_text="还没有位置").wait_for()
+    assert len(reports()) == 2
+    assert page.js_errors == []
 
 
 def test_the_report_page_on_a_desktop(app, live_server, browser):

@@ -279,8 +279,10 @@
     // geo: the phone's position or the map pick ({lat, lng, crs}); geoFrom says which ("device" or "map").
     // addressFound: whether the typed address was found (null: not asked yet); addressWarned: the resident was told
     // it was not and may send it as it is.
+    // textPlace: what the preview found in the description alone ({text, found, prompt}), the place of a report
+    // written "团岛路1号门口垃圾箱满了" (the server geocodes the description); textWarned: the text its prompt was said of.
     const state = { photos: [], geo: null, geoFrom: null, lastPoint: null, join: null, nearby: [], seq: 0, picker: null,
-      addressFound: null, addressWarned: false, badPhone: null };
+      addressFound: null, addressWarned: false, badPhone: null, textPlace: null, textWarned: null };
     const error = $("#form-error");
     const PLACE_HINT = "照片带有拍摄位置时自动定位；也可以使用当前位置、在地图上选点或填写地址。";
 
@@ -458,6 +460,10 @@
       try {
         const result = await api("/api/v1/intake/preview", { method: "POST", body, token: account.token() });
         if (seq !== state.seq) return;
+        if (!body.location && !body.address) {
+          const found = result.geocode && result.geocode.lat != null;
+          state.textPlace = { text, found: !!(found || result.place_prompt), prompt: result.place_prompt || null };
+        }
         const c = result.classification;
         say($("#suggest"), c.in_scope && c.name ? `看起来是：${c.name}` : "");
         const g = result.geocode;
@@ -505,7 +511,7 @@
     function resetForm() {
       for (const p of state.photos) URL.revokeObjectURL(p.url);
       Object.assign(state, { photos: [], geo: null, geoFrom: null, lastPoint: null, join: null, nearby: [],
-        addressFound: null, addressWarned: false });
+        addressFound: null, addressWarned: false, textPlace: null, textWarned: null });
       markPhone(false);
       if (state.picker) state.picker.clear();
       if (!$("#pick").hidden) openPicker(); // folds the map away
@@ -533,9 +539,25 @@
       if (description.length < 5) { say(error, "请写清楚是什么问题（至少5个字）。"); fields.description.focus(); return; }
       const unsent = state.photos.some((p) => !p.id);
       if (!location() && !fields.address.value.trim() && !unsent) {
-        say(error, "还没有位置：请点“使用当前位置”或“在地图上选点”，或拍一张带位置的照片，或填写地址。");
-        fields.address.focus();
-        return;
+        // The place may be in the words themselves ("江西路15号门口…"): the server finds it there as the preview
+        // did. A preview not yet run for these words (typed and sent at once) is asked for now.
+        if (navigator.onLine && (!state.textPlace || state.textPlace.text !== description)) {
+          clearTimeout(timer);
+          $("#submit").disabled = true; // one press, one report
+          try { await runPreview(); } finally { $("#submit").disabled = false; }
+        }
+        const inText = state.textPlace && state.textPlace.text === description ? state.textPlace : null;
+        if (!inText || !inText.found) {
+          say(error, "还没有位置：请点“使用当前位置”或“在地图上选点”，或拍一张带位置的照片，或填写地址（也可以在描述里写明，如“团岛路1号门口”）。");
+          fields.address.focus();
+          return;
+        }
+        if (inText.prompt && state.textWarned !== description) {
+          state.textWarned = description; // said once: the resident may know better and send it as written
+          say(error, `${inText.prompt}确认无误请再点一次提交。`);
+          fields.address.focus();
+          return;
+        }
       }
       if (!location() && state.addressFound === false && !state.addressWarned && !unsent) {
         state.addressWarned = true; // said once: a place the map does not know may still be right (a new estate)
