@@ -15,7 +15,7 @@ from service_api.models import Notification
 from service_api.privacy import mask_phone
 from service_api.reports.inbox import inbox_page, mark_all_read, mark_read
 from service_api.schemas.common import PageArgsSchema
-from service_api.vocab import MESSAGE_CHANNELS, PHONE_CHANNELS
+from service_api.vocab import MESSAGE_CHANNELS, NOTIFICATION_STATES, PHONE_CHANNELS, NotificationState
 
 blp = Blueprint("notifications", __name__, description="消息通知")
 
@@ -49,8 +49,7 @@ class ReadAllResultSchema(Schema):
 
 
 class OutboxArgsSchema(PageArgsSchema):
-    status = fields.String(load_default="failed", validate=validate.OneOf(
-        ("pending", "claimed", "sending", "sent", "delivered", "failed", "cancelled")))
+    status = fields.String(load_default=NotificationState.FAILED, validate=validate.OneOf(NOTIFICATION_STATES))
     channel = fields.String(load_default=None, validate=validate.OneOf(MESSAGE_CHANNELS))
 
 

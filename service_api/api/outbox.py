@@ -6,6 +6,7 @@ from __future__ import annotations
 from service_api.errors import APIError
 from service_api.extensions import db
 from service_api.models import Notification, utcnow
+from service_api.vocab import NotificationState
 
 
 def outbox_page(status: str, channel: str | None, page: int, size: int) -> tuple[list[Notification], int]:
@@ -23,9 +24,9 @@ def resend(notification_id: int) -> Notification:
     row = db.session.get(Notification, notification_id, with_for_update=True)
     if row is None:
         raise APIError(404, "notification_not_found", "未找到该通知")
-    if row.status != "failed":
+    if row.status != NotificationState.FAILED:
         raise APIError(409, "not_failed", "只有发送失败的通知可以重新发送")
     # An uncertain row keeps its flag: the worker looks the message up at the provider before resending.
-    row.status, row.attempts, row.send_after, row.last_error = "pending", 0, utcnow(), None
+    row.status, row.attempts, row.send_after, row.last_error = NotificationState.PENDING, 0, utcnow(), None
     db.session.commit()
     return row

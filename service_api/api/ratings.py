@@ -14,6 +14,7 @@ from service_api.auth.principal import current_principal, require_staff
 from service_api.cases.workflow import Actor
 from service_api.extensions import limiter
 from service_api.feedback.ratings import RATINGS, submit_rating
+from service_api.vocab import Source
 
 # The reports blueprint owns url_prefix /api/v1/reports, so this one spells out its full paths.
 blp = Blueprint("ratings", __name__, description="满意度评价（回访）")
@@ -56,7 +57,7 @@ class ReportRating(MethodView):
         principal = current_principal()
         agent = require_staff("agent", "dispatcher") if principal.is_staff else None
         report = find_readable_report(report_ref)
-        channel = "hotline" if agent else "chatbot" if principal.kind == "service" else "miniprogram"
+        channel = Source.HOTLINE if agent else Source.CHATBOT if principal.kind == "service" else Source.MINIPROGRAM
         # Any answer completes the resident's open survey callbacks (feedback/surveys.mark_answered).
         # No "comment" keeps an earlier comment; "comment": null or "" clears it (the resident emptied the field).
         raw = request.get_json(silent=True)

@@ -81,7 +81,7 @@ class Reports(MethodView):
 
         先保存并提交，再做智能分类与定位；同一 Idempotency-Key 重放返回同一条反映（200）。
         """
-        accepted, status = submit(data, "miniprogram")
+        accepted, status = submit(data, Source.MINIPROGRAM)
         return report_to_dict(accepted.report, access_token=accepted.access_token), status
 
 

@@ -23,7 +23,7 @@ from service_api.open311.catalog import service_names
 from service_api.open311.params import Open311Error, format_datetime, parse_datetime, parse_int
 from service_api.privacy import mask_text
 from service_api.reports.view import public_event_text
-from service_api.vocab import CLOSED_STATUSES, HANDLED_STATUSES
+from service_api.vocab import CLOSED_STATUSES, HANDLED_STATUSES, Source, Status
 
 MAX_SPAN = timedelta(days=90)
 MAX_PAGE_SIZE = 500
@@ -44,7 +44,7 @@ def is_published(case: Case | None) -> bool:
     reasons = ((case.extra or {}).get("triage") or {}).get("reasons") or ()
     if any(reason in PRIVATE_REASONS for reason in reasons):
         return False
-    return not (case.status == "rejected" and case.reject_reason == OUT_OF_SCOPE_REASON)
+    return not (case.status == Status.REJECTED and case.reject_reason == OUT_OF_SCOPE_REASON)
 
 
 def _published_condition() -> Any:
@@ -264,7 +264,7 @@ def request_to_dict(report: Report, context: Context) -> dict[str, Any]:
     code = _service_code(report, context)
     extra = report.extra or {}
     open311 = extra.get("open311") or {}
-    photos = _media_urls(report) if report.channel == "open311" else []
+    photos = _media_urls(report) if report.channel == Source.OPEN311 else []
     updated = case.updated_at if case is not None else report.updated_at
     data: dict[str, Any] = {
         "service_request_id": report.tracking_no,

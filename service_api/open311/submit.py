@@ -22,8 +22,9 @@ from service_api.open311.params import Open311Error, parse_point
 from service_api.phones import InvalidPhone, canonical_phone
 from service_api.photos import save_upload
 from service_api.reports.accept import MAX_PHOTOS, ReportInput, accept_report, find_replay, process_after_accept
+from service_api.vocab import Source
 
-CHANNEL = "open311"
+CHANNEL = Source.OPEN311
 MAX_DESCRIPTION = 4000
 IDEMPOTENCY_KEY_MAX = 128
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")

@@ -11,7 +11,7 @@ from service_api.models import Case
 from service_api.numbers import normalise_ref
 from service_api.privacy import mask_text
 from service_api.reports.lookup import report_by_tracking_no
-from service_api.vocab import HANDLED_STATUSES, STATUS_TEXT
+from service_api.vocab import HANDLED_STATUSES, STATUS_TEXT, Status
 
 
 def ref_from_digits(digits: str) -> str | None:
@@ -37,7 +37,7 @@ def status_of(ref: str, phone: str | None) -> tuple[str, str] | None:
     if report is None or (phone and report.contact_phone and report.contact_phone != phone):
         return None  # tracking numbers are private to whoever reported
     if report.case is None:
-        return STATUS_TEXT["received"], ""
+        return STATUS_TEXT[Status.RECEIVED], ""
     status, detail = _case_status(report.case)
     return status, f"案件编号{report.case.case_no}。{detail}"
 

@@ -16,6 +16,7 @@ from service_api.reports.accept import ReportInput, accept_report, process_after
 from service_api.reports.lookup import report_by_id
 from service_api.twilio_hooks import store
 from service_api.twilio_hooks.lookup import status_of
+from service_api.vocab import Source
 
 OPT_OUT = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "退订", "TD", "T"}
 OPT_IN = {"START", "YES", "UNSTOP", "订阅", "恢复"}
@@ -55,7 +56,7 @@ def _set_opt_out(phone: str, opted_out: bool) -> str:
 def _rate(report_id: int, rating: str, solved: bool | None, comment: str | None) -> str:
     report = report_by_id(report_id)
     try:
-        outcome = submit_answer(report, rating, solved, comment, "sms")
+        outcome = submit_answer(report, rating, solved, comment, Source.SMS)
     except APIError as exc:
         return render("sms_rating_refused", message=exc.message)
     extra = "我们已将案件转交复核。" if outcome.flagged else ""
@@ -65,8 +66,8 @@ def _rate(report_id: int, rating: str, solved: bool | None, comment: str | None)
 
 def _new_report(phone: str, text: str, message_sid: str, media_urls: list[str]) -> str:
     accepted = accept_report(
-        ReportInput(description=text or "（彩信图片反映）", channel="sms", contact={"phone": phone},
-                    channel_ref=phone_ref("sms", phone), idempotency_key=message_sid or None,
+        ReportInput(description=text or "（彩信图片反映）", channel=Source.SMS, contact={"phone": phone},
+                    channel_ref=phone_ref(Source.SMS, phone), idempotency_key=message_sid or None,
                     extra={"media_urls": media_urls} if media_urls else {}),
         Principal("service"),
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from service_api.hotline.ivr import call_ended
 from service_api.twilio_hooks import store
+from service_api.vocab import NotificationState
 
 DELIVERED = {"delivered", "read", "completed"}
 FAILED = {"undelivered", "failed", "busy", "no-answer", "canceled"}
@@ -20,7 +21,7 @@ def apply_status(sid: str, provider_status: str, error_code: str | None, notific
         if provider_status in DELIVERED | FAILED:  # a call to the voice line ended
             call_ended(sid)
         return False
-    in_flight = row.status in ("sending", "sent")
+    in_flight = row.status in (NotificationState.SENDING, NotificationState.SENT)
     failed = provider_status in FAILED and in_flight
     store.record_delivery(
         row,

@@ -9,6 +9,7 @@ from service_api.extensions import db
 from service_api.feedback.surveys import survey_call_missed
 from service_api.models import Citizen, Notification, WebhookReceipt, utcnow
 from service_api.reports.accept import citizen_for_phone
+from service_api.vocab import Channel, NotificationState
 
 
 def receipt(key: str) -> WebhookReceipt | None:
@@ -58,15 +59,15 @@ def record_delivery(row: Notification, *, provider_status: str | None, delivered
     if provider_status is not None:
         row.provider_status = provider_status
     if delivered:
-        row.status = "delivered"
+        row.status = NotificationState.DELIVERED
     elif failure is not None:
-        row.status = "failed"
+        row.status = NotificationState.FAILED
         row.last_error = failure
         if opted_out and row.recipient:
             citizen = db.session.query(Citizen).filter_by(phone=row.recipient).one_or_none()
             if citizen is not None:
                 citizen.sms_opted_out, citizen.sms_opted_out_at = True, utcnow()
-        if row.channel == "voice":
+        if row.channel == Channel.VOICE:
             survey_call_missed(row)
     row.updated_at = utcnow()
     db.session.commit()

@@ -14,9 +14,10 @@ from service_api.messages import say
 from service_api.privacy import mask_text
 from service_api.twilio_hooks.lookup import ref_from_digits, status_of
 from service_api.twilio_hooks.security import absolute
+from service_api.vocab import Satisfaction, Source
 
 LANG = "zh-CN"
-SURVEY_DIGITS = {"1": "satisfied", "2": "basically_satisfied", "3": "unsatisfied"}
+SURVEY_DIGITS = {"1": Satisfaction.SATISFIED, "2": Satisfaction.BASICALLY_SATISFIED, "3": Satisfaction.UNSATISFIED}
 
 
 def _say(target: VoiceResponse | Gather, text: str) -> None:
@@ -164,7 +165,7 @@ def survey_answer(call_sid: str, phone: str, notification_id: str, digits: str) 
         return str(response)
     row, report, _ = target
     try:
-        submit_answer(report, rating, None, None, "voice")
+        submit_answer(report, rating, None, None, Source.VOICE)
     except APIError:
         _say(response, say("survey_closed"))
         response.hangup()
@@ -183,7 +184,7 @@ def survey_solved(call_sid: str, phone: str, notification_id: str, rating_digit:
     rating = SURVEY_DIGITS.get(rating_digit)
     if target is not None and rating is not None and digits in ("1", "2"):
         try:
-            submit_answer(target[1], rating, digits == "1", None, "voice")
+            submit_answer(target[1], rating, digits == "1", None, Source.VOICE)
         except APIError:
             pass  # refused (answered meanwhile, survey over): thank them all the same
     _say(response, say("survey_thanks"))

@@ -21,13 +21,13 @@ from service_api.privacy import mask_text
 from service_api.reference.matters import matter_of
 from service_api.reports.lookup import report_by_tracking_no
 from service_api.reports.view import public_timeline, report_status
-from service_api.vocab import HANDLED_STATUSES, STATUS_TEXT
+from service_api.vocab import HANDLED_STATUSES, STATUS_TEXT, Source
 
 blp = Blueprint("web", __name__, template_folder="templates")
 
 COMMENT_MAX = 1000
 SOLVED_CHOICES = {"yes": True, "no": False, "": None}
-LINK_CHANNEL = "sms"  # rating links are sent by SMS (WeChat and in-app open the mini-program instead)
+LINK_CHANNEL = Source.SMS  # rating links are sent by SMS (WeChat and in-app open the mini-program instead)
 
 
 def _report(tracking_no: str) -> Report:
