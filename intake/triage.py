@@ -1,9 +1,9 @@
 """May intake register (立案) a report on its own, or must a person look at it first? (pure)
 
 Registering sends a case to a department with a deadline, so intake only does it when it knows both *what*
-(an in-scope matter, confidently classified, not a private or property-managed one) and *where* (a place
-inside the served area, found with confidence). Anything else waits for manual triage with the reasons
-listed, so staff see at once why.
+(an in-scope matter, confidently classified, not a private or property-managed one) and *where* (a spot
+inside the served area, found with confidence: a road or an area alone is not one). Anything else waits for
+manual triage with the reasons listed, so staff see at once why.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ PROPERTY_MATTER = "property_matter"
 NO_PLACE = "no_place"
 OUTSIDE_AREA = "outside_area"
 UNCERTAIN_PLACE = "uncertain_place"
+VAGUE_PLACE = "vague_place"
 
 REASON_TEXT = {
     LOW_CONFIDENCE: "智能分类置信度不足",
@@ -29,6 +30,7 @@ REASON_TEXT = {
     NO_PLACE: "未提供位置",
     OUTSIDE_AREA: "位置不在本区受理范围",
     UNCERTAIN_PLACE: "地址匹配不确定",
+    VAGUE_PLACE: "位置只定位到道路或片区，需核实具体地点",
 }
 
 
@@ -39,7 +41,10 @@ class PlaceFacts:
     located: bool  # a point was adopted (client, photo GPS or a confident address match)
     in_area: bool  # the point lies in the served area (the gazetteer's districts)
     issue: str | None = None  # OUTSIDE_AREA / UNCERTAIN_PLACE found while geocoding the address
-    detail: str | None = None  # e.g. "崂山区", or the doubtful match "山东路100号（0.48）"
+    detail: str | None = None  # e.g. "崂山区", the doubtful match "山东路100号（0.48）", or the road "香港中路"
+    # The point is a spot (a position, a door, a POI, a crossing); False when only a road or an area was named,
+    # whose point is a stand-in (a long road's middle), so a crew could be sent a kilometre from the problem.
+    spot: bool = True
 
 
 @dataclass(frozen=True)
@@ -67,6 +72,9 @@ def decide(*, in_scope: bool, confidence: float | None, threshold: float, scope:
         reasons.append((NO_PLACE, REASON_TEXT[NO_PLACE]))
     elif not place.in_area:
         reasons.append((OUTSIDE_AREA, REASON_TEXT[OUTSIDE_AREA]))
+    elif not place.spot:
+        text = REASON_TEXT[VAGUE_PLACE] + (f"：{place.detail}" if place.detail else "")
+        reasons.append((VAGUE_PLACE, text))
     return TriageDecision(
         auto_register=not reasons,
         reasons=tuple(code for code, _ in reasons),

@@ -36,7 +36,7 @@ from intake.geo.distance import (
     haversine_many,
 )
 from intake.geo.gazetteer import CODE_LENGTHS, LEVELS, Gazetteer
-from intake.geo.parse import ParsedPlace, parse_place
+from intake.geo.parse import ParsedPlace, embedded_intersections, parse_place
 
 CLI_KEYS = ("lat", "lng", "level", "confidence", "grid_code", "community_code", "street_code", "district_code",
             "description")
@@ -344,11 +344,27 @@ class Geocoder:
                 break
         if match is None and core:
             match = self._match_core(core)
+        if (match is None or match["level"] not in POINT_LEVELS) and not parsed.intersections:
+            # A complaint naming its crossing ("香港中路山东路口井盖没了"): the crossing, not one road's middle.
+            crossing = self._embedded_crossing(text.strip()[:MAX_FORWARD_CHARS])
+            if crossing is not None:
+                match, parsed = crossing
         if match is None and admin_code:
             match = self._match_area(admin_code, 1.0)
         if match is None:
             return GeocodeResult()
         return self._finish(match, parsed, admin_code)
+
+    def _embedded_crossing(self, text: str) -> tuple[dict[str, Any], ParsedPlace] | None:
+        """The first crossing written inside `text` whose two sides end in roads of the gazetteer, exactly: in
+        running text a road found only approximately is more often another word than a typo."""
+        for place in embedded_intersections(text):
+            for left, right in place.intersections:
+                match = self._match_intersection(self._strip_admin(left)[0], self._strip_admin(right)[0],
+                                                 exact=True)
+                if match is not None:
+                    return match, place
+        return None
 
     def place_names_in(self, text: str) -> list[str]:
         """Gazetteer names (roads, POIs and aliases, areas, other divisions) written in `text`, longest first,
@@ -466,19 +482,26 @@ class Geocoder:
         return {"lat": pt.y, "lng": pt.x, "level": level, "name": name, "confidence": confidence,
                 "area_code": code}
 
-    def _find_road(self, text: str) -> tuple[int, float] | None:
-        """Road id named by `text` (exact, the longest road name ending it, or fuzzy) and a score 0..1."""
+    def _find_road(self, text: str, exact: bool = False) -> tuple[int, float] | None:
+        """Road id named by `text` (exact, the longest road name ending it, or fuzzy unless `exact`) and a
+        score 0..1."""
         if not text:
             return None
         for i in range(len(text) - 1):
             rid = self.gaz.road_ids.get(text[i:])
             if rid is not None:
                 return rid, 1.0
+        if exact:
+            return None
         best = self._fuzzy(text, roads_only=True)
         return (best[1], best[2]) if best else None
 
-    def _match_intersection(self, a: str, b: str) -> dict[str, Any] | None:
-        ra, rb = self._find_road(a), self._find_road(b)
+    def _match_intersection(self, a: str, b: str, exact: bool = False) -> dict[str, Any] | None:
+        """The crossing of the roads `a` and `b` name; `exact`: the right one is a road name as is (nothing
+        before it) and the left one ends in a road name, as a crossing inside running text is written."""
+        ra = self._find_road(a, exact)
+        right = self.gaz.road_ids.get(b) if exact else None
+        rb = ((right, 1.0) if right is not None else None) if exact else self._find_road(b)
         if not ra or not rb or ra[0] == rb[0]:
             return None
         pa, pb = self._closest_pair(self.gaz.road_members[ra[0]], self.gaz.road_members[rb[0]])

@@ -1,7 +1,8 @@
 """Gazetteer-independent parsing of Chinese place descriptions.
 
 Separates what a resident says around a place ("我在……这边", phone numbers, punctuation) from the place
-itself, and pulls out the 方位描述 offset ("东侧50米"), "附近" and the two roads of an intersection.
+itself, and pulls out the 方位描述 offset ("东侧50米"), "附近" and the two roads of an intersection, also when the
+crossing is written inside a complaint ("香港中路山东路口井盖没了").
 """
 
 from __future__ import annotations
@@ -44,6 +45,14 @@ _INTERSECTION_TAIL = re.compile(
 _INTERSECTION_SPLIT = re.compile(r"(?:和|与|跟|同|及|、|/|&|\+|交)")
 # A corner of an intersection ("路口西北角", "交叉口东南侧"): kept for the description.
 _CORNER = re.compile(rf"({_DIRS})(?:角|侧|边|方向)$")
+# Inside a complaint the bare "口" of "山东路口" is too common a word (门口, 出口) to end a crossing; these are not.
+_EMBEDDED_TAIL = re.compile(
+    r"(?:的)?(?:十字路口|丁字路口|交叉路口|交叉口|交汇处|交界处|交汇|交界|交叉|交口|路口)"
+)
+_CORNER_AFTER = re.compile(rf"({_DIRS})(?:角|侧|边|方向)")
+# Clauses of a complaint: a crossing is written within one ("、" and "/" stay: they join its two roads).
+_CLAUSE_BREAK = re.compile(r"[\s,，。!！?？;；:：\"'“”‘’（）()\[\]【】<>《》~～…]+")
+MAX_EMBEDDED = 8  # crossings read from one text; bounds the cost on hostile input
 
 
 @dataclass(frozen=True)
@@ -138,6 +147,31 @@ def parse_place(text: str) -> ParsedPlace:
         corner = None
     return ParsedPlace(core=s, near=near, direction=direction, distance_m=distance, intersections=splits,
                        corner=corner)
+
+
+def embedded_intersections(text: str) -> list[ParsedPlace]:
+    """Crossings written inside a longer text ("香港中路与山东路路口西北角路灯不亮"), in the order written: for each
+    intersection word, the clause before it read as two roads (the same four forms :func:`parse_place` reads
+    in an address) and the corner after it. Only the split is made here; whether both sides are roads that
+    meet is the geocoder's to say, so a side may still carry words before its road ("我家楼下香港中路")."""
+    s = unicodedata.normalize("NFKC", text or "")
+    s = _PHONE.sub("", s)
+    found: list[ParsedPlace] = []
+    for clause in _CLAUSE_BREAK.split(s):
+        for m in _EMBEDDED_TAIL.finditer(clause):
+            body = strip_lead_noise(clause[: m.start()])
+            if len(body) < 4:
+                continue
+            if m.group(0).lstrip("的").startswith("路口") and not _looks_like_road(body):
+                body += "路"
+            splits = _intersection_splits(body, has_tail=True)
+            if not splits:
+                continue
+            corner = _CORNER_AFTER.match(clause, m.end())
+            found.append(ParsedPlace(core=body, intersections=splits, corner=corner.group(1) if corner else None))
+            if len(found) >= MAX_EMBEDDED:
+                return found
+    return found
 
 
 def _intersection_splits(body: str, has_tail: bool) -> tuple[tuple[str, str], ...]:

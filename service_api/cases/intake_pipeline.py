@@ -280,8 +280,9 @@ def triage_decision(report: Report, scope: ScopeFinding | None) -> TriageDecisio
     settings = current_app.extensions["settings"]
     issue = (report.extra or {}).get("place_issue") or {}
     located = report.lat is not None and report.lng is not None
-    place = PlaceFacts(located=located, in_area=report.district_code is not None,
-                       issue=issue.get("reason"), detail=issue.get("detail"))
+    spot = is_point_level(report.geocode_level)
+    place = PlaceFacts(located=located, in_area=report.district_code is not None, issue=issue.get("reason"),
+                       detail=issue.get("detail") if issue or spot else report.location_description, spot=spot)
     return decide(in_scope=bool(report.in_scope), confidence=report.matter_confidence,
                   threshold=settings.auto_register_threshold, scope=scope, place=place)
 

@@ -309,3 +309,32 @@ def test_a_road_or_poi_named_like_a_street_stays_the_road_or_poi(geo):
     assert geo.forward("中山路").level == "road"
     assert geo.forward("中山路20号").level == "door"
     assert geo.forward("湛山寺门口").matched_name == "湛山寺"
+
+
+# A crossing written inside a complaint, in the same four forms: placed at the crossing, not on one road's middle.
+
+
+@pytest.mark.parametrize(("text", "roads"), [
+    ("香港中路山东路口井盖没了，很危险", ("香港中路", "山东路")),
+    ("香港中路与山东路路口西北角路灯不亮", ("香港中路", "山东路")),
+    ("江西路南京路路口有个大坑，车过去颠得厉害", ("江西路", "南京路")),
+    ("湛山路东海西路交汇处有人摆摊卖水果", ("湛山路", "东海西路")),
+    ("你好，山东路和香港中路交叉口的井盖坏了", ("山东路", "香港中路")),
+])
+def test_forward_finds_a_crossing_inside_a_complaint(geo, text, roads):
+    r = geo.forward(text)
+    assert r.level == "intersection" and r.matched_name == f"{roads[0]}与{roads[1]}交叉口"
+    assert (r.lat, r.lng) == (geo.forward(f"{roads[0]}与{roads[1]}交叉口").lat,
+                              geo.forward(f"{roads[0]}与{roads[1]}交叉口").lng)
+
+
+def test_forward_keeps_the_corner_of_a_crossing_inside_a_complaint(geo):
+    assert geo.forward("香港中路与山东路路口西北角路灯不亮").description == "香港中路与山东路交叉口西北角"
+
+
+@pytest.mark.parametrize("text", [
+    "香港中路路口有个坑",  # one road's crossing, no second road named
+    "香港中路有个坑，山东路口也有一个",  # two places in two clauses, not one crossing
+])
+def test_forward_reads_no_crossing_where_none_is_written(geo, text):
+    assert geo.forward(text).level != "intersection"

@@ -2,7 +2,7 @@
 
 import pytest
 
-from intake.geo.parse import cn_to_int, parse_place
+from intake.geo.parse import cn_to_int, embedded_intersections, parse_place
 
 
 @pytest.mark.parametrize(
@@ -50,3 +50,20 @@ def test_a_corner_is_kept_and_a_plain_road_is_no_intersection():
     assert parse_place("香港中路与山东路路口西北角").corner == "西北"
     assert parse_place("香港中路西段").intersections == ()
     assert parse_place("香港中路12号").intersections == ()
+
+
+@pytest.mark.parametrize(("text", "roads", "corner"), [
+    ("香港中路山东路口井盖没了，很危险", ("香港中路", "山东路"), None),
+    ("香港中路与山东路路口西北角路灯不亮", ("香港中路", "山东路"), "西北"),
+    ("江西路南京路路口有个大坑", ("江西路", "南京路"), None),
+    ("湛山路东海西路交汇处有人摆摊卖水果", ("湛山路", "东海西路"), None),
+])
+def test_crossings_are_found_inside_a_complaint(text, roads, corner):
+    found = embedded_intersections(text)
+    assert found and roads in found[0].intersections and found[0].corner == corner
+
+
+def test_a_crossing_is_read_within_one_clause():
+    assert all(("香港中路有个坑", "山东路") not in p.intersections
+               for p in embedded_intersections("香港中路有个坑，山东路口也有一个"))
+    assert embedded_intersections("门口的路灯不亮了") == []

@@ -10,6 +10,7 @@ from intake.triage import (
     PRIVATE_MATTER,
     PROPERTY_MATTER,
     UNCERTAIN_PLACE,
+    VAGUE_PLACE,
     PlaceFacts,
     decide,
 )
@@ -62,6 +63,7 @@ def test_only_a_confident_in_scope_report_placed_in_the_area_is_registered_autom
         (dict(place=PlaceFacts(located=True, in_area=False)), OUTSIDE_AREA),
         (dict(place=PlaceFacts(located=False, in_area=False, issue=OUTSIDE_AREA, detail="崂山区")), OUTSIDE_AREA),
         (dict(place=PlaceFacts(located=False, in_area=False, issue=UNCERTAIN_PLACE)), UNCERTAIN_PLACE),
+        (dict(place=PlaceFacts(located=True, in_area=True, spot=False, detail="香港中路")), VAGUE_PLACE),
         (dict(scope=assess_scope("邻居吵架", None)), PRIVATE_MATTER),
         (dict(scope=assess_scope("小区里路灯坏了", "01037")), PROPERTY_MATTER),
     ]
@@ -73,3 +75,7 @@ def test_only_a_confident_in_scope_report_placed_in_the_area_is_registered_autom
     named = decide(in_scope=True, confidence=1.0, threshold=0.9, scope=None,
                    place=PlaceFacts(located=False, in_area=False, issue=OUTSIDE_AREA, detail="崂山区"))
     assert "崂山区" in named.notes[0]
+    road = decide(in_scope=True, confidence=1.0, threshold=0.9, scope=None,
+                  place=PlaceFacts(located=True, in_area=True, spot=False, detail="香港中路"))
+    assert road.reasons == (VAGUE_PLACE,) and "香港中路" in road.notes[0]
+

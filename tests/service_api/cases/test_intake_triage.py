@@ -6,7 +6,14 @@ from __future__ import annotations
 import pytest
 
 from intake.geo.distance import destination
-from intake.triage import NO_PLACE, OUTSIDE_AREA, PRIVATE_MATTER, PROPERTY_MATTER, UNCERTAIN_PLACE
+from intake.triage import (
+    NO_PLACE,
+    OUTSIDE_AREA,
+    PRIVATE_MATTER,
+    PROPERTY_MATTER,
+    UNCERTAIN_PLACE,
+    VAGUE_PLACE,
+)
 from service_api.extensions import db
 from service_api.models import Case, Department, Report
 from tests.service_api.images import jpeg_bytes, upload
@@ -152,6 +159,38 @@ def test_a_located_confident_report_is_still_registered_automatically(client):
     created = post_report(client, {"description": "路灯不亮了，晚上很黑", "address": "香港中路12号"})
     case = case_of(created)
     assert case.status == "registered" and not case.triage
+
+
+# A crossing inside the text is the place; a road alone is not place enough to register on our own.
+
+
+@pytest.mark.parametrize("text, crossing", [
+    ("香港中路山东路口井盖没了，很危险", "香港中路山东路口"),
+    ("香港中路与山东路路口西北角路灯不亮", "香港中路山东路口"),
+    ("湛山路东海西路交汇处有人摆摊卖水果", "湛山路东海西路交汇处"),
+])
+def test_a_crossing_written_in_the_description_places_the_case_there(client, text, crossing):
+    created = post_report(client, {"description": text})
+    report = db.session.get(Report, created["id"])
+    as_address = post_report(client, {"description": "井盖没了", "address": crossing})
+    sent_as_address = db.session.get(Report, as_address["id"])
+    assert report.geocode_level == "intersection"
+    assert (report.lat, report.lng) == (sent_as_address.lat, sent_as_address.lng)
+    assert created["location_description"] == sent_as_address.location_description
+
+
+@pytest.mark.parametrize("body", [
+    {"description": "香港中路上井盖没了，很危险"},
+    {"description": "井盖没了，很危险", "address": "香港中路"},
+    {"description": "路灯不亮了，晚上很黑", "address": "香港中路西段"},
+])
+def test_a_place_known_only_as_a_road_waits_for_manual_triage(client, body):
+    created = post_report(client, body)
+    assert created["status"] != "registered"
+    assert VAGUE_PLACE in triage_reasons(created)
+    assert "香港中路" in " ".join(case_of(created).extra["triage"]["notes"])
+    history = " ".join(e.note or "" for e in case_of(created).events)
+    assert "自动立案" not in history
 
 
 # -- item 7: homes and private property --------------------------------------------------------------------
