@@ -23,7 +23,8 @@ from service_api.config import Settings
 from service_api.extensions import db
 from service_api.models import Citizen, Notification, Survey, utcnow
 from service_api.outbox_writer import earliest_send
-from service_api.vocab import SURVEY_INVITATION_KINDS, NotificationState
+from service_api.privacy import mask_sign_in_code
+from service_api.vocab import SURVEY_INVITATION_KINDS, Kind, NotificationState
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF = timedelta(hours=1)
@@ -176,8 +177,16 @@ def deliver(notification_id: int, token: str) -> str:
     return _finish_sent(row, result.provider_id, result.provider_status)
 
 
+def _spend(row: Notification) -> None:
+    """A sign-in code is kept in clear only until its SMS went out or failed for good: then it is masked, so
+    the outbox (read by staff over the API, kept in backups) holds no code anyone could sign in with."""
+    if row.kind == Kind.LOGIN_CODE and row.body:
+        row.body = mask_sign_in_code(row.body)
+
+
 def _finish_sent(row: Notification, provider_id: str | None, provider_status: str | None) -> str:
     now = utcnow()
+    _spend(row)
     row.status = NotificationState.SENT
     row.provider_id = provider_id
     row.provider_status = provider_status
@@ -192,6 +201,7 @@ def _finish_sent(row: Notification, provider_id: str | None, provider_status: st
 
 def _finish_failed(row: Notification, error: str) -> str:
     row.status = NotificationState.FAILED
+    _spend(row)
     row.last_error = error[:2000]
     row.claim_token = None
     db.session.commit()

@@ -1,5 +1,6 @@
 """Flask CLI commands: `flask staff create-user`, `flask taxonomy load`, `flask gazetteer import`,
-`flask demo load`, `flask intake process-pending`, `flask stats refresh`, `flask calendar import`."""
+`flask demo load`, `flask intake process-pending`, `flask stats refresh`, `flask calendar import`,
+`flask auth sign-in-code` (demo only)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ demo_cli = AppGroup("demo", help="Demo data for a fresh machine.")
 intake_cli = AppGroup("intake", help="Intake maintenance.")
 stats_cli = AppGroup("stats", help="The per-day rollup behind the satisfaction statistics.")
 calendar_cli = AppGroup("calendar", help="The official working calendar (holidays and make-up days).")
+auth_cli = AppGroup("auth", help="Residents' sign-in (demo helpers; refused in production).")
 
 
 @staff_cli.command("create-user")
@@ -114,6 +116,20 @@ def calendar_import(path: Path) -> None:
         click.echo(f"{year} 年：放假 {days_off} 天，调休上班 {make_up_days} 天")
 
 
+@auth_cli.command("sign-in-code")
+@click.argument("phone")
+def sign_in_code(phone: str) -> None:
+    """Print a new SMS sign-in code for PHONE (outside ENV=production only: the demo sends no SMS)."""
+    from service_api.auth.resident import DemoOnly, demo_sign_in_code
+    from service_api.errors import APIError
+
+    try:
+        number, code, ttl = demo_sign_in_code(phone)
+    except (DemoOnly, APIError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"{number} 的登录验证码：{code}（{ttl // 60}分钟内有效；此前发出的验证码作废）")
+
+
 def register_commands(app: Flask) -> None:
     import service_api.learning.cli  # noqa: F401  (adds retrain, models, rollback to `flask intake`)
     from service_api.audit.cli import audit_cli
@@ -121,7 +137,7 @@ def register_commands(app: Flask) -> None:
     from service_api.open311.cli import open311_cli
     from service_api.personal_data.cli import privacy_cli
 
-    for group in (staff_cli, taxonomy_cli, gazetteer_cli, demo_cli, intake_cli, stats_cli, calendar_cli,
+    for group in (staff_cli, taxonomy_cli, gazetteer_cli, demo_cli, intake_cli, stats_cli, calendar_cli, auth_cli,
                   open311_cli, components_cli, audit_cli, privacy_cli):
         app.cli.add_command(group)
     _ = db

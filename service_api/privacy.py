@@ -88,6 +88,14 @@ def mask_text(text: str | None) -> str | None:
     return "".join(parts) + text[end:]
 
 
+_SIGN_IN_CODE = re.compile(r"(?<![0-9])[0-9]{6}(?![0-9])")
+
+
+def mask_sign_in_code(body: str) -> str:
+    """An SMS sign-in message with its code hidden ("您的验证码为******"), what the outbox keeps once it is spent."""
+    return _SIGN_IN_CODE.sub("******", body)
+
+
 def mask_name(name: str | None) -> str | None:
     """张*明 / 王*: keep the family name (and the last character of longer names)."""
     if not name:

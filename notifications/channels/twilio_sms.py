@@ -60,4 +60,6 @@ class TwilioSmsChannel:
 
 def adapter(settings: Settings) -> Channel:
     """Twilio when it has credentials; otherwise the message is only logged (the embedded default)."""
-    return TwilioSmsChannel(settings) if has_credentials(settings) else LogOnlyChannel(ChannelName.SMS)
+    if has_credentials(settings):
+        return TwilioSmsChannel(settings)
+    return LogOnlyChannel(ChannelName.SMS, demo=not settings.production)

@@ -5,14 +5,17 @@ code is never logged."""
 from __future__ import annotations
 
 import logging
+import re
 
 import pytest
 from flask import g
 
+from notifications.channels import PermanentError
+from notifications.channels.logonly import LogOnlyChannel
 from service_api.auth.tokens import issue_citizen_token
 from service_api.cases.workflow import SYSTEM, TransitionRequest, apply_transition
 from service_api.extensions import db
-from service_api.models import Case, Department, Notification
+from service_api.models import Case, Department, Notification, SmsLoginCode
 from service_api.vocab import Channel, Kind
 from tests.notifications.support import deliver_due, make_case, make_report
 
@@ -74,3 +77,52 @@ def test_a_sign_in_code_is_never_logged(app, client, settings, worker_log):
     assert message.status == "sent"
     assert code not in worker_log.text and "13900001111" not in worker_log.text
     assert f"#{message.id}" in worker_log.text and "验证码" in worker_log.text  # that a code went out, and to whom
+
+
+def test_a_sent_sign_in_code_is_masked_in_the_outbox_and_still_signs_in(app, client, settings, worker_log):
+    assert client.post("/api/v1/auth/sms-code", json={"phone": "13900001111"}).status_code == 202
+    message = db.session.query(Notification).filter_by(kind=Kind.LOGIN_CODE).one()
+    code = message.body.split("验证码为")[1][:6]
+    deliver_due()
+    db.session.refresh(message)
+    assert message.status == "sent" and code not in message.body and "您的验证码为******" in message.body
+    assert code not in str(db.session.query(SmsLoginCode).one().code_hash)  # kept as a hash only
+    signed_in = client.post("/api/v1/auth/sms-login", json={"phone": "13900001111", "code": code})
+    assert signed_in.status_code == 200, signed_in.json
+
+
+def test_a_sign_in_code_that_failed_for_good_is_masked_too(app, client, settings, monkeypatch):
+    def refuse(self, notification):
+        raise PermanentError("unknown number", "21211")
+
+    monkeypatch.setattr(LogOnlyChannel, "send", refuse)
+    assert client.post("/api/v1/auth/sms-code", json={"phone": "13900002222"}).status_code == 202
+    message = db.session.query(Notification).filter_by(kind=Kind.LOGIN_CODE).one()
+    code = message.body.split("验证码为")[1][:6]
+    deliver_due()
+    db.session.refresh(message)
+    assert message.status == "failed" and code not in message.body and "******" in message.body
+
+
+def test_the_demo_gets_a_sign_in_code_from_the_command_never_in_production(app, client, settings, worker_log):
+    """Without an SMS provider the code reaches no phone: outside production whoever runs the demo asks
+    `flask auth sign-in-code PHONE` (the worker log says so); in production the command refuses."""
+    assert client.post("/api/v1/auth/sms-code", json={"phone": "13900003333"}).status_code == 202
+    deliver_due()
+    assert "flask auth sign-in-code" in worker_log.text
+    result = app.test_cli_runner().invoke(args=["auth", "sign-in-code", "139 0000 3333"])
+    assert result.exit_code == 0, result.output
+    code = re.search(r"验证码：(\d{6})", result.output).group(1)
+    assert "+8613900003333" in result.output and code not in worker_log.text
+    signed_in = client.post("/api/v1/auth/sms-login", json={"phone": "13900003333", "code": code})
+    assert signed_in.status_code == 200, signed_in.json
+
+    settings.env = "production"
+    rows = db.session.query(SmsLoginCode).count()
+    refused = app.test_cli_runner().invoke(args=["auth", "sign-in-code", "13900003333"])
+    assert refused.exit_code != 0 and "production" in refused.output
+    assert not re.search(r"\d{6}", refused.output) and db.session.query(SmsLoginCode).count() == rows
+    worker_log.clear()
+    assert client.post("/api/v1/auth/sms-code", json={"phone": "13900004444"}).status_code == 202
+    deliver_due()
+    assert "验证码不记入日志" in worker_log.text and "sign-in-code" not in worker_log.text
