@@ -9,11 +9,15 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.api_client import ApiError, get_api
-from actions.parsing import beijing_time, find_phone, is_only_yes, phone_shown, transcript, wants_human
+from actions.parsing import (beijing_time, find_phone, is_number_not_place, is_only_yes, phone_shown, transcript,
+                             wants_human)
 from actions.report_form import FORM_SLOTS, NO_PHONE
 
 REASON_REQUESTED = "居民在智能客服中要求转人工"
 REASON_FALLBACK = "智能客服连续两次未能理解居民的问题"
+
+
+ASK_CALLBACK_PHONE = "如需话务员回电，请直接发送您的手机号，或直接拨打12345热线。"
 
 
 def _session_events(tracker: Tracker) -> List[Dict[str, Any]]:
@@ -48,6 +52,28 @@ def phone_for_report_form(tracker: Tracker) -> List[EventType]:
     return [SlotSet("contact_phone", phone), SlotSet("report_confirmed", None)] if phone else []
 
 
+def _last_bot_text(tracker: Tracker) -> str:
+    """What the bot said last before the latest user message."""
+    seen_user = False
+    for event in reversed(list(tracker.events)):
+        if event.get("event") == "user":
+            if seen_user:
+                return ""
+            seen_user = True
+        elif seen_user and event.get("event") == "bot":
+            return str(event.get("text") or "")
+    return ""
+
+
+def phone_for_handoff(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+    """A message that is only a phone ("138 0013 8000"), right after a hand-off that asked for one: the number
+    the agent is to call (the open callback is updated), whatever NLU read it as (a report, a status question)."""
+    text = tracker.latest_message.get("text") or ""
+    if ASK_CALLBACK_PHONE not in _last_bot_text(tracker) or not find_phone(text) or not is_number_not_place(text):
+        return []
+    return request_callback(dispatcher, tracker, REASON_REQUESTED) or [SlotSet("contact_phone", None)]
+
+
 def request_callback(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str) -> List[EventType]:
     phone = typed_phone(tracker)
     payload: Dict[str, Any] = {"kind": "chatbot_handoff", "sender_id": tracker.sender_id, "reason": reason,
@@ -71,8 +97,7 @@ def request_callback(dispatcher: CollectingDispatcher, tracker: Tracker, reason:
     if number:
         text = f"已为您转人工服务，话务员会{by}给您回电（{phone_shown(number)}）。"
     else:
-        text = (f"已为您转人工服务，话务员会{by}查看本次对话并处理。如需话务员回电，请发送“转人工”并附上手机号，"
-                "或直接拨打12345热线。")
+        text = f"已为您转人工服务，话务员会{by}查看本次对话并处理。{ASK_CALLBACK_PHONE}"
     dispatcher.utter_message(text=text)
     return [SlotSet(slot, None) for slot in FORM_SLOTS]
 
@@ -99,6 +124,9 @@ class ActionHandleFallback(Action):
         return "action_handle_fallback"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        handoff = phone_for_handoff(dispatcher, tracker)
+        if handoff:
+            return handoff
         phone_in_form = phone_for_report_form(tracker)
         if phone_in_form:
             return phone_in_form

@@ -215,15 +215,66 @@ def is_no_comment(text: str) -> bool:
     return bool(NO_COMMENT_RE.match(normalise(text).strip()))
 
 
+# What a rating says besides a remark: "我要评价，基本满意", "对C…的处理结果我很满意", "给个好评吧".
+RATING_FRAME_RE = re.compile(r"我要|我想|我来|我|要|想|给个|给|评价一下|评价|打个分|打分|一下|对于|对|案件号?|受理编号|编号|"
+                             r"的|处理结果|结果|服务|非常|特别|很|挺|比较|还算|基本|不|满意|还行吧|还行|一般|凑合|好评|差评|"
+                             r"太差|不错|吧|了|啊|呀|哈|嗯|[\s,，。.!！?？、~～:：]")
+
+
 def comment_from(text: str) -> Optional[str]:
-    """The resident's free-text remark, when the message says more than the rating word."""
-    # The case or tracking number and the "对…的处理结果" frame around the rating word are not a remark.
-    rest = TRACKING_NO_RE.sub("", CASE_NO_RE.sub("", normalise(text).strip()))
-    stripped = re.sub(r"^(评价一下|评价)?[，,\s]*(我)?(对)?(案件|受理编号)?(的)?(处理结果|处理)?(我)?(非常|很|基本)?(不)?满意"
-                      r"[，,。！!\s]*", "", rest.strip())
-    if stripped.startswith("/") or len(stripped) < 4:
+    """The resident's free-text remark, when the message says more than the rating and its frame."""
+    # The case or tracking number and the "我要评价，…" / "对…的处理结果" frame around the rating are not a remark.
+    rest = TRACKING_NO_RE.sub("", CASE_NO_RE.sub("", normalise(text).strip())).strip()
+    if rest.startswith("/") or len(RATING_FRAME_RE.sub("", rest)) < 2:
         return None
     return (text or "").strip()[:500]
+
+
+# "我上次反映的井盖问题解决了吗": a question about an earlier report that names its problem. NLU may read the
+# problem words as a new report; it is a status question (the session's or the resident's own report).
+EARLIER_REPORT_RE = re.compile(r"(?:上次|上回|之前|以前|先前|前几天|前两天|前些天|昨天|前天|上周|上个月|早上|刚才|那天)"
+                               r"(?:我|俺|我们)?(?:反映|报|上报|投诉|举报|提|说|打电话说)(?:过)?的")
+STATUS_ASK_RE = re.compile(r"解决了?[吗没嘛]|解决没|处理了?[吗没嘛]|处理得?怎么样|修好?了?[吗没嘛]|修了没|弄好了?[吗没嘛]|"
+                           r"清理了?[吗没嘛]|清走了?[吗没嘛]|(?:怎么|咋)样了?|有(?:结果|进展|回复|信儿?)了?[吗没嘛]|"
+                           r"进展|进度|到哪一?步|办结了?[吗没嘛]|还没(?:有)?(?:人)?(?:处理|解决|修|管)|[吗没嘛][？?]?$")
+
+
+def asks_status_of_earlier_report(text: str) -> bool:
+    """'我上次反映的井盖问题解决了吗', '前几天报的路灯修好了没': asks how an earlier report is going."""
+    plain = normalise(text)
+    return bool(EARLIER_REPORT_RE.search(plain) and STATUS_ASK_RE.search(plain))
+
+
+# The answer to "please add a door number" from someone who has none: the road-level place stands.
+NO_BETTER_PLACE_RE = re.compile(
+    r"^(?:(?:我|俺|也|真|实在|确实|具体)*(?:不知道|不清楚|不晓得|不记得|记不清|记不得|没注意|没留意|说不上来|说不清|"
+    r"没有门牌号?|没门牌号?|看不到|找不到)(?:了|的)?(?:具体)?(?:的)?(?:门牌号?码?|几号|多少号|号码|具体位置|具体地址|地址|门牌)?"
+    r"|(?:门牌号?码?|几号|多少号|具体位置|具体地址)(?:我|俺|也|真|实在)*(?:不知道|不清楚|不晓得|不记得|记不清|说不上来|没注意)"
+    r"|不用了?|不需要了?|没有了?|没了|就这样吧?|就这些|没有更(?:具体|详细|准确)的了?|只知道(?:这么多|这些|路名))"
+    r"(?:了|啊|呀|哦|诶|欸|呢|吧)*[。.!！~～，,、\s]*$")
+
+
+def no_better_place(text: str) -> bool:
+    """'不知道门牌号', '不清楚', '不用了': no more precise place than the one already given."""
+    return bool(NO_BETTER_PLACE_RE.match(normalise(text).strip()))
+
+
+# Dangers the resident must act on before anything is filed: gas, fire, someone hurt.
+GAS_RE = re.compile(r"漏气|燃气泄漏|煤气泄漏|天然气泄漏|泄漏.{0,4}(?:燃气|煤气|天然气)|(?:燃气|煤气|天然气|液化气)味|"
+                    r"(?:燃气|煤气|天然气)管道?(?:破|裂|断|坏|漏)")
+FIRE_RE = re.compile(r"着火|起火|失火|火灾|冒烟|冒火|烧起来|火很大|爆炸")
+HURT_RE = re.compile(r"有人(?:受伤|被砸|被撞|摔伤|晕倒|昏倒|触电|掉进|掉下|落水|流血)|砸(?:伤|到)了?人|受伤|触电|流了很多血")
+SAFETY_GAS = ("安全提示：闻到燃气味请立即离开现场，到空旷通风处；不要使用明火，不要开关电灯、电器，也不要在现场打电话。"
+              "离开后请马上拨打燃气公司抢修电话或119报警。")
+SAFETY_FIRE = "安全提示：请先撤离到安全地带，不要乘坐电梯，并立即拨打119报警。"
+SAFETY_HURT = "安全提示：如有人受伤，请立即拨打120急救电话；涉及人身安全的紧急情况请拨打110。"
+
+
+def safety_advice(text: str) -> List[str]:
+    """What to do at once in an emergency the message describes (gas, fire, someone hurt), or nothing."""
+    plain = normalise(text)
+    return [advice for pattern, advice in ((GAS_RE, SAFETY_GAS), (FIRE_RE, SAFETY_FIRE), (HURT_RE, SAFETY_HURT))
+            if pattern.search(plain)]
 
 
 def beijing_time(iso: Optional[str]) -> Optional[str]:

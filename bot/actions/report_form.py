@@ -7,7 +7,7 @@ what residents type is already apart (parsing.py, places.py).
 from __future__ import annotations
 
 import hashlib
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
@@ -16,6 +16,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.api_client import ApiError, get_api
 from actions.parsing import (
+    asks_status_of_earlier_report,
     declines_phone,
     find_phone,
     has_more_than_place,
@@ -25,8 +26,11 @@ from actions.parsing import (
     is_only_yes,
     is_opener,
     looks_like_yes,
+    no_better_place,
+    normalise,
     phone_shown,
     place_answer,
+    safety_advice,
     wants_human,
 )
 from actions.places import find_place
@@ -35,7 +39,7 @@ from actions.vocab import CLOSED_STATUSES, REGISTERED_STATUSES, SOURCE_CHATBOT
 NO_PHONE = "none"
 FORM_SLOTS = ["problem_description", "problem_location", "contact_phone", "report_confirmed", "join_existing",
               "geo_point", "photo_ids", "matter_code", "matter_name", "location_label", "nearby_case_no",
-              "nearby_case_info", "awaiting_correction"]
+              "nearby_case_info", "awaiting_correction", "place_asked", "place_prompted"]
 MSG_UNAVAILABLE = "抱歉，系统暂时繁忙，请稍后再试，或者说“转人工”由话务员帮您登记。"
 
 
@@ -48,6 +52,37 @@ def say_unavailable(dispatcher: CollectingDispatcher) -> None:
 def _metadata(tracker: Tracker) -> Dict[str, Any]:
     metadata = tracker.latest_message.get("metadata") or {}
     return metadata if isinstance(metadata, dict) else {}
+
+
+def chat_metadata(tracker: Tracker, key: str) -> Any:
+    """What POST /api/v1/chat told the bot with the latest message that carried `key` (the API sets
+    `public_base_url` and `account` itself, never the client): None without it (Rasa's plain REST channel)."""
+    metadata = _metadata(tracker)
+    if key in metadata:
+        return metadata[key]
+    for event in reversed(list(tracker.events)):
+        if event.get("event") == "user":
+            metadata = event.get("metadata") or {}
+            if isinstance(metadata, dict) and key in metadata:
+                return metadata[key]
+    return None
+
+
+def account_phone(tracker: Tracker) -> Optional[str]:
+    """The signed-in resident's account phone as the API shows it (masked), when the account has one: the
+    report is filed with it (the API fills it in), so the bot does not ask for a phone."""
+    account = chat_metadata(tracker, "account")
+    phone = account.get("phone") if isinstance(account, dict) else None
+    return str(phone) if phone and tracker.sender_id.startswith("citizen:") else None
+
+
+def say_safety_advice(dispatcher: CollectingDispatcher, tracker: Tracker, text: str) -> None:
+    """Gas, fire, someone hurt: what to do at once, said before the report goes on (once a conversation)."""
+    said = {e.get("text") for e in tracker.events if e.get("event") == "bot"}
+    said |= {m.get("text") for m in dispatcher.messages}
+    for advice in safety_advice(text):
+        if advice not in said:
+            dispatcher.utter_message(text=advice)
 
 
 def _text(tracker: Tracker) -> str:
@@ -128,6 +163,25 @@ class ValidateReportForm(FormValidationAction):
             # Rasa from rejecting it) and asks again; at the phone question it asks for the number itself.
             return [SlotSet("awaiting_correction", None)]
         text = _text(tracker)
+        from actions.handoff import phone_for_handoff  # handoff imports this module
+
+        handoff = phone_for_handoff(dispatcher, tracker)
+        if handoff:  # "138 0013 8000" right after a hand-off that asked for a number: the callback's number
+            return handoff + [SlotSet("requested_slot", None), ActiveLoop(None)]
+        if asks_status_of_earlier_report(text) and not tracker.get_slot("problem_location") \
+                and _previous_value(tracker, "problem_description") is None:
+            # "我上次反映的井盖问题解决了吗": NLU read the problem words as a new report; it asks about an earlier one.
+            from actions.status import ActionCheckStatus  # status imports this module
+
+            events = await ActionCheckStatus().run(dispatcher, tracker, domain)
+            return events + [SlotSet(slot, None) for slot in FORM_SLOTS] + [SlotSet("requested_slot", None),
+                                                                             ActiveLoop(None)]
+        if requested == "problem_location" and tracker.get_slot("place_asked") and no_better_place(text):
+            # "不知道门牌号", "不清楚", "不用了" to "please add a door number": the place given stands (the API
+            # sends a road-level place to manual triage). Never a cancel.
+            return await self._then_next_slot([
+                SlotSet("problem_location", tracker.get_slot("place_asked")), SlotSet("place_asked", None),
+                SlotSet("report_confirmed", None), SlotSet("awaiting_correction", None)], dispatcher, tracker, domain)
         # Cancel at any step: "取消", "算了不报了" whatever NLU made of it (a short message saying only that), or a
         # plain "no" before there is anything to correct.
         if (is_cancel(text, requested) and (_intent(tracker) == "deny" or len(text) <= 12)) or (
@@ -138,12 +192,21 @@ class ValidateReportForm(FormValidationAction):
                                                                     SlotSet("requested_slot", None), ActiveLoop(None)]
         return await super().run(dispatcher, tracker, domain)
 
+    async def _then_next_slot(self, events: List[EventType], dispatcher: CollectingDispatcher, tracker: Tracker,
+                              domain: DomainDict) -> List[EventType]:
+        """Slots set outside validation, and the form's next question (the domain's list knows no account phone)."""
+        for event in events:
+            tracker.slots[event["name"]] = event["value"]
+        required = await self.required_slots(self.domain_slots(domain), dispatcher, tracker, domain)
+        return events + [SlotSet("requested_slot", next((s for s in required if tracker.get_slot(s) is None), None))]
+
     async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: DomainDict) -> List[Text]:
         slots = ["problem_description"]
         if not tracker.get_slot("geo_point"):
             slots.append("problem_location")
-        slots.append("contact_phone")
+        if not (account_phone(tracker) and not tracker.get_slot("contact_phone")):
+            slots.append("contact_phone")  # a signed-in resident's account phone is used without asking
         if tracker.get_slot("nearby_case_no"):
             slots.append("join_existing")
         slots.append("report_confirmed")
@@ -251,6 +314,7 @@ class ValidateReportForm(FormValidationAction):
             # "幺三九幺二三四五六零三" read by NLU as a report: a phone or case number never says what is wrong (the
             # classifier may still name some matter for it); the description given before stands.
             return {"problem_description": _previous_value(tracker, "problem_description")}
+        say_safety_advice(dispatcher, tracker, text)  # gas, fire, someone hurt: safety first, whatever follows
         address = tracker.get_slot("problem_location")
         try:
             preview = self._preview(tracker, text, address)
@@ -288,24 +352,45 @@ class ValidateReportForm(FormValidationAction):
             # keep whatever place was given before and say nothing; the phone is extracted on its own.
             return {"problem_location": _previous_value(tracker, "problem_location")}
         description = tracker.get_slot("problem_description") or ""
+        asked = tracker.get_slot("place_asked")
         try:
             preview = self._preview(tracker, description or address, address)
+            if preview.get("place_prompt") and not asked:
+                address, preview = self._better_place_in_message(tracker, address, preview)
         except ApiError:
             say_unavailable(dispatcher)
             return {"problem_location": None}
         if not preview.get("geocode"):
             dispatcher.utter_message(text=preview.get("place_prompt") or f"抱歉，没有找到“{address}”这个地点。请说得具体一些，比如路名加门牌号，或附近的小区、商场等标志性建筑。")
-            return {"problem_location": None, "location_label": None}
+            # A place asked about before stays: "不知道" after this still files it.
+            return {"problem_location": None, "location_label": tracker.get_slot("location_label") if asked else None,
+                    "place_prompted": True}
         label = (preview.get("geocode") or {}).get("description")
-        if preview.get("place_prompt") and label != tracker.get_slot("location_label"):
-            # Only a road or an area: ask once for a door number, a crossing or a landmark; the same road
-            # again means the resident knows no better, and it is taken as it is.
+        if preview.get("place_prompt") and not asked and label != tracker.get_slot("location_label"):
+            # Only a road or an area: ask once for a door number, a crossing or a landmark. Whatever place the
+            # answer then names ("就在山东路上", the same road) is taken as it is, and "不知道门牌号" keeps this one
+            # (see run): the API sends a place it doubts to manual triage.
             dispatcher.utter_message(text=preview["place_prompt"])
-            return {"problem_location": None, "location_label": label}
+            return {"problem_location": None, "location_label": label, "place_asked": address, "place_prompted": True}
         result: Dict[Text, Any] = {"problem_location": address, "report_confirmed": None,
-                                   "awaiting_correction": None}
+                                   "awaiting_correction": None, "place_asked": None}
         result.update(self._place_events(preview, tracker.get_slot("matter_code")))
         return result
+
+    def _better_place_in_message(self, tracker: Tracker, address: str,
+                                 preview: Dict[str, Any]) -> Tuple[str, Dict[str, Any]]:
+        """A long message may name a place twice ("我是住在莱阳路附近的退休教师…莱阳路8号门口的下水道堵了"): the bot's
+        first match is only a road, while the API's own extraction from the whole message (which skips
+        self-introductions) finds a door. The more precise place wins."""
+        text = _text(tracker)
+        if len(normalise(text)) <= len(address) + 2:
+            return address, preview
+        whole = self._preview(tracker, text, None)
+        geocode = whole.get("geocode") or {}
+        better = str(geocode.get("matched_name") or geocode.get("description") or "").strip()
+        if not geocode or whole.get("place_prompt") or not better or better == address:
+            return address, preview
+        return better, self._preview(tracker, tracker.get_slot("problem_description") or text, better)
 
     async def validate_geo_point(self, value: Any, dispatcher: CollectingDispatcher,
                                  tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
@@ -360,6 +445,8 @@ def summary_text(tracker: Tracker) -> str:
     phone = tracker.get_slot("contact_phone")
     if phone and phone != NO_PHONE:
         parts.append(f"联系电话{phone_shown(phone)}")  # masked: the chat may be read over a shoulder
+    elif not phone and account_phone(tracker):
+        parts.append(f"联系电话{account_phone(tracker)}（您账号的手机号）")
     if tracker.get_slot("join_existing") and tracker.get_slot("nearby_case_no"):
         parts.append(f"将并入已在处理的案件{tracker.get_slot('nearby_case_no')}")
     return "，".join(parts) + "，对吗？"
@@ -378,6 +465,29 @@ class ActionAskReportConfirmed(Action):
             return []
         dispatcher.utter_message(text=summary_text(tracker), buttons=[
             {"title": "对，提交", "payload": "/affirm"}, {"title": "不对，修改", "payload": "/deny"}])
+        return []
+
+
+def _set_this_turn(tracker: Tracker, slot: str) -> bool:
+    """The slot was set to a true value since the latest user message (by this turn's validation)."""
+    for event in reversed(list(tracker.events)):
+        if event.get("event") == "user":
+            return False
+        if event.get("event") == "slot" and event.get("name") == slot:
+            return bool(event.get("value"))
+    return False
+
+
+class ActionAskProblemLocation(Action):
+    """Asks where, unless this turn's validation already asked (a place prompt, "没有找到…这个地点"): one question."""
+
+    def name(self) -> Text:
+        return "action_ask_problem_location"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        if _set_this_turn(tracker, "place_prompted"):
+            return [SlotSet("place_prompted", None)]
+        dispatcher.utter_message(response="utter_ask_problem_location")
         return []
 
 

@@ -11,7 +11,7 @@ from rasa_sdk.types import DomainDict
 from actions.api_client import ApiError, get_api
 from actions.parsing import beijing_time, find_case_no, find_tracking_no, states_rating
 from actions.rating import ActionRateService
-from actions.report_form import MSG_UNAVAILABLE
+from actions.report_form import MSG_UNAVAILABLE, chat_metadata
 from actions.vocab import CLOSED
 
 
@@ -52,6 +52,14 @@ def report_details(report: Dict[str, Any]) -> str:
     return text
 
 
+def public_page(tracker: Tracker, tracking_no: str) -> str:
+    """The full address of a report's public page: the API tells the bot its PUBLIC_BASE_URL with each chat
+    message (a bare "/r/…" cannot be tapped in a chat)."""
+    base = chat_metadata(tracker, "public_base_url")
+    path = f"/r/{tracking_no}"
+    return f"{str(base).rstrip('/')}{path}" if isinstance(base, str) and base.startswith("http") else path
+
+
 class ActionCheckStatus(Action):
     def name(self) -> Text:
         return "action_check_status"
@@ -65,8 +73,11 @@ class ActionCheckStatus(Action):
         case_no = find_case_no(text) or find_case_no(_entity(tracker, "case_no") or "")
         tracking_no = find_tracking_no(text) or find_tracking_no(_entity(tracker, "tracking_no") or "")
         if not case_no and not tracking_no:
-            from actions.handoff import phone_for_report_form  # handoff imports report_form, like this module
+            from actions.handoff import phone_for_handoff, phone_for_report_form  # handoff imports report_form
 
+            handoff = phone_for_handoff(dispatcher, tracker)
+            if handoff:  # a bare phone after a hand-off that asked for one
+                return handoff
             phone_in_form = phone_for_report_form(tracker)
             if phone_in_form:  # a phone typed in the report form, read by NLU as a status question
                 return phone_in_form
@@ -74,7 +85,7 @@ class ActionCheckStatus(Action):
             if case_no:
                 self._by_case(dispatcher, api, tracker.sender_id, case_no)
             elif tracking_no:
-                self._by_report(dispatcher, api, tracker.sender_id, tracking_no)
+                self._by_report(dispatcher, api, tracker, tracking_no)
             else:
                 self._latest(dispatcher, api, tracker)
         except ApiError as exc:
@@ -102,16 +113,16 @@ class ActionCheckStatus(Action):
         dispatcher.utter_message(text=text)
 
     @staticmethod
-    def _by_report(dispatcher: CollectingDispatcher, api: Any, resident: str, ref: str) -> None:
+    def _by_report(dispatcher: CollectingDispatcher, api: Any, tracker: Tracker, ref: str) -> None:
         try:
-            report = api.get_report(resident, ref)
+            report = api.get_report(tracker.sender_id, ref)
         except ApiError as exc:
             if exc.status in (403, 404):
                 # The API answers 404 alike for a number that does not exist and for someone else's report
                 # (an anonymous chat owns none): do not claim it does not exist, say where it can be checked.
                 dispatcher.utter_message(text=f"在本次对话的账号下没有查到受理编号{ref}的反映。如果是用其他方式或"
-                                              f"匿名提交的，可打开公开查询页面 /r/{ref} 查看办理进度，或用反映时留的"
-                                              "手机号登录小程序后查询；也请核对编号是否正确。")
+                                              f"匿名提交的，可打开公开查询页面 {public_page(tracker, ref)} 查看办理进度，"
+                                              "或用反映时留的手机号登录小程序后查询；也请核对编号是否正确。")
                 return
             raise
         dispatcher.utter_message(text=report_details(report))

@@ -8,6 +8,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Dict, List, Optional, Tuple
 
 OPEN_CASE = "C370202-20261124-00017"
+ROAD_ONLY_RE = re.compile(r"^(?:就在)?((?:山东|莱阳|江西)路)(?:附近|上)?$")
 
 
 class FakeServiceApiServer:
@@ -122,7 +123,18 @@ class FakeServiceApiServer:
                        "distance_m": 80, "address": "香港中路10号", "report_count": 2},
                       {"case_no": "C370202-20261120-00002", "matter": {"code": "01037", "name": "路灯异常"},
                        "status": "dispatched", "distance_m": 20, "address": "香港中路12号", "report_count": 1}]
+        if not address and not body.get("location"):
+            # The API's own extraction from the whole text: a door number wins over "住在莱阳路附近" before it.
+            door = re.search(r"[\u4e00-\u9fa5]{2,3}路\d+号", text)
+            if door:
+                geocode = {"lat": 36.06, "lng": 120.38, "level": "door", "confidence": 0.95,
+                           "district_code": "370202", "description": f"{door.group(0)}附近",
+                           "matched_name": door.group(0)}
         prompt = None
+        road = ROAD_ONLY_RE.match(address)
+        if road:  # "山东路", "莱阳路附近", "就在山东路上": only the road is found, a closer place is asked
+            geocode = dict(geocode or {}, level="road", confidence=0.6, description=road.group(1))
+            prompt = f"目前只定位到“{road.group(1)}”，范围较大。请补充门牌号、路口或附近的标志性建筑，方便处置人员找到。"
         if "段" in address:  # "香港中路西段": like the real API, only the road is found and a closer place asked
             road = address.split("段")[0] + "段"
             geocode = dict(geocode or {}, level="road", confidence=0.6, description=road)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional
@@ -345,7 +346,7 @@ def test_anonymous_handoff_without_phone_says_how_to_get_a_call(api: FakeService
                {"event": "session_started"}]
     dispatcher, _ = run(ActionRequestCallback(), tracker("转人工", "request_human", sender=ANON, history=history))
     assert "phone" not in api.callbacks[0]  # a number from an expired session is not this conversation's
-    assert "附上手机号" in texts(dispatcher)
+    assert "请直接发送您的手机号" in texts(dispatcher)
 
 
 def test_rating_by_case_number_is_a_rating_not_a_status(api: FakeServiceApiServer) -> None:
@@ -661,3 +662,149 @@ def test_a_yes_nlu_did_not_understand_inside_the_form_is_no_misunderstanding(api
     trk = tracker("嗯可以", "nlu_fallback", slots=asked)
     dispatcher, slots = run(ActionHandleFallback(), trk)
     assert dispatcher.messages == [] and slots["_events"] == []
+
+
+# --- a new user's defects (status naming the problem, long letters, no door number, gas, hand-off phone,
+# --- public link, account phone) -----------------------------------------------------------------------------
+
+def bot_said(text: str) -> Dict[str, Any]:
+    return {"event": "bot", "text": text, "timestamp": time.time() - 30}
+
+
+def said_before(text: str) -> List[Dict[str, Any]]:
+    return [{"event": "user", "text": "…", "timestamp": time.time() - 40}, bot_said(text)]
+
+
+def test_status_question_naming_the_problem_answers_status_not_a_new_report(api: FakeServiceApiServer) -> None:
+    api.add_report("R20261205000008", status="closed", status_text="已办结", owner=ANON, outcome="井盖已更换")
+    text = "你好，我上次反映的井盖问题解决了吗"
+    dispatcher, slots = run(ValidateReportForm(), tracker(text, "report_problem", sender=ANON,
+                                                          new_slots={"problem_description": text}))
+    said = texts(dispatcher)
+    assert "受理编号R20261205000008" in said and "已办结" in said and "欢迎对处理结果进行评价" in said
+    assert "问题发生在哪里" not in said and api.calls("POST", "/api/v1/intake/preview") == []
+    assert slots["problem_description"] is None and slots["requested_slot"] is None
+    assert {"event": "active_loop", "name": None} in [
+        {"event": e.get("event"), "name": e.get("name")} for e in slots["_events"]]
+
+
+def test_rating_with_its_level_rates_then_the_next_message_is_the_remark(api: FakeServiceApiServer) -> None:
+    from actions.rating import ActionAttachRatingComment
+
+    dispatcher, slots = run(ActionRateService(), tracker("我要评价，基本满意", "rate_service", sender=CITIZEN,
+                                                         slots={"rating": "basically_satisfied"}))
+    assert "已收到您的评价：基本满意" in texts(dispatcher)
+    # "我要评价" is no remark: the rating is stored without one, and one is asked for once.
+    assert api.ratings["R20261101000001"] == {"rating": "basically_satisfied"}
+    assert slots["rating_asks_comment"] is True
+    remark = "处理得还算及时，就是围挡没撤"
+    dispatcher, _ = run(ActionAttachRatingComment(), tracker(remark, "rate_service", slots={
+        "rating_comment_for": slots["rating_comment_for"], "rating_comment": remark}))
+    assert api.ratings["R20261101000001"] == {"rating": "basically_satisfied", "comment": remark}
+    assert "附在评价中" in texts(dispatcher)
+
+
+def test_a_long_letter_takes_the_apis_door_level_place_over_the_introduction(api: FakeServiceApiServer) -> None:
+    for text, bot_place, door in (
+            ("尊敬的领导您好！我是住在莱阳路附近的一名退休教师，莱阳路8号门口的垃圾堆了一个星期了，臭得不行", "莱阳路附近",
+             "莱阳路8号"),
+            ("领导好，我家住江西路，江西路15号门口的垃圾没人清", "江西路", "江西路15号")):
+        api.requests.clear()
+        dispatcher, slots = run(ValidateReportForm(), tracker(text, "report_problem", new_slots={
+            "problem_description": text, "problem_location": bot_place}))
+        assert slots["problem_location"] == door, text
+        assert slots["location_label"] == f"{door}附近" and "范围较大" not in texts(dispatcher)
+        assert slots["requested_slot"] == "contact_phone"
+
+
+def test_no_better_place_at_the_place_question_keeps_the_road_and_never_cancels(api: FakeServiceApiServer) -> None:
+    form = {"requested_slot": "problem_location", "problem_description": "垃圾没人清", "matter_code": "06010",
+            "matter_name": "暴露垃圾"}
+    dispatcher, slots = run(ValidateReportForm(), tracker("山东路垃圾没人清", "report_problem", slots=form,
+                                                          new_slots={"problem_location": "山东路"}))
+    assert "范围较大" in texts(dispatcher) and slots["place_asked"] == "山东路" and slots["place_prompted"] is True
+    asked = dict(form, place_asked="山东路", location_label="山东路")
+    for answer, intent in (("不用", "deny"), ("不用了", "deny"), ("不知道门牌号", "inform"), ("不清楚门牌号", "inform"),
+                           ("不知道", "deny")):
+        dispatcher, slots = run(ValidateReportForm(), tracker(answer, intent, slots=asked,
+                                                              new_slots={"problem_location": answer}))
+        assert "cancelled" not in texts(dispatcher) and "没有找到" not in texts(dispatcher), answer
+        assert slots["problem_location"] == "山东路" and slots["requested_slot"] == "contact_phone", answer
+    # The road again in other words ("就在山东路上"): asked once, now taken as it is.
+    dispatcher, slots = run(ValidateReportForm(), tracker("就在山东路上", slots=asked,
+                                                          new_slots={"problem_location": "就在山东路上"}))
+    assert slots["problem_location"] == "山东路" and texts(dispatcher) == ""
+    # An explicit cancel still cancels.
+    dispatcher, slots = run(ValidateReportForm(), tracker("算了不反映了", "deny", slots=asked))
+    assert "utter_report_cancelled" in texts(dispatcher)
+
+
+def test_a_place_prompt_is_not_followed_by_the_generic_place_question(api: FakeServiceApiServer) -> None:
+    from actions.report_form import ActionAskProblemLocation
+
+    prompted = tracker("山东路", slots={"requested_slot": "problem_location"}, new_slots={"place_prompted": True})
+    dispatcher, slots = run(ActionAskProblemLocation(), prompted)
+    assert dispatcher.messages == [] and slots["place_prompted"] is None
+    # Set on an earlier turn only: this turn asks.
+    earlier = tracker("好的", slots={"requested_slot": "problem_location", "place_prompted": True})
+    dispatcher, _ = run(ActionAskProblemLocation(), earlier)
+    assert dispatcher.messages[0]["response"] == "utter_ask_problem_location"
+
+
+def test_gas_leak_gets_safety_advice_first_then_the_report_goes_on(api: FakeServiceApiServer) -> None:
+    text = "燃气管道好像漏气了，有很大的煤气味，宁夏路10号，垃圾也没人清"
+    dispatcher, slots = run(ValidateReportForm(), tracker(text, "report_problem", new_slots={
+        "problem_description": text, "problem_location": "宁夏路10号"}))
+    said = texts(dispatcher)
+    assert "离开" in said and "明火" in said and "燃气公司抢修电话" in said and "119" in said
+    assert not re.search(r"\d{5,}", said)  # no made-up phone number for the gas company
+    assert slots["problem_description"] == text and slots["requested_slot"] == "contact_phone"
+    # Said once a conversation, not at every validation.
+    dispatcher, _ = run(ValidateReportForm(), tracker(text, "report_problem", history=said_before(said),
+                                                      new_slots={"problem_description": text}))
+    assert "燃气公司" not in texts(dispatcher)
+    for other, words in (("楼道里的垃圾着火了", "119"), ("井盖没了，有人掉进去受伤了", "120")):
+        dispatcher, _ = run(ValidateReportForm(), tracker(other, "report_problem",
+                                                          new_slots={"problem_description": other}))
+        assert "安全提示" in texts(dispatcher) and words in texts(dispatcher)
+
+
+def test_a_bare_phone_after_a_handoff_is_the_callback_number(api: FakeServiceApiServer) -> None:
+    from actions.handoff import ASK_CALLBACK_PHONE
+
+    history = said_before(f"已为您转人工服务，话务员会尽快查看本次对话并处理。{ASK_CALLBACK_PHONE}")
+    for action, intent in ((ValidateReportForm(), "inform"), (ActionCheckStatus(), "check_status"),
+                           (ActionHandleFallback(), "nlu_fallback")):
+        api.callbacks.clear()
+        dispatcher, slots = run(action, tracker("138 0013 8000", intent, sender=ANON, history=history))
+        assert api.callbacks[0]["phone"] == "13800138000", intent
+        assert "给您回电（138****8000）" in texts(dispatcher) and "请描述" not in texts(dispatcher)
+    # Not after a hand-off: a phone is the report's phone as before.
+    api.callbacks.clear()
+    run(ValidateReportForm(), tracker("138 0013 8000", "inform", sender=ANON, history=said_before("请描述一下")))
+    assert api.callbacks == []
+
+
+def test_status_of_a_report_filed_elsewhere_gives_the_full_public_link(api: FakeServiceApiServer) -> None:
+    metadata = {"public_base_url": "https://city.example.cn/"}
+    dispatcher, _ = run(ActionCheckStatus(), tracker("查询R20261101000001", "check_status", sender=ANON,
+                                                     metadata=metadata))
+    assert "https://city.example.cn/r/R20261101000001" in texts(dispatcher)
+    dispatcher, _ = run(ActionCheckStatus(), tracker("查询R20261101000001", "check_status", sender=ANON))
+    assert " /r/R20261101000001 " in texts(dispatcher)  # a channel without the API's metadata: the path
+
+
+def test_signed_in_resident_with_an_account_phone_is_not_asked_for_one(api: FakeServiceApiServer) -> None:
+    metadata = {"account": {"phone": "138****8000"}}
+    text = "香港中路12号门口垃圾没人清"
+    _, slots = run(ValidateReportForm(), tracker(text, "report_problem", metadata=metadata, new_slots={
+        "problem_description": text, "problem_location": "香港中路12号"}))
+    assert slots["requested_slot"] == "join_existing"  # the nearby case first; never the phone
+    filled = {"problem_description": text, "problem_location": "香港中路12号", "matter_name": "暴露垃圾",
+              "location_label": "香港中路12号附近", "requested_slot": "report_confirmed"}
+    dispatcher, _ = run(ActionAskReportConfirmed(), tracker("不是", "deny", slots=filled, metadata=metadata))
+    assert "联系电话138****8000（您账号的手机号）" in texts(dispatcher)
+    # An anonymous chat cannot claim an account.
+    anonymous = tracker(text, "report_problem", metadata=metadata, sender=ANON)
+    required = asyncio.run(ValidateReportForm().required_slots([], CollectingDispatcher(), anonymous, DOMAIN))
+    assert "contact_phone" in required

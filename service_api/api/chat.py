@@ -26,8 +26,9 @@ from marshmallow import Schema, fields, validate
 from service_api.auth.principal import current_principal
 from service_api.auth.tokens import idempotent_report_token
 from service_api.errors import APIError
-from service_api.extensions import limiter
-from service_api.models import utcnow
+from service_api.extensions import db, limiter
+from service_api.models import Citizen, utcnow
+from service_api.privacy import mask_phone
 from service_api.reports.lookup import keyed_reports_since
 
 blp = Blueprint("chat", __name__, url_prefix="/api/v1/chat", description="智能客服")
@@ -143,8 +144,25 @@ class Chat(MethodView):
         """
         sender = sender_id()
         started = utcnow()
-        messages = ask_rasa(sender, data["message"], data.get("metadata"))
+        messages = ask_rasa(sender, data["message"], bot_metadata(sender, data.get("metadata")))
         return {"session_id": sender, "messages": messages, "filed": filed_during(sender, started)}
+
+
+# Metadata keys only the API sets: a client's own values under these names are dropped.
+API_METADATA_KEYS = ("public_base_url", "account")
+
+
+def bot_metadata(sender: str, client: dict[str, Any] | None) -> dict[str, Any]:
+    """The client's metadata (GPS fix, photo ids) plus what the bot cannot know otherwise: the public base URL
+    (for full links to public pages) and, for a signed-in resident, whether the account has a phone (shown
+    masked; the bot then does not ask for one: a report is filed with the account phone)."""
+    metadata = {k: v for k, v in (client or {}).items() if k not in API_METADATA_KEYS}
+    metadata["public_base_url"] = current_app.extensions["settings"].public_base_url.rstrip("/")
+    principal = current_principal()
+    if principal.kind == "citizen" and principal.citizen_id is not None and sender == f"citizen:{principal.citizen_id}":
+        citizen = db.session.get(Citizen, principal.citizen_id)
+        metadata["account"] = {"phone": mask_phone(citizen.phone) if citizen is not None and citizen.phone else None}
+    return metadata
 
 
 def filed_during(sender: str, since: Any) -> list[dict[str, str]]:

@@ -72,7 +72,8 @@ def test_anonymous_chat_gets_a_session_and_keeps_it(client, rasa):
     assert first.status_code == 200, first.json
     session = first.json["session_id"]
     assert re.fullmatch(r"anon:[0-9a-f-]{36}", session)
-    assert rasa.received[0] == {"sender": session, "message": "香港中路12号有暴露垃圾"}
+    assert rasa.received[0] == {"sender": session, "message": "香港中路12号有暴露垃圾",
+                                "metadata": {"public_base_url": "http://testserver.local"}}
     assert rasa.paths[0] == "/webhooks/metadata_rest/webhook"
     assert first.json["messages"] == [
         {"text": READ_BACK, "buttons": BUTTONS, "image": None},
@@ -105,7 +106,27 @@ def test_signed_in_resident_is_the_sender_and_cannot_be_spoofed(client, rasa):
 def test_metadata_is_forwarded(client, rasa):
     location = {"lat": 36.062, "lng": 120.3845, "crs": "gcj02"}
     chat(client, "就在这里", metadata={"location": location, "photo_ids": ["p1"]})
-    assert rasa.received[0]["metadata"] == {"location": location, "photo_ids": ["p1"]}
+    assert rasa.received[0]["metadata"] == {"location": location, "photo_ids": ["p1"],
+                                            "public_base_url": "http://testserver.local"}
+
+
+def test_the_bot_learns_the_public_base_url_and_the_account_phone_from_the_api(client, rasa, app):
+    from service_api.auth.tokens import issue_citizen_token
+    from service_api.models import Citizen
+
+    app.extensions["settings"].public_base_url = "https://city.example.cn/"
+    with_phone, without = Citizen(phone="13800000012"), Citizen(wechat_openid="o-chat-no-phone")
+    db.session.add_all([with_phone, without])
+    db.session.commit()
+    # A client cannot tell the bot it has an account phone, nor where public pages are.
+    forged = {"account": {"phone": "139****0000"}, "public_base_url": "https://evil.example"}
+    chat(client, "路灯不亮", metadata=forged)
+    assert rasa.received[0]["metadata"] == {"public_base_url": "https://city.example.cn"}
+    chat(client, "路灯不亮", {"Authorization": f"Bearer {issue_citizen_token(with_phone.id)}"}, metadata=forged)
+    assert rasa.received[1]["metadata"] == {"public_base_url": "https://city.example.cn",
+                                            "account": {"phone": "138****0012"}}
+    chat(client, "路灯不亮", {"Authorization": f"Bearer {issue_citizen_token(without.id)}"})
+    assert rasa.received[2]["metadata"]["account"] == {"phone": None}
 
 
 def test_rasa_down_is_a_503_json_error(client, app):
