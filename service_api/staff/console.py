@@ -18,6 +18,7 @@ from service_api.privacy import mask_phone, mask_text
 from service_api.reference.work_calendar import unknown_calendar_year
 from service_api.staff.auth import configure_cookies, load_staff
 from service_api.stats import figures as stats
+from service_api.vocab import CLOSED_STATUSES, Status
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 STATS_ROLES = ("reviewer", "dispatcher")
@@ -59,7 +60,8 @@ def template_globals() -> dict[str, Any]:
     """What every console template may use; the console pages of other packages (staff.pages) share it."""
     return {"staff": g.get("staff"), "ROLE_TEXT": ROLE_TEXT, "STATUS_TEXT": STATUS_TEXT,
             "CHANNEL_TEXT": CHANNEL_TEXT, "RATING_TEXT": stats.RATING_TEXT, "nav": _nav(g.get("staff")),
-            "calendar_gap": unknown_calendar_year, "department_text": desk.department_text}
+            "calendar_gap": unknown_calendar_year, "department_text": desk.department_text,
+            "Status": Status, "CLOSED_STATUSES": CLOSED_STATUSES}
 
 
 def _nav(user: Any) -> list[tuple[str, str, str]]:
