@@ -62,6 +62,9 @@ OUT_OF_SCOPE_HINT = "如需咨询社保、就业等非城市管理事项，请�
 # A city matter in another district (intake's outside_area): where to report it instead.
 OUT_OF_AREA_HINT = "该问题位于{area}，不在本区受理范围，请向{area}反映，可拨打12345政务服务热线转办。"
 OUT_OF_AREA_UNNAMED = "问题所在区"
+# A photo's or phone's position outside the served districts (the intake preview's place_prompt).
+OUTSIDE_POSITION_PROMPT = ("这个位置在{area}，不在本平台受理范围内。如问题确实在那里，请向当地反映，"
+                           "可拨打12345政务服务热线转办；如果照片不是在问题现场拍的，请用“在地图上选点”选出问题所在的位置。")
 
 
 def rejection_hint(reason: str | None, case_extra: dict[str, Any] | None) -> str:

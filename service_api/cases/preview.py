@@ -11,6 +11,7 @@ from service_api.cases import intake_runtime
 from service_api.cases.intake_pipeline import forward_geocode, is_point_level, nearby_open_cases
 from service_api.components.casework import preview_component
 from service_api.errors import APIError
+from service_api.messages import OUTSIDE_POSITION_PROMPT
 from service_api.reference.matters import matter_of
 
 
@@ -37,6 +38,11 @@ def preview(text: str, location: dict[str, Any] | None, address: str | None) -> 
         if geocode is not None:  # keep the forward match's level and confidence
             keep = ("lat", "lng", "level", "confidence") + (() if is_point_level(level) else ("description",))
             reverse.update({k: geocode[k] for k in keep})
+        elif reverse["district_code"] is None and "district" in geocoder.gaz.layers:
+            # A photo's or the phone's position in no district we serve (a photo taken in 崂山区): say so now, not
+            # after filing, as for a text that names another district.
+            reverse["outside_area"] = outside_of(geocoder.gaz.layers["district"].names)
+            prompt = OUTSIDE_POSITION_PROMPT.format(area=reverse["outside_area"])
         geocode = reverse
     component = preview_component(matter_code=classification.code if classification.in_scope else None,
                                   lat=lat, lng=lng, text=f"{text} {address or ''}", point_level=is_point_level(level))
@@ -55,6 +61,11 @@ def preview(text: str, location: dict[str, Any] | None, address: str | None) -> 
             for n in nearby
         ],
     }
+
+
+def outside_of(served: list[str]) -> str:
+    """How a position beyond the served districts is named: "市南区以外" (the gazetteer knows no outline there)."""
+    return "、".join(dict.fromkeys(served)) + "以外"
 
 
 def place_prompt(level: str | None, description: str | None, outside_area: str | None,

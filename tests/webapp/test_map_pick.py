@@ -131,6 +131,37 @@ def test_a_typed_address_moves_the_pin_and_a_tap_corrects_it_on_amap_tiles(fake_
     assert page.js_errors == []
 
 
+def test_a_photo_taken_outside_the_district_is_said_so_and_a_tap_places_the_report(app, live_server, browser):
+    """A photo whose GPS lies in 崂山区: before filing the page says the place is not served here and what to do
+    (12345 for that district, or the map if the photo was taken elsewhere); a tap on the map then wins."""
+    code, street, lat, lng = community_point(7)
+    page = phone_without_location(browser)
+    page.goto(f"{live_server}/m/")
+    choose_photos(page, {"name": "IMG_0003.jpg", "mimeType": "image/jpeg",
+                         "buffer": jpeg_bytes(1200, 900, gps=(36.1, 120.47))})
+    page.locator(".thumb .state", has_text="含位置").wait_for()
+    page.fill("#description", "路边垃圾桶满了，垃圾溢出来一地")
+    place = page.locator("#place.warn", has_text="不在本平台受理范围")
+    place.wait_for()
+    assert "12345" in place.inner_text() and "地图上选点" in place.inner_text()
+    assert "已按照片的拍摄位置定位" not in place.inner_text()
+    page.screenshot(path=str(SHOTS / "webapp_29_photo_outside_area.png"), full_page=True)
+    page.click("#submit")  # told once more, nothing sent yet
+    page.locator("#form-error", has_text="不在本平台受理范围").wait_for()
+    assert db.session.query(Report).count() == 0
+
+    open_map(page)
+    tap_at(page, lat, lng)
+    page.locator("#place.ok", has_text="已按地图选点定位").wait_for()
+    page.click("#submit")
+    page.locator("#done").wait_for()
+    db.session.expire_all()
+    report = db.session.query(Report).one()
+    assert report.location_source == "client" and len(report.photos) == 1
+    assert report.community_code == code and report.street_code == street
+    assert page.js_errors == []
+
+
 def test_the_pick_layers_are_public_cached_and_follow_the_base_map(client, fake_amap_tiles):
     response = client.get("/m/map.json")
     assert response.status_code == 200 and response.headers["Cache-Control"] == "public, max-age=300"

@@ -282,7 +282,8 @@
     // textPlace: what the preview found in the description alone ({text, found, prompt}), the place of a report
     // written "团岛路1号门口垃圾箱满了" (the server geocodes the description); textWarned: the text its prompt was said of.
     const state = { photos: [], geo: null, geoFrom: null, lastPoint: null, join: null, nearby: [], seq: 0, picker: null,
-      addressFound: null, addressWarned: false, badPhone: null, textPlace: null, textWarned: null };
+      addressFound: null, addressWarned: false, badPhone: null, textPlace: null, textWarned: null, outside: null,
+      outsideWarned: null, previewed: null };
     const error = $("#form-error");
     const PLACE_HINT = "照片带有拍摄位置时自动定位；也可以使用当前位置、在地图上选点或填写地址。";
 
@@ -308,10 +309,12 @@
     if (draft.badPhone && draft.badPhone === fields.phone.value) markPhone(true);
     fields.phone.addEventListener("input", () => { if (state.badPhone !== null) markPhone(false); });
 
+    const samePoint = (a, b) => (!a && !b) || (!!a && !!b && a.lat === b.lat && a.lng === b.lng);
     const photoGps = () => (state.photos.find((p) => p.gps) || {}).gps || null;
+    // A tap on the map is the resident's own choice: it wins over a photo's GPS (a photo taken elsewhere).
     const location = () => {
       const gps = photoGps();
-      if (gps) return { lat: gps.lat, lng: gps.lng, crs: "wgs84" };
+      if (gps && state.geoFrom !== "map") return { lat: gps.lat, lng: gps.lng, crs: "wgs84" };
       return state.geo;
     };
     function renderPlace(text, ok, warn) {
@@ -322,8 +325,8 @@
     }
     function placeText(geocode) {
       const where = geocode && (geocode.description || geocode.address);
-      if (photoGps()) return "已按照片的拍摄位置定位" + (where ? `：${where}` : "");
       if (state.geo && state.geoFrom === "map") return "已按地图选点定位" + (where ? `：${where}` : "");
+      if (photoGps()) return "已按照片的拍摄位置定位" + (where ? `：${where}` : "");
       if (state.geo) return "已使用您当前的位置" + (where ? `：${where}` : "");
       return null;
     }
@@ -411,7 +414,7 @@
       if (state.picker) { state.picker.map.invalidateSize(); return; }
       if (picking) return;
       const d = pickButton.dataset;
-      const where = location() || state.lastPoint || null;
+      const where = (state.outside ? null : location()) || state.lastPoint || null; // outside: the served area
       // All four at once (each costs a round trip on a slow network); pick.js touches Leaflet only when called.
       const layers = fetch(d.map, { credentials: "omit" }) // cached by the browser (the URL names the version)
         .then((r) => (r.ok ? r.json() : Promise.reject(new ApiError(r.status, problem(r.status, null)))),
@@ -424,7 +427,7 @@
             state.geo = point;
             state.geoFrom = "map";
             say(error, "");
-            renderPlace(photoGps() ? "照片带有拍摄位置，以照片的位置为准。" : "已在地图上选点。", true);
+            renderPlace(photoGps() ? "已在地图上选点，以选点为准（不用照片的拍摄位置）。" : "已在地图上选点。", true);
             schedulePreview(0);
           },
         }))
@@ -460,6 +463,10 @@
       try {
         const result = await api("/api/v1/intake/preview", { method: "POST", body, token: account.token() });
         if (seq !== state.seq) return;
+        state.previewed = { text, at: body.location || null };
+        // A position (photo, phone, map) in no district served here: said now, with what to do instead.
+        state.outside = body.location && result.geocode && result.geocode.outside_area
+          ? { at: body.location, prompt: result.place_prompt } : null;
         if (!body.location && !body.address) {
           const found = result.geocode && result.geocode.lat != null;
           state.textPlace = { text, found: !!(found || result.place_prompt), prompt: result.place_prompt || null };
@@ -475,7 +482,8 @@
         const where = placeText(result.geocode);
         const typed = fields.address.value.trim();
         if (!location() && typed) state.addressFound = !!(g && g.lat != null);
-        if (where) renderPlace(where, true);
+        if (state.outside) renderPlace(state.outside.prompt, false, true);
+        else if (where) renderPlace(where, true);
         else if (result.place_prompt) renderPlace(result.place_prompt, false, true);
         else if (g && g.description) renderPlace(`地址定位到：${g.description}`, true);
         else if (typed) renderPlace(`没有找到“${typed}”：请核对地址，或使用当前位置、在地图上选点。`, false, true);
@@ -511,7 +519,8 @@
     function resetForm() {
       for (const p of state.photos) URL.revokeObjectURL(p.url);
       Object.assign(state, { photos: [], geo: null, geoFrom: null, lastPoint: null, join: null, nearby: [],
-        addressFound: null, addressWarned: false, textPlace: null, textWarned: null });
+        addressFound: null, addressWarned: false, textPlace: null, textWarned: null, outside: null,
+        outsideWarned: null, previewed: null });
       markPhone(false);
       if (state.picker) state.picker.clear();
       if (!$("#pick").hidden) openPicker(); // folds the map away
@@ -538,14 +547,17 @@
       const description = fields.description.value.trim();
       if (description.length < 5) { say(error, "请写清楚是什么问题（至少5个字）。"); fields.description.focus(); return; }
       const unsent = state.photos.some((p) => !p.id);
+      // What the checks below read comes from the preview: one not yet run for these words and this place (typed
+      // and sent at once) is asked for now.
+      const seen = state.previewed;
+      if (navigator.onLine && (!seen || seen.text !== description || !samePoint(seen.at, location()))) {
+        clearTimeout(timer);
+        $("#submit").disabled = true; // one press, one report
+        try { await runPreview(); } finally { $("#submit").disabled = false; }
+      }
       if (!location() && !fields.address.value.trim() && !unsent) {
         // The place may be in the words themselves ("江西路15号门口…"): the server finds it there as the preview
-        // did. A preview not yet run for these words (typed and sent at once) is asked for now.
-        if (navigator.onLine && (!state.textPlace || state.textPlace.text !== description)) {
-          clearTimeout(timer);
-          $("#submit").disabled = true; // one press, one report
-          try { await runPreview(); } finally { $("#submit").disabled = false; }
-        }
+        // did.
         const inText = state.textPlace && state.textPlace.text === description ? state.textPlace : null;
         if (!inText || !inText.found) {
           say(error, "还没有位置：请点“使用当前位置”或“在地图上选点”，或拍一张带位置的照片，或填写地址（也可以在描述里写明，如“团岛路1号门口”）。");
@@ -565,11 +577,18 @@
         fields.address.focus();
         return;
       }
+      const outside = state.outside && samePoint(state.outside.at, location());
+      if (outside && state.outsideWarned !== state.outside) {
+        state.outsideWarned = state.outside; // said once: the resident may still send it (it then goes to staff)
+        say(error, `${state.outside.prompt}仍要提交请再点一次。`);
+        if (pickButton) pickButton.focus();
+        return;
+      }
       if (state.badPhone !== null) { say(error, PHONE_HINT); fields.phone.focus(); return; }
       const entry = {
         key: newKey(), created: Date.now(), auth: account.token(), description, channel: form.dataset.channel,
         address: fields.address.value.trim() || null,
-        location: photoGps() ? null : state.geo, join_case_no: state.join,
+        location: photoGps() && state.geoFrom !== "map" ? null : state.geo, join_case_no: state.join,
         contact: fields.phone.value.trim() ? { phone: fields.phone.value.trim() } : null,
         photos: state.photos.map((p) => ({ id: p.id, blob: p.id ? null : p.blob })),
       };

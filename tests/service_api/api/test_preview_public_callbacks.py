@@ -31,6 +31,17 @@ def test_preview_out_of_scope_and_unknown_place(client, service_headers):
     assert body["nearby_cases"] == []
 
 
+def test_preview_says_a_position_outside_the_district_is_not_served(client):
+    """A photo taken in 崂山区 (its GPS sent as the location) is told apart before filing, as a typed "崂山区…" is."""
+    body = client.post("/api/v1/intake/preview", json={
+        "text": "路边垃圾桶满了", "location": {"lat": 36.1, "lng": 120.47, "crs": "wgs84"}}).json
+    assert body["geocode"]["outside_area"] == "市南区以外" and body["geocode"]["district_code"] is None
+    assert "不在本平台受理范围" in body["place_prompt"] and "12345" in body["place_prompt"]
+    assert "地图上选点" in body["place_prompt"]
+    inside = client.post("/api/v1/intake/preview", json={"text": "路边垃圾桶满了", "location": SQUARE}).json
+    assert inside["geocode"]["outside_area"] is None and inside["place_prompt"] is None
+
+
 def test_preview_is_open_to_residents_without_a_token(client):
     """The web app suggests the matter while a resident who has not signed in types (rate-limited per IP)."""
     response = client.post("/api/v1/intake/preview", json={"text": "五四广场的垃圾箱满了"})
