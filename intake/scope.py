@@ -37,6 +37,11 @@ REFERRAL_COMPOUND = (
     "住宅小区内的路灯、垃圾、绿化、道路等公共设施由小区物业负责管理，请先联系物业；"
     "没有物业或物业不处理的，可向所在社区居委会反映或拨打12345市民热线。"
 )
+# What the classifier confidently reads as no city matter at all (social insurance, wages, schools …): the
+# citizen hotline answers those; staff still look at the report and may reject it with the same words.
+REFERRAL_NOT_CITY = (
+    "社保、就业、劳动报酬、教育、户籍等不属于城市管理的事项，请拨打12345市民热线咨询办理。"
+)
 
 # Matters that stay public even inside a compound: the law gives them to the city, not the property company
 # (illegal building, blocked fire lanes, flying-lead charging in stairwells, burning rubbish, keeping livestock).

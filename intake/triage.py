@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from intake.scope import OUT_OF_SCOPE, ScopeFinding
+from intake.scope import OUT_OF_SCOPE, REFERRAL_NOT_CITY, ScopeFinding
 
 # Reason codes (stored with the case) and what staff read.
 LOW_CONFIDENCE = "low_confidence"
@@ -52,7 +52,7 @@ class TriageDecision:
     auto_register: bool
     reasons: tuple[str, ...]  # reason codes, most important first
     notes: tuple[str, ...]  # staff-readable lines, one per reason
-    referral: str | None  # what the resident should do instead, when known
+    referral: str | None  # what the resident should do instead: a private matter's, or 12345 for no city matter
 
 
 def decide(*, in_scope: bool, confidence: float | None, threshold: float, scope: ScopeFinding | None,
@@ -79,5 +79,5 @@ def decide(*, in_scope: bool, confidence: float | None, threshold: float, scope:
         auto_register=not reasons,
         reasons=tuple(code for code, _ in reasons),
         notes=tuple(text for _, text in reasons),
-        referral=scope.referral if scope is not None else None,
+        referral=scope.referral if scope is not None else (REFERRAL_NOT_CITY if not in_scope else None),
     )

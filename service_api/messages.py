@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from intake.scope import REFERRAL_NOT_CITY
 from intake.triage import OUTSIDE_AREA
 from service_api.vocab import Kind
 
 TEMPLATES: dict[str, str] = {
-    Kind.RECEIVED: "【城市管理】您反映的问题已受理，受理编号{tracking_no}。查看进度：{link}",
+    # {referral}: where intake says the resident should turn instead (intake.scope), empty for a city matter.
+    Kind.RECEIVED: "【城市管理】您反映的问题已受理，受理编号{tracking_no}。{referral}查看进度：{link}",
     Kind.MERGED: "【城市管理】您反映的问题与案件{case_no}为同一问题，已合并办理，办理结果将同步告知您。{link}",
     Kind.REGISTERED: "【城市管理】您反映的问题已立案（案件编号{case_no}），将尽快派遣处置。{link}",
     Kind.REJECTED: "【城市管理】您反映的问题（受理编号{tracking_no}）未予立案，原因：{reason}。{hint}{link}",
@@ -58,7 +60,7 @@ VOICE: dict[str, str] = {
     "goodbye": "再见。",
 }
 
-OUT_OF_SCOPE_HINT = "如需咨询社保、就业等非城市管理事项，请拨打12345政务服务热线。"
+OUT_OF_SCOPE_HINT = REFERRAL_NOT_CITY  # one text, intake's: the receipt and a rejection say the same
 # A city matter in another district (intake's outside_area): where to report it instead.
 OUT_OF_AREA_HINT = "该问题位于{area}，不在本区受理范围，请向{area}反映，可拨打12345政务服务热线转办。"
 OUT_OF_AREA_UNNAMED = "问题所在区"

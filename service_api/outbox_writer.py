@@ -189,6 +189,20 @@ def report_received(report: Report) -> None:
     enqueue(Kind.RECEIVED, report, None)
 
 
+def receipt_with_referral(report: Report, referral: str) -> None:
+    """Intake found where the resident should turn instead (a private matter's office, 12345 for no city matter):
+    their 受理 message says so. Inline intake runs before the receipt leaves, so the waiting receipt is rewritten;
+    when it has already gone (intake retried by a worker), a second receipt carries the referral."""
+    rows = db.session.query(Notification).filter_by(report_id=report.id, kind=Kind.RECEIVED).all()
+    waiting = [row for row in rows if row.status == NotificationState.PENDING]
+    for row in waiting:
+        values = {**(row.payload or {}), "referral": referral}
+        row.body = render(Kind.RECEIVED, **values)
+        row.payload = values
+    if rows and not waiting:
+        enqueue(Kind.RECEIVED, report, None, referral=referral)
+
+
 def report_merged(report: Report, case: Case) -> None:
     enqueue(Kind.MERGED, report, case)
 

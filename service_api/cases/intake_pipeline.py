@@ -324,6 +324,8 @@ def create_case(report: Report) -> Case:
         case_id=case.id, report_id=report.id, action="receive", from_status=None, to_status=Status.RECEIVED,
         actor_type="resident", actor_name=report.contact_name, note="居民反映已受理", created_at=now,
     ))
+    if decision.referral:
+        outbox_writer.receipt_with_referral(report, decision.referral)
     if decision.auto_register:
         apply_transition(case, TransitionRequest("register", note="智能分类置信度达标、位置明确，自动立案"), SYSTEM)
     else:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from intake.scope import OUT_OF_SCOPE, PROPERTY_MANAGED, assess_scope
+from intake.scope import OUT_OF_SCOPE, PROPERTY_MANAGED, REFERRAL_NOT_CITY, assess_scope
 from intake.triage import (
     LOW_CONFIDENCE,
     NO_PLACE,
@@ -79,3 +79,11 @@ def test_only_a_confident_in_scope_report_placed_in_the_area_is_registered_autom
                   place=PlaceFacts(located=True, in_area=True, spot=False, detail="香港中路"))
     assert road.reasons == (VAGUE_PLACE,) and "香港中路" in road.notes[0]
 
+
+def test_a_confident_out_of_scope_verdict_refers_the_resident_to_the_citizen_hotline():
+    decision = decide(in_scope=False, confidence=1.0, threshold=0.9, scope=None, place=HERE)
+    assert not decision.auto_register and decision.referral == REFERRAL_NOT_CITY and "12345" in decision.referral
+    in_scope = decide(in_scope=True, confidence=0.95, threshold=0.9, scope=None, place=HERE)
+    assert in_scope.referral is None
+    tap = assess_scope("家里自来水发黄", None)
+    assert decide(in_scope=False, confidence=1.0, threshold=0.9, scope=tap, place=HERE).referral == tap.referral

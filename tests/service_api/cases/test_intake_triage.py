@@ -8,6 +8,7 @@ import pytest
 from intake.geo.distance import destination
 from intake.triage import (
     NO_PLACE,
+    NOT_CITY_MATTER,
     OUTSIDE_AREA,
     PRIVATE_MATTER,
     PROPERTY_MATTER,
@@ -221,6 +222,36 @@ def test_rubbish_at_the_compound_gate_is_still_a_city_case(client):
     created = post_report(client, {"description": "小区门口的垃圾桶满了，垃圾溢出来一地",
                                    "location": MAY_FOURTH_SQUARE})
     assert case_of(created).status == "registered"
+
+
+@pytest.mark.parametrize("text", ["我想问一下社保卡补办怎么弄", "老板拖欠我三个月工资不给，怎么办"])
+def test_a_matter_confidently_out_of_scope_is_referred_to_the_citizen_hotline_at_once(client, text):
+    from service_api.models import Notification
+
+    created = post_report(client, {"description": text, "contact": {"phone": "13812341234"}})
+    assert NOT_CITY_MATTER in triage_reasons(created)  # still waits for staff, who may reject it
+    assert created["referral"] and "12345" in created["referral"]
+    receipt = db.session.query(Notification).filter_by(report_id=created["id"], kind="received").one()
+    assert "已受理" in receipt.body and created["referral"] in receipt.body
+
+
+def test_a_private_matters_receipt_says_where_to_go(client):
+    from service_api.models import Notification
+
+    created = post_report(client, {"description": "家里自来水发黄，有股味道", "address": "香港中路12号",
+                                   "contact": {"phone": "13812341234"}})
+    receipt = db.session.query(Notification).filter_by(report_id=created["id"], kind="received").one()
+    assert "自来水公司" in receipt.body
+
+
+def test_a_city_matters_receipt_carries_no_referral(client):
+    from service_api.models import Notification
+
+    created = post_report(client, {"description": "路灯不亮了，晚上很黑", "address": "香港中路12号",
+                                   "contact": {"phone": "13812341234"}})
+    assert created["referral"] is None
+    receipt = db.session.query(Notification).filter_by(report_id=created["id"], kind="received").one()
+    assert "12345" not in receipt.body
 
 
 def test_rejecting_a_tap_water_report_tells_the_resident_to_call_the_water_company(client, make_staff):
