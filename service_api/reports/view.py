@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import url_for
 
@@ -16,11 +18,20 @@ from service_api.privacy import mask_text
 from service_api.reference.matters import matter_of
 from service_api.vocab import HANDLED_STATUSES, Status
 
+# What happened, as a timeline says it: each entry its own words, not "立案：已立案" (a label and the status it led
+# to); a dispatch names the department and the deadline, an extension the new deadline (public_event_text).
 EVENT_TEXT = {
     "receive": "您的反映已受理",
     "merge": "与同一问题的其他反映合并办理",
+    "register": "已立案",
+    "dispatch": "已派遣，正在处置",
+    "return": "已退回，重新派遣处置",
+    "verify": "核查通过",
+    "close": "已结案",
+    "reopen": "重新办理",
     "extend": "处置期限已延长",
 }
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def report_status(report: Report) -> str:
@@ -31,14 +42,32 @@ def public_event_text(event: CaseEvent, case: Case) -> str:
     """What a public timeline says about one event, in words and masked: these pages are open to anyone
     holding the number (and numbers are sequential), so a phone typed into an outcome must not show."""
     transition = TRANSITIONS.get(event.action)
-    text = EVENT_TEXT.get(event.action) or (
-        f"{transition.label}：{STATUS_TEXT.get(event.to_status or '', '')}" if transition else event.action
-    )
-    if event.action == "resolve" and case.outcome:
+    data = event.data or {}
+    text = EVENT_TEXT.get(event.action) or (transition.label if transition else event.action)
+    deadline = _local_time(data.get("deadline"))
+    if event.action == "dispatch" and data.get("department_name"):
+        text = f"已派遣至{data['department_name']}" + (f"，处置时限{deadline}" if deadline else "")
+    elif event.action == "dispatch" and deadline:
+        text = f"已派遣，处置时限{deadline}"
+    elif event.action == "extend" and deadline:
+        text = f"处置期限已延长至{deadline}"
+    elif event.action == "resolve" and case.outcome:
         text = f"处置完成：{case.outcome}"
     elif event.action == "reject":
         text = f"不予立案：{reject_reason_text(case, (event.data or {}).get('reason') or case.reject_reason)}"
     return mask_text(text) or text
+
+
+def _local_time(iso: str | None) -> str | None:
+    """"12月8日17:00" (Beijing time) for an ISO time kept in an event's data."""
+    if not iso:
+        return None
+    try:
+        moment = datetime.fromisoformat(iso)
+    except ValueError:
+        return None
+    local = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(SHANGHAI)
+    return f"{local.month}月{local.day}日{local:%H:%M}"
 
 
 def reject_reason_text(case: Case, reason: str | None) -> str:

@@ -59,7 +59,10 @@ def test_report_with_a_camera_photo_then_follow_and_rate(app, client, make_staff
     page.locator("#timeline").wait_for()
     done = page.locator(".steps li.done").all_inner_texts()
     assert [text[:2] for text in done] == ["受理", "立案", "派遣"]
-    assert "派遣" in page.inner_text("#timeline")
+    # The timeline says what happened, once each: where the case went and by when, not "派遣：处置中".
+    entries = page.locator("#timeline li").all_inner_texts()
+    assert any(entry.startswith("已派遣至八大峡街道办事处，处置时限") for entry in entries), entries
+    assert not any("：处置中" in entry or "：已立案" in entry for entry in entries), entries
     assert page.locator(".gallery img[src^='blob:']").count() == 1  # the photo, fetched with the token
     assert page.locator("#rating-form").count() == 0  # not before it is closed
     page.screenshot(path=str(SHOTS / "webapp_5_detail_dispatched.png"), full_page=True)
@@ -73,6 +76,11 @@ def test_report_with_a_camera_photo_then_follow_and_rate(app, client, make_staff
     page.reload()
     page.locator("#rating-form").wait_for()
     assert "垃圾已清运" in page.inner_text("#outcome")
+    entries = page.locator("#timeline li").all_inner_texts()
+    said = [entry.split("\n")[0] for entry in entries[-3:]]
+    assert said == ["处置完成：垃圾已清运，垃圾箱已清洗", "核查通过", "已结案"]
+    page.locator("#timeline").scroll_into_view_if_needed()
+    page.screenshot(path=str(SHOTS / "webapp_30_timeline_closed.png"), full_page=True)
     page.click("#rating-form label:has-text('基本满意')")
     page.click("#rating-form label:has-text('已解决')")
     page.fill("#rating-comment", "清理得挺快")

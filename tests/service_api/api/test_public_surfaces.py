@@ -94,3 +94,30 @@ def test_redirect_keeps_only_the_pages_own_arguments(client):
     created = _report(client)
     odd = client.get(f"/r/{created['tracking_no'].lower()}", query_string={"tracking_no": "x", "_external": "1"})
     assert odd.status_code == 301 and odd.headers["Location"].endswith(f"/r/{created['tracking_no']}")
+
+
+def test_timelines_read_as_what_happened_with_department_and_deadline(client, make_staff):
+    """Not "立案：已立案 / 派遣：处置中 / 核查通过：已核查" but each step once, where it went and by when."""
+    created = _report(client)
+    _, dispatcher = make_staff("dispatcher")
+    case_no = created["case_no"]
+    if client.get(f"/api/v1/public/cases/{case_no}").json["status"] == "received":
+        _step(client, dispatcher, case_no, action="register")
+    _step(client, dispatcher, case_no, action="dispatch", department="street:370202001",
+          deadline="2026-12-08T17:00:00+08:00")
+    _step(client, dispatcher, case_no, action="extend", deadline="2026-12-10T12:00:00+08:00")
+    _step(client, dispatcher, case_no, action="resolve", outcome=OUTCOME)
+    _step(client, dispatcher, case_no, action="verify")
+    _step(client, dispatcher, case_no, action="close")
+    timeline = client.get(f"/api/v1/reports/{created['tracking_no']}",
+                          headers={"Authorization": f"Bearer {created['access_token']}"}).json["timeline"]
+    texts = [entry["text"] for entry in timeline[1:]]
+    assert texts == ["已立案", "已派遣至八大峡街道办事处，处置时限12月8日17:00", "处置期限已延长至12月10日12:00",
+                     "处置完成：已清运完毕，如有问题请联系 138****5678", "核查通过", "已结案"]
+    assert all(entry["at"] for entry in timeline)
+    html = client.get(f"/r/{created['tracking_no']}").get_data(as_text=True)
+    public = [entry["text"] for entry in client.get(f"/api/v1/public/cases/{case_no}").json["public_timeline"]]
+    for text in texts:
+        assert text in html and text in public  # the public page and API say the same, masked
+    assert "13812345678" not in html
+    assert not any(said in html for said in ("立案：已立案", "派遣：处置中", "核查通过：已核查", "结案：已结案"))
