@@ -96,3 +96,11 @@ def assess_scope(text: str, matter_code: str | None) -> ScopeFinding | None:
     if _inside_compound(s) and matter_code not in PUBLIC_INSIDE_COMPOUNDS:
         return ScopeFinding(PROPERTY_MANAGED, "住宅小区内事项（物业管理）", REFERRAL_COMPOUND)
     return None
+
+
+def referral_for(in_scope: bool, finding: ScopeFinding | None) -> str | None:
+    """What the resident is told to do instead: the private or compound matter's office, 12345 for a text the
+    classifier confidently puts out of scope, nothing for a city matter. Filing and preview both ask here."""
+    if finding is not None:
+        return finding.referral
+    return None if in_scope else REFERRAL_NOT_CITY

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from intake.scope import OUT_OF_SCOPE, REFERRAL_NOT_CITY, ScopeFinding
+from intake.scope import OUT_OF_SCOPE, ScopeFinding, referral_for
 
 # Reason codes (stored with the case) and what staff read.
 LOW_CONFIDENCE = "low_confidence"
@@ -79,5 +79,5 @@ def decide(*, in_scope: bool, confidence: float | None, threshold: float, scope:
         auto_register=not reasons,
         reasons=tuple(code for code, _ in reasons),
         notes=tuple(text for _, text in reasons),
-        referral=scope.referral if scope is not None else (REFERRAL_NOT_CITY if not in_scope else None),
+        referral=referral_for(in_scope, scope),
     )

@@ -322,12 +322,16 @@ class ValidateReportForm(FormValidationAction):
             say_unavailable(dispatcher)
             return {"problem_description": None}
         classification = preview.get("classification") or {}
+        # A private matter (tap water, neighbours, a home) has no city matter in the preview but is still filed:
+        # the report's referral tells the resident where to turn (ActionSubmitReport).
+        private = preview.get("scope") or {}
+        understood = bool(classification.get("in_scope") and classification.get("code")) or bool(private)
         earlier = _previous_value(tracker, "problem_description")
-        if (not classification.get("in_scope") or not classification.get("code")) and earlier and earlier != text:
+        if not understood and earlier and earlier != text:
             # A number or a place NLU took for a new description ("幺三九…" at the phone question): the
             # description given before stands.
             return {"problem_description": earlier}
-        if not classification.get("in_scope") or not classification.get("code"):
+        if not understood:
             offered = _intent(tracker) == "report_problem" or tracker.get_slot("requested_slot") == "problem_description"
             if is_opener(text) or not offered:
                 # "我要反映问题": the form's own question follows, no need to apologise; a place with a few words
@@ -335,13 +339,14 @@ class ValidateReportForm(FormValidationAction):
                 return {"problem_description": None}
             dispatcher.utter_message(text="抱歉，我还没弄清楚是什么问题。请再具体描述一下，比如“垃圾桶满了没人清理”“井盖缺失”“路灯不亮”。")
             return {"problem_description": None, "matter_code": None, "matter_name": None}
-        result: Dict[Text, Any] = {"problem_description": text, "matter_code": classification["code"],
-                                   "matter_name": classification.get("name"), "report_confirmed": None,
+        result: Dict[Text, Any] = {"problem_description": text, "matter_code": classification.get("code"),
+                                   "matter_name": classification.get("name") or private.get("reason"),
+                                   "report_confirmed": None,
                                    "awaiting_correction": None}
         if address and preview.get("geocode") and not preview.get("place_prompt"):
             # A place the API asks about (only a road, a doubtful crossing) is left to validate_problem_location:
             # its label set here would read there as "the same place again" and be accepted unasked.
-            result.update(self._place_events(preview, classification["code"]))
+            result.update(self._place_events(preview, classification.get("code")))
         return result
 
     async def validate_problem_location(self, value: Any, dispatcher: CollectingDispatcher,

@@ -111,6 +111,11 @@ class FakeServiceApiServer:
         classification = {"in_scope": known, "code": "06010" if known else None, "name": "暴露垃圾" if known else None,
                           "confidence": 0.93 if known else 0.2,
                           "candidates": [{"code": "06010", "name": "暴露垃圾", "confidence": 0.93}] if known else []}
+        scope = referral = None
+        if "自来水" in text:  # the API's scope rules: tap water is the water company's, no city matter
+            classification.update(in_scope=False, code=None, name=None)
+            referral = "自来水水质、停水、水压等供水问题由供水企业负责，请拨打自来水公司的客服热线报修。"
+            scope = {"kind": "out_of_scope", "reason": "自来水供水问题（供水企业）", "referral": referral}
         geocode = None
         if body.get("location") or (address and "火星" not in address):
             geocode = {"lat": 36.06, "lng": 120.38, "level": "address", "confidence": 0.9,
@@ -139,7 +144,8 @@ class FakeServiceApiServer:
             road = address.split("段")[0] + "段"
             geocode = dict(geocode or {}, level="road", confidence=0.6, description=road)
             prompt = f"目前只定位到“{road}”，范围较大。请补充门牌号、路口或附近的标志性建筑，方便处置人员找到。"
-        return {"classification": classification, "geocode": geocode, "nearby_cases": nearby, "place_prompt": prompt}
+        return {"classification": classification, "geocode": geocode, "nearby_cases": nearby, "place_prompt": prompt,
+                "scope": scope, "referral": referral}
 
     def create_report(self, resident: str, key: str, body: Dict[str, Any]) -> Tuple[int, Any]:
         if key in self.by_key:

@@ -88,6 +88,16 @@ def test_vague_description_is_asked_again(api: FakeServiceApiServer) -> None:
     assert "具体描述" in texts(dispatcher)
 
 
+def test_a_private_matter_is_taken_down_not_asked_again(api: FakeServiceApiServer) -> None:
+    """The preview gives tap water no city matter (the water company's): still filed, its referral said then."""
+    dispatcher, slots = run(ValidateReportForm(), tracker(
+        "家里自来水发黄", "report_problem", slots={"requested_slot": "problem_description"},
+        new_slots={"problem_description": "家里自来水发黄"}))
+    assert slots["problem_description"] == "家里自来水发黄" and slots["matter_code"] is None
+    assert slots["matter_name"] == "自来水供水问题（供水企业）"
+    assert "具体描述" not in texts(dispatcher)
+
+
 def test_bare_opener_is_not_an_error(api: FakeServiceApiServer) -> None:
     dispatcher, slots = run(ValidateReportForm(), tracker(
         "我要反映问题", "report_problem", new_slots={"problem_description": "我要反映问题"}))

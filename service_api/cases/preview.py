@@ -7,6 +7,7 @@ from typing import Any
 from flask import current_app
 
 from intake.geo.crs import to_cgcs2000
+from intake.scope import OUT_OF_SCOPE, assess_scope, referral_for
 from service_api.cases import intake_runtime
 from service_api.cases.intake_pipeline import forward_geocode, is_point_level, nearby_open_cases
 from service_api.components.casework import preview_component
@@ -17,6 +18,14 @@ from service_api.reference.matters import matter_of
 
 def preview(text: str, location: dict[str, Any] | None, address: str | None) -> dict[str, Any]:
     classification = intake_runtime.classifier().classify(text)
+    # The scope rules filing applies (intake_pipeline.scope_finding): a private matter (tap water, neighbours, a
+    # home) has no city matter, whatever the classifier read in it ("自来水发黄" is no manhole cover).
+    scope = assess_scope(text, classification.code if classification.in_scope else None)
+    private = scope is not None and scope.kind == OUT_OF_SCOPE
+    shown = classification.to_dict()
+    if private:
+        shown.update(in_scope=False, code=None, name=None)
+    matter_code = shown["code"] if shown["in_scope"] else None
     geocoder = intake_runtime.geocoder()
     geocode: dict[str, Any] | None = None
     lat = lng = None
@@ -44,13 +53,16 @@ def preview(text: str, location: dict[str, Any] | None, address: str | None) -> 
             reverse["outside_area"] = outside_of(geocoder.gaz.layers["district"].names)
             prompt = OUTSIDE_POSITION_PROMPT.format(area=reverse["outside_area"])
         geocode = reverse
-    component = preview_component(matter_code=classification.code if classification.in_scope else None,
-                                  lat=lat, lng=lng, text=f"{text} {address or ''}", point_level=is_point_level(level))
-    nearby = nearby_open_cases(classification.code if classification.in_scope else None, lat, lng, text,
-                               level=level, address=address)
+    component = preview_component(matter_code=matter_code, lat=lat, lng=lng, text=f"{text} {address or ''}",
+                                  point_level=is_point_level(level))
+    nearby = nearby_open_cases(matter_code, lat, lng, text, level=level, address=address)
     matters = {code: matter_of(code) for code in {n.case.matter_code for n in nearby}}  # one lookup per matter
     return {
-        "classification": classification.to_dict(),
+        "classification": shown,
+        # A private or property-managed matter (intake.scope), as filing would find it; its referral, or 12345
+        # for a text confidently out of scope, as the filed report's `referral` will say.
+        "scope": {"kind": scope.kind, "reason": scope.reason, "referral": scope.referral} if scope else None,
+        "referral": referral_for(classification.in_scope, scope),
         "geocode": geocode,
         "place_prompt": prompt,
         "component": component,

@@ -42,6 +42,26 @@ def test_preview_says_a_position_outside_the_district_is_not_served(client):
     assert inside["geocode"]["outside_area"] is None and inside["place_prompt"] is None
 
 
+def test_preview_says_what_filing_will_say_about_a_private_matter(client, service_headers):
+    """Tap water at home is the water company's: the preview reads it so, as filing does, not as a manhole cover."""
+    text = "家里自来水发黄"
+    body = client.post("/api/v1/intake/preview", headers=service_headers, json={"text": text}).json
+    assert body["classification"]["in_scope"] is False and body["classification"]["code"] is None
+    assert "自来水" in body["scope"]["reason"] and "自来水公司" in body["referral"]
+    filed = client.post("/api/v1/reports", json={"description": text, "address": "香港中路12号"}).json
+    assert filed["referral"] == body["referral"] and filed["matter"] is None
+
+
+def test_preview_refers_what_is_not_a_city_matter_and_nothing_else(client, service_headers):
+    def ask(text):
+        return client.post("/api/v1/intake/preview", headers=service_headers, json={"text": text}).json
+
+    away = ask("我想问一下社保卡补办怎么弄")
+    assert "12345" in away["referral"]
+    city = ask("五四广场的路灯不亮了")
+    assert city["referral"] is None and city["scope"] is None and city["classification"]["code"] == "01037"
+
+
 def test_preview_is_open_to_residents_without_a_token(client):
     """The web app suggests the matter while a resident who has not signed in types (rate-limited per IP)."""
     response = client.post("/api/v1/intake/preview", json={"text": "五四广场的垃圾箱满了"})
