@@ -150,3 +150,15 @@ def test_a_tree_hiding_a_traffic_light_is_a_tree_matter_for_greening(classifier,
     result = classifier.classify(text)
     assert result.code == "04002"  # 行道树异常
     assert load_routing().route(result.code, None).department_name == "市南区园林绿化服务中心"
+
+
+@pytest.mark.parametrize("text", ["垃圾车半夜三点收垃圾哐哐响", "晚上收垃圾的车太吵了"])
+def test_refuse_collection_at_night_is_noise_not_an_overflowing_bin(classifier, text):
+    """The complaint is the noise of the work, not rubbish left out: 噪声扰民, with the bin a distant second."""
+    result = classifier.classify(text)
+    assert result.code == "06028" and result.confidence >= 0.9
+
+
+@pytest.mark.parametrize("text", ["垃圾站满了，垃圾溢出来好几天没人清", "垃圾桶满了没人收"])
+def test_an_overflowing_bin_is_still_an_overflowing_bin(classifier, text):
+    assert classifier.classify(text).code == "06042"
