@@ -10,7 +10,7 @@ from marshmallow import Schema, fields, validate
 
 from service_api.auth import resident as resident_auth
 from service_api.auth.staff import authenticate
-from service_api.auth.tokens import issue_citizen_token, issue_staff_token
+from service_api.auth.tokens import issue_staff_token
 from service_api.extensions import limiter
 from service_api.schemas.common import PhoneField
 from service_api.security.tokens import second_factor_for_token
@@ -52,7 +52,7 @@ class WechatLogin(MethodView):
     def post(self, data: dict[str, Any]) -> Any:
         """用小程序 wx.login 的 code 换取居民令牌。"""
         citizen = resident_auth.wechat_login(data["code"])
-        return {"access_token": issue_citizen_token(citizen.id), "token_type": "Bearer", "citizen_id": citizen.id}
+        return {"access_token": resident_auth.citizen_token(citizen), "token_type": "Bearer", "citizen_id": citizen.id}
 
 
 @blp.route("/sms-code")
@@ -74,7 +74,7 @@ class SmsLogin(MethodView):
     def post(self, data: dict[str, Any]) -> Any:
         """用短信验证码登录。"""
         citizen = resident_auth.sms_login(data["phone"], data["code"])
-        return {"access_token": issue_citizen_token(citizen.id), "token_type": "Bearer", "citizen_id": citizen.id}
+        return {"access_token": resident_auth.citizen_token(citizen), "token_type": "Bearer", "citizen_id": citizen.id}
 
 
 @blp.route("/staff-token")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from flask import current_app, g, request
 
-from service_api.auth.tokens import REPORT_TOKEN_PREFIX, hash_secret, read_signed
+from service_api.auth.tokens import REPORT_TOKEN_PREFIX, citizen_version, hash_secret, read_signed
 from service_api.config import DEFAULT_SERVICE_API_KEY
 from service_api.errors import APIError
 from service_api.extensions import db
@@ -89,11 +89,25 @@ def _resolve() -> Principal:
         raise APIError(401, "bad_token", "令牌无效或已过期")
     kind, payload = signed
     if kind == "citizen":
-        return Principal("citizen", citizen_id=int(payload["cid"]))
+        return Principal("citizen", citizen_id=_live_citizen(payload))
     staff = db.session.get(StaffUser, int(payload["sid"]))
     if staff is None or not staff.active or staff.password_hash[-12:] != payload.get("pv"):
         raise APIError(401, "bad_token", "令牌无效或已过期")
     return Principal("staff", staff=staff)
+
+
+# What every endpoint taking a resident token answers once the account is erased (DELETE /api/v1/me) or gone.
+ACCOUNT_GONE = "账号不存在或已注销，请重新登录"
+
+
+def _live_citizen(payload: dict) -> int:
+    """The resident a signed token names, if that account still exists: the one check for every endpoint, so an
+    erased account's token reads nothing and files nothing as that account (the client then files anonymously)."""
+    citizen = db.session.get(Citizen, int(payload["cid"]))
+    # tokens issued before they carried the account's version ("cv") are bound by the id alone
+    if citizen is None or payload.get("cv", citizen_version(citizen.created_at)) != citizen_version(citizen.created_at):
+        raise APIError(401, "login_required", ACCOUNT_GONE)
+    return citizen.id
 
 
 def current_principal() -> Principal:

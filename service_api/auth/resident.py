@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 import requests
 from flask import current_app
 
+from service_api.auth.tokens import citizen_version, issue_citizen_token
 from service_api.errors import APIError
 from service_api.extensions import db
 from service_api.messages import render
@@ -20,6 +21,11 @@ from service_api.vocab import Channel, Kind
 
 MAX_CODE_ATTEMPTS = 5
 RESEND_INTERVAL = timedelta(seconds=60)
+
+
+def citizen_token(citizen: Citizen) -> str:
+    """The bearer token of a signed-in resident, valid as long as this account exists (see principal)."""
+    return issue_citizen_token(citizen.id, citizen_version(citizen.created_at))
 
 
 def wechat_login(code: str) -> Citizen:

@@ -6,6 +6,7 @@ import base64
 import hashlib
 import hmac
 import secrets
+from datetime import datetime
 from typing import Any
 
 from flask import current_app
@@ -18,8 +19,18 @@ def _serializer(salt: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
 
 
-def issue_citizen_token(citizen_id: int) -> str:
-    return "c." + _serializer("citizen").dumps({"cid": citizen_id})
+def citizen_version(created_at: datetime) -> str:
+    """What binds a resident token to one account: its creation time. Erasing an account kills its tokens, and an
+    id that the embedded SQLite database hands out again to a new account does not revive them."""
+    return format(round(created_at.timestamp() * 1_000_000), "x")
+
+
+def issue_citizen_token(citizen_id: int, version: str | None = None) -> str:
+    """A resident's token; `version` (`citizen_version` of the account) binds it to that very account."""
+    payload: dict[str, Any] = {"cid": citizen_id}
+    if version is not None:
+        payload["cv"] = version
+    return "c." + _serializer("citizen").dumps(payload)
 
 
 def issue_staff_token(staff_id: int, password_hash: str) -> str:

@@ -9,6 +9,7 @@ from sqlalchemy import delete, select, update
 
 from service_api.audit.actions import AuditAction
 from service_api.audit.record import RESIDENT, Actor, record
+from service_api.auth.principal import ACCOUNT_GONE
 from service_api.errors import APIError
 from service_api.extensions import db
 from service_api.models import Callback, Citizen, Notification, Photo, Rating, Report, SmsLoginCode, utcnow
@@ -23,7 +24,7 @@ EXPORT_FORMAT = 1
 def _citizen(citizen_id: int) -> Citizen:
     citizen = db.session.get(Citizen, citizen_id)
     if citizen is None:
-        raise APIError(401, "login_required", "账号不存在或已注销，请重新登录")
+        raise APIError(401, "login_required", ACCOUNT_GONE)
     return citizen
 
 

@@ -79,8 +79,13 @@ def test_limit_is_per_resident_behind_one_ip(limited_app_factory) -> None:
     app = limited_app_factory()
     client = app.test_client()
     with app.app_context():
-        alice = {"Authorization": f"Bearer {issue_citizen_token(101)}"}
-        bob = {"Authorization": f"Bearer {issue_citizen_token(102)}"}
+        from service_api.extensions import db
+        from service_api.models import Citizen
+
+        residents = [Citizen(wechat_openid="o-alice"), Citizen(wechat_openid="o-bob")]  # tokens need live accounts
+        db.session.add_all(residents)
+        db.session.commit()
+        alice, bob = ({"Authorization": f"Bearer {issue_citizen_token(r.id)}"} for r in residents)
 
     def preview(headers: dict[str, str]):
         return client.post("/api/v1/intake/preview", json={"text": "垃圾桶满了"}, headers=headers,

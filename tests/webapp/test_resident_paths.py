@@ -353,3 +353,24 @@ def test_a_signed_in_resident_exports_and_erases_their_data_from_mine(app, live_
     assert db.session.query(Citizen).filter_by(phone="+8613800138001").count() == 0
     [report] = reports()
     assert report.tracking_no == tracking_no and report.citizen_id is None  # the report stays, anonymous
+
+
+def test_a_report_made_after_the_account_was_erased_elsewhere_goes_out_anonymously(app, client, live_server,
+                                                                                     browser):
+    """The account is erased on another device: this phone's token is refused (401), so the report is sent again
+    without it, as an anonymous report, and the phone is signed out."""
+    page = open_phone(browser)
+    sign_in(page, live_server, "13800138002")
+    token = page.evaluate("() => JSON.parse(localStorage.getItem('m.token'))")
+    assert client.delete("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 204
+    page.goto(f"{live_server}/m/")
+    page.click("#locate")
+    page.locator("#place.ok").wait_for()
+    page.fill("#description", "五四广场东门的垃圾箱满了，没人清")
+    page.click("#submit")
+    page.locator("#done").wait_for()
+    [report] = reports()
+    assert report.tracking_no == page.inner_text("#tracking-no") and report.citizen_id is None
+    assert page.evaluate("() => localStorage.getItem('m.token')") is None
+    page.screenshot(path=str(SHOTS / "webapp_22_filed_after_erasure.png"), full_page=True)
+    assert page.js_errors == []

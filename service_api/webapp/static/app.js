@@ -146,6 +146,19 @@
   // Sends one queued report. Its Idempotency-Key was fixed when it was queued: if an earlier attempt reached the
   // server but its answer was lost, the server answers this one with the same report instead of a second.
   async function deliver(entry) {
+    try {
+      return await send(entry);
+    } catch (err) {
+      if (err.status !== 401 || !entry.auth) throw err;
+      // The sign-in is gone (the account was erased elsewhere, or the token expired): the server files nothing as
+      // that account, so sign out here and send the report as an anonymous one (its contact number still goes).
+      if (account.token() === entry.auth) account.signOut();
+      entry.auth = null;
+      await outbox.put(entry);
+      return send(entry);
+    }
+  }
+  async function send(entry) {
     for (const photo of entry.photos) {
       if (!photo.id) {
         photo.id = (await uploadPhoto(photo.blob, entry.auth)).id;
