@@ -9,8 +9,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.api_client import ApiError, get_api
-from actions.parsing import (beijing_time, find_phone, is_number_not_place, is_only_yes, phone_shown, transcript,
-                             wants_human)
+from actions.parsing import (beijing_time, find_phone, is_number_not_place, is_only_yes, no_better_place, phone_shown,
+                             transcript, wants_human)
 from actions.report_form import FORM_SLOTS, NO_PHONE
 
 REASON_REQUESTED = "居民在智能客服中要求转人工"
@@ -130,6 +130,10 @@ class ActionHandleFallback(Action):
         phone_in_form = phone_for_report_form(tracker)
         if phone_in_form:
             return phone_in_form
+        if tracker.active_loop.get("name") == "report_form" and tracker.get_slot("requested_slot") == "problem_location" \
+                and tracker.get_slot("place_asked") and no_better_place(tracker.latest_message.get("text") or ""):
+            # "不知道" to "please add a door number", which NLU did not place: the road-level place stands.
+            return [SlotSet("problem_location", tracker.get_slot("place_asked")), SlotSet("place_asked", None)]
         if tracker.active_loop.get("name") == "report_form" and tracker.get_slot("requested_slot") \
                 and is_only_yes(tracker.latest_message.get("text") or ""):
             # "嗯可以" to a question NLU did not place: no misunderstanding, the form asks its question again.

@@ -232,7 +232,7 @@ def comment_from(text: str) -> Optional[str]:
 
 # "我上次反映的井盖问题解决了吗": a question about an earlier report that names its problem. NLU may read the
 # problem words as a new report; it is a status question (the session's or the resident's own report).
-EARLIER_REPORT_RE = re.compile(r"(?:上次|上回|之前|以前|先前|前几天|前两天|前些天|昨天|前天|上周|上个月|早上|刚才|那天)"
+EARLIER_REPORT_RE = re.compile(r"(?:上次|上回|之前|以前|先前|前面|前几天|前两天|前些天|昨天|前天|上周|上个月|早上|刚才|刚刚|那天)"
                                r"(?:我|俺|我们)?(?:反映|报|上报|投诉|举报|提|说|打电话说)(?:过)?的")
 STATUS_ASK_RE = re.compile(r"解决了?[吗没嘛]|解决没|处理了?[吗没嘛]|处理得?怎么样|修好?了?[吗没嘛]|修了没|弄好了?[吗没嘛]|"
                            r"清理了?[吗没嘛]|清走了?[吗没嘛]|(?:怎么|咋)样了?|有(?:结果|进展|回复|信儿?)了?[吗没嘛]|"

@@ -104,6 +104,7 @@ def _previous_value(tracker: Tracker, slot: str) -> Any:
     return None
 
 
+MSG_ROUGH_PLACE = "没关系，说个大概位置就行：在哪条路上、靠近哪个路口，或附近的小区、商场、学校；也可以在小程序里发送定位。"
 MSG_CORRECTION = "好的，没关系。需要修改的话，直接说新的内容即可（比如新的地点或重新描述问题）；要取消请说“取消”。"
 
 
@@ -182,6 +183,10 @@ class ValidateReportForm(FormValidationAction):
             return await self._then_next_slot([
                 SlotSet("problem_location", tracker.get_slot("place_asked")), SlotSet("place_asked", None),
                 SlotSet("report_confirmed", None), SlotSet("awaiting_correction", None)], dispatcher, tracker, domain)
+        if requested == "problem_location" and no_better_place(text) and not find_place(text):
+            # "不知道" to "where?" with no place yet: not a cancel, and no place called "不知道" either.
+            dispatcher.utter_message(text=MSG_ROUGH_PLACE)
+            return [SlotSet("place_prompted", True)]
         # Cancel at any step: "取消", "算了不报了" whatever NLU made of it (a short message saying only that), or a
         # plain "no" before there is anything to correct.
         if (is_cancel(text, requested) and (_intent(tracker) == "deny" or len(text) <= 12)) or (

@@ -818,3 +818,18 @@ def test_signed_in_resident_with_an_account_phone_is_not_asked_for_one(api: Fake
     anonymous = tracker(text, "report_problem", metadata=metadata, sender=ANON)
     required = asyncio.run(ValidateReportForm().required_slots([], CollectingDispatcher(), anonymous, DOMAIN))
     assert "contact_phone" in required
+
+
+def test_dont_know_where_with_no_place_yet_asks_for_a_rough_place_not_a_cancel(api: FakeServiceApiServer) -> None:
+    form = {"requested_slot": "problem_location", "problem_description": "垃圾没人清", "matter_code": "06010"}
+    dispatcher, slots = run(ValidateReportForm(), tracker("不知道", "deny", slots=form,
+                                                          new_slots={"problem_location": "不知道"}))
+    assert "大概位置" in texts(dispatcher) and "cancelled" not in texts(dispatcher)
+    assert "没有找到" not in texts(dispatcher) and slots["place_prompted"] is True
+
+
+def test_dont_know_the_door_number_read_as_a_fallback_keeps_the_road(api: FakeServiceApiServer) -> None:
+    asked = {"requested_slot": "problem_location", "problem_description": "路灯不亮了", "place_asked": "山东路",
+             "location_label": "山东路"}
+    dispatcher, slots = run(ActionHandleFallback(), tracker("不知道", "nlu_fallback", slots=asked))
+    assert slots["problem_location"] == "山东路" and dispatcher.messages == []

@@ -11,15 +11,19 @@ every conversation passes.
 
 Conversation file format (YAML, one list `conversations:`):
 - name, register (older / angry / terse / voice / dialect / plain), turns (the resident's messages, in order);
-  a message may name a seeded case as {case:<seed name>}.
+  a message may name a seeded case as {case:<seed name>} and its report as {tracking:<seed name>}.
 - seed (optional): reports filed through the API before the chat ([{name, description, address}]), e.g. an
-  open case nearby to join, or a case whose status is asked.
+  open case nearby to join, or a case whose status is asked; `mine: true` files it as this chat's own report
+  (filed earlier in the same session), `closed: true` closes its case (with the outcome `outcome`).
 - expect:
     report: {matter: [name parts or codes, any], place: [parts of the address/placed description, any],
              phone_masked: "139****5678", joins: <seed name>}   a report filed by this chat, as said
     no_report: true                    nothing filed (cancelled, hand-off, status question)
     says: [texts]                      each appears in some reply; not_says: [texts] in none
+    says_once: [texts]                 each appears exactly once in all the replies (no question asked twice)
     handoff: true                      a callback was booked (the bot said when it will ring)
+    rated: {seed, rating, comment}     the seeded report was rated so (comment: a part of the stored remark),
+                                       and the chat filed no report of its own
   Every conversation also fails when the bot falls back ("抱歉，我没太明白") unless expect.fallback_ok.
 """
 from __future__ import annotations
@@ -48,7 +52,7 @@ REPO = BOT.parent
 SERVICE_KEY = os.environ.get("SERVICE_API_KEY", "dev-service-key")
 FALLBACK_TEXT = "抱歉，我没太明白"
 HANDOFF_RE = re.compile(r"已为您转人工服务")
-CASE_REF_RE = re.compile(r"\{case:([^}]+)\}")
+CASE_REF_RE = re.compile(r"\{(case|tracking):([^}]+)\}")
 
 
 def free_port() -> int:
@@ -89,10 +93,10 @@ class Servers:
         return proc
 
     def start(self) -> None:
-        api_env = {"INSTANCE_DIR": str(self.tmp), "DATABASE_URL": f"sqlite:///{self.tmp / 'service.db'}",
+        api_env = self.api_env = {"INSTANCE_DIR": str(self.tmp), "DATABASE_URL": f"sqlite:///{self.tmp / 'service.db'}",
                    "FLASK_APP": "wsgi", "RASA_URL": f"http://127.0.0.1:{self.rasa_port}",
                    "SERVICE_API_KEY": SERVICE_KEY, "CELERY_BROKER_URL": f"sqla+sqlite:///{self.tmp / 'broker.db'}",
-                   "PHOTO_STORAGE_DIR": str(self.tmp / "photos")}
+                   "PHOTO_STORAGE_DIR": str(self.tmp / "photos"), "PUBLIC_BASE_URL": self.api_url}
         flask = str(REPO / ".venv" / "bin" / "flask")
         for command in (["db", "upgrade"], ["taxonomy", "load"]):
             subprocess.run([flask, *command], cwd=REPO, env={**os.environ, **api_env}, check=True,
@@ -138,19 +142,38 @@ class Outcome:
     problems: List[str] = field(default_factory=list)
 
 
+def close_case_command(api_env: Dict[str, str]) -> Any:
+    """Closes a seeded case in the API's database (as staff would after 核查), for conversations about a closed
+    case: rating, "was it solved?"."""
+    script = ("import sys\nfrom wsgi import app\nfrom service_api.extensions import db\n"
+              "from service_api.models import Case\n"
+              "from service_api.cases.workflow import SYSTEM, TransitionRequest, apply_transition\n"
+              "with app.app_context():\n"
+              "    case = db.session.query(Case).filter_by(case_no=sys.argv[1]).one()\n"
+              "    case.status, case.outcome = 'verified', sys.argv[2]\n"
+              "    apply_transition(case, TransitionRequest('close'), SYSTEM)\n"
+              "    db.session.commit()\n")
+
+    def close(case_no: str, outcome: str) -> None:
+        subprocess.run([str(REPO / ".venv" / "bin" / "python"), "-c", script, case_no, outcome], cwd=REPO,
+                       env={**os.environ, **api_env}, check=True, stdout=subprocess.DEVNULL)
+    return close
+
+
 class Runner:
-    def __init__(self, api_url: str) -> None:
+    def __init__(self, api_url: str, close_case: Any = None) -> None:
         self.api = api_url.rstrip("/")
+        self.close_case = close_case
         self.http = requests.Session()
         self.seeds: Dict[str, Dict[str, Any]] = {}
 
     def _service(self, resident: str) -> Dict[str, str]:
         return {"Authorization": f"Bearer {SERVICE_KEY}", "X-Resident": resident}
 
-    def seed(self, seed: Dict[str, Any]) -> Dict[str, Any]:
+    def seed(self, seed: Dict[str, Any], session: str) -> Dict[str, Any]:
         if seed["name"] in self.seeds:
             return self.seeds[seed["name"]]
-        resident = f"anon:{uuid.uuid4()}"
+        resident = session if seed.get("mine") else f"anon:{uuid.uuid4()}"
         body = {"description": seed["description"], "address": seed["address"], "channel": "chatbot"}
         response = self.http.post(f"{self.api}/api/v1/reports", json=body, headers=self._service(resident),
                                   timeout=30)
@@ -158,6 +181,10 @@ class Runner:
         report = response.json()
         if not report.get("case_no"):
             raise RuntimeError(f"seed {seed['name']!r} got no case: {report}")
+        if seed.get("closed"):
+            if self.close_case is None:
+                raise RuntimeError(f"seed {seed['name']!r}: closing a case needs the runner's own servers")
+            self.close_case(report["case_no"], seed.get("outcome") or "已处理完毕")
         self.seeds[seed["name"]] = report
         return report
 
@@ -180,10 +207,10 @@ class Runner:
         session = f"anon:{uuid.uuid4()}"
         outcome = Outcome(conversation["name"], session)
         for seed in conversation.get("seed") or []:
-            self.seed(seed)
+            self.seed(seed, session)
         replies: List[str] = []
         for turn in conversation["turns"]:
-            text = CASE_REF_RE.sub(lambda m: self.seeds[m.group(1)]["case_no"], str(turn))
+            text = CASE_REF_RE.sub(lambda m: self.seeds[m.group(2)][f"{m.group(1)}_no"], str(turn))
             answer = self.chat(session, text)
             outcome.transcript.append(f"  居民: {text}")
             outcome.transcript += [f"  客服: {line}" for line in answer]
@@ -198,6 +225,9 @@ class Runner:
         for text in map(str, expect.get("says") or []):
             if text not in said:
                 outcome.problems.append(f"never said {text!r}")
+        for text in map(str, expect.get("says_once") or []):
+            if said.count(text) != 1:
+                outcome.problems.append(f"said {text!r} {said.count(text)} times, expected once")
         for text in map(str, expect.get("not_says") or []):
             if text in said:
                 outcome.problems.append(f"said {text!r}")
@@ -209,6 +239,20 @@ class Runner:
         want = expect.get("report")
         if want:
             self._check_report(want, reports, said, outcome)
+        if expect.get("rated"):
+            self._check_rating(expect["rated"], reports, outcome)
+
+    def _check_rating(self, want: Dict[str, Any], reports: List[Dict[str, Any]], outcome: Outcome) -> None:
+        seeded = self.seeds[want["seed"]]
+        if [r["tracking_no"] for r in reports if r["tracking_no"] != seeded["tracking_no"]]:
+            outcome.problems.append("the chat filed a report of its own")
+        response = self.http.get(f"{self.api}/api/v1/reports/{seeded['tracking_no']}",
+                                 headers=self._service(outcome.session), timeout=30)
+        rating = (response.json() or {}).get("rating") if response.ok else None
+        if not rating or rating.get("rating") != want.get("rating"):
+            outcome.problems.append(f"rating {rating}, expected {want.get('rating')}")
+        elif want.get("comment") and want["comment"] not in (rating.get("comment") or ""):
+            outcome.problems.append(f"rating comment {rating.get('comment')!r}, expected it to hold {want['comment']!r}")
 
     def _check_report(self, want: Dict[str, Any], reports: List[Dict[str, Any]], said: str,
                       outcome: Outcome) -> None:
@@ -261,7 +305,8 @@ def main(argv: List[str]) -> int:
             started = time.monotonic()
             servers.start()
             print(f"conversations: servers up in {time.monotonic() - started:.0f} s")
-        runner = Runner(args.api or servers.api_url)  # type: ignore[union-attr]
+        runner = Runner(args.api or servers.api_url,  # type: ignore[union-attr]
+                        close_case_command(servers.api_env) if servers else None)
         passed = 0
         started = time.monotonic()
         for conversation in conversations:
