@@ -210,8 +210,9 @@ class ValidateReportForm(FormValidationAction):
         slots = ["problem_description"]
         if not tracker.get_slot("geo_point"):
             slots.append("problem_location")
-        if not (account_phone(tracker) and not tracker.get_slot("contact_phone")):
-            slots.append("contact_phone")  # a signed-in resident's account phone is used without asking
+        if not (account_phone(tracker) and not tracker.get_slot("contact_phone") and not find_phone(_text(tracker))):
+            # A signed-in resident's account phone is used without asking (a number typed anyway is taken).
+            slots.append("contact_phone")
         if tracker.get_slot("nearby_case_no"):
             slots.append("join_existing")
         slots.append("report_confirmed")

@@ -814,6 +814,11 @@ def test_signed_in_resident_with_an_account_phone_is_not_asked_for_one(api: Fake
               "location_label": "香港中路12号附近", "requested_slot": "report_confirmed"}
     dispatcher, _ = run(ActionAskReportConfirmed(), tracker("不是", "deny", slots=filled, metadata=metadata))
     assert "联系电话138****8000（您账号的手机号）" in texts(dispatcher)
+    # A number typed anyway is the report's phone.
+    typed = text + "，电话13912345678"
+    _, slots = run(ValidateReportForm(), tracker(typed, "report_problem", metadata=metadata, new_slots={
+        "problem_description": typed, "problem_location": "江苏路20号"}))
+    assert slots["contact_phone"] == "13912345678"
     # An anonymous chat cannot claim an account.
     anonymous = tracker(text, "report_problem", metadata=metadata, sender=ANON)
     required = asyncio.run(ValidateReportForm().required_slots([], CollectingDispatcher(), anonymous, DOMAIN))
