@@ -79,7 +79,9 @@ class FakeRasa:
         self.url = f"http://127.0.0.1:{self.server.server_port}"
 
     def reply(self, sender: str, message: str, metadata: dict[str, Any] | None) -> list[dict[str, Any]]:
-        if metadata:
+        # The API adds its own keys (public_base_url, account) to every message's metadata: only a photo or a
+        # GPS fix from the page is a message of its own.
+        if metadata and (metadata.get("photo_ids") or metadata.get("location")):
             return [{"text": "收到。" + ("照片已收到。" if metadata.get("photo_ids") else "位置已收到。")}]
         if message == "/request_human":
             return [{"text": "正在为您转接人工客服，请稍候。"}]
