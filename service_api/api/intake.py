@@ -15,13 +15,18 @@ from service_api.cases.preview import preview
 from service_api.errors import APIError
 from service_api.extensions import limiter
 from service_api.privacy import mask_text
+from service_api.reports.accept import DESCRIPTION_MAX
 from service_api.schemas.common import LocationSchema
+from service_api.schemas.reports import DESCRIPTION_LENGTH
 
 blp = Blueprint("intake", __name__, url_prefix="/api/v1/intake", description="智能受理预览")
 
 
 class PreviewSchema(Schema):
-    text = fields.String(required=True, validate=validate.Length(min=1, max=4000))
+    # The report's own limit: a text the preview takes is never refused when it is filed.
+    text = fields.String(required=True, validate=[validate.Length(min=1),
+                                                  validate.Length(max=DESCRIPTION_MAX, error=DESCRIPTION_LENGTH)],
+                         metadata={"description": f"要预览的问题描述，最多 {DESCRIPTION_MAX} 字（与反映的描述相同）"})
     location = fields.Nested(LocationSchema, allow_none=True)
     address = fields.String(validate=validate.Length(max=255), allow_none=True)
 

@@ -14,6 +14,7 @@ class ContactSchema(Schema):
     name = fields.String(validate=validate.Length(max=64), allow_none=True)
 
 
+DESCRIPTION_LENGTH = f"最多{DESCRIPTION_MAX}字，请删减后再提交"  # the same for the intake preview's text
 BLANK_DESCRIPTION = "不能只有空格，请用文字简单描述问题（例如“井盖缺失”）；只有照片时也请写一句"
 
 
@@ -25,7 +26,8 @@ def not_blank(text: str) -> None:
 
 
 class ReportCreateSchema(Schema):
-    description = fields.String(required=True, validate=[validate.Length(min=1, max=DESCRIPTION_MAX), not_blank],
+    description = fields.String(required=True, validate=[
+                                    validate.Length(max=DESCRIPTION_MAX, error=DESCRIPTION_LENGTH), not_blank],
                                 metadata={"description": f"问题描述，必填，不能只有空白，最多 {DESCRIPTION_MAX} 字"})
     location = fields.Nested(LocationSchema, allow_none=True)
     address = fields.String(validate=validate.Length(max=255), allow_none=True)

@@ -41,7 +41,7 @@ def test_report_fields_missing_too_long_unknown_and_bad_json(client):
     response = client.post("/api/v1/reports", json={"description": "井" * (DESCRIPTION_MAX + 1), "colour": "red"})
     assert response.status_code == 422
     assert_chinese(response.json)
-    assert response.json["errors"]["description"] == [f"长度应在 1 到 {DESCRIPTION_MAX} 之间"]
+    assert response.json["errors"]["description"] == [f"最多{DESCRIPTION_MAX}字，请删减后再提交"]
     assert response.json["errors"]["colour"] == ["不认识的字段"]
     missing = client.post("/api/v1/reports", json={})
     assert missing.status_code == 422 and missing.json["errors"]["description"] == ["必填"]
@@ -58,3 +58,18 @@ def test_report_fields_missing_too_long_unknown_and_bad_json(client):
 ])
 def test_message_templates(english, expected):
     assert chinese(english) == expected
+
+
+def test_preview_and_report_take_the_same_length_of_text(client):
+    """A letter the preview takes is not refused when it is filed; one too long for either says so in Chinese."""
+    longest = "五四广场东门的垃圾箱满了。" + "井" * (DESCRIPTION_MAX - 13)
+    assert len(longest) == DESCRIPTION_MAX
+    assert client.post("/api/v1/intake/preview", json={"text": longest}).status_code == 200
+    filed = client.post("/api/v1/reports", json={"description": longest})
+    assert filed.status_code == 201, filed.json
+    for path, field in (("/api/v1/intake/preview", "text"), ("/api/v1/reports", "description")):
+        response = client.post(path, json={field: longest + "井"})
+        assert response.status_code == 422, path
+        assert_chinese(response.json)
+        assert response.json["errors"][field] == [f"最多{DESCRIPTION_MAX}字，请删减后再提交"]
+        assert f"最多{DESCRIPTION_MAX}字" in response.json["message"]

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+from playwright.sync_api import expect
+
 from service_api.extensions import db
 from service_api.models import Report
 from tests.browser import NEEDS_CHROMIUM, SHOTS
@@ -113,3 +115,39 @@ def test_a_changed_address_and_a_wrong_phone_are_shown_for_what_they_are(app, li
     [report] = reports()
     assert report.address == "火星基地99号" and report.contact_phone == "+8613812345678"
     assert page.js_errors == []
+
+
+def test_a_letter_too_long_is_kept_whole_and_said_so(app, live_server, browser):
+    """A pasted 2,269-character letter is not cut to the limit without a word: the page counts, says how much is
+    too much and files nothing until it fits; the shortened letter then goes through whole."""
+    from service_api.reports.accept import DESCRIPTION_MAX
+
+    letter = ("江西路15号门口垃圾箱满了，臭气熏天，已经三天没人清理了。" * 100)[:2269]
+    page = open_phone(browser)
+    sent: list[str] = []
+    page.on("request", lambda request: sent.append(request.url) if request.url.endswith("/api/v1/reports") else None)
+    page.goto(f"{live_server}/m/")
+    page.click("#locate")
+    page.locator("#place.ok").wait_for()
+    page.focus("#description")
+    page.keyboard.insert_text(letter)  # as a paste arrives
+    assert page.input_value("#description") == letter
+    counter = page.locator("#description-count.over", has_text="多了269字")
+    counter.wait_for()
+    assert str(DESCRIPTION_MAX) in counter.inner_text()
+    page.click("#submit")  # the resident is taken back to the text, where it says what is wrong (once)
+    page.wait_for_function("document.activeElement.id === 'description'")
+    expect(page.locator("#description-count")).to_be_in_viewport()
+    assert page.get_by_text("多了269字").count() == 1 and page.locator("#form-error").is_hidden()
+    page.screenshot(path=str(SHOTS / "webapp_31_text_too_long.png"))
+    assert sent == [] and reports() == []
+
+    page.fill("#description", letter[:DESCRIPTION_MAX])
+    page.locator("#description-count", has_text=f"{DESCRIPTION_MAX}/{DESCRIPTION_MAX}").wait_for()
+    assert page.locator("#description-count.over").count() == 0
+    page.click("#submit")
+    page.locator("#done").wait_for()
+    [report] = reports()
+    assert report.description == letter[:DESCRIPTION_MAX]
+    assert page.js_errors == []
+

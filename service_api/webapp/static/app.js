@@ -320,6 +320,21 @@
       saveDraft();
     }
     if (draft.badPhone && draft.badPhone === fields.phone.value) markPhone(true);
+    // The report's limit (DESCRIPTION_MAX): a longer text is kept whole and said to be too long, never cut.
+    const maxText = Number(fields.description.dataset.max);
+    const counter = $("#description-count");
+    const tooLong = () => Math.max(0, fields.description.value.trim().length - maxText);
+    function countText() {
+      const over = tooLong();
+      counter.textContent = over ? `问题描述最多${maxText}字，现在多了${over}字，请删减后再提交。`
+        : `${fields.description.value.trim().length}/${maxText}`;
+      counter.classList.toggle("over", over > 0);
+      counter.classList.toggle("muted", over === 0);
+      fields.description.classList.toggle("invalid", over > 0);
+      if (over) fields.description.setAttribute("aria-invalid", "true"); else fields.description.removeAttribute("aria-invalid");
+    }
+    fields.description.addEventListener("input", countText);
+    countText();
     fields.phone.addEventListener("input", () => { if (state.badPhone !== null) markPhone(false); });
 
     const samePoint = (a, b) => (!a && !b) || (!!a && !!b && a.lat === b.lat && a.lng === b.lng);
@@ -467,7 +482,7 @@
       timer = setTimeout(runPreview, delay);
     }
     async function runPreview() {
-      const text = fields.description.value.trim();
+      const text = fields.description.value.trim().slice(0, maxText); // too long to file: still a suggestion
       if (text.length < 4 || !navigator.onLine) return;
       const seq = ++state.seq;
       const body = { text };
@@ -538,6 +553,7 @@
       if (state.picker) state.picker.clear();
       if (!$("#pick").hidden) openPicker(); // folds the map away
       for (const input of Object.values(fields)) input.value = "";
+      countText();
       store.del("m.draft");
       renderPhotos();
       renderNearby();
@@ -559,6 +575,11 @@
       say(error, "");
       const description = fields.description.value.trim();
       if (description.length < 5) { say(error, "请写清楚是什么问题（至少5个字）。"); fields.description.focus(); return; }
+      if (tooLong()) { // said once, under the text box, which the resident is taken back to
+        fields.description.focus();
+        counter.scrollIntoView({ block: "center" });
+        return;
+      }
       const unsent = state.photos.some((p) => !p.id);
       // What the checks below read comes from the preview: one not yet run for these words and this place (typed
       // and sent at once) is asked for now.
@@ -640,6 +661,7 @@
           : h("p", { class: "notice" }, "网络恢复后或稍等片刻会自动提交，不会重复。已保存在本机，可以关闭页面。"),
         e.error ? h("button", { type: "button", class: "btn ghost", onclick: async () => {
           fields.description.value = e.description;
+          countText();
           fields.address.value = e.address || "";
           fields.phone.value = (e.contact && e.contact.phone) || "";
           await outbox.del(e.key);
