@@ -65,3 +65,19 @@ def same_phone(first: str | None, second: str | None) -> bool:
     """Whether two stored numbers are the same valid number."""
     canonical = canonical_phone_or_none(first)
     return canonical is not None and canonical == canonical_phone_or_none(second)
+
+
+def display_phone(phone: str | None) -> str | None:
+    """A stored number as staff dial it from a Chinese phone: mobiles "139 0532 1234", landlines with their area
+    code "0532-83881234", other countries "+852 9123 4567"; anything unparsable as it is."""
+    canonical = canonical_phone_or_none(phone)
+    if canonical is None:
+        return phone
+    number = phonenumbers.parse(canonical)
+    if number.country_code != 86:
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    if national.startswith("0"):  # a landline: "0532 8388 1234" → area code, dash, the local number
+        area, _, local = national.partition(" ")
+        return f"{area}-{local.replace(' ', '')}"
+    return national

@@ -4,22 +4,30 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, g, render_template, request
+from flask import abort, flash, g, redirect, render_template, request, url_for
 
 from service_api.cases.queries import get_visible_case
 from service_api.errors import APIError
 from service_api.extensions import db, limiter
 from service_api.models import Callback
-from service_api.personal_data.reveal import REVEAL_REASONS, REVEAL_ROLES, reveal_callback_phone, reveal_contacts
+from service_api.personal_data.reveal import (
+    MAX_REASON,
+    REVEAL_REASONS,
+    REVEAL_ROLES,
+    reveal_callback_phone,
+    reveal_contacts,
+)
+from service_api.privacy import mask_text
 from service_api.staff.auth import login_required
 from service_api.staff.pages import staff_page_blueprint
 
 blp = staff_page_blueprint("personal_data_pages", __name__, "/staff")
+REVEAL_FORM_FLASH = "form:reveal"  # a refused reveal, handed back to the case page's reveal form
 
 
 @blp.app_context_processor
 def _reveal_globals() -> dict[str, Any]:
-    return {"reveal_roles": REVEAL_ROLES, "reveal_reasons": REVEAL_REASONS}
+    return {"reveal_roles": REVEAL_ROLES, "reveal_reasons": REVEAL_REASONS, "REVEAL_FORM_FLASH": REVEAL_FORM_FLASH}
 
 
 @blp.post("/cases/<case_no>/contact")
@@ -31,7 +39,10 @@ def reveal_page(case_no: str) -> Any:
         contacts = reveal_contacts(case, g.staff, _reason())
     except APIError as exc:
         db.session.rollback()
-        return render_template("staff/error.html", status=exc.status, message=exc.message), exc.status
+        # Back to the case page, the error beside the reveal form (a "form:" flash, which the page header does not
+        # show) and the reason chosen and typed kept.
+        _hand_back(exc)
+        return redirect(url_for("staff.case_page", case_no=case.case_no, _anchor="reveal-form"))
     db.session.commit()
     response = render_template("personal_data/revealed.html", case=case, contacts=contacts)
     return response, 200, {"Cache-Control": "no-store"}
@@ -47,10 +58,18 @@ def reveal_callback_page(callback_id: int) -> Any:
         phone = reveal_callback_phone(callback, g.staff, _reason())
     except APIError as exc:
         db.session.rollback()
-        return render_template("staff/error.html", status=exc.status, message=exc.message), exc.status
+        _hand_back(exc)
+        return redirect(url_for("staff.callback_detail", callback_id=callback.id, _anchor="reveal-form"))
     db.session.commit()
     response = render_template("personal_data/revealed_callback.html", callback=callback, phone=phone)
     return response, 200, {"Cache-Control": "no-store"}
+
+
+def _hand_back(exc: APIError) -> None:
+    """A refused reveal goes back to the page of its form: the error shown beside the form (a "form:" flash, which
+    the page header does not show), the reason chosen and typed kept."""
+    flash({"message": exc.message, "reason": request.form.get("reason", "")[:32],
+           "reason_text": mask_text(request.form.get("reason_text", "")[:MAX_REASON])}, REVEAL_FORM_FLASH)
 
 
 def _reason() -> str:

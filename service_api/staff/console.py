@@ -14,6 +14,7 @@ from service_api.auth.principal import Principal
 from service_api.cases import desk
 from service_api.cases.workflow import STATUS_TEXT
 from service_api.models import AUDITOR, CHANNEL_TEXT, ROLE_TEXT
+from service_api.phones import display_phone
 from service_api.privacy import mask_phone, mask_text
 from service_api.reference.work_calendar import unknown_calendar_year
 from service_api.staff.auth import configure_cookies, load_staff
@@ -47,6 +48,12 @@ def percent(value: float | None) -> str:
 @blp.app_template_filter("masked")
 def masked(value: str | None) -> str:
     return mask_phone(value) or ""
+
+
+@blp.app_template_filter("dialable")
+def dialable(value: str | None) -> str:
+    """A revealed number as staff dial it ("139 0532 1234", "0532-83881234")."""
+    return display_phone(value) or ""
 
 
 @blp.app_template_filter("masked_text")

@@ -39,10 +39,18 @@ def test_reveals_with_a_reason_and_the_auditor_finding_them(app, make_staff, liv
     agent.goto(f"{live_server}/staff/cases/{case.case_no}")
     assert "139****5678" in agent.content() and "13912345678" not in agent.content()
     agent.select_option("#reveal-reason", "other")
+    agent.click("#reveal-button")  # 其他 with no reason typed: the case page again, the error beside the form
+    agent.locator("#reveal-error").wait_for()
+    assert agent.url.endswith(f"/staff/cases/{case.case_no}#reveal-form")
+    assert "请选择查看原因" in agent.locator("#reveal-form").inner_text()
+    assert agent.locator("#reveal-reason").input_value() == "other"
+    assert agent.locator("#case-map").count() == 1  # the whole case page, not a bare error page
+    agent.screenshot(path=str(SHOTS / "privacy_case_reveal_no_reason.png"), full_page=True)
     agent.fill("#reveal-text", "居民来电要求上门")
     agent.click("#reveal-button")
     agent.wait_for_load_state()
-    assert RESIDENT_PHONE in agent.locator("#contacts").inner_text()
+    assert "139 1234 5678" in agent.locator("#contacts").inner_text()  # as one dials it, not +86…
+    assert agent.locator("#contacts a[href='tel:+8613912345678']").count() == 1
     agent.screenshot(path=str(SHOTS / "privacy_case_reveal.png"), full_page=True)
 
     agent.goto(f"{live_server}/staff/callbacks/{callback.id}")
@@ -51,7 +59,7 @@ def test_reveals_with_a_reason_and_the_auditor_finding_them(app, make_staff, liv
     agent.screenshot(path=str(SHOTS / "privacy_callback_masked.png"), full_page=True)
     agent.click("#reveal-button")
     agent.wait_for_load_state()
-    assert agent.locator("#callback-phone").inner_text() == RESIDENT_PHONE
+    assert agent.locator("#callback-phone").inner_text() == "139 1234 5678"
     agent.click("text=按新来电登记")
     agent.wait_for_load_state()
     assert agent.locator("#phone").input_value() == RESIDENT_PHONE

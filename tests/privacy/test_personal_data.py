@@ -22,9 +22,19 @@ def test_case_pages_keep_phones_masked_and_a_reveal_shows_them_with_a_logged_rea
     assert "139****5678" in page and "13912345678" not in page and 'id="reveal-form"' in page
     path = f"/staff/cases/{case.case_no}"
     refused = agent.post_form(f"{path}/contact", {"reason": "other", "reason_text": "看"}, page=path)
-    assert refused.status_code == 422 and "原因" in refused.get_data(as_text=True)
+    # 其他 without a reason: the case page again, the error beside the reveal form, the choice and text kept
+    assert refused.status_code == 302 and refused.headers["Location"].endswith(f"{path}#reveal-form")
+    again = agent.get(path).get_data(as_text=True)
+    form = again.split('id="reveal-form"')[1].split("</form>")[0]
+    assert 'id="reveal-error"' in form and "请选择查看原因" in form
+    assert '<option value="other" selected>' in form and 'value="看"' in form
+    assert "请选择查看原因" not in again.split('id="reveal-form"')[0]  # not repeated at the top of the page
+    assert "139****5678" in again and entries(AuditAction.CONTACT_REVEAL) == []
+    assert 'id="reveal-error"' not in agent.get(path).get_data(as_text=True)  # said once
     shown = agent.post_form(f"{path}/contact", {"reason": "callback"}, page=path)
-    assert shown.status_code == 200 and RESIDENT_PHONE in shown.get_data(as_text=True)
+    html = shown.get_data(as_text=True)
+    # the number as one dials it here, and a tel: link
+    assert shown.status_code == 200 and '<a href="tel:+8613912345678">139 1234 5678</a>' in html
     assert shown.headers["Cache-Control"] == "no-store"
     [reveal] = entries(AuditAction.CONTACT_REVEAL)
     assert (reveal.actor_name, reveal.object_id, reveal.reason) == (user.username, case.case_no, "回电联系反映人")
@@ -161,8 +171,12 @@ def test_an_agent_reveals_a_callbacks_number_with_a_logged_reason_before_calling
     assert "139****5678" in page and "13912345678" not in page and 'id="reveal-form"' in page
     before = agent.get(f"/staff/calls/new?callback={callback.id}").get_data(as_text=True)
     assert RESIDENT_PHONE not in before  # the call form carries the number only after a reveal
+    refused = agent.post_form(f"{path}/contact", {"reason": "other", "reason_text": ""}, page=path)
+    assert refused.status_code == 302 and refused.headers["Location"].endswith(f"{path}#reveal-form")
+    form = agent.get(path).get_data(as_text=True).split('id="reveal-form"')[1].split("</form>")[0]
+    assert "请选择查看原因" in form and '<option value="other" selected>' in form
     shown = agent.post_form(f"{path}/contact", {"reason": "callback"}, page=path)
-    assert shown.status_code == 200 and RESIDENT_PHONE in shown.get_data(as_text=True)
+    assert shown.status_code == 200 and '<a href="tel:+8613912345678">139 1234 5678</a>' in shown.get_data(as_text=True)
     assert shown.headers["Cache-Control"] == "no-store"
     [reveal] = entries(AuditAction.CONTACT_REVEAL)
     assert (reveal.actor_name, reveal.object_type, reveal.object_id, reveal.reason) == (
@@ -193,4 +207,6 @@ def test_the_number_of_a_call_being_registered_is_logged_but_not_limited(app, si
         ("hotline_call", str(call.id), user.username)] * 2
     path = f"/staff/cases/{case.case_no}"
     assert agent.post_form(f"{path}/contact", {"reason": "callback"}, page=path).status_code == 200
-    assert agent.post_form(f"{path}/contact", {"reason": "callback"}, page=path).status_code == 429
+    limited = agent.post_form(f"{path}/contact", {"reason": "callback"}, page=path, follow_redirects=True)
+    form = limited.get_data(as_text=True).split('id="reveal-form"')[1].split("</form>")[0]
+    assert "每小时最多查看 1 次" in form and "139****5678" in limited.get_data(as_text=True)

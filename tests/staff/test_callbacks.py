@@ -34,7 +34,7 @@ def test_handoff_shows_the_residents_number(app, staff_client, service_headers):
     assert '号码：<b id="callback-phone">138****8011</b>' in page and "13800138011" not in page
     # The whole number once the agent gives the reason (logged: tests/privacy/test_personal_data.py).
     shown = agent.post_form(f"{path}/contact", {"reason": "callback"}, page=path).get_data(as_text=True)
-    assert '<b class="phone" id="callback-phone">+8613800138011</b>' in shown
+    assert '<b class="phone" id="callback-phone"><a href="tel:+8613800138011">138 0013 8011</a></b>' in shown
 
 
 def test_no_answer_keeps_the_agents_note(app, staff_client, service_headers):
