@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from playwright.sync_api import expect
 
@@ -93,8 +94,14 @@ def test_a_changed_address_and_a_wrong_phone_are_shown_for_what_they_are(app, li
     page.fill("#phone", "12345")
     page.click("#submit")
     page.locator("#phone-error", has_text="11位手机号").wait_for()
-    assert "contact" not in page.inner_text("#form-error") and "11位手机号" in page.inner_text("#form-error")
+    # Said once, under the number the resident is taken back to: not again in the form's error box.
+    assert page.get_by_text("11位手机号").count() == 1 and page.locator("#form-error").is_hidden()
+    assert "contact" not in page.inner_text("main") and "phone" not in page.inner_text("main")
+    assert page.evaluate("document.activeElement.id") == "phone"
+    page.screenshot(path=str(SHOTS / "webapp_32_bad_phone_once.png"))
     assert page.get_attribute("#phone", "aria-invalid") == "true" and reports() == []
+    page.click("#submit")  # pressed again with the same number: still once
+    assert page.get_by_text("11位手机号").count() == 1 and reports() == []
     # After a reload the typed number is back, still shown as wrong.
     page.reload()
     assert page.input_value("#phone") == "12345"
@@ -149,5 +156,20 @@ def test_a_letter_too_long_is_kept_whole_and_said_so(app, live_server, browser):
     page.locator("#done").wait_for()
     [report] = reports()
     assert report.description == letter[:DESCRIPTION_MAX]
+    assert page.js_errors == []
+
+
+def test_sign_in_errors_speak_the_residents_language(app, live_server, browser):
+    """The login page says what is wrong with the number in words, never the API's field names
+    ("电话（phone）：电话号码无效")."""
+    page = open_phone(browser)
+    page.goto(f"{live_server}/m/login")
+    page.fill("#login-phone", "12345")
+    page.click("#send-code")
+    page.locator("#login-error", has_text="手机号码无效").wait_for()
+    said = page.inner_text("#login-error")
+    assert "11位手机号" in said and not re.search(r"[A-Za-z]", said)  # no field names, no English
+    page.screenshot(path=str(SHOTS / "webapp_33_login_bad_phone.png"))
+    assert page.get_by_text("手机号码无效").count() == 1
     assert page.js_errors == []
 

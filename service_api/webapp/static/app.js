@@ -47,13 +47,28 @@
     constructor(status, message, code, fields) { super(message); this.status = status; this.code = code; this.fields = fields || {}; }
     get retryable() { return this.status === 0 || this.status === 429 || this.status >= 500; }
   }
-  // The API names a refused phone by its field path ("联系方式中的电话（contact.phone）"): say it the resident's way.
+  // The API's `message` names refused fields by their keys ("电话（phone）：电话号码无效", for programs and staff):
+  // residents read the fields in their own words instead.
   const PHONE_HINT = "联系电话好像不对：请填写11位手机号（如 13812345678）或带区号的固定电话（如 0532-88886666），也可以不填。";
-  const badPhone = (body) => !!(body && body.errors && body.errors.contact);
+  const LOGIN_PHONE_HINT = "手机号码无效，请输入11位手机号（如 13812345678）。";
+  const FIELD_WORDS = { description: "问题描述", text: "问题描述", address: "地址", code: "验证码", comment: "意见或建议",
+    rating: "满意程度", solved: "是否已解决", photo_ids: "照片", location: "位置", join_case_no: "合并的案件", message: "消息" };
+  function fieldProblem(errors) {
+    if (errors.contact) return PHONE_HINT;
+    if (errors.phone) return LOGIN_PHONE_HINT;
+    const said = [];
+    const walk = (words, value) => {
+      if (Array.isArray(value) && value.every((v) => typeof v === "string")) said.push(words ? `${words}：${value.join("，")}` : value.join("，"));
+      else if (value && typeof value === "object") for (const [key, sub] of Object.entries(value)) walk(FIELD_WORDS[key] || words, sub);
+    };
+    walk("", errors);
+    return said.length ? said.join("；") + "。" : null;
+  }
   function problem(status, body) {
     if (status === 429) return "操作太频繁，请稍等一分钟再试。";
-    if (badPhone(body)) return PHONE_HINT;
     if (status === 413) return "照片太大（超过10MB），请换一张或截图后再传。";
+    const fields = status === 422 && body && body.errors ? fieldProblem(body.errors) : null;
+    if (fields) return fields;
     if (body && body.message) return body.message;
     if (status >= 500) return "服务器暂时出了问题，请稍后再试。";
     return `请求没有成功（${status}），请稍后再试。`;
@@ -618,7 +633,7 @@
         if (pickButton) pickButton.focus();
         return;
       }
-      if (state.badPhone !== null) { say(error, PHONE_HINT); fields.phone.focus(); return; }
+      if (state.badPhone !== null) { fields.phone.focus(); return; } // said under the number, once
       const entry = {
         key: newKey(), created: Date.now(), auth: account.token(), description, channel: form.dataset.channel,
         address: fields.address.value.trim() || null,
@@ -642,8 +657,8 @@
           say(error, err.status === 0 ? "" : err.message);
         } else {
           await outbox.del(entry.key);
-          say(error, err.message);
-          if (err.fields.contact) { markPhone(true); fields.phone.focus(); }
+          if (err.fields.contact) { markPhone(true); fields.phone.focus(); } // said under the number, once
+          else say(error, err.message);
         }
       } finally {
         button.disabled = false;
