@@ -28,7 +28,8 @@ TEMPLATES: dict[str, str] = {
     Kind.RATING_REVIEW: "【城市管理】已收到您对案件{case_no}的评价，案件已转交复核，我们会尽快与您联系。{link}",
     Kind.LOGIN_CODE: "【城市管理】您的验证码为{code}，{minutes}分钟内有效。请勿告诉他人。",
     # Replies on the SMS line (TwiML <Message>).
-    "sms_received": "【城市管理】您反映的问题已受理，受理编号{tracking_no}。查询进度请回复“查询{tracking_no}”。{link}",
+    "sms_received": ("【城市管理】您反映的问题已受理，受理编号{tracking_no}。{referral}"
+                     "查询进度请回复“查询{tracking_no}”。{link}"),
     "sms_opted_out": "【城市管理】您已退订短信通知。如需恢复，请回复“订阅”或START。",
     "sms_opted_in": "【城市管理】您已恢复接收短信通知。",
     "sms_status": "【城市管理】{ref}当前状态：{status}。{detail}",

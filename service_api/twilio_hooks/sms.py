@@ -74,4 +74,6 @@ def _new_report(phone: str, text: str, message_sid: str, media_urls: list[str]) 
     if accepted.created:
         process_after_accept(accepted.report)
     report = report_by_id(accepted.report.id)
-    return render("sms_received", tracking_no=report.tracking_no, link=report_link(report))
+    # The webhook's reply is this resident's receipt: it carries intake's referral as the outbox receipt does.
+    referral = ((report.case.extra or {}).get("referral") or "") if report.case is not None else ""
+    return render("sms_received", tracking_no=report.tracking_no, referral=referral, link=report_link(report))

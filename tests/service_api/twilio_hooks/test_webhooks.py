@@ -58,6 +58,15 @@ def test_inbound_sms_becomes_a_report_answered_with_its_tracking_number(app, cli
     assert db.session.query(Notification).filter_by(kind="received", channel="sms").count() == 0
 
 
+def test_an_sms_about_no_city_matter_is_told_where_to_turn_in_its_receipt(app, client, settings):
+    # The TwiML reply is the SMS resident's only receipt, so intake's referral (12345 here) must be in it.
+    settings.intake_inline = True
+    text = _message(_sms(client, "我想问一下社保卡补办怎么弄", "SMnotcity"))
+    assert "12345" in text and db.session.query(Report).one().tracking_no in text
+    city = _message(_sms(client, "香港中路8号门口井盖破损，很危险", "SMcity"))
+    assert "12345" not in city
+
+
 def test_a_retried_webhook_is_handled_once(app, client):
     headers = {"I-Twilio-Idempotency-Token": "retry-token-1"}
     first = _sms(client, "中山路路灯不亮了好几天", "SMretry", headers=headers)
