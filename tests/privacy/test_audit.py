@@ -247,3 +247,45 @@ def test_a_reversed_period_is_refused_like_the_stats_api(client, make_staff):
         assert bad.status_code == 422 and bad.get_json()["code"] == "bad_period", path
         assert "开始日期不能晚于结束日期" in bad.get_json()["message"]
     assert client.get("/api/v1/audit?date_from=2026-01-01&date_to=2026-01-01", headers=headers).status_code == 200
+
+
+def test_the_auditor_reads_details_in_words_not_python(app, client, make_staff, signed_in):
+    """The auditor's page and CSV say "受理编号：R…", "途径：坐席控制台", not "reports: ['R…']", "via: console"."""
+    case = make_case()
+    filed = client.post("/api/v1/reports", json={"description": "香港中路12号门口垃圾桶满了，没人清理"})
+    assert filed.status_code == 201 and filed.get_json()["status"] == "registered"  # received, then registered
+    agent, _ = signed_in("agent")  # a console sign-in
+    path = f"/staff/cases/{case.case_no}"
+    assert agent.post_form(f"{path}/contact", {"reason": "callback"}, page=path).status_code == 200
+    _, token_headers = make_staff("dispatcher")
+    client.post("/api/v1/auth/staff-token", json={"username": "nobody", "password": "x"})
+    auditor, _ = signed_in("auditor")
+
+    def details(action: str) -> list[str]:
+        page = auditor.get(f"/staff/audit?action={action}").get_data(as_text=True)
+        return [cell.split("</td>")[0] for cell in page.split('<td class="small detail">')[1:]]
+
+    [reveal] = details("contact.reveal")
+    assert reveal == f"受理编号：{case.reports[0].tracking_no}"
+    from service_api.hotline.callbacks import create_callback
+
+    callback = create_callback(kind="chatbot_handoff", phone="+8613912345678", reason="居民要求人工回电",
+                               case_id=case.id)
+    db.session.commit()
+    agent.post_form(f"/staff/callbacks/{callback.id}/contact", {"reason": "callback"},
+                    page=f"/staff/callbacks/{callback.id}")
+    assert f"类型：智能客服转人工<br>案件编号：{case.case_no}" in details("contact.reveal")
+    assert "途径：坐席控制台" in details("auth.sign_in")
+    changes = " ".join(details("case.change"))
+    assert "环节：受理" in changes and "环节：立案" in changes and "原状态：已受理" in changes
+    assert "新状态：已立案" in changes and "反映序号：" in changes
+    created = " ".join(details("record.created"))
+    assert "角色 热线坐席" in created and "密码 （已更改）" in created
+    page = auditor.get("/staff/audit").get_data(as_text=True)
+    for python in ("['", "{'", "via:", "reports:", ": None", "True", "False"):
+        assert python not in page.split('id="audit-table"')[1], python
+    _, auditor_headers = make_staff("auditor")
+    exported = client.get("/api/v1/audit/export.csv?action=contact.reveal", headers=auditor_headers)
+    rows = list(csv.reader(io.StringIO(exported.get_data(as_text=True).lstrip("\ufeff"))))
+    assert {row[9] for row in rows[1:]} == {f"受理编号：{case.reports[0].tracking_no}",
+                                           f"类型：智能客服转人工；案件编号：{case.case_no}"}
