@@ -283,3 +283,52 @@ def test_amap_tiles_under_the_case_page_with_the_point_shifted(fake_amap_tiles, 
     point = page.evaluate("window.casePageMap.point")
     assert abs(point[0] - glat) < 1e-6 and abs(point[1] - glng) < 1e-6
     page.locator("#case-map").screenshot(path=str(SHOTS / "map_7_case_map_tiles.png"))
+
+
+# The area names written on the hotline map and where they stand (those left out where they would overlap are
+# hidden: not counted).
+LABELS = """() => [...document.querySelectorAll('#call-map .leaflet-tooltip.area-label')]
+    .filter(e => getComputedStyle(e).visibility !== 'hidden').map(e => {
+    const r = e.getBoundingClientRect(); return [e.textContent, r.left, r.top, r.right, r.bottom]; })"""
+
+
+def assert_apart(labels: list) -> None:
+    for i, (a, *box_a) in enumerate(labels):
+        for b, *box_b in labels[i + 1:]:
+            apart = box_a[2] <= box_b[0] or box_b[2] <= box_a[0] or box_a[3] <= box_b[1] or box_b[3] <= box_a[1]
+            assert apart, f"{a} overlaps {b}"
+
+
+def test_hotline_map_names_streets_at_the_district_zoom_and_communities_closer_in(app, make_staff, live_server,
+                                                                                   browser):
+    """At the district's zoom the ~55 community names overlapped into an unreadable heap: the map writes the
+    street names there, the community names from zoom 15 on, and names a community on hover before that."""
+    user, _ = make_staff("agent")
+    page = sign_in(browser, live_server, user.username)
+    page.goto(f"{live_server}/staff/calls/new")
+    page.wait_for_selector("#call-map.leaflet-container")
+    wait_until(page, "document.querySelectorAll('#call-map .leaflet-tooltip.area-label').length >= 5")
+    page.wait_for_timeout(500)  # the community outlines arrive too
+    labels = page.evaluate(LABELS)
+    names = [label[0] for label in labels]
+    assert len(names) >= 5 and all(name.endswith("街道") for name in names), names  # streets only, no 社区
+    assert_apart(labels)
+    page.screenshot(path=str(SHOTS / "map_7_hotline_district_zoom.png"), full_page=True)
+
+    box = page.locator("#call-map").bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_selector("#call-map .leaflet-tooltip.area-hover")
+    assert page.locator("#call-map .leaflet-tooltip.area-hover").inner_text().endswith("社区")  # named on hover
+
+    page.evaluate("() => { window.callMap.map.setZoom(15); }")
+    wait_until(page, "[...document.querySelectorAll('#call-map .leaflet-tooltip.area-label')]"
+                     ".some(e => e.textContent.endsWith('社区'))")
+    page.wait_for_timeout(300)
+    labels = page.evaluate(LABELS)
+    names = [label[0] for label in labels]
+    assert names and all(name.endswith("社区") for name in names), names  # the streets' names give way
+    assert_apart(labels)
+    page.screenshot(path=str(SHOTS / "map_8_hotline_community_names.png"), full_page=True)
+    # A click on the map (over a community's outline) still sets the place.
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    assert page.input_value("#loc-lat") != ""

@@ -7,6 +7,7 @@
   var state = {map: null, pin: null, marker: null, show: show};
   window.callMap = state;
   var icon = L.divIcon({className: "place-pin", iconSize: [22, 22], html: "<i></i>"});
+  var COMMUNITY_NAMES_ZOOM = 15;
 
   function place(latlng) {
     if (!state.map) return;
@@ -30,16 +31,21 @@
   StaffMap.create(box).then(function (made) {
     var map = made.map;
     state.map = map;
-    // Grids and communities (with their names) are what the agent finds the caller's street corner by.
+    // Grids and communities are what the agent finds the caller's street corner by. Names: the streets' at the
+    // district's zoom, the communities' from COMMUNITY_NAMES_ZOOM on, where they fit (on hover before that). The
+    // community outlines take the pointer for their names; a click still reaches the map and sets the place.
     StaffMap.areas(made.config, "grid", 16).then(function (fc) {
       L.geoJSON(fc, {interactive: false, style: {color: "#9aa5b1", weight: 0.6, fill: false}}).addTo(map);
     });
+    StaffMap.areas(made.config, "street", 13).then(function (fc) {
+      var streets = L.geoJSON(fc, {interactive: false, style: {color: "#0d2b4e", weight: 2, opacity: 0.5,
+                                                               fill: false}}).addTo(map);
+      StaffMap.areaLabels(map, streets, {max: COMMUNITY_NAMES_ZOOM});
+    });
     StaffMap.areas(made.config, "community", 15).then(function (fc) {
-      L.geoJSON(fc, {interactive: false, style: {color: "#0d2b4e", weight: 1.5, opacity: 0.6, fill: false},
-                     onEachFeature: function (f, layer) {
-                       layer.bindTooltip(f.properties.name, {permanent: true, direction: "center",
-                                                             className: "area-label"});
-                     }}).addTo(map);
+      var communities = L.geoJSON(fc, {style: {color: "#0d2b4e", weight: 1.5, opacity: 0.6, fill: true,
+                                               fillOpacity: 0}}).addTo(map);
+      StaffMap.areaLabels(map, communities, {min: COMMUNITY_NAMES_ZOOM, hover: true});
     });
     map.on("click", function (e) {
       var lat = e.latlng.lat.toFixed(6), lng = e.latlng.lng.toFixed(6);

@@ -126,10 +126,7 @@
 
     M.areas(cfg, "street", 13).then(function (fc) {
       streetLayer.addData(fc);
-      streetLayer.eachLayer(function (layer) {
-        layer.bindTooltip(layer.feature.properties.name, {permanent: true, direction: "center",
-                                                           className: "area-label"});
-      });
+      M.areaLabels(map, streetLayer, {min: 12});  // zoomed further out, the street names would overlap
     });
 
     // Components (部件) from the registry, through our map API (the console's session, the map's system); the

@@ -77,6 +77,44 @@
     return node;
   }
 
+  // Area names on a GeoJSON layer of outlines: written on the map only between zooms `min` and `max` (below
+  // `min` ~55 community names pile up into an unreadable heap; above `max` a finer level's names take over),
+  // otherwise shown when the pointer is over the area (`hover`, which needs an interactive, filled layer).
+  // A written name that would cover one already written is left out (`hover` still names that area).
+  function areaLabels(map, layer, opts) {
+    var min = opts.min || 0, max = opts.max || Infinity, shown = null;
+    function apply() {
+      var zoom = map.getZoom(), written = zoom >= min && zoom < max;
+      if (written !== shown) {
+        shown = written;
+        layer.eachLayer(function (area) {
+          var name = area.feature && area.feature.properties && area.feature.properties.name;
+          area.unbindTooltip();
+          if (!name) return;
+          if (written) area.bindTooltip(name, {permanent: true, direction: "center", className: "area-label"});
+          else if (opts.hover) area.bindTooltip(name, {sticky: true, direction: "top", className: "area-hover"});
+        });
+      }
+      if (written) requestAnimationFrame(declutter);
+    }
+    function declutter() {
+      var kept = [];
+      layer.eachLayer(function (area) {
+        var tip = area.getTooltip(), node = tip && tip.options.permanent && tip.getElement();
+        if (!node) return;
+        node.classList.remove("area-label-hidden");
+        var r = node.getBoundingClientRect();
+        var clash = kept.some(function (k) {
+          return r.left < k.right && k.left < r.right && r.top < k.bottom && k.top < r.bottom;
+        });
+        if (clash) node.classList.add("area-label-hidden");
+        else kept.push(r);
+      });
+    }
+    map.on("zoomend", apply);
+    apply();
+  }
+
   window.StaffMap = {API: API, STATUS_COLOUR: STATUS_COLOUR, RAMP: RAMP, getJSON: getJSON, config: config,
-                     create: create, areas: areas, bboxOf: bboxOf, ramp: ramp, el: el};
+                     create: create, areas: areas, bboxOf: bboxOf, ramp: ramp, el: el, areaLabels: areaLabels};
 })();
