@@ -126,3 +126,28 @@ def test_the_demo_gets_a_sign_in_code_from_the_command_never_in_production(app, 
     assert client.post("/api/v1/auth/sms-code", json={"phone": "13900004444"}).status_code == 202
     deliver_due()
     assert "验证码不记入日志" in worker_log.text and "sign-in-code" not in worker_log.text
+
+
+def test_codes_sent_before_the_masking_are_masked_by_the_migration(app, settings):
+    """Databases that ran before the outbox masked spent codes still held them in clear: migration 0018 masks the
+    sent and failed ones, and leaves a code still waiting to go out."""
+    from flask_migrate import downgrade, upgrade
+
+    from tests.conftest import MIGRATIONS
+
+    db.session.remove()
+    downgrade(directory=MIGRATIONS, revision="0017")
+    try:
+        rows = {status: Notification(kind=Kind.LOGIN_CODE, channel=Channel.SMS, recipient="+8613900001111",
+                                     urgent=True, status=status,
+                                     body="【城市管理】您的验证码为156590，5分钟内有效。请勿告诉他人。")
+                for status in ("sent", "failed", "pending")}
+        db.session.add_all(rows.values())
+        db.session.commit()
+        ids = {status: row.id for status, row in rows.items()}
+    finally:
+        db.session.remove()
+        upgrade(directory=MIGRATIONS, revision="heads")
+    bodies = {status: db.session.get(Notification, row_id).body for status, row_id in ids.items()}
+    assert "您的验证码为******，5分钟内有效" in bodies["sent"] and "156590" not in bodies["failed"]
+    assert "156590" in bodies["pending"]
