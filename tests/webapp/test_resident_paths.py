@@ -299,6 +299,11 @@ def test_a_place_written_in_the_description_is_enough(app, live_server, browser)
     page.click("#submit")
     page.locator("#form-error", has_text="还没有位置").wait_for()
     assert len(reports()) == 2
+    # An address typed and sent at once is looked up first too: one the map does not know is said so.
+    page.fill("#address", "火星基地99号")
+    page.click("#submit")
+    page.locator("#form-error", has_text="没有找到地址").wait_for()
+    assert len(reports()) == 2
     assert page.js_errors == []
 
 

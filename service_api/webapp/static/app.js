@@ -506,7 +506,7 @@
       try {
         const result = await api("/api/v1/intake/preview", { method: "POST", body, token: account.token() });
         if (seq !== state.seq) return;
-        state.previewed = { text, at: body.location || null };
+        state.previewed = { text, at: body.location || null, address: body.address || "" };
         // A position (photo, phone, map) in no district served here: said now, with what to do instead.
         state.outside = body.location && result.geocode && result.geocode.outside_area
           ? { at: body.location, prompt: result.place_prompt } : null;
@@ -599,7 +599,9 @@
       // What the checks below read comes from the preview: one not yet run for these words and this place (typed
       // and sent at once) is asked for now.
       const seen = state.previewed;
-      if (navigator.onLine && (!seen || seen.text !== description || !samePoint(seen.at, location()))) {
+      const stale = !seen || seen.text !== description || !samePoint(seen.at, location())
+        || seen.address !== fields.address.value.trim();
+      if (navigator.onLine && stale) {
         clearTimeout(timer);
         $("#submit").disabled = true; // one press, one report
         try { await runPreview(); } finally { $("#submit").disabled = false; }
