@@ -181,8 +181,10 @@ def test_every_surface_allows_the_same_longest_description(client, app):
     assert post_report(client, {"description": "井" * DESCRIPTION_MAX}).status_code == 201
     too_long = post_report(client, {"description": "井" * (DESCRIPTION_MAX + 1)})
     assert too_long.status_code == 422 and str(DESCRIPTION_MAX) in too_long.json["errors"]["description"][0]
-    # the web app's form and the scan page hold a resident to the same length
-    assert f'maxlength="{DESCRIPTION_MAX}"' in client.get("/m/").get_data(as_text=True)
+    # the web app's form counts against the same length (it warns instead of cutting a pasted letter)
+    assert f'data-max="{DESCRIPTION_MAX}"' in client.get("/m/").get_data(as_text=True)
+    preview = client.post("/api/v1/intake/preview", json={"text": "井" * (DESCRIPTION_MAX + 1)})
+    assert preview.status_code == 422
 
 
 def test_a_body_that_is_not_json_is_told_so(client):
